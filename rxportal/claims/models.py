@@ -1,0 +1,97 @@
+"""Adjudicated pharmacy claims and the plan-year accumulators they move.
+
+Claims are a financial record: never deleted (database trigger), only reversed by a new row.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from rxportal.core.models import BaseModel, money_field
+from rxportal.plans.models import Channel, Tier
+
+
+class ClaimStatus(models.TextChoices):
+    PAID = "paid", _("Paid")
+    REVERSED = "reversed", _("Reversed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Claim(BaseModel):
+    claim_number = models.CharField(max_length=24, unique=True)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="claims")
+    prescription = models.ForeignKey(
+        "prescriptions.Prescription", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    drug = models.ForeignKey("formulary.Drug", on_delete=models.PROTECT, related_name="claims")
+    pharmacy = models.ForeignKey(
+        "pharmacies.Pharmacy", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    service_date = models.DateField()
+    status = models.CharField(max_length=10, choices=ClaimStatus.choices)
+    reject_code = models.CharField(max_length=4, blank=True, help_text="NCPDP reject code")
+    reject_reason = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    tier = models.CharField(max_length=32, choices=Tier.choices)
+    quantity = models.DecimalField(max_digits=10, decimal_places=3)
+    days_supply = models.PositiveSmallIntegerField()
+    total_cost = money_field()
+    plan_paid = money_field()
+    member_paid = money_field()
+    deductible_applied = money_field()
+    oop_applied = money_field()
+
+    class Meta:
+        ordering = ["-service_date", "-id"]
+        indexes = [models.Index(fields=["member", "-service_date", "-id"], name="claim_member_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_cost__gte=0) & Q(plan_paid__gte=0) & Q(member_paid__gte=0)
+                & Q(deductible_applied__gte=0) & Q(oop_applied__gte=0),
+                name="claim_money_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | Q(total_cost=F("plan_paid") + F("member_paid")),
+                name="claim_paid_amounts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(deductible_applied__lte=F("member_paid")) & Q(oop_applied__lte=F("member_paid")),
+                name="claim_applied_within_member_paid",
+            ),
+            models.CheckConstraint(condition=Q(days_supply__gte=1), name="claim_days_supply_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.claim_number
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Claims are never deleted; reverse them with a new claim.")
+
+
+class AccumulatorScope(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    FAMILY = "family", _("Family")
+
+
+class Accumulator(BaseModel):
+    """Deductible and out-of-pocket met for one person (or one family, keyed by its subscriber)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="accumulators")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="accumulators")
+    plan_year = models.PositiveSmallIntegerField()
+    scope = models.CharField(max_length=10, choices=AccumulatorScope.choices)
+    deductible_met = money_field(default=0)
+    oop_met = money_field(default=0)
+
+    class Meta:
+        ordering = ["member", "plan_year", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "plan", "plan_year", "scope"], name="accumulator_unique"),
+            models.CheckConstraint(
+                condition=Q(deductible_met__gte=0) & Q(oop_met__gte=0), name="accumulator_non_negative"
+            ),
+        ]

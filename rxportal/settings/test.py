@@ -1,0 +1,21 @@
+"""Test settings: fast hashing, local-memory email, eager tasks; never reads .env."""
+
+import os
+
+os.environ.pop("DJANGO_READ_DOT_ENV", None)
+
+from rxportal.settings.base import *  # noqa: E402, F403
+from rxportal.settings.base import DATABASES  # noqa: E402
+
+# Hashing cost is the point of production settings; tests of hashing use the real hasher explicitly.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+RXPORTAL_CREATE_DEMO_ACCOUNTS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory
