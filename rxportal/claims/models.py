@@ -22,11 +22,19 @@ class Claim(BaseModel):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="claims")
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="claims")
     prescription = models.ForeignKey(
-        "prescriptions.Prescription", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+        "prescriptions.Prescription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
     )
     drug = models.ForeignKey("formulary.Drug", on_delete=models.PROTECT, related_name="claims")
     pharmacy = models.ForeignKey(
-        "pharmacies.Pharmacy", null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+        "pharmacies.Pharmacy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
     )
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
@@ -47,11 +55,16 @@ class Claim(BaseModel):
 
     class Meta:
         ordering = ["-service_date", "-id"]
-        indexes = [models.Index(fields=["member", "-service_date", "-id"], name="claim_member_recent")]
+        indexes = [
+            models.Index(fields=["member", "-service_date", "-id"], name="claim_member_recent")
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_cost__gte=0) & Q(plan_paid__gte=0) & Q(member_paid__gte=0)
-                & Q(deductible_applied__gte=0) & Q(oop_applied__gte=0),
+                condition=Q(total_cost__gte=0)
+                & Q(plan_paid__gte=0)
+                & Q(member_paid__gte=0)
+                & Q(deductible_applied__gte=0)
+                & Q(oop_applied__gte=0),
                 name="claim_money_non_negative",
             ),
             models.CheckConstraint(
@@ -59,10 +72,13 @@ class Claim(BaseModel):
                 name="claim_paid_amounts_add_up",
             ),
             models.CheckConstraint(
-                condition=Q(deductible_applied__lte=F("member_paid")) & Q(oop_applied__lte=F("member_paid")),
+                condition=Q(deductible_applied__lte=F("member_paid"))
+                & Q(oop_applied__lte=F("member_paid")),
                 name="claim_applied_within_member_paid",
             ),
-            models.CheckConstraint(condition=Q(days_supply__gte=1), name="claim_days_supply_positive"),
+            models.CheckConstraint(
+                condition=Q(days_supply__gte=1), name="claim_days_supply_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -80,7 +96,9 @@ class AccumulatorScope(models.TextChoices):
 class Accumulator(BaseModel):
     """Deductible and out-of-pocket met for one person (or one family, keyed by its subscriber)."""
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="accumulators")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="accumulators"
+    )
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="accumulators")
     plan_year = models.PositiveSmallIntegerField()
     scope = models.CharField(max_length=10, choices=AccumulatorScope.choices)
@@ -90,8 +108,11 @@ class Accumulator(BaseModel):
     class Meta:
         ordering = ["member", "plan_year", "scope"]
         constraints = [
-            models.UniqueConstraint(fields=["member", "plan", "plan_year", "scope"], name="accumulator_unique"),
+            models.UniqueConstraint(
+                fields=["member", "plan", "plan_year", "scope"], name="accumulator_unique"
+            ),
             models.CheckConstraint(
-                condition=Q(deductible_met__gte=0) & Q(oop_met__gte=0), name="accumulator_non_negative"
+                condition=Q(deductible_met__gte=0) & Q(oop_met__gte=0),
+                name="accumulator_non_negative",
             ),
         ]

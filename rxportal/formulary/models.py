@@ -71,9 +71,12 @@ class FormularyEntry(BaseModel):
         ordering = ["formulary", "drug__name"]
         verbose_name_plural = "formulary entries"
         constraints = [
-            models.UniqueConstraint(fields=["formulary", "drug"], name="formulary_entry_unique_drug"),
+            models.UniqueConstraint(
+                fields=["formulary", "drug"], name="formulary_entry_unique_drug"
+            ),
             models.CheckConstraint(
-                condition=Q(quantity_limit=True) | (Q(quantity_limit_amount__isnull=True) & Q(quantity_limit_days__isnull=True)),
+                condition=Q(quantity_limit=True)
+                | (Q(quantity_limit_amount__isnull=True) & Q(quantity_limit_days__isnull=True)),
                 name="formulary_entry_limit_only_when_flagged",
             ),
         ]

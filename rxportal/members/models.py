@@ -22,11 +22,17 @@ class Member(BaseModel):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="members")
     plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="members")
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
     )
     member_id = models.CharField(max_length=20)
     person_code = models.CharField(max_length=3, default="01")
-    relationship = models.CharField(max_length=12, choices=Relationship.choices, default=Relationship.SUBSCRIBER)
+    relationship = models.CharField(
+        max_length=12, choices=Relationship.choices, default=Relationship.SUBSCRIBER
+    )
     subscriber = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="dependents"
     )
@@ -46,7 +52,9 @@ class Member(BaseModel):
         ordering = ["member_id", "person_code"]
         indexes = [models.Index(fields=["last_name", "date_of_birth"])]
         constraints = [
-            models.UniqueConstraint(fields=["client", "member_id", "person_code"], name="member_unique_per_client"),
+            models.UniqueConstraint(
+                fields=["client", "member_id", "person_code"], name="member_unique_per_client"
+            ),
             models.CheckConstraint(
                 condition=Q(coverage_end__isnull=True) | Q(coverage_end__gte=F("coverage_start")),
                 name="member_coverage_dates_ordered",

@@ -18,8 +18,12 @@ class OrderStatus(models.TextChoices):
 
 class MailOrder(BaseModel):
     order_number = models.CharField(max_length=20, unique=True)
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="mail_orders")
-    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED)
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.PROTECT, related_name="mail_orders"
+    )
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED
+    )
     status_reason = models.CharField(max_length=200, blank=True)
     ship_to_name = models.CharField(max_length=200)
     ship_to_address_line = models.CharField(max_length=200)
@@ -38,7 +42,9 @@ class MailOrder(BaseModel):
 
 class MailOrderLine(models.Model):
     order = models.ForeignKey(MailOrder, on_delete=models.CASCADE, related_name="lines")
-    prescription = models.ForeignKey("prescriptions.Prescription", on_delete=models.PROTECT, related_name="order_lines")
+    prescription = models.ForeignKey(
+        "prescriptions.Prescription", on_delete=models.PROTECT, related_name="order_lines"
+    )
     quantity = models.DecimalField(max_digits=10, decimal_places=3)
     days_supply = models.PositiveSmallIntegerField()
 

@@ -8,7 +8,9 @@ from rxportal.core.models import BaseModel
 
 class Pharmacy(BaseModel):
     npi = models.CharField("NPI", max_length=10, blank=True)
-    license_number = models.CharField(max_length=40, unique=True, help_text="State license id, or NPI when licensed elsewhere")
+    license_number = models.CharField(
+        max_length=40, unique=True, help_text="State license id, or NPI when licensed elsewhere"
+    )
     name = models.CharField(max_length=200)
     address_line = models.CharField(max_length=200)
     city = models.CharField(max_length=100)
@@ -26,14 +28,18 @@ class Pharmacy(BaseModel):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "pharmacies"
-        indexes = [models.Index(fields=["zip_code"]), models.Index(fields=["latitude", "longitude"])]
+        indexes = [
+            models.Index(fields=["zip_code"]),
+            models.Index(fields=["latitude", "longitude"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | (Q(latitude__gte=-90) & Q(latitude__lte=90)),
                 name="pharmacy_latitude_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | (Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                condition=Q(longitude__isnull=True)
+                | (Q(longitude__gte=-180) & Q(longitude__lte=180)),
                 name="pharmacy_longitude_in_range",
             ),
         ]
@@ -55,7 +61,9 @@ class Network(BaseModel):
 
 class NetworkPharmacy(models.Model):
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships")
-    pharmacy = models.ForeignKey(Pharmacy, on_delete=models.CASCADE, related_name="network_memberships")
+    pharmacy = models.ForeignKey(
+        Pharmacy, on_delete=models.CASCADE, related_name="network_memberships"
+    )
     is_preferred = models.BooleanField(default=False)
 
     class Meta:

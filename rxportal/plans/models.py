@@ -40,9 +40,15 @@ class Plan(BaseModel):
     rx_pcn = models.CharField("RxPCN", max_length=10)
     rx_group = models.CharField("RxGroup", max_length=15)
     issuer_name = models.CharField(max_length=200, blank=True)
-    source_plan_id = models.CharField(max_length=20, blank=True, help_text=_("HIOS plan id the cost sharing came from"))
-    formulary = models.ForeignKey("formulary.Formulary", on_delete=models.PROTECT, related_name="plans")
-    network = models.ForeignKey("pharmacies.Network", on_delete=models.PROTECT, related_name="plans")
+    source_plan_id = models.CharField(
+        max_length=20, blank=True, help_text=_("HIOS plan id the cost sharing came from")
+    )
+    formulary = models.ForeignKey(
+        "formulary.Formulary", on_delete=models.PROTECT, related_name="plans"
+    )
+    network = models.ForeignKey(
+        "pharmacies.Network", on_delete=models.PROTECT, related_name="plans"
+    )
     deductible_individual = money_field()
     deductible_family = money_field(null=True, blank=True)
     oop_max_individual = money_field()
@@ -87,7 +93,9 @@ class CostShare(BaseModel):
     class Meta:
         ordering = ["plan", "tier", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "tier", "channel"], name="cost_share_unique_per_tier_channel"),
+            models.UniqueConstraint(
+                fields=["plan", "tier", "channel"], name="cost_share_unique_per_tier_channel"
+            ),
             models.CheckConstraint(
                 condition=(Q(copay__isnull=False) & Q(coinsurance_pct__isnull=True))
                 | (Q(copay__isnull=True) & Q(coinsurance_pct__isnull=False)),
@@ -95,7 +103,10 @@ class CostShare(BaseModel):
             ),
             models.CheckConstraint(
                 condition=(Q(copay__isnull=True) | Q(copay__gte=0))
-                & (Q(coinsurance_pct__isnull=True) | (Q(coinsurance_pct__gte=0) & Q(coinsurance_pct__lte=100)))
+                & (
+                    Q(coinsurance_pct__isnull=True)
+                    | (Q(coinsurance_pct__gte=0) & Q(coinsurance_pct__lte=100))
+                )
                 & (Q(minimum__isnull=True) | Q(minimum__gte=0))
                 & (Q(maximum__isnull=True) | Q(maximum__gte=0)),
                 name="cost_share_amounts_in_range",

@@ -11,7 +11,9 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     raise ImproperlyConfigured("Production needs PostgreSQL: set DATABASE_URL=postgres://...")
 if not REDIS_URL:
-    raise ImproperlyConfigured("Production needs Redis for sessions and rate limits: set REDIS_URL.")
+    raise ImproperlyConfigured(
+        "Production needs Redis for sessions and rate limits: set REDIS_URL."
+    )
 
 DEBUG = False
 RXPORTAL_ENV = "production"

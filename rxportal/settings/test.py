@@ -4,8 +4,8 @@ import os
 
 os.environ.pop("DJANGO_READ_DOT_ENV", None)
 
-from rxportal.settings.base import *  # noqa: E402, F403
-from rxportal.settings.base import DATABASES  # noqa: E402
+from rxportal.settings.base import *  # noqa: F403
+from rxportal.settings.base import DATABASES
 
 # Hashing cost is the point of production settings; tests of hashing use the real hasher explicitly.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +19,9 @@ STORAGES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory
+
+# Parallel or repeated runs against one Redis must not see each other's keys.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    import uuid
+
+    CACHES["default"]["KEY_PREFIX"] = f"rxportal-test-{uuid.uuid4().hex[:8]}"  # noqa: F405
