@@ -1,0 +1,103 @@
+"""Production settings refuse unsafe configuration; the embedded default needs nothing."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = secrets.token_urlsafe(60)
+
+
+def _django_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_sqlite() -> None:
+    result = _django_check(
+        {"RXPORTAL_ENV": "production", "DJANGO_SECRET_KEY": GOOD_SECRET, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    )
+    assert result.returncode != 0
+    assert "Production needs PostgreSQL" in result.stderr
+
+
+def test_production_refuses_missing_secret() -> None:
+    result = _django_check(
+        {
+            "RXPORTAL_ENV": "production",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_passes_deploy_check() -> None:
+    result = _django_check(
+        {
+            "RXPORTAL_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_invalid_environment_name_is_rejected() -> None:
+    result = _django_check({"RXPORTAL_ENV": "staging"})
+    assert result.returncode != 0
+    assert "RXPORTAL_ENV must be" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "engine"),
+    [
+        ("postgres://postgres@127.0.0.1:5432/test", "django.db.backends.postgresql"),
+        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3"),
+    ],
+)
+def test_database_url_selects_engine_and_persistent_connections(url: str, engine: str) -> None:
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
+    env.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "rxportal.settings.dev"})
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    got_engine, max_age, health = result.stdout.split()
+    assert got_engine == engine
+    if engine.endswith("postgresql"):
+        assert int(max_age) > 0 and health == "True"
+    else:
+        assert int(max_age) == 0
