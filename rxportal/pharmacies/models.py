@@ -12,7 +12,7 @@ class Pharmacy(BaseModel):
         max_length=40, unique=True, help_text="State license id, or NPI when licensed elsewhere"
     )
     name = models.CharField(max_length=200)
-    address_line = models.CharField(max_length=200)
+    address_line = models.CharField(max_length=200, blank=True)  # one real CT row has none
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2)
     zip_code = models.CharField(max_length=10)

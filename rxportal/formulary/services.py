@@ -1,0 +1,320 @@
+"""Formulary use cases that write: importing drugs and formularies from the reference CSVs.
+
+Each import runs in one transaction (a bad row leaves the tables as they were) and only
+writes rows whose values changed, so a second run on the same files writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+from django.db import models, transaction
+
+from rxportal.core.importing import (
+    CsvRow,
+    CsvSource,
+    ImportCounts,
+    ImportReport,
+    Upserter,
+    batched,
+    column_max_length,
+)
+from rxportal.formulary.domain import (
+    DaVinciTier,
+    EntryFacts,
+    UnitCost,
+    compute_cheaper_alternatives,
+    compute_therapeutic_class,
+    is_mail_eligible,
+    parse_rolling_quantity_limit,
+    parse_rxnorm_name,
+    prefer_unit_cost,
+)
+from rxportal.formulary.models import Drug, Formulary, FormularyEntry
+
+FORMULARY_DRUG_COLUMNS = ("rxcui", "rxnorm_name", "dose_form")
+SYNTHEA_MEDICATION_COLUMNS = ("rxcui", "display")
+MEDICATION_COST_COLUMNS = ("CODE", "MIN", "MODE", "MAX")
+PLAN_COLUMNS = ("plan_id", "payer_plan_name", "formulary_id", "formulary_name", "period_start")
+ITEM_COLUMNS = (
+    "formulary_id",
+    "rxcui",
+    "rxnorm_name",
+    "drug_tier",
+    "prior_authorization",
+    "step_therapy",
+    "quantity_limit",
+    "quantity_limit_detail",
+    "pharmacy_benefit_types",
+)
+
+DRUG_FIELDS = (
+    "name",
+    "ingredient",
+    "strength",
+    "dose_form",
+    "brand_name",
+    "is_brand",
+    "therapeutic_class",
+    "is_insulin",
+    "unit_cost_min",
+    "unit_cost_mode",
+    "unit_cost_max",
+)
+FORMULARY_FIELDS = ("name", "plan_year", "source")
+ENTRY_FIELDS = (
+    "tier",
+    "prior_authorization",
+    "step_therapy",
+    "quantity_limit",
+    "quantity_limit_amount",
+    "quantity_limit_days",
+    "quantity_limit_detail",
+    "is_specialty",
+    "mail_eligible",
+)
+_RXCUI = r"\d{1,16}"
+
+
+def import_drugs(
+    *,
+    formulary_drugs: CsvSource,
+    synthea_medications: CsvSource,
+    medication_costs: CsvSource,
+) -> ImportReport:
+    """Upsert Drug rows by RxNorm code from the QHP drug list and Synthea's medications.
+
+    Where both files list a code, the QHP name wins: it is RxNorm's normalized name, while
+    Synthea's display is hand-written in its modules. Costs come from Synthea's price table.
+    """
+    report = ImportReport()
+    with transaction.atomic():
+        costs = _read_unit_costs(medication_costs, report)
+        drugs = Upserter(Drug.objects.all(), key=("rxcui",), fields=DRUG_FIELDS)
+        for row in formulary_drugs.rows(columns=FORMULARY_DRUG_COLUMNS):
+            rxcui = _rxcui(row, "rxcui")
+            if drugs.seen((rxcui,)):
+                raise row.error("rxcui", f"{rxcui!r} is listed twice")
+            name = row.text("rxnorm_name", max_length=column_max_length(Drug, "name"))
+            fallback_form = row.text("dose_form", required=False)
+            drugs.put(drug_values(rxcui, name, costs.get(rxcui), fallback_form=fallback_form))
+        from_formulary = {rxcui for (rxcui,) in drugs.seen_keys}
+        synthea_seen: set[str] = set()
+        for row in synthea_medications.rows(columns=SYNTHEA_MEDICATION_COLUMNS):
+            rxcui = _rxcui(row, "rxcui")
+            if rxcui in synthea_seen:
+                raise row.error("rxcui", f"{rxcui!r} is listed twice")
+            synthea_seen.add(rxcui)
+            name = row.text("display", max_length=column_max_length(Drug, "name"))
+            if rxcui not in from_formulary:
+                drugs.put(drug_values(rxcui, name, costs.get(rxcui)))
+        drugs.flush()
+    report.tables["drugs"] = drugs.counts
+    unmatched = sorted(set(costs) - from_formulary - synthea_seen)
+    if unmatched:
+        report.notes.append(
+            f"{medication_costs.name}: {len(unmatched)} codes are in neither drug file and were "
+            f"not loaded ({', '.join(unmatched)})"
+        )
+    return report
+
+
+def drug_values(
+    rxcui: str, name: str, cost: UnitCost | None, *, fallback_form: str = ""
+) -> dict[str, Any]:
+    """Every imported Drug column, derived from the RxNorm name (and the price, if any)."""
+    parsed = parse_rxnorm_name(name)
+    return {
+        "rxcui": rxcui,
+        "name": name,
+        "ingredient": _fit(parsed.ingredient, Drug, "ingredient"),
+        "strength": _fit(parsed.strength, Drug, "strength"),
+        "dose_form": _fit(parsed.dose_form or fallback_form, Drug, "dose_form"),
+        "brand_name": _fit(parsed.brand_name, Drug, "brand_name"),
+        "is_brand": parsed.is_brand,
+        "therapeutic_class": compute_therapeutic_class(parsed.ingredient),
+        "is_insulin": parsed.is_insulin,
+        "unit_cost_min": cost.minimum if cost else None,
+        "unit_cost_mode": cost.mode if cost else None,
+        "unit_cost_max": cost.maximum if cost else None,
+    }
+
+
+def _read_unit_costs(source: CsvSource, report: ImportReport) -> dict[str, UnitCost]:
+    """The price table by code (about 200 rows: a lookup, kept in memory)."""
+    costs: dict[str, UnitCost] = {}
+    for row in source.rows(columns=MEDICATION_COST_COLUMNS):
+        code = _rxcui(row, "CODE")
+        cost = UnitCost(row.money("MIN"), row.money("MODE"), row.money("MAX"))
+        if not cost.is_ordered:
+            report.notes.append(
+                f"{source.name} line {row.line}: MIN/MODE/MAX {row.raw('MIN')}/{row.raw('MODE')}/"
+                f"{row.raw('MAX')} are out of order; stored sorted"
+            )
+            cost = cost.ordered()
+        if code in costs:
+            report.notes.append(
+                f"{source.name} line {row.line}: code {code} is listed again; kept the row "
+                "with the higher MODE"
+            )
+            cost = prefer_unit_cost(costs[code], cost)
+        costs[code] = cost
+    return costs
+
+
+def import_formularies(*, plans: CsvSource, items: CsvSource) -> ImportReport:
+    """Upsert one Formulary per QHP formulary id and its entries, then cheaper alternatives.
+
+    The items file describes each listed formulary completely, so entries of those
+    formularies that the file no longer lists are deleted.
+    """
+    report = ImportReport()
+    with transaction.atomic():
+        formularies = _import_formulary_rows(plans)
+        formulary_ids = dict(
+            Formulary.objects.filter(
+                code__in=[code for (code,) in formularies.seen_keys]
+            ).values_list("code", "pk")
+        )
+        entries, created_drugs, skipped = _import_entry_rows(items, formulary_ids, plans.name)
+        entries.delete_unseen()
+        alternatives = _sync_alternatives(list(formulary_ids.values()))
+    report.tables["formularies"] = formularies.counts
+    report.tables["formulary entries"] = entries.counts
+    report.tables["cheaper alternatives"] = alternatives
+    if created_drugs:
+        report.tables["drugs (from formulary items)"] = ImportCounts(created=created_drugs)
+    for tier, count in sorted(skipped.items()):
+        report.notes.append(
+            f"{items.name}: {count} items with tier {tier!r} skipped: FormularyEntry.tier has "
+            "no such choice"
+        )
+    return report
+
+
+def _import_formulary_rows(plans: CsvSource) -> Upserter:
+    formularies = Upserter(Formulary.objects.all(), key=("code",), fields=FORMULARY_FIELDS)
+    for row in plans.rows(columns=PLAN_COLUMNS):
+        code = row.text("formulary_id", max_length=column_max_length(Formulary, "code"))
+        if formularies.seen((code,)):
+            continue  # several plans may share one formulary: the first row describes it
+        plan_id = row.text("plan_id")
+        formularies.put(
+            {
+                "code": code,
+                "name": row.text("formulary_name", max_length=column_max_length(Formulary, "name")),
+                "plan_year": row.date("period_start").year,
+                "source": _fit(
+                    f"QHP plan {plan_id} ({row.text('payer_plan_name')})", Formulary, "source"
+                ),
+            }
+        )
+    formularies.flush()
+    return formularies
+
+
+def _import_entry_rows(
+    items: CsvSource, formulary_ids: dict[str, int], plans_file: str
+) -> tuple[Upserter, int, dict[str, int]]:
+    drug_ids = dict(Drug.objects.values_list("rxcui", "pk"))
+    known_tiers = [str(tier) for tier in DaVinciTier]
+    storable_tiers = {value for value, _ in FormularyEntry._meta.get_field("tier").choices or []}
+    entries = Upserter(
+        FormularyEntry.objects.filter(formulary_id__in=formulary_ids.values()),
+        key=("formulary_id", "drug_id"),
+        fields=ENTRY_FIELDS,
+    )
+    created_drugs = 0
+    skipped: dict[str, int] = defaultdict(int)
+    detail_length = column_max_length(FormularyEntry, "quantity_limit_detail")
+    for row in items.rows(columns=ITEM_COLUMNS):
+        code = row.raw("formulary_id")
+        if code not in formulary_ids:
+            raise row.error("formulary_id", f"{code!r} is not in {plans_file}")
+        rxcui = _rxcui(row, "rxcui")
+        tier = row.choice("drug_tier", known_tiers, what="tier")
+        quantity_limit = row.boolean("quantity_limit")
+        detail = row.text("quantity_limit_detail", required=False, max_length=detail_length)
+        try:
+            limit = parse_rolling_quantity_limit(detail) if quantity_limit else None
+        except ValueError as exc:
+            raise row.error("quantity_limit_detail", str(exc)) from None
+        if tier not in storable_tiers:
+            skipped[tier] += 1
+            continue
+        if rxcui not in drug_ids:
+            name = row.text("rxnorm_name", max_length=column_max_length(Drug, "name"))
+            drug_ids[rxcui] = Drug.objects.create(**drug_values(rxcui, name, None)).pk
+            created_drugs += 1
+        key = (formulary_ids[code], drug_ids[rxcui])
+        if entries.seen(key):
+            raise row.error("rxcui", f"{rxcui!r} is listed twice for {code}")
+        benefit_types = [t.strip() for t in row.raw("pharmacy_benefit_types").split(";")]
+        entries.put(
+            {
+                "formulary_id": key[0],
+                "drug_id": key[1],
+                "tier": tier,
+                "prior_authorization": row.boolean("prior_authorization"),
+                "step_therapy": row.boolean("step_therapy"),
+                "quantity_limit": quantity_limit,
+                "quantity_limit_amount": limit.amount if limit else None,
+                "quantity_limit_days": limit.days if limit else None,
+                "quantity_limit_detail": detail,
+                "is_specialty": tier == DaVinciTier.SPECIALTY,
+                "mail_eligible": is_mail_eligible(tier=tier, benefit_types=benefit_types),
+            }
+        )
+    entries.flush()
+    return entries, created_drugs, skipped
+
+
+def _sync_alternatives(formulary_ids: list[int]) -> ImportCounts:
+    """Second pass: set each entry's alternatives to exactly what the domain rule computes."""
+    facts_by_formulary: dict[int, list[EntryFacts]] = defaultdict(list)
+    rows = FormularyEntry.objects.filter(formulary_id__in=formulary_ids).values_list(
+        "pk", "formulary_id", "drug_id", "drug__ingredient", "drug__dose_form", "tier"
+    )
+    for entry_id, formulary_id, drug_id, ingredient, dose_form, tier in rows.iterator():
+        facts_by_formulary[formulary_id].append(
+            EntryFacts(entry_id, drug_id, ingredient, dose_form, tier)
+        )
+    wanted: set[tuple[Hashable, Hashable]] = set()
+    for facts in facts_by_formulary.values():
+        for entry, drugs in compute_cheaper_alternatives(facts).items():
+            wanted.update((entry, drug) for drug in drugs)
+
+    through = FormularyEntry.alternatives.through
+    existing = {
+        (entry_id, drug_id): pk
+        for pk, entry_id, drug_id in through.objects.filter(
+            formularyentry__formulary_id__in=formulary_ids
+        ).values_list("pk", "formularyentry_id", "drug_id")
+    }
+    missing = [pair for pair in wanted if pair not in existing]
+    stale = [pk for pair, pk in existing.items() if pair not in wanted]
+    for chunk in _chunks(missing):
+        through.objects.bulk_create(
+            [through(formularyentry_id=entry_id, drug_id=drug_id) for entry_id, drug_id in chunk]
+        )
+    for pks in _chunks(stale):
+        through.objects.filter(pk__in=pks).delete()
+    return ImportCounts(
+        created=len(missing), unchanged=len(existing) - len(stale), deleted=len(stale)
+    )
+
+
+def _rxcui(row: CsvRow, field: str) -> str:
+    return row.matching(field, _RXCUI, description="a numeric RxNorm code")
+
+
+def _fit(value: str, model: type[models.Model], field: str) -> str:
+    """Derived text cut to its column, marked with an ellipsis when cut (rare, long vaccines)."""
+    limit = column_max_length(model, field)
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    return batched(items, 500)
