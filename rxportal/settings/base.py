@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rxportal.core",
+    "rxportal.audit",
     "rxportal.accounts",
     "rxportal.clients",
     "rxportal.plans",
