@@ -1,6 +1,39 @@
+"""Pages of the portal: thin edges over the selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from rxportal.core import clock
+from rxportal.web.forms import SIGN_IN_ERRORS_ID, SignInForm
+from rxportal.web.selectors import find_member_dashboard
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+class SignInView(auth_views.LoginView):
+    """Plain username and password sign-in (django-allauth replaces it with MFA later)."""
+
+    template_name = "web/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+    extra_context = {"sign_in_errors_id": SIGN_IN_ERRORS_ID}
+
+
+class SignOutView(auth_views.LogoutView):
+    """POST only (Django refuses GET), then back to the home page."""
+
+
+@never_cache
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    member_dashboard = find_member_dashboard(viewer=request.user, today=clock.today())
+    if member_dashboard is None:
+        return render(request, "web/not_a_member.html")
+    return render(request, "web/dashboard.html", {"dashboard": member_dashboard})

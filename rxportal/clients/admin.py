@@ -1,0 +1,11 @@
+from django.contrib import admin
+
+from rxportal.clients.models import Client
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "member_services_phone", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "code")
+    readonly_fields = ("public_id", "created_at", "updated_at")

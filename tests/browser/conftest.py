@@ -1,0 +1,226 @@
+"""Browser tests drive the real app, served by gunicorn in a subprocess, with Debian's Chromium.
+
+Why not pytest-django's `live_server`: it empties tables with DELETE between tests, and the
+claims table has a trigger that refuses every DELETE (claims are a financial record). So the
+session fixture below builds its own database instead:
+
+1. a fresh database: a temporary SQLite file, or, when DATABASE_URL is PostgreSQL, a separate
+   database `rxportal_browser_<pid>` on the same server (dropped afterwards);
+2. `migrate`, `collectstatic`, then the data commands in DATA_COMMANDS (the same ones
+   `make run` uses, so the demo sign-ins exist);
+3. gunicorn with two workers on a free loopback port, with development settings;
+4. waits for /healthz, yields, then stops gunicorn and drops the database.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
+STARTUP_TIMEOUT_SECONDS = 60
+# A shared CI machine can be slow: wait up to 15 s for an element or an expectation.
+ACTION_TIMEOUT_MS = 15_000
+COMMAND_TIMEOUT_SECONDS = 600
+
+# Loaded in order into the fresh database. Every command must exist: seed_demo creates the
+# demo sign-ins (`demo-member` and friends) that the tests use.
+DATA_COMMANDS: list[list[str]] = [
+    ["import_reference_data", "--no-progress"],
+    ["seed_demo", "--members", "20", "--seed", "1", "--no-progress"],
+]
+
+DEMO_MEMBER_USERNAME = "demo-member"
+DEMO_MEMBER_PASSWORD = "Demo-Member-Passphrase-2026"
+
+
+@dataclass(frozen=True)
+class PortalServer:
+    base_url: str
+    env: dict[str, str]
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the server's database; returns its stdout."""
+        return _run([PYTHON, "manage.py", *args], env=self.env)
+
+
+def _run(command: list[str], *, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(command)}` failed with exit code {result.returncode}:\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}",
+            pytrace=False,
+        )
+    return result.stdout
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _check_data_commands_exist() -> None:
+    from django.core.management import get_commands
+
+    available = get_commands()
+    missing = [command[0] for command in DATA_COMMANDS if command[0] not in available]
+    if missing:
+        pytest.fail(
+            "The browser tests load demo data with "
+            + ", ".join(f"`manage.py {name}`" for name in missing)
+            + ", which this checkout does not have (yet). They arrive with the demo-data work; "
+            "run the other tests with `pytest -m 'not browser'` until then.",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of its own: never the developer's, never pytest-django's test database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'rxportal.sqlite3'}"
+        return
+
+    import psycopg
+    from psycopg import sql
+
+    name = f"rxportal_browser_{os.getpid()}"
+    parts = urlsplit(url)
+    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    with psycopg.connect(maintenance_url, autocommit=True) as connection:
+        connection.execute(drop)
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(maintenance_url, autocommit=True) as connection:
+            connection.execute(drop)
+
+
+@pytest.fixture(scope="session")
+def portal_server(
+    browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PortalServer]:
+    _check_data_commands_exist()
+    port = _free_loopback_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_READ_DOT_ENV", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
+        RXPORTAL_ENV="development",
+        DATABASE_URL=browser_database_url,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        RXPORTAL_CACHE_PREFIX=f"rxportal-browser-{os.getpid()}",  # when REDIS_URL is set
+        RXPORTAL_LOG_LEVEL="WARNING",
+    )
+    server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env)
+    server.manage("migrate", "--no-input", "--verbosity", "0")
+    server.manage("collectstatic", "--no-input", "--verbosity", "0")
+    for command in DATA_COMMANDS:
+        server.manage(*command)
+
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                GUNICORN,
+                "rxportal.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_healthy(server.base_url, process, log_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited early:\n{log_path.read_text()[-5000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(
+        f"gunicorn did not answer /healthz within {STARTUP_TIMEOUT_SECONDS}s:\n"
+        f"{log_path.read_text()[-5000:]}",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    """Package scope, not session: Playwright's sync API keeps an event loop in this thread,
+    and Django refuses database access from a thread with a running loop, so it must be gone
+    before the in-process (database) tests run."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, portal_server: PortalServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()

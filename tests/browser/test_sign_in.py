@@ -1,0 +1,120 @@
+"""A demo member signs in, reads their dashboard, switches to Spanish and signs out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DEMO_MEMBER_PASSWORD, DEMO_MEMBER_USERNAME, PortalServer
+
+pytestmark = pytest.mark.browser
+
+PROGRESS_TEXT = re.compile(r"\$[\d,]+\.\d\d of \$[\d,]+\.\d\d used, \$[\d,]+\.\d\d left")
+PROGRESS_TEXT_ES = re.compile(r"\$[\d,]+\.\d\d de \$[\d,]+\.\d\d usados, quedan \$[\d,]+\.\d\d")
+
+# Form controls without a <label>, aria-label or aria-labelledby (buttons: without text).
+UNLABELLED_CONTROLS_JS = """() => Array.from(
+    document.querySelectorAll('input:not([type=hidden]), select, textarea, button, progress')
+).filter((el) => {
+    if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+    if (el.tagName === 'BUTTON') return el.textContent.trim() === '';
+    return !(el.labels && Array.from(el.labels).some((l) => l.textContent.trim() !== ''));
+}).map((el) => el.outerHTML)"""
+
+
+def assert_page_basics(page: Page) -> None:
+    """One <main>, one <h1>, the landmarks, and a label on every form control."""
+    assert page.locator("main").count() == 1
+    assert page.locator("h1").count() == 1
+    assert page.locator("body > header").count() == 1
+    assert page.locator("body > footer").count() == 1
+    assert page.get_by_role("navigation").count() >= 1
+    assert page.locator("html").get_attribute("lang") in {"en", "es"}
+    assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+
+
+def demo_member_plan_name(portal_server: PortalServer) -> str:
+    output = portal_server.manage(
+        "shell",
+        "--verbosity",
+        "0",
+        "-c",
+        "from rxportal.members.models import Member; "
+        f"print(Member.objects.get(user__username={DEMO_MEMBER_USERNAME!r}).plan.name)",
+    )
+    return output.strip().splitlines()[-1]
+
+
+def test_skip_link_is_the_first_stop_and_moves_focus_to_main(page: Page) -> None:
+    page.goto("/")
+
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Skip to main content")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_visible()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("main#main")).to_be_focused()
+
+
+def test_a_wrong_password_is_explained(page: Page) -> None:
+    page.goto("/accounts/login/")
+    assert_page_basics(page)
+
+    page.get_by_label("Username").fill(DEMO_MEMBER_USERNAME)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("We could not sign you in")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    assert_page_basics(page)
+
+
+def test_demo_member_signs_in_reads_dashboard_in_two_languages_and_signs_out(
+    page: Page, portal_server: PortalServer
+) -> None:
+    plan_name = demo_member_plan_name(portal_server)
+
+    page.goto("/")
+    assert_page_basics(page)
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_role("link", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert_page_basics(page)
+    page.get_by_label("Username").fill(DEMO_MEMBER_USERNAME)
+    page.get_by_label("Password").fill(DEMO_MEMBER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    assert_page_basics(page)
+    expect(page.get_by_text(plan_name, exact=True)).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Your deductible")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Your out-of-pocket maximum")).to_be_visible()
+    assert page.locator("progress").count() >= 2
+    expect(page.get_by_text(PROGRESS_TEXT).first).to_be_visible()
+    claim_rows = page.locator("table.claims tbody tr")
+    expect(claim_rows.first).to_be_visible()
+    assert 1 <= claim_rows.count() <= 10
+
+    page.get_by_role("button", name="Español").click()
+
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", name="Su plan")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Su deducible")).to_be_visible()
+    expect(page.get_by_text(PROGRESS_TEXT_ES).first).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Usted pagó")).to_be_visible()
+    assert_page_basics(page)
+
+    page.get_by_role("button", name="Cerrar sesión").click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(
+        page.get_by_role("navigation", name="Principal").get_by_role("link", name="Iniciar sesión")
+    ).to_be_visible()
+    page.goto("/dashboard/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/dashboard/"))

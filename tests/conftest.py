@@ -1,0 +1,48 @@
+"""Fixtures shared by the whole suite (factories live in tests/factories.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+
+from rxportal.core import clock
+from rxportal.members.models import Member
+from tests.factories import DependentFactory, MemberFactory, UserFactory
+
+
+@dataclass(frozen=True)
+class Family:
+    """A subscriber who can sign in, with a spouse, a child of 10 and a child of 20."""
+
+    subscriber: Member
+    spouse: Member
+    minor_child: Member
+    adult_child: Member
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return clock.today()
+
+
+@pytest.fixture
+def family(db: None, today: dt.date) -> Family:
+    subscriber = MemberFactory(
+        user=UserFactory(username="subscriber"), first_name="Dana", last_name="Rivera"
+    )
+    return Family(
+        subscriber=subscriber,
+        spouse=DependentFactory(subscriber=subscriber, spouse=True, first_name="Sam"),
+        minor_child=DependentFactory(
+            subscriber=subscriber,
+            first_name="Lucia",
+            date_of_birth=today.replace(year=today.year - 10, day=1),
+        ),
+        adult_child=DependentFactory(
+            subscriber=subscriber,
+            first_name="Mateo",
+            date_of_birth=today.replace(year=today.year - 20, day=1),
+        ),
+    )
