@@ -9,6 +9,7 @@ import pytest
 
 from rxportal.core import clock
 from rxportal.members.models import Member
+from tests.audit.support import purge_audit_trail_before_flush  # noqa: F401 (autouse, see support.py)
 from tests.factories import DependentFactory, MemberFactory, UserFactory
 
 

@@ -39,6 +39,9 @@ class MailOrder(BaseModel):
         ordering = ["-ordered_at"]
         indexes = [models.Index(fields=["member", "-ordered_at"], name="mail_order_member_recent")]
 
+    def __str__(self) -> str:
+        return self.order_number
+
 
 class MailOrderLine(models.Model):
     order = models.ForeignKey(MailOrder, on_delete=models.CASCADE, related_name="lines")
@@ -47,6 +50,9 @@ class MailOrderLine(models.Model):
     )
     quantity = models.DecimalField(max_digits=10, decimal_places=3)
     days_supply = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.quantity} x {self.days_supply} days"
 
 
 class MailOrderEvent(models.Model):
@@ -59,3 +65,6 @@ class MailOrderEvent(models.Model):
 
     class Meta:
         ordering = ["order", "occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -71,6 +71,9 @@ class NetworkPharmacy(models.Model):
             models.UniqueConstraint(fields=["network", "pharmacy"], name="network_pharmacy_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.network_id}/{self.pharmacy_id}{' (preferred)' if self.is_preferred else ''}"
+
 
 class ZipCentroid(models.Model):
     zip_code = models.CharField(max_length=5, primary_key=True)

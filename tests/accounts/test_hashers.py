@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argon2
+
 from rxportal.accounts.hashers import PortalArgon2PasswordHasher
 
 
