@@ -5,6 +5,7 @@ Claims are a financial record: never deleted (database trigger), only reversed b
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.core.models import BaseModel, money_field
@@ -68,7 +69,9 @@ class Claim(BaseModel):
                 name="claim_money_non_negative",
             ),
             models.CheckConstraint(
-                condition=~Q(status="paid") | Q(total_cost=F("plan_paid") + F("member_paid")),
+                # Round: SQLite keeps decimals as binary floats, so 5.67 + 6.67 != 12.34 there.
+                condition=~Q(status="paid")
+                | Q(total_cost=Round(F("plan_paid") + F("member_paid"), 2)),
                 name="claim_paid_amounts_add_up",
             ),
             models.CheckConstraint(

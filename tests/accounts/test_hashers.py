@@ -32,7 +32,6 @@ def test_production_hasher_list_prefers_argon2() -> None:
     assert base.PASSWORD_HASHERS[0] == "rxportal.accounts.hashers.PortalArgon2PasswordHasher"
 
 
-
 def test_composed_and_decomposed_accents_verify_alike() -> None:
     hasher = PortalArgon2PasswordHasher()
     composed = "Café con leche en la mañana"  # é and ñ as single code points

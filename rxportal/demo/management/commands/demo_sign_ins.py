@@ -1,0 +1,31 @@
+"""Print the development demo sign-ins (what `make run` shows before it serves)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from rxportal.demo.services import DEMO_ACCOUNTS
+
+
+class Command(BaseCommand):
+    help = "Print the demo sign-ins (development only)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.RXPORTAL_CREATE_DEMO_ACCOUNTS:
+            self.stdout.write("Demo sign-ins exist only in development.")
+            return
+        self.stdout.write("")
+        self.stdout.write("rxportal demo sign-ins (development only):")
+        width = max(len(account.username) for account in DEMO_ACCOUNTS)
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(
+                f"  {account.username.ljust(width)}  {account.password}  ({account.role})"
+            )
+        self.stdout.write("")
+        self.stdout.write(
+            f"Portal:      http://127.0.0.1:8000/    back office: /{settings.RXPORTAL_ADMIN_PATH}"
+        )
+        self.stdout.write("")

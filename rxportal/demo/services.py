@@ -1,0 +1,399 @@
+"""Seed a development database with a realistic, deterministic demo population.
+
+`seed_demo` creates the standard plans, then members with dependents, prescriptions, claims
+adjudicated by the benefit engine, accumulators and mail orders, in batches of families (never
+the whole population in memory), optionally in several worker processes (PostgreSQL only), and
+finally the demo sign-ins.
+
+Re-running is harmless: claims can never be deleted (database trigger), so instead of wiping,
+a run records itself as a marker client `DEMO-SEED-<seed>-<members>` and a later run with the
+same seed and member count does nothing ("already seeded"). Another seed, member count or an
+unfinished run is refused: seed into a fresh database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import queue as queue_module
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, connections, transaction
+
+from rxportal.accounts.models import Role, User
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.clients.models import Client, ClientKind
+from rxportal.core import clock
+from rxportal.core.errors import ValidationFailed
+from rxportal.demo.bulk import TABLE_SPECS, check_table_specs, make_ids, make_writer
+from rxportal.demo.domain import (
+    TABLES,
+    Batch,
+    DemoContext,
+    FamilyShape,
+    Rows,
+    compute_batches,
+    compute_family_layout,
+    generate_family,
+    member_card_id,
+)
+from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
+from rxportal.demo.selectors import build_demo_context
+from rxportal.members.models import Member
+from rxportal.members.services import link_member_user
+from rxportal.plans.services import create_standard_plans
+
+DEFAULT_CLAIMS_PER_MEMBER = 105
+DEFAULT_BATCH_SIZE = 1000
+MARKER_PREFIX = "DEMO-SEED-"
+MARKER_COMPLETE = "complete"
+MARKER_RUNNING = "in progress"
+
+ProgressCallback = Callable[[int, int], None]  # (members done, claims written) since last call
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    is_staff: bool
+
+
+# Published demo credentials (README, login page in development). Created only when
+# settings.RXPORTAL_CREATE_DEMO_ACCOUNTS is true, which production settings force off.
+DEMO_ACCOUNTS = (
+    DemoAccount("demo-member", "Demo-Member-Passphrase-2026", Role.MEMBER, False),
+    DemoAccount("demo-client", "Demo-Client-Passphrase-2026", Role.CLIENT, False),
+    DemoAccount("demo-advisor", "Demo-Advisor-Passphrase-2026", Role.ADVISOR, False),
+    DemoAccount(
+        "demo-accountteam",
+        "Demo-AccountTeam-Passphrase-2026",
+        Role.ACCOUNT_TEAM,
+        True,
+    ),
+    DemoAccount("demo-service", "Demo-Service-Passphrase-2026", Role.SERVICE_CENTER, True),
+)
+
+# Back-office groups for the demo staff: read everything their job needs in the admin.
+STAFF_GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    Role.ACCOUNT_TEAM: (
+        "Account team",
+        ("clients", "plans", "formulary", "pharmacies", "members", "prescriptions", "claims",
+         "orders", "accounts"),
+        (),
+    ),
+    Role.SERVICE_CENTER: (
+        "Service center",
+        ("members", "prescriptions", "claims", "orders", "formulary", "pharmacies", "plans"),
+        ("change_mailorder",),
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class SeedSummary:
+    seed: int
+    members: int
+    claims_per_member: int
+    workers: int = 1
+    already_seeded: bool = False
+    rows: dict[str, int] = field(default_factory=dict)
+    claim_statuses: dict[str, int] = field(default_factory=dict)
+    plans: int = 0
+    demo_accounts: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def marker_code(seed: int, members: int) -> str:
+    return f"{MARKER_PREFIX}{seed}-{members}"
+
+
+def _marker_name(seed: int, members: int, claims_per_member: int, state: str) -> str:
+    return (
+        f"Demo data marker: seed {seed}, {members} members, "
+        f"{claims_per_member} claims/member ({state})"
+    )
+
+
+def seed_demo(
+    *,
+    members: int,
+    seed: int = 1,
+    claims_per_member: int = DEFAULT_CLAIMS_PER_MEMBER,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 1,
+    on_progress: ProgressCallback | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    actor: Any = None,
+) -> SeedSummary:
+    """Create the demo population (see the module docstring). Returns what was written."""
+    if settings.RXPORTAL_ENV == "production":
+        raise DemoRefusedInProduction("seed_demo never runs in production.")
+    _check_arguments(members, seed, claims_per_member, batch_size, workers)
+    started = time.monotonic()
+    summary = SeedSummary(seed=seed, members=members, claims_per_member=claims_per_member)
+
+    code = marker_code(seed, members)
+    markers = list(Client.objects.filter(code__startswith=MARKER_PREFIX).order_by("code"))
+    if any(m.code == code and m.name.endswith(f"({MARKER_COMPLETE})") for m in markers):
+        summary.already_seeded = True
+        summary.seconds = time.monotonic() - started
+        return summary
+    if markers:
+        raise DemoAlreadySeeded(
+            f"This database already holds demo data ({markers[0].name}). Claims cannot be "
+            "deleted, so seed into a fresh database.",
+            markers=[m.code for m in markers],
+        )
+
+    plans = create_standard_plans(actor=actor)
+    summary.plans = len(plans)
+    ctx = build_demo_context(plans=plans, today=today or clock.today(), now=now or clock.now())
+    check_table_specs()
+    layout = compute_family_layout(seed=seed, members=members)
+    batches = compute_batches(layout, batch_size=batch_size)
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # SQLite has one writer; inside a caller's transaction other connections see nothing.
+        workers = 1
+    workers = max(1, min(workers, len(batches)))
+    summary.workers = workers
+
+    marker = Client.objects.create(
+        code=code,
+        name=_marker_name(seed, members, claims_per_member, MARKER_RUNNING),
+        kind=ClientKind.EMPLOYER,
+    )
+    report = on_progress or (lambda _members, _claims: None)
+    if workers == 1:
+        totals = generate_batches(
+            ctx=ctx, layout=layout, batches=batches, seed=seed,
+            claims_per_member=claims_per_member, report=report,
+        )  # fmt: skip
+    else:
+        totals = _generate_in_processes(
+            ctx=ctx, layout=layout, batches=batches, seed=seed,
+            claims_per_member=claims_per_member, workers=workers, report=report,
+        )  # fmt: skip
+    summary.rows = {table: totals.get(table, 0) for table in TABLES}
+    summary.claim_statuses = {
+        key.split(":", 1)[1]: value for key, value in sorted(totals.items()) if ":" in key
+    }
+
+    if settings.RXPORTAL_CREATE_DEMO_ACCOUNTS:
+        subscriber = (
+            Member.objects.filter(
+                client_id=ctx.demo_family_plan.client_id,
+                member_id=member_card_id(0),
+                person_code="01",
+            ).first()
+            if layout and layout[0].size >= 3
+            else None
+        )
+        client_name = Client.objects.get(pk=ctx.demo_family_plan.client_id).name
+        summary.demo_accounts = len(
+            create_demo_accounts(demo_subscriber=subscriber, client_name=client_name)
+        )
+    with transaction.atomic():
+        marker.name = _marker_name(seed, members, claims_per_member, MARKER_COMPLETE)
+        marker.save(update_fields=["name", "updated_at"])
+        record_event(
+            action="demo.seeded",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            details={"seed": seed, "members": members, "claims": summary.rows.get("claim", 0)},
+        )
+    _analyze()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _check_arguments(
+    members: int, seed: int, claims_per_member: int, batch_size: int, workers: int
+) -> None:
+    problems = []
+    if members < 1:
+        problems.append("members must be at least 1")
+    if not 0 <= seed < 10**10:
+        problems.append("seed must be between 0 and 9999999999")
+    if claims_per_member < 1:
+        problems.append("claims per member must be at least 1")
+    if batch_size < 1:
+        problems.append("batch size must be at least 1")
+    if workers < 1:
+        problems.append("workers must be at least 1")
+    if members >= 10**8:
+        problems.append("members must be below 100,000,000")
+    if problems:
+        raise ValidationFailed("; ".join(problems) + ".", code="demo.invalid_arguments")
+
+
+def generate_batches(
+    *,
+    ctx: DemoContext,
+    layout: Sequence[FamilyShape],
+    batches: Sequence[Batch],
+    seed: int,
+    claims_per_member: int,
+    report: ProgressCallback,
+) -> Counter[str]:
+    """Generate and write `batches` on this process's database connection."""
+    ids = make_ids(connection)
+    writer = make_writer(connection)
+    rows = Rows()
+    totals: Counter[str] = Counter()
+    for batch in batches:
+        for family_index in range(batch.first_family, batch.end_family):
+            generate_family(
+                ctx=ctx,
+                seed=seed,
+                family_index=family_index,
+                shape=layout[family_index],
+                claims_per_member=claims_per_member,
+                ids=ids,
+                out=rows,
+            )
+        counts = rows.counts()
+        statuses = Counter(row[12] for row in rows.claim)
+        writer.write(rows)
+        rows.clear()
+        totals.update(counts)
+        totals.update({f"claim:{status}": n for status, n in statuses.items()})
+        report(batch.members, counts["claim"])
+    return totals
+
+
+def _worker_main(
+    index: int,
+    workers: int,
+    ctx: DemoContext,
+    layout: Sequence[FamilyShape],
+    batches: Sequence[Batch],
+    seed: int,
+    claims_per_member: int,
+    messages: Any,
+) -> None:
+    """Body of one forked worker: its share of the batches on its own connection."""
+    try:
+        totals = generate_batches(
+            ctx=ctx,
+            layout=layout,
+            batches=batches[index::workers],
+            seed=seed,
+            claims_per_member=claims_per_member,
+            report=lambda m, c: messages.put(("progress", m, c)),
+        )
+        messages.put(("done", index, dict(totals)))
+    except BaseException:
+        messages.put(("error", index, traceback.format_exc()))
+        raise
+    finally:
+        connections.close_all()
+
+
+def _generate_in_processes(
+    *,
+    ctx: DemoContext,
+    layout: Sequence[FamilyShape],
+    batches: Sequence[Batch],
+    seed: int,
+    claims_per_member: int,
+    workers: int,
+    report: ProgressCallback,
+) -> Counter[str]:
+    """Fork `workers` processes (each opens its own connection) and gather their totals."""
+    mp = multiprocessing.get_context("fork")
+    messages = mp.Queue()
+    connections.close_all()  # children must not share the parent's socket
+    processes = [
+        mp.Process(
+            target=_worker_main,
+            args=(i, workers, ctx, layout, batches, seed, claims_per_member, messages),
+            name=f"seed_demo-worker-{i}",
+        )
+        for i in range(workers)
+    ]
+    totals: Counter[str] = Counter()
+    try:
+        for process in processes:
+            process.start()
+        finished = 0
+        while finished < workers:
+            try:
+                message = messages.get(timeout=2)
+            except queue_module.Empty:
+                dead = [p.name for p in processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"seed_demo worker(s) died: {', '.join(dead)}") from None
+                continue
+            kind = message[0]
+            if kind == "progress":
+                report(message[1], message[2])
+            elif kind == "done":
+                totals.update(message[2])
+                finished += 1
+            else:
+                raise RuntimeError(f"seed_demo worker {message[1]} failed:\n{message[2]}")
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join()
+    return totals
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(spec.db_table for spec in TABLE_SPECS.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) -> list[User]:
+    """The five demo sign-ins (idempotent). Staff roles get a back-office group each."""
+    users = []
+    with transaction.atomic():
+        groups = {role: _ensure_group(*spec) for role, spec in STAFF_GROUPS.items()}
+        for account in DEMO_ACCOUNTS:
+            user, _ = User.objects.get_or_create(username=account.username)
+            user.role = account.role
+            user.is_staff = account.is_staff
+            user.is_active = True
+            user.organization = client_name if account.role == Role.CLIENT else ""
+            user.email = f"{account.username}@example.com"
+            if account.role == Role.MEMBER and demo_subscriber is not None:
+                user.first_name = demo_subscriber.first_name
+                user.last_name = demo_subscriber.last_name
+            user.set_password(account.password)
+            user.save()
+            if account.role in groups:
+                user.groups.add(groups[account.role])
+            users.append(user)
+        if demo_subscriber is not None:
+            link_member_user(member=demo_subscriber, user=users[0])
+    return users
+
+
+def _ensure_group(name: str, view_apps: tuple[str, ...], extra: tuple[str, ...]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    view = Permission.objects.filter(
+        content_type__app_label__in=view_apps, codename__startswith="view_"
+    )
+    group.permissions.add(*view, *Permission.objects.filter(codename__in=extra))
+    return group

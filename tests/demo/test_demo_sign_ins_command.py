@@ -1,0 +1,25 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import override_settings
+
+
+def test_prints_every_demo_sign_in() -> None:
+    out = StringIO()
+    call_command("demo_sign_ins", stdout=out)
+    text = out.getvalue()
+    for username, password in [
+        ("demo-member", "Demo-Member-Passphrase-2026"),
+        ("demo-client", "Demo-Client-Passphrase-2026"),
+        ("demo-advisor", "Demo-Advisor-Passphrase-2026"),
+        ("demo-accountteam", "Demo-AccountTeam-Passphrase-2026"),
+        ("demo-service", "Demo-Service-Passphrase-2026"),
+    ]:
+        assert f"{username}" in text and password in text
+
+
+@override_settings(RXPORTAL_CREATE_DEMO_ACCOUNTS=False)
+def test_prints_no_passwords_outside_development() -> None:
+    out = StringIO()
+    call_command("demo_sign_ins", stdout=out)
+    assert "Passphrase" not in out.getvalue()
