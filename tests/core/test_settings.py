@@ -31,7 +31,11 @@ def _django_check(env_overrides: dict[str, str], *args: str) -> subprocess.Compl
 
 def test_production_refuses_sqlite() -> None:
     result = _django_check(
-        {"RXPORTAL_ENV": "production", "DJANGO_SECRET_KEY": GOOD_SECRET, "REDIS_URL": "redis://127.0.0.1:6379/0"}
+        {
+            "RXPORTAL_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
     )
     assert result.returncode != 0
     assert "Production needs PostgreSQL" in result.stderr
