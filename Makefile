@@ -10,7 +10,6 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_MEMBERS ?= 200
 DEMO_SEED ?= 1
-export DJANGO_SETTINGS_MODULE ?= rxportal.settings.dev
 
 .PHONY: run test setup data serve lint typecheck pytest lock clean messages help
 
@@ -50,7 +49,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/lint-imports
 	$(BIN)/mypy rxportal
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=rxportal.settings.test
-	$(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=rxportal.settings.test $(BIN)/pytest
 
 # Regenerate the pinned lock files after editing pyproject.toml.
 lock: $(VENV)/.dev-installed
