@@ -1,12 +1,25 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from rxportal.core.views import healthz
 
+# The back office signs in through the portal's sign-in (SiteKey, new-device check, second
+# factor), never through Django admin's own password form.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+# allauth's rate limits answer with this view (429, in the portal's layout and language).
+handler429 = "rxportal.accounts.views.rate_limited"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.RXPORTAL_ADMIN_PATH, admin.site.urls),
+    # Ours first: they shadow allauth's paths of the same name (accounts/login/ is step 1).
+    path("", include("rxportal.accounts.urls")),
     path("", include("rxportal.web.urls")),
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
 ]

@@ -28,6 +28,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
 
 from rxportal.accounts.models import Role, User
+from rxportal.accounts.services.demo import prepare_demo_security
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients.models import Client, ClientKind
@@ -387,6 +388,9 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
             users.append(user)
         if demo_subscriber is not None:
             link_member_user(member=demo_subscriber, user=users[0])
+        # SiteKey, challenge answers, verified email and (members, staff) the demo TOTP secret.
+        for user in users:
+            prepare_demo_security(user=user)
     return users
 
 

@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "rxportal.core",
     "rxportal.audit",
     "rxportal.accounts",
@@ -59,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "rxportal.accounts.middleware.MfaEnrolmentGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -140,7 +147,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "web:login"
+# One backend: allauth's subclasses ModelBackend (permissions work) and hashes a dummy password
+# for unknown usernames, so a miss costs the same Argon2 work as a wrong password.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:home"
 
@@ -209,3 +219,97 @@ RXPORTAL_SUPPORT = {
     "hours": _("24 hours a day, 7 days a week"),
     "client_hours": _("Monday to Friday, 8 a.m. to 8 p.m. Eastern"),
 }
+
+# --- django-allauth (sign-in, MFA, sessions). Design: docs/design/signin-allauth-notes.md.
+# Sign-in is username first (our IdentifyView), then SiteKey + password (allauth's LoginView with
+# our form), then our new-device stage, then allauth's MFA stage; see rxportal/accounts/stages.py.
+ACCOUNT_ADAPTER = "rxportal.accounts.adapters.PortalAccountAdapter"
+ACCOUNT_FORMS = {"login": "rxportal.accounts.forms.SiteKeyLoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+# No "remember me": the session cookie ends with the browser (and the server caps it, above).
+ACCOUNT_SESSION_REMEMBER = False
+# The whole staged sign-in (password, new-device check, second factor) must end within 15 min.
+ACCOUNT_LOGIN_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Never let an emailed code stand in for the second factor (it would turn on the MFA trust stage).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = False
+ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+# Cache-backed sliding windows (Redis in production). Our durable per-username lock-out
+# (rxportal.accounts.services.lockout) cuts in first; "20/h/key" only caps what it would allow,
+# and the same action also caps MFA code guesses per user.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,20/h/key",
+    "rx_identify": "30/m/ip",
+    "rx_new_device": "20/m/ip,10/10m/key",
+    "rx_new_device_code": "3/10m/key,10/h/ip",
+}
+MFA_ADAPTER = "rxportal.accounts.adapters.PortalMFAAdapter"
+MFA_FORMS = {
+    "authenticate": "rxportal.accounts.forms.PortalAuthenticateForm",
+    "reauthenticate": "rxportal.accounts.forms.PortalReauthenticateForm",
+    "authenticate_webauthn": "rxportal.accounts.forms.PortalAuthenticateWebAuthnForm",
+}
+# allauth's recovery codes are an encrypted seed, not hashes: ours are in rxportal.accounts.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn"]
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+MFA_TOTP_TOLERANCE = 1  # one step either way; a code is still accepted only once (forms.py)
+MFA_TOTP_ISSUER = "rxportal"
+MFA_WEBAUTHN_USER_VERIFICATION = "required"
+# Never MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN: it switches the origin check off. fido2 accepts
+# http://localhost, so develop passkeys on localhost (the RP id below), not 127.0.0.1.
+RXPORTAL_WEBAUTHN_RP_ID = env_str("RXPORTAL_WEBAUTHN_RP_ID", "localhost")
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# A "trusted browser" would skip the second factor: never (our device cookie skips only the
+# new-device check).
+MFA_TRUST_ENABLED = False
+USERSESSIONS_TRACK_ACTIVITY = True
+# Our cookies: __Host- prefixed (Secure, Path=/, no Domain) in production; plain names in
+# development, where the site is served over http and browsers refuse __Host- cookies.
+_COOKIE_PREFIX = "__Host-" if RXPORTAL_ENV == "production" else ""
+RXPORTAL_USERNAME_COOKIE_NAME = env_str(
+    "RXPORTAL_USERNAME_COOKIE_NAME", f"{_COOKIE_PREFIX}rx_username"
+)
+RXPORTAL_USERNAME_COOKIE_AGE = 365 * 24 * 60 * 60
+RXPORTAL_DEVICE_COOKIE_NAME = env_str("RXPORTAL_DEVICE_COOKIE_NAME", f"{_COOKIE_PREFIX}rx_device")
+RXPORTAL_DEVICE_COOKIE_AGE = 180 * 24 * 60 * 60
+# Wrong challenge answers or codes allowed in one new-device check before sign-in starts over.
+RXPORTAL_NEW_DEVICE_MAX_ATTEMPTS = 3
+
+# --- Account security (rxportal/accounts: lock-out, throttles, CAPTCHA, codes, encrypted fields).
+# (Imported here to keep this block self-contained.)
+from rxportal.settings.env import field_encryption_keys_for  # noqa: E402
+
+# Fernet keys for encrypted columns (SMS phone), current first; older keys only decrypt.
+RXPORTAL_FIELD_ENCRYPTION_KEYS = field_encryption_keys_for(RXPORTAL_ENV)
+# Dotted path of the SMS gateway class (rxportal.accounts.gateways); "off" switches SMS off.
+# Unset: the console gateway in development (it prints messages, codes included, to the log), off
+# in production until a real provider is configured.
+RXPORTAL_SMS_GATEWAY = env_str("RXPORTAL_SMS_GATEWAY") or (
+    "rxportal.accounts.gateways.ConsoleSmsGateway" if RXPORTAL_ENV == "development" else "off"
+)
+if RXPORTAL_SMS_GATEWAY == "off":
+    RXPORTAL_SMS_GATEWAY = ""
+# Failed sign-ins counted per client IP (IPv6 grouped by /64) over a sliding window; above the
+# limit that address is refused until the count decays.
+RXPORTAL_LOGIN_IP_FAILURE_LIMIT = env_int("RXPORTAL_LOGIN_IP_FAILURE_LIMIT", 50)
+RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS = env_int("RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS", 900)
+# Failed sign-ins across the whole site; above the limit everyone gets the CAPTCHA (never a
+# hard block, which would lock every member out).
+RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT = env_int("RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT", 500)
+RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS = env_int(
+    "RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS", 60
+)
+# How long an issued CAPTCHA stays answerable.
+RXPORTAL_CAPTCHA_MAX_AGE_SECONDS = env_int("RXPORTAL_CAPTCHA_MAX_AGE_SECONDS", 600)

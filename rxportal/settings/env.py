@@ -5,6 +5,7 @@ Everything else reads django.conf.settings.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -77,3 +78,45 @@ def secret_key_for(environment: str) -> str:
         key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
+
+
+def _is_fernet_key(value: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False
+
+
+def field_encryption_keys_for(environment: str) -> list[str]:
+    """Fernet keys for encrypted fields, current first (``RXPORTAL_FIELD_ENCRYPTION_KEYS``).
+
+    Comma-separated; to rotate, put a new key first and keep the old ones after it until every
+    value has been re-encrypted. In development a key is generated once into var/; production
+    gets an empty list and prod.py refuses to start.
+    """
+    keys = env_list("RXPORTAL_FIELD_ENCRYPTION_KEYS", [])
+    for key in keys:
+        if not _is_fernet_key(key):
+            raise ValueError(
+                "RXPORTAL_FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+                "(url-safe base64 of 32 bytes)"
+            )
+    if keys or environment == "production":
+        return keys
+    VAR_DIR.mkdir(exist_ok=True)
+    key_file = VAR_DIR / "field_encryption_key"
+    if not key_file.exists():
+        # Written aside and hard-linked into place, so parallel processes (pytest -n) never read
+        # a half-written file and all end up with the same key.
+        tmp = VAR_DIR / f".field_encryption_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(
+            base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"), encoding="utf-8"
+        )
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return [key_file.read_text(encoding="utf-8").strip()]

@@ -1,9 +1,15 @@
-"""Production: base settings plus guards. Refuses SQLite and a missing secret."""
+"""Production: base settings plus guards. Refuses SQLite, a missing secret or encryption key."""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from rxportal.settings.base import *  # noqa: F403
-from rxportal.settings.base import DATABASES, REDIS_URL, SECRET_KEY
+from rxportal.settings.base import (
+    DATABASES,
+    REDIS_URL,
+    RXPORTAL_FIELD_ENCRYPTION_KEYS,
+    RXPORTAL_SMS_GATEWAY,
+    SECRET_KEY,
+)
 from rxportal.settings.env import env_int
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -13,6 +19,16 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if not REDIS_URL:
     raise ImproperlyConfigured(
         "Production needs Redis for sessions and rate limits: set REDIS_URL."
+    )
+# --- Account security guards.
+if not RXPORTAL_FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "RXPORTAL_FIELD_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, "
+        "current first)."
+    )
+if RXPORTAL_SMS_GATEWAY.endswith("ConsoleSmsGateway"):
+    raise ImproperlyConfigured(
+        "The console SMS gateway logs one-time codes: never use it in production."
     )
 
 DEBUG = False

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from rxportal.core import clock
-from rxportal.web.forms import SIGN_IN_ERRORS_ID, SignInForm
 from rxportal.web.selectors import find_member_dashboard
 
 
@@ -17,17 +16,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
 
-class SignInView(auth_views.LoginView):
-    """Plain username and password sign-in (django-allauth replaces it with MFA later)."""
-
-    template_name = "web/sign_in.html"
-    authentication_form = SignInForm
-    redirect_authenticated_user = True
-    extra_context = {"sign_in_errors_id": SIGN_IN_ERRORS_ID}
-
-
 class SignOutView(auth_views.LogoutView):
-    """POST only (Django refuses GET), then back to the home page."""
+    """POST only (Django refuses GET), then back to the home page.
+
+    Sign-in is django-allauth's (rxportal.accounts); this path also shadows allauth's own
+    logout page, so signing out never happens on a GET.
+    """
 
 
 @never_cache

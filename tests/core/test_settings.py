@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = secrets.token_urlsafe(60)
+GOOD_FIELD_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
 def _django_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -61,6 +63,7 @@ def test_production_passes_deploy_check() -> None:
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+            "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
         },
         "--deploy",
         "--fail-level",
@@ -68,6 +71,40 @@ def test_production_passes_deploy_check() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_missing_field_encryption_keys() -> None:
+    result = _django_check(
+        {
+            "RXPORTAL_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+    assert result.returncode != 0
+    assert "RXPORTAL_FIELD_ENCRYPTION_KEYS must be set" in result.stderr
+
+
+def test_malformed_field_encryption_key_is_rejected() -> None:
+    result = _django_check({"RXPORTAL_FIELD_ENCRYPTION_KEYS": "not-a-fernet-key"})
+    assert result.returncode != 0
+    assert "not a Fernet key" in result.stderr
+
+
+def test_production_refuses_the_console_sms_gateway() -> None:
+    result = _django_check(
+        {
+            "RXPORTAL_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
+            "RXPORTAL_SMS_GATEWAY": "rxportal.accounts.gateways.ConsoleSmsGateway",
+        }
+    )
+    assert result.returncode != 0
+    assert "console SMS gateway" in result.stderr
 
 
 def test_invalid_environment_name_is_rejected() -> None:

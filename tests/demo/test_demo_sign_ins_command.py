@@ -16,6 +16,9 @@ def test_prints_every_demo_sign_in() -> None:
         ("demo-service", "Demo-Service-Passphrase-2026"),
     ]:
         assert f"{username}" in text and password in text
+    assert "Morning tea by the lake" in text
+    assert "blue heron" in text
+    assert "RXPORTALDEMOMEMBERTOTPSECRETAAAA" in text
 
 
 @override_settings(RXPORTAL_CREATE_DEMO_ACCOUNTS=False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
@@ -26,8 +28,23 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings) -> None:
+    """Sign-in throttles and allauth's rate limits live in the cache: a namespace per test."""
+    default = {**settings.CACHES["default"]}
+    default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX', '')}-web-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = {**settings.CACHES, "default": default}
+
+
 def _html(response) -> str:
     return response.content.decode()
+
+
+def _enter_username(client: Client, username: str) -> None:
+    """Sign-in step 1 (username); step 2 is the SiteKey and password page."""
+    response = client.post(reverse("account_login"), {"username": username})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rx_login_password")
 
 
 def test_home_is_public_and_offers_sign_in(client: Client) -> None:
@@ -37,7 +54,7 @@ def test_home_is_public_and_offers_sign_in(client: Client) -> None:
     html = _html(response)
     assert html.count("<main") == 1
     assert "<h1" in html
-    assert f'href="{reverse("web:login")}"' in html
+    assert f'href="{reverse("account_login")}"' in html
     assert "For members" in html and "For clients" in html and "For advisors" in html
 
 
@@ -49,7 +66,7 @@ def test_home_footer_lists_the_support_lines(client: Client, settings) -> None:
     assert 'href="tel:711"' in html
 
 
-@pytest.mark.parametrize("url_name", ["web:home", "web:login"])
+@pytest.mark.parametrize("url_name", ["web:home", "account_login"])
 def test_pages_have_no_inline_script_or_style_for_the_csp(client: Client, url_name: str) -> None:
     html = _html(client.get(reverse(url_name)))
 
@@ -62,22 +79,33 @@ def test_dashboard_sends_anonymous_visitors_to_sign_in(client: Client) -> None:
     response = client.get(reverse("web:dashboard"))
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('web:login')}?next={reverse('web:dashboard')}"
+    assert response["Location"] == f"{reverse('account_login')}?next={reverse('web:dashboard')}"
+
+
+def test_the_old_sign_in_address_redirects_to_the_new_one(client: Client) -> None:
+    response = client.get(reverse("web:login") + "?next=/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next=/dashboard/"
 
 
 def test_sign_in_form_has_labels_and_autocomplete(client: Client) -> None:
-    html = _html(client.get(reverse("web:login")))
+    html = _html(client.get(reverse("account_login")))
 
     assert '<label for="id_username">' in html
-    assert '<label for="id_password">' in html
     assert 'autocomplete="username"' in html
+    _enter_username(client, "dana")
+    html = _html(client.get(reverse("rx_login_password")))
+    assert '<label for="id_password">' in html
     assert 'autocomplete="current-password"' in html
+    assert 'autocomplete="username"' in html  # the hidden username, for password managers
 
 
 def test_sign_in_with_a_wrong_password_explains_the_error(client: Client) -> None:
     UserFactory(username="dana")
 
-    response = client.post(reverse("web:login"), {"username": "dana", "password": "wrong"})
+    _enter_username(client, "dana")
+    response = client.post(reverse("rx_login_password"), {"password": "wrong"})
 
     assert response.status_code == 200
     html = _html(response)
@@ -87,19 +115,28 @@ def test_sign_in_with_a_wrong_password_explains_the_error(client: Client) -> Non
 
 
 def test_sign_in_with_empty_fields_marks_each_field(client: Client) -> None:
-    html = _html(client.post(reverse("web:login"), {"username": "", "password": ""}))
+    html = _html(client.post(reverse("account_login"), {"username": ""}))
 
-    assert html.count("This field is required.") == 2
+    assert html.count("This field is required.") == 1
     assert 'aria-describedby="id_username_error"' in html
+    _enter_username(client, "dana")
+    html = _html(client.post(reverse("rx_login_password"), {"password": ""}))
+    assert html.count("This field is required.") == 1
+    assert 'aria-describedby="id_password_error"' in html
 
 
-def test_sign_in_then_lands_on_the_dashboard(client: Client, family: Family) -> None:
-    response = client.post(
-        reverse("web:login"), {"username": "subscriber", "password": DEFAULT_PASSWORD}
-    )
+def test_sign_in_with_the_right_password_moves_on_to_the_new_device_check(
+    client: Client, family: Family
+) -> None:
+    # The whole staged sign-in (new device, second factor) is tested in tests/accounts.
+    user = family.subscriber.user
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    _enter_username(client, "subscriber")
+
+    response = client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("rx_login_new_device")
 
 
 def test_sign_out_is_post_only_and_returns_home(client: Client, family: Family) -> None:
@@ -221,10 +258,13 @@ def test_browsers_asking_for_spanish_get_spanish(client: Client) -> None:
 def test_spanish_sign_in_errors_are_ours_not_djangos(client: Client) -> None:
     client.post(reverse("set_language"), {"language": "es", "next": "/"})
 
-    html = _html(client.post(reverse("web:login"), {"username": "nadie", "password": "x"}))
+    assert '<label for="id_username">Nombre de usuario</label>' in _html(
+        client.get(reverse("account_login"))
+    )
+    _enter_username(client, "nadie")
+    html = _html(client.post(reverse("rx_login_password"), {"password": "x"}))
 
     assert "No pudimos iniciar su sesión con ese usuario y contraseña." in html
-    assert '<label for="id_username">Nombre de usuario</label>' in html
     assert '<label for="id_password">Contraseña</label>' in html
     assert "introduzca" not in html  # Django's own (Spain Spanish) wording
 

@@ -7,6 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from rxportal.accounts.services.demo import (
+    DEMO_CHALLENGE_ANSWER,
+    DEMO_SITEKEY_PHRASE,
+    DEMO_TOTP_SECRET,
+)
 from rxportal.demo.services import DEMO_ACCOUNTS
 
 
@@ -24,6 +29,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.username.ljust(width)}  {account.password}  ({account.role})"
             )
+        self.stdout.write("")
+        self.stdout.write(f"  SiteKey phrase shown before the password: {DEMO_SITEKEY_PHRASE}")
+        self.stdout.write(f"  Answer to every challenge question:       {DEMO_CHALLENGE_ANSWER}")
+        self.stdout.write(f"  Authenticator app secret (members, staff): {DEMO_TOTP_SECRET}")
+        self.stdout.write("    add it to any TOTP app (30 s, 6 digits, SHA-1) to get sign-in codes")
         self.stdout.write("")
         self.stdout.write(
             f"Portal:      http://127.0.0.1:8000/    back office: /{settings.RXPORTAL_ADMIN_PATH}"

@@ -1,0 +1,110 @@
+"""django-allauth adapters: the only place allauth's behaviour is changed (besides settings).
+
+* ``PortalAccountAdapter``: our wording, the lock-out counter on a failed password, the extra
+  login stages (new-device check, second-factor policy), the reset of the lock-out on a completed
+  sign-in, and signup closed until the eligibility-checked registration arrives.
+* ``PortalMFAAdapter``: TOTP secrets encrypted with our field keys, the WebAuthn relying-party id
+  from settings, and no removing the last second factor of an account that must have one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from rxportal.accounts import crypto
+from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.services import lockout, signin
+from rxportal.core import clock
+
+GENERIC_SIGN_IN_ERROR = _(
+    "We could not sign you in with that username and password. "
+    "Check both and try again; the password is case-sensitive."
+)
+
+NEW_DEVICE_STAGE = "rxportal.accounts.stages.NewDeviceStage"
+SECOND_FACTOR_POLICY_STAGE = "rxportal.accounts.stages.SecondFactorPolicyStage"
+MFA_AUTHENTICATE_STAGE = "allauth.mfa.stages.AuthenticateStage"
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # A locked account gets this same message (see forms.SiteKeyLoginForm).
+        "username_password_mismatch": GENERIC_SIGN_IN_ERROR,
+        "invalid_login": GENERIC_SIGN_IN_ERROR,
+        "account_inactive": _("This account is not active. Call member services for help."),
+        "too_many_login_attempts": _(
+            "Too many attempts from this connection. Wait a few minutes, then try again."
+        ),
+    }
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Registration must match an eligibility record first; until that form is configured
+        # (ACCOUNT_FORMS["signup"]), allauth's plain signup stays closed.
+        return "signup" in getattr(settings, "ACCOUNT_FORMS", {})
+
+    def get_login_stages(self) -> list[str]:
+        stages = super().get_login_stages()
+        position = (
+            stages.index(MFA_AUTHENTICATE_STAGE)
+            if MFA_AUTHENTICATE_STAGE in stages
+            else len(stages)
+        )
+        stages[position:position] = [NEW_DEVICE_STAGE]
+        stages.append(SECOND_FACTOR_POLICY_STAGE)
+        return stages
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        """A wrong password (or unknown username): one more failure for that username.
+
+        ``credentials`` holds the raw password: never log or store it.
+        """
+        username = credentials.get("username")
+        if isinstance(username, str) and username:
+            lockout.record_sign_in_failure(
+                username=normalize_username(username), request=request, now=clock.now()
+            )
+
+    def post_login(
+        self,
+        request: HttpRequest,
+        user: AbstractBaseUser,
+        **kwargs: Any,
+    ) -> HttpResponse:
+        # Every stage passed: the failure episode for this username is over.
+        lockout.record_sign_in_success(username=normalize_username(user.get_username()))
+        signin.mark_signed_in(request=request, now=clock.now())
+        return super().post_login(request, user, **kwargs)
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": _(
+            "That code did not work. Enter the newest code from your authenticator app; "
+            "each code works only once."
+        ),
+        "cannot_delete_authenticator": _(
+            "Your account must keep a second factor. Add another one before removing this one."
+        ),
+    }
+
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt_text(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt_text(encrypted_text)
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        return {"id": settings.RXPORTAL_WEBAUTHN_RP_ID, "name": "rxportal"}
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        return signin.can_remove_second_factor(authenticator=authenticator)

@@ -1,0 +1,60 @@
+"""Keeps a member or staff user who has no second factor on the enrolment pages.
+
+``SecondFactorPolicyStage`` flags the session at sign-in; until an authenticator app or a passkey
+is added, every other page (dashboard, back office, member data) redirects to the two-factor
+page. Sign-out, language switch and the public home page stay reachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from rxportal.accounts.services import signin
+
+ENROLMENT_URL_NAME = "mfa_index"
+ALLOWED_VIEW_NAMES = frozenset(
+    {
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "account_logout",
+        "web:logout",
+        "web:home",
+        "set_language",
+        "healthz",
+    }
+)
+
+
+class MfaEnrolmentGateMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        if not hasattr(request, "session") or not signin.is_enrolment_flagged(request):
+            return None
+        if not request.user.is_authenticated:
+            signin.flag_enrolment(request=request, required=False)
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in ALLOWED_VIEW_NAMES:
+            return None
+        if not signin.needs_second_factor_enrolment(request.user):
+            signin.flag_enrolment(request=request, required=False)
+            return None
+        return HttpResponseRedirect(reverse(ENROLMENT_URL_NAME))

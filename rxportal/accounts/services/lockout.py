@@ -1,0 +1,293 @@
+"""Sign-in lock-out, per-IP throttle and global breaker (policy in ``accounts.domain``).
+
+How the sign-in form uses this (the edges are the lead's allauth work):
+
+1. ``sign_in_gate(username=, now=, ip=)`` before checking a password: refuse when
+   ``decision.blocked`` (generic "try again later" message, no password check), ask for the
+   CAPTCHA when ``decision.captcha_required``.
+2. After a wrong password (or wrong MFA/SMS/recovery code at sign-in):
+   ``record_sign_in_failure(username=, request=, now=)``. It updates the username's row, the
+   client IP's counter and the global counter in one call.
+3. After a full sign-in: ``record_sign_in_success(username=)``.
+4. ``clear_throttle_for(username=)`` at registration and after a password reset or an unlock by
+   the service center.
+
+Not revealing whether an account exists: rows are keyed by a keyed digest of the normalized name
+and created for any name, so an unknown name is counted, locked and decided exactly like a real
+one. The only difference is the owner email, sent after commit (``on_commit``, failures logged,
+never raised). Its SMTP time is still spent inside the request of the fifth failure; when the
+notifications app arrives it should become a queued task so the response time is the same too.
+
+The per-IP and global counters live in the Django cache (LocMem per process in development,
+Redis in production), as sliding-window estimates over two fixed windows; IPs appear in cache
+keys only as keyed digests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from rxportal.accounts import domain
+from rxportal.accounts.crypto import keyed_digest
+from rxportal.accounts.domain import GateDecision, ThrottleState, normalize_username
+from rxportal.accounts.models import LoginThrottle, User
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import client_ip, record_event
+from rxportal.audit.services import username_digest as audit_username_digest
+from rxportal.core import clock
+
+logger = logging.getLogger(__name__)
+
+USERNAME_DIGEST_PURPOSE = "login-username"
+IP_DIGEST_PURPOSE = "login-throttle-ip"
+IP_CACHE_PREFIX = "rx:login:fail:ip:"
+GLOBAL_CACHE_KEY = "rx:login:fail:global"
+
+ACTION_LOCKOUT_STARTED = "auth.lockout.started"
+ACTION_HARD_LOCK_STARTED = "auth.lockout.hard_locked"
+ACTION_LOCKOUT_CLEARED = "auth.lockout.cleared"
+
+
+# --- Users -------------------------------------------------------------------------------------
+
+
+def find_user_for_sign_in(normalized_username: str) -> User | None:
+    """The active user whose username matches case-insensitively, or None.
+
+    One query whether or not the name exists.
+    """
+    return (
+        User.objects.filter(username__iexact=normalized_username, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- Per-username lock-out ---------------------------------------------------------------------
+
+
+def _row_digest(username: str) -> str:
+    return keyed_digest(USERNAME_DIGEST_PURPOSE, normalize_username(username))
+
+
+def _state(row: LoginThrottle | None) -> ThrottleState:
+    if row is None:
+        return ThrottleState()
+    return ThrottleState(
+        consecutive_failures=row.consecutive_failures,
+        failures_since_success=row.failures_since_success,
+        first_failure_at=row.first_failure_at,
+        locked_until=row.locked_until,
+        owner_notified=row.owner_notified_at is not None,
+    )
+
+
+def _locked_row(digest: str) -> LoginThrottle:
+    """The row for ``digest`` under SELECT ... FOR UPDATE, created if missing."""
+    row = LoginThrottle.objects.select_for_update().filter(username_digest=digest).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():  # savepoint: a concurrent insert of the same name may win
+            return LoginThrottle.objects.create(username_digest=digest)
+    except IntegrityError:
+        return LoginThrottle.objects.select_for_update().get(username_digest=digest)
+
+
+def sign_in_gate(*, username: str, now: dt.datetime, ip: str | None = None) -> GateDecision:
+    """Read-only: may this username (from this IP) try a password now, and with a CAPTCHA?"""
+    row = LoginThrottle.objects.filter(username_digest=_row_digest(username)).first()
+    return domain.compute_gate_decision(
+        _state(row),
+        now,
+        global_breaker_tripped=global_breaker_tripped(now=now),
+        ip_throttled=ip is not None and ip_throttle_exceeded(ip=ip, now=now),
+    )
+
+
+def record_sign_in_failure(
+    *, username: str, now: dt.datetime, request: HttpRequest | None = None
+) -> GateDecision:
+    """Count one failed attempt for ``username`` (and the request's IP, and globally).
+
+    Returns the decision for the next attempt. Call ``sign_in_gate`` first: attempts refused
+    by the gate are not failures and must not be recorded.
+    """
+    normalized = normalize_username(username)
+    with transaction.atomic():
+        row = _locked_row(keyed_digest(USERNAME_DIGEST_PURPOSE, normalized))
+        outcome = domain.compute_failure(_state(row), now)
+        state = outcome.state
+        row.consecutive_failures = state.consecutive_failures
+        row.failures_since_success = state.failures_since_success
+        row.first_failure_at = state.first_failure_at
+        row.last_failure_at = now
+        row.locked_until = state.locked_until
+        if not state.owner_notified:
+            row.owner_notified_at = None
+        elif outcome.notify_owner:
+            row.owner_notified_at = now
+        row.save()
+
+        if outcome.lock_started or outcome.hard_lock_started:
+            owner = find_user_for_sign_in(normalized)  # same query for unknown names
+            details = {
+                "username_digest": audit_username_digest(normalized),
+                "failures": state.consecutive_failures,
+                "failures_since_success": state.failures_since_success,
+            }
+            if outcome.lock_started:
+                record_event(
+                    action=ACTION_LOCKOUT_STARTED,
+                    outcome=Outcome.FAILURE,
+                    request=request,
+                    subject=owner,
+                    details=details,
+                )
+            if outcome.hard_lock_started:
+                record_event(
+                    action=ACTION_HARD_LOCK_STARTED,
+                    outcome=Outcome.FAILURE,
+                    request=request,
+                    subject=owner,
+                    details=details,
+                )
+            if outcome.notify_owner and owner is not None and owner.email:
+                transaction.on_commit(partial(_send_lockout_notice, owner.pk), robust=True)
+
+    ip = client_ip(request) if request is not None else None
+    if ip is not None:
+        note_ip_failure(ip=ip, now=now)
+    note_global_failure(now=now)
+    return domain.compute_gate_decision(
+        state,
+        now,
+        global_breaker_tripped=global_breaker_tripped(now=now),
+        ip_throttled=ip is not None and ip_throttle_exceeded(ip=ip, now=now),
+    )
+
+
+def _send_lockout_notice(user_pk: int) -> None:
+    """Plain email to the owner. Moves to notifications.services.notify once that app exists
+    (it will also pick the member's preferred language; until then the site default)."""
+    user = User.objects.filter(pk=user_pk).first()
+    if user is None or not user.email:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = gettext("Sign-in to your rxportal account was paused")
+        body = gettext(
+            "Hello,\n\n"
+            "Someone tried to sign in to your rxportal account several times with the wrong "
+            "password, so we have paused sign-in to it for a few minutes.\n\n"
+            "If this was you, reset your password to get back in at once: choose "
+            '"Forgot your password?" on the sign-in page.\n\n'
+            "If it was not you, they did not get in. We suggest changing your password and "
+            "turning on a second sign-in step if you have not already.\n\n"
+            "We will never ask for your password or a sign-in code by email, text or phone.\n"
+        )
+    send_mail(subject, body, None, [user.email])
+    logger.info("lock-out notice sent to user %s", user.public_id)
+
+
+def record_sign_in_success(*, username: str) -> None:
+    """A full sign-in succeeded: forget the failures (including those toward the hard lock)."""
+    LoginThrottle.objects.filter(username_digest=_row_digest(username)).delete()
+
+
+def clear_throttle_for(
+    *,
+    username: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+) -> bool:
+    """Lift every lock on ``username`` (registration, password reset, service-center unlock).
+
+    Returns whether there was anything to clear; an audit entry is written when there was.
+    """
+    normalized = normalize_username(username)
+    with transaction.atomic():
+        deleted, _ = LoginThrottle.objects.filter(
+            username_digest=keyed_digest(USERNAME_DIGEST_PURPOSE, normalized)
+        ).delete()
+        if deleted:
+            record_event(
+                action=ACTION_LOCKOUT_CLEARED,
+                outcome=Outcome.SUCCESS,
+                actor=actor,
+                request=request,
+                reason=reason,
+                details={"username_digest": audit_username_digest(normalized)},
+            )
+    return bool(deleted)
+
+
+# --- Per-IP throttle and global breaker (cache) ------------------------------------------------
+
+
+def _bump(base_key: str, *, window_seconds: int, now: dt.datetime) -> None:
+    index, _ = domain.compute_window_index(now, window_seconds)
+    key = f"{base_key}:{index}"
+    timeout = 2 * window_seconds + 60
+    cache.add(key, 0, timeout=timeout)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+
+
+def _estimate(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
+    index, elapsed = domain.compute_window_index(now, window_seconds)
+    current_key, previous_key = f"{base_key}:{index}", f"{base_key}:{index - 1}"
+    values = cache.get_many([current_key, previous_key])
+    return domain.estimate_sliding_count(
+        int(values.get(current_key, 0)), int(values.get(previous_key, 0)), elapsed
+    )
+
+
+def _ip_key(ip: str) -> str | None:
+    group = domain.compute_ip_group(ip)
+    if group is None:
+        return None
+    return IP_CACHE_PREFIX + keyed_digest(IP_DIGEST_PURPOSE, group)[:32]
+
+
+def note_ip_failure(*, ip: str, now: dt.datetime | None = None) -> None:
+    """Count a failure against ``ip``'s group (IPv4 address or IPv6 /64)."""
+    key = _ip_key(ip)
+    if key is not None:
+        window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
+        _bump(key, window_seconds=window, now=now or clock.now())
+
+
+def ip_throttle_exceeded(*, ip: str, now: dt.datetime) -> bool:
+    """True once ``RXPORTAL_LOGIN_IP_FAILURE_LIMIT`` failures fall within the sliding window."""
+    key = _ip_key(ip)
+    if key is None:
+        return False
+    window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
+    estimate = _estimate(key, window_seconds=window, now=now)
+    return estimate >= settings.RXPORTAL_LOGIN_IP_FAILURE_LIMIT
+
+
+def note_global_failure(*, now: dt.datetime | None = None) -> None:
+    window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
+    _bump(GLOBAL_CACHE_KEY, window_seconds=window, now=now or clock.now())
+
+
+def global_breaker_tripped(*, now: dt.datetime) -> bool:
+    """True while failures site-wide exceed ``RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT`` per window:
+    the CAPTCHA is then required of everyone (never a block)."""
+    window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
+    estimate = _estimate(GLOBAL_CACHE_KEY, window_seconds=window, now=now)
+    return estimate > settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT

@@ -1,0 +1,159 @@
+"""Sign-in rules that sit on top of allauth: who needs a second factor, TOTP replay, sessions.
+
+* Members (PHI) and staff must hold a second factor (authenticator app or passkey). The
+  ``SecondFactorPolicyStage`` flags a sign-in without one; ``MfaEnrolmentGateMiddleware`` then
+  keeps that session on the enrolment pages until a factor exists.
+* allauth marks a used TOTP code in the cache for one period (30 s) only, while with a tolerance
+  of one step a code stays valid ~90 s. ``accept_totp_step`` closes that gap durably: each
+  authenticator remembers the last accepted time step and only a later one is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from allauth.core.internal.cryptokit import compare_user_code
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from allauth.mfa.utils import decrypt
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.http import HttpRequest
+
+from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.models import Role
+
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# Session keys (values are plain JSON).
+IDENTIFIED_USERNAME_SESSION_KEY = "rx_login_username"
+ENROLMENT_REQUIRED_SESSION_KEY = "rx_mfa_enrolment_required"
+SIGNED_IN_AT_SESSION_KEY = "rx_auth_at"
+LAST_TOTP_STEP_KEY = "rx_last_step"
+
+
+# --- Step 1: the username, kept in the session for the password step -------------------------
+
+
+def remember_identified_username(*, request: HttpRequest, username: str, now: dt.datetime) -> None:
+    """Store what the person typed (NFKC, trimmed) and its normalized form for step 2."""
+    typed = " ".join(username.split())
+    request.session[IDENTIFIED_USERNAME_SESSION_KEY] = {
+        "typed": typed,
+        "normalized": normalize_username(typed),
+        "at": now.timestamp(),
+    }
+
+
+def get_identified_username(request: HttpRequest, *, now: dt.datetime) -> tuple[str, str] | None:
+    """(typed, normalized) from step 1, or None if missing or older than the sign-in timeout."""
+    data = request.session.get(IDENTIFIED_USERNAME_SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    typed, normalized, at = data.get("typed"), data.get("normalized"), data.get("at")
+    if not (isinstance(typed, str) and isinstance(normalized, str) and isinstance(at, float)):
+        return None
+    if now.timestamp() - at > settings.ACCOUNT_LOGIN_TIMEOUT:
+        return None
+    return typed, normalized
+
+
+def forget_identified_username(request: HttpRequest) -> None:
+    request.session.pop(IDENTIFIED_USERNAME_SESSION_KEY, None)
+
+
+def spend_password_hash_time(password: str) -> None:
+    """Hash once with the current hasher, as a real password check would (timing parity)."""
+    make_password(password or "")
+
+
+def is_second_factor_required(user: AbstractBaseUser) -> bool:
+    """Members see PHI and staff can reach everyone's: both must use a second factor."""
+    return bool(
+        getattr(user, "role", None) == Role.MEMBER
+        or getattr(user, "is_pbm_staff", False)
+        or getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
+    )
+
+
+def has_second_factor(user: AbstractBaseUser) -> bool:
+    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+
+
+def needs_second_factor_enrolment(user: AbstractBaseUser) -> bool:
+    return is_second_factor_required(user) and not has_second_factor(user)
+
+
+def can_remove_second_factor(*, authenticator: Authenticator) -> bool:
+    """False when it is the last factor of an account that must keep one."""
+    user = authenticator.user
+    if authenticator.type not in SECOND_FACTOR_TYPES or not is_second_factor_required(user):
+        return True
+    others = Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exclude(
+        pk=authenticator.pk
+    )
+    return others.exists()
+
+
+def _matched_totp_step(secret: str, code: str) -> int | None:
+    for counter in yield_hotp_counters_from_time():
+        if compare_user_code(actual=code, expected=format_hotp_value(hotp_value(secret, counter))):
+            return counter
+    return None
+
+
+def accept_totp_step(*, authenticator: Authenticator, code: str) -> bool:
+    """Accept a TOTP code (already checked by allauth) only if its time step is new.
+
+    Stores the step in ``Authenticator.data`` under a row lock, so a code (or an older one)
+    is never accepted twice, whichever process or cache served the first attempt.
+    """
+    if authenticator.type != Authenticator.Type.TOTP:
+        return True
+    secret = decrypt(authenticator.data["secret"])
+    step = _matched_totp_step(secret, code)
+    if step is None:
+        return False
+    with transaction.atomic():
+        locked = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
+        last = locked.data.get(LAST_TOTP_STEP_KEY)
+        if isinstance(last, int) and step <= last:
+            return False
+        locked.data = {**locked.data, LAST_TOTP_STEP_KEY: step}
+        locked.save(update_fields=["data"])
+    authenticator.data = locked.data
+    return True
+
+
+def mark_signed_in(*, request: HttpRequest, now: dt.datetime) -> None:
+    """Called once every stage passed (after Django's login())."""
+    request.session[SIGNED_IN_AT_SESSION_KEY] = now.timestamp()
+    forget_identified_username(request)
+
+
+def flag_enrolment(*, request: HttpRequest, required: bool) -> None:
+    """Set by the policy stage; the enrolment gate middleware reads it."""
+    if required:
+        request.session[ENROLMENT_REQUIRED_SESSION_KEY] = True
+    else:
+        request.session.pop(ENROLMENT_REQUIRED_SESSION_KEY, None)
+
+
+def is_enrolment_flagged(request: HttpRequest) -> bool:
+    return bool(request.session.get(ENROLMENT_REQUIRED_SESSION_KEY))
+
+
+def rotate_session_key(request: HttpRequest) -> None:
+    """New session id after each factor passed before sign-in completes (data kept).
+
+    Not after sign-in: Django's login() rotates it then, and allauth's UserSession row is keyed
+    by the session id from that moment on.
+    """
+    if not request.user.is_authenticated:
+        request.session.cycle_key()

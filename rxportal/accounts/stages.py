@@ -1,0 +1,70 @@
+"""Our allauth login stages (added in ``PortalAccountAdapter.get_login_stages``).
+
+Order: allauth's email-verification stage, ``NewDeviceStage``, allauth's MFA stage, then
+``SecondFactorPolicyStage``. Stages run only after the password was accepted; each one either
+passes (``(None, True)``) or shows its page and is resumed from there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.stages import LoginStage
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from rxportal.accounts.services import devices, signin
+from rxportal.core import clock
+
+NEW_DEVICE_STAGE_KEY = "rx_new_device"
+SECOND_FACTOR_POLICY_STAGE_KEY = "rx_second_factor_policy"
+
+
+class NewDeviceStage(LoginStage):
+    """A browser without a valid device cookie for this user answers one extra check.
+
+    The cookie only skips this step; the password was already checked and the second factor
+    follows regardless.
+    """
+
+    key = NEW_DEVICE_STAGE_KEY
+    urlname = "rx_login_new_device"
+
+    def handle(self) -> tuple[Any, bool]:
+        user = self.login.user
+        if user is None or self.login.signup:
+            # No user: allauth's anti-enumeration stand-in. Signup: the email code just proved
+            # the inbox, the same proof this step would ask for.
+            return None, True
+        cookie = self.request.COOKIES.get(settings.RXPORTAL_DEVICE_COOKIE_NAME)
+        if devices.find_recognized_device(user=user, cookie_value=cookie, now=clock.now()):
+            return None, True
+        return HttpResponseRedirect(reverse(self.urlname)), True
+
+
+class SecondFactorPolicyStage(LoginStage):
+    """Members and staff must use a second factor: without one enrolled, the session is flagged
+    and ``MfaEnrolmentGateMiddleware`` allows only the enrolment pages until one is added.
+
+    Defence in depth: an account that holds a factor but reached this point without using one
+    (allauth's MFA stage skipped for any reason) is refused.
+    """
+
+    key = SECOND_FACTOR_POLICY_STAGE_KEY
+
+    def handle(self) -> tuple[Any, bool]:
+        user = self.login.user
+        if user is None:
+            return None, True
+        if signin.has_second_factor(user):
+            records = get_authentication_records(self.request, user)
+            if not any(record.get("method") == "mfa" for record in records):
+                return None, False
+            signin.flag_enrolment(request=self.request, required=False)
+        else:
+            signin.flag_enrolment(
+                request=self.request, required=signin.is_second_factor_required(user)
+            )
+        return None, True

@@ -1,0 +1,305 @@
+"""Sign-in steps 1 and 2: username, then SiteKey and password (no account enumeration)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.services.signin import IDENTIFIED_USERNAME_SESSION_KEY
+from rxportal.accounts.sitekeys import decoy_sitekey
+from tests.accounts.test_signin_support import (
+    GENERIC_ERROR,
+    SITEKEY_PHRASE,
+    enter_password,
+    enter_username,
+    fresh_cache,  # noqa: F401
+    html_of,
+    make_user,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+
+
+def test_step_one_asks_only_for_the_username(client: Client) -> None:
+    response = client.get(reverse("account_login"))
+
+    assert response.status_code == 200
+    assert "accounts/identify.html" in [t.name for t in response.templates]
+    html = html_of(response)
+    assert 'name="username"' in html
+    assert 'name="password"' not in html
+    assert 'autocomplete="username"' in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_step_one_remembers_the_normalized_username_and_moves_to_the_password(
+    client: Client,
+) -> None:
+    response = enter_username(client, "  Dana  ")
+
+    assert response["Location"] == reverse("rx_login_password")
+    stored = client.session[IDENTIFIED_USERNAME_SESSION_KEY]
+    assert stored["typed"] == "Dana"
+    assert stored["normalized"] == "dana"
+
+
+def test_next_is_carried_from_step_one_to_the_password_step(client: Client) -> None:
+    response = client.post(
+        reverse("account_login") + "?next=/dashboard/", {"username": "dana", "next": "/dashboard/"}
+    )
+
+    assert response["Location"] == f"{reverse('rx_login_password')}?next=%2Fdashboard%2F"
+
+
+def test_an_offsite_next_is_dropped(client: Client) -> None:
+    response = client.post(
+        reverse("account_login"), {"username": "dana", "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == reverse("rx_login_password")
+
+
+def test_the_password_step_without_a_username_goes_back_to_step_one(client: Client) -> None:
+    response = client.get(reverse("rx_login_password") + "?next=/dashboard/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next=%2Fdashboard%2F"
+
+
+def test_a_posted_username_cannot_replace_the_one_from_step_one(client: Client) -> None:
+    dana = make_user(username="dana")
+    dana.set_password("Only-Danas-Passphrase-2026")
+    dana.save()
+    make_user(username="eve")
+    enter_username(client, "eve")
+
+    response = enter_password(client, "Only-Danas-Passphrase-2026", login="dana")
+
+    assert response.status_code == 200
+    assert GENERIC_ERROR in html_of(response)
+
+
+def test_remember_my_username_sets_a_signed_http_only_cookie_that_prefills_step_one(
+    client: Client, settings
+) -> None:
+    response = enter_username(client, "Dana", remember="on")
+
+    cookie = response.cookies[settings.RXPORTAL_USERNAME_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert cookie.value.startswith("Dana:")  # signed, not bare
+    html = html_of(client.get(reverse("account_login")))
+    assert 'value="Dana"' in html
+    assert re.search(r'<input type="checkbox" name="remember"[^>]* checked', html)
+
+
+def test_a_tampered_remembered_username_is_ignored(client: Client, settings) -> None:
+    client.cookies[settings.RXPORTAL_USERNAME_COOKIE_NAME] = "mallory:forged:signature"
+
+    html = html_of(client.get(reverse("account_login")))
+
+    assert "mallory" not in html
+
+
+def test_without_remember_the_cookie_is_removed(client: Client, settings) -> None:
+    enter_username(client, "Dana", remember="on")
+
+    response = enter_username(client, "Dana")
+
+    assert response.cookies[settings.RXPORTAL_USERNAME_COOKIE_NAME].value == ""
+
+
+def test_in_production_the_username_cookie_is_host_prefixed_and_secure(
+    client: Client, settings
+) -> None:
+    settings.RXPORTAL_USERNAME_COOKIE_NAME = "__Host-rx_username"
+
+    response = enter_username(client, "Dana", remember="on")
+
+    cookie = response.cookies["__Host-rx_username"]
+    assert cookie["secure"]
+    assert cookie["path"] == "/"
+    assert not cookie["domain"]
+
+
+def test_not_you_starts_over_without_the_remembered_username(client: Client, settings) -> None:
+    enter_username(client, "Dana", remember="on")
+    page = html_of(client.get(reverse("rx_login_password")))
+    assert "Not you? Use another username" in page
+    link = re.search(r'<a href="([^"]+)">Not you\?', page).group(1)
+
+    response = client.get(link.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    assert IDENTIFIED_USERNAME_SESSION_KEY not in client.session
+    assert 'value="Dana"' not in html_of(response)
+    assert response.cookies[settings.RXPORTAL_USERNAME_COOKIE_NAME].value == ""
+
+
+def test_the_sitekey_is_shown_above_the_password_field(client: Client) -> None:
+    make_user(username="dana")
+    enter_username(client, "DANA")
+
+    html = html_of(client.get(reverse("rx_login_password")))
+
+    assert SITEKEY_PHRASE in html
+    assert "/static/accounts/sitekeys/teapot.svg" in html
+    assert 'alt="A green teapot"' in html
+    assert html.index(SITEKEY_PHRASE) < html.index('name="password"')
+    assert 'autocomplete="current-password"' in html
+    assert "onpaste" not in html  # pasting (password managers) allowed
+
+
+def _shape(html: str, username: str) -> str:
+    """The page with the parts that may differ removed: tokens, the SiteKey, the username."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    html = re.sub(r'<figure class="sitekey">.*?</figure>', "SITEKEY", html, flags=re.S)
+    return html.replace(username, "USERNAME")
+
+
+def test_known_and_unknown_usernames_get_the_same_page_but_the_sitekey(client: Client) -> None:
+    make_user(username="dana1")
+    known_client, unknown_client = Client(), Client()
+    enter_username(known_client, "dana1")
+    enter_username(unknown_client, "dana2")
+
+    known = known_client.get(reverse("rx_login_password"))
+    unknown = unknown_client.get(reverse("rx_login_password"))
+
+    assert known.status_code == unknown.status_code == 200
+    assert [t.name for t in known.templates] == [t.name for t in unknown.templates]
+    assert list(known.context["form"].fields) == list(unknown.context["form"].fields)
+    assert abs(len(known.content) - len(unknown.content)) < 80
+    assert _shape(html_of(known), "dana1") == _shape(html_of(unknown), "dana2")
+    assert SITEKEY_PHRASE in html_of(known)
+    assert SITEKEY_PHRASE not in html_of(unknown)
+
+
+def test_known_and_unknown_usernames_fail_the_same_way(client: Client) -> None:
+    make_user(username="dana1")
+    known_client, unknown_client = Client(), Client()
+    enter_username(known_client, "dana1")
+    enter_username(unknown_client, "dana2")
+
+    known = enter_password(known_client, "wrong-password")
+    unknown = enter_password(unknown_client, "wrong-password")
+
+    assert known.status_code == unknown.status_code == 200
+    assert _shape(html_of(known), "dana1") == _shape(html_of(unknown), "dana2")
+
+
+@pytest.mark.parametrize("has_account", [False, True])
+def test_a_name_without_a_sitekey_gets_a_stable_keyed_decoy(
+    client: Client, has_account: bool
+) -> None:
+    if has_account:
+        make_user(username="newcomer", sitekey=False)
+    expected_slug, expected_phrase = decoy_sitekey(normalize_username("Newcomer"))
+
+    pages = []
+    for _ in range(2):
+        other = Client()
+        enter_username(other, "Newcomer")
+        pages.append(html_of(other.get(reverse("rx_login_password"))))
+
+    assert pages[0] == pages[1] or _shape(pages[0], "x") == _shape(pages[1], "x")
+    assert expected_phrase in pages[0] and expected_phrase in pages[1]
+    assert f"/static/accounts/sitekeys/{expected_slug}.svg" in pages[0]
+
+
+def test_decoys_differ_between_names() -> None:
+    decoys = {decoy_sitekey(f"someone-{n}") for n in range(20)}
+
+    assert len(decoys) > 10
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["x" * 151, "nul\x00byte", "   ", "😀" * 40, "\u202eevil"],
+)
+def test_odd_usernames_are_explained_never_a_server_error(client: Client, username: str) -> None:
+    response = client.post(reverse("account_login"), {"username": username})
+
+    assert response.status_code in {200, 302}
+    if response.status_code == 200:
+        assert 'role="alert"' in html_of(response) or "field__error" in html_of(response)
+
+
+def test_an_overlong_password_is_refused_politely(client: Client) -> None:
+    make_user(username="dana")
+    enter_username(client, "dana")
+
+    response = enter_password(client, "p" * 5000)
+
+    assert response.status_code == 200
+    assert "field__error" in html_of(response)
+
+
+def test_a_signed_in_visitor_is_sent_on_from_step_one(client: Client) -> None:
+    client.force_login(make_user(username="dana", role="client"))
+
+    response = client.get(reverse("account_login"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:dashboard")
+
+
+def test_the_back_office_login_goes_through_the_portal_sign_in(client: Client) -> None:
+    response = client.get(reverse("admin:login") + "?next=/backoffice/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+
+
+def test_self_service_signup_is_closed_until_eligibility_checks_exist(client: Client) -> None:
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "username": "walkin",
+            "email": "walkin@example.org",
+            "password1": "A-long-enough-passphrase-123",
+            "password2": "A-long-enough-passphrase-123",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "signup_closed" in " ".join(t.name for t in response.templates if t.name)
+
+
+def test_sign_in_pages_have_no_inline_script_or_style(client: Client) -> None:
+    make_user(username="dana")
+    pages = [html_of(client.get(reverse("account_login")))]
+    enter_username(client, "dana")
+    pages.append(html_of(client.get(reverse("rx_login_password"))))
+
+    for html in pages:
+        assert "<script" not in html
+        assert "style=" not in html and "<style" not in html
+
+
+def test_sign_in_in_spanish(client: Client) -> None:
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+
+    step_one = html_of(client.get(reverse("account_login")))
+    enter_username(client, "nadie")
+    step_two = html_of(client.get(reverse("rx_login_password")))
+
+    assert "Recordar mi nombre de usuario en este dispositivo" in step_one
+    assert "¿No es usted? Use otro nombre de usuario" in step_two
+    assert "Your SiteKey" not in step_two
+
+
+def test_too_many_tries_get_a_friendly_429_page(client: Client, settings) -> None:
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "rx_identify": "2/m/ip"}
+    for _ in range(2):
+        enter_username(client, "dana")
+
+    response = client.post(reverse("account_login"), {"username": "dana"})
+
+    assert response.status_code == 429
+    assert "Please wait a moment" in html_of(response)
+    assert "<main" in html_of(response)
