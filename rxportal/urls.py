@@ -18,6 +18,7 @@ urlpatterns = [
     path(settings.RXPORTAL_ADMIN_PATH, admin.site.urls),
     # Ours first: they shadow allauth's paths of the same name (accounts/login/ is step 1).
     path("", include("rxportal.accounts.urls")),
+    path("staff/", include("rxportal.staff.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),

@@ -6,6 +6,9 @@ Row-level access to family members is decided here and only here.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
+import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -52,3 +55,77 @@ def _latest_birth_date_of_an_adult(today: dt.date) -> dt.date:
         return today.replace(year=year)
     except ValueError:  # today is 29 February and that year has no such day
         return today.replace(year=year, day=28)
+
+
+# --- The staff console: verifying a caller by member id, date of birth and ZIP ---------------
+
+MEMBER_ID_INPUT_MAX_LENGTH = 40
+_NOT_ALNUM_RE = re.compile(r"[^0-9A-Z]")
+_NOT_DIGIT_RE = re.compile(r"[^0-9]")
+
+
+def normalize_member_id(raw: str) -> str:
+    """``" rxp-0000 0001 "`` → ``"RXP00000001"``: NFKC, upper case, only ASCII letters and digits
+    kept (spacing and punctuation as read over the phone or printed on cards are ignored)."""
+    return _NOT_ALNUM_RE.sub("", unicodedata.normalize("NFKC", raw).upper())
+
+
+def normalize_zip5(raw: str) -> str | None:
+    """The 5-digit ZIP of ``"06103"``, ``"06103-1234"`` or ``"061031234"``; None otherwise."""
+    digits = _NOT_DIGIT_RE.sub("", unicodedata.normalize("NFKC", raw))
+    return digits[:5] if len(digits) in (5, 9) else None
+
+
+def _is_pbm_staff(viewer: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(
+        viewer.is_authenticated and viewer.is_active and getattr(viewer, "is_pbm_staff", False)
+    )
+
+
+def list_members_by_identity(
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    member_id: str,
+    date_of_birth: dt.date,
+    zip_code: str,
+) -> list[Member]:
+    """Members matching a caller's member id, date of birth and ZIP, for PBM staff only.
+
+    The member id may be typed with any spacing, case or punctuation, and with the person code
+    on the end (``RXP00000001-01``); the ZIP is compared on its first five digits (ZIP+4 fine).
+    Usually one member; more only for twins on one card or the same card number at two clients.
+    Empty for anyone who is not PBM staff. Candidates are narrowed by date of birth in the
+    database, then compared in Python, so stored ids and ZIPs need not be normalized.
+    """
+    if not _is_pbm_staff(viewer):
+        return []
+    wanted_id = normalize_member_id(member_id)
+    wanted_zip = normalize_zip5(zip_code)
+    if not wanted_id or wanted_zip is None:
+        return []
+    candidates = (
+        Member.objects.select_related("user", "client", "plan")
+        .filter(date_of_birth=date_of_birth)
+        .order_by("client_id", "member_id", "person_code")
+    )
+    return [
+        member
+        for member in candidates
+        if normalize_zip5(member.zip_code) == wanted_zip
+        and wanted_id
+        in {
+            normalize_member_id(member.member_id),
+            normalize_member_id(member.member_id + member.person_code),
+        }
+    ]
+
+
+def find_member_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID
+) -> Member | None:
+    """One member by public id for PBM staff (with account, client and plan), or None."""
+    if not _is_pbm_staff(viewer):
+        return None
+    return (
+        Member.objects.select_related("user", "client", "plan").filter(public_id=public_id).first()
+    )

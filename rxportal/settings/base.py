@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rxportal.pricing",
     "rxportal.orders",
     "rxportal.web",
+    "rxportal.staff",
     "rxportal.demo",
 ]
 

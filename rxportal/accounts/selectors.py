@@ -1,0 +1,146 @@
+"""Reads of account data: sign-in lock status and the staff console's user search.
+
+Display helpers that hide most of a username or address (``mask_username``, ``mask_email``)
+live here too: the staff console shows a caller's username only masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+
+from rxportal.accounts import domain
+from rxportal.accounts.crypto import keyed_digest
+from rxportal.accounts.models import LoginThrottle, Role, User
+from rxportal.accounts.services.lockout import USERNAME_DIGEST_PURPOSE
+from rxportal.core import clock
+
+MASK = "•••••"
+USER_SEARCH_LIMIT = 25
+USER_SEARCH_MIN_LENGTH = 2
+USER_SEARCH_MAX_LENGTH = 254
+# Roles that may search and open accounts in the staff console (the account team's tools).
+_USER_SEARCH_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class SignInStatus:
+    """The lock-out record of one username, as the service center sees it."""
+
+    consecutive_failures: int = 0
+    failures_since_success: int = 0
+    locked_until: dt.datetime | None = None
+    hard_locked: bool = False
+    captcha_required: bool = False
+
+    @property
+    def locked(self) -> bool:
+        return self.hard_locked or self.locked_until is not None
+
+    @property
+    def has_failures(self) -> bool:
+        return self.consecutive_failures > 0 or self.failures_since_success > 0
+
+
+def get_sign_in_status(*, username: str, now: dt.datetime | None = None) -> SignInStatus:
+    """Failures, timed lock and hard lock for ``username`` (any spelling of it) at ``now``.
+
+    Reads only the per-username row: the per-IP throttle and the site-wide CAPTCHA breaker are
+    about the caller's network, not the account, and an unlock does not touch them.
+    """
+    digest = keyed_digest(USERNAME_DIGEST_PURPOSE, domain.normalize_username(username))
+    row = LoginThrottle.objects.filter(username_digest=digest).first()
+    if row is None:
+        return SignInStatus()
+    now = now or clock.now()
+    state = domain.current_state(
+        domain.ThrottleState(
+            consecutive_failures=row.consecutive_failures,
+            failures_since_success=row.failures_since_success,
+            first_failure_at=row.first_failure_at,
+            locked_until=row.locked_until,
+            owner_notified=row.owner_notified_at is not None,
+        ),
+        now,
+    )
+    decision = domain.compute_gate_decision(state, now)
+    return SignInStatus(
+        consecutive_failures=state.consecutive_failures,
+        failures_since_success=state.failures_since_success,
+        locked_until=decision.locked_until,
+        hard_locked=decision.hard_locked,
+        captcha_required=decision.captcha_required,
+    )
+
+
+def mask_username(username: str) -> str:
+    """``"jsmith"`` → ``"j•••••h"``: first and last character only, with a fixed-width middle
+    so the mask does not give away the length. Names of one or two characters keep only the first.
+    """
+    if not username:
+        return ""
+    if len(username) <= 2:
+        return username[0] + MASK
+    return f"{username[0]}{MASK}{username[-1]}"
+
+
+def mask_email(email: str) -> str:
+    """``"jsmith@example.org"`` → ``"j•••••h@e•••••.org"``: enough to recognise one's own."""
+    local, sep, domain_part = email.rpartition("@")
+    if not sep:
+        return mask_username(email)
+    host, dot, tld = domain_part.rpartition(".")
+    masked_domain = f"{mask_username(host)}{dot}{tld}" if dot else mask_username(domain_part)
+    return f"{mask_username(local)}@{masked_domain}"
+
+
+def _may_search_users(viewer: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(
+        viewer.is_authenticated
+        and viewer.is_active
+        and getattr(viewer, "role", "") in _USER_SEARCH_ROLES
+    )
+
+
+def list_users_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, query: str, limit: int = USER_SEARCH_LIMIT
+) -> list[User]:
+    """Accounts whose username or email starts with ``query`` (case-insensitive), by username.
+
+    Empty for viewers outside the account team (and admins), and for queries shorter than two
+    characters (a search is for finding one caller, not for listing everyone).
+    """
+    if not _may_search_users(viewer):
+        return []
+    query = query.strip()
+    if not (USER_SEARCH_MIN_LENGTH <= len(query) <= USER_SEARCH_MAX_LENGTH):
+        return []
+    return list(
+        User.objects.filter(Q(username__istartswith=query) | Q(email__istartswith=query)).order_by(
+            "username"
+        )[:limit]
+    )
+
+
+def find_user_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID
+) -> User | None:
+    """One account by public id for the account team's page, or None (also for other viewers)."""
+    if not _may_search_users(viewer):
+        return None
+    return User.objects.filter(public_id=public_id).first()
+
+
+def is_email_verified(*, user: User) -> bool:
+    """Whether the account's current email is confirmed (allauth's ``EmailAddress``)."""
+    if not user.email:
+        return False
+    return EmailAddress.objects.filter(
+        user_id=user.pk, email__iexact=user.email, verified=True
+    ).exists()

@@ -1,0 +1,110 @@
+"""Audited reads of the staff console: caller lookup, account search, opening a record.
+
+Writes to accounts (username, email, unlock, reminder) are in
+``rxportal.accounts.services.staff``; this module records that a staff member looked something
+up or opened it, and refusals of the console's pages. Audit details carry counts and view names
+only, never what was typed (member ids, dates of birth, ZIPs, names and addresses are PHI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+
+from rxportal.accounts import selectors as account_selectors
+from rxportal.accounts.models import User
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.members import selectors as member_selectors
+from rxportal.members.models import Member
+from rxportal.staff.selectors import AccountCard, MemberCard, find_account_card, find_member_card
+
+ACTION_ACCESS_DENIED = "staff.access.denied"
+ACTION_MEMBER_LOOKUP = "staff.member.lookup"
+ACTION_MEMBER_VIEWED = "staff.member.viewed"
+ACTION_USER_SEARCHED = "staff.user.searched"
+ACTION_USER_VIEWED = "staff.user.viewed"
+
+Actor = AbstractBaseUser | AnonymousUser
+
+
+def record_access_denied(*, actor: Actor, request: HttpRequest, view_name: str) -> None:
+    """A signed-in user opened a console page their role does not allow."""
+    record_event(
+        action=ACTION_ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        actor=actor,
+        request=request,
+        details={"view": view_name[:200]},
+    )
+
+
+def look_up_members(
+    *,
+    actor: Actor,
+    member_id: str,
+    date_of_birth: dt.date,
+    zip_code: str,
+    request: HttpRequest | None = None,
+) -> list[Member]:
+    """Verify a caller: the members matching all three details (audited, match or not)."""
+    members = member_selectors.list_members_by_identity(
+        viewer=actor, member_id=member_id, date_of_birth=date_of_birth, zip_code=zip_code
+    )
+    record_event(
+        action=ACTION_MEMBER_LOOKUP,
+        outcome=Outcome.SUCCESS if members else Outcome.FAILURE,
+        actor=actor,
+        request=request,
+        subject=members[0] if len(members) == 1 else None,
+        details={"matches": len(members)},
+    )
+    return members
+
+
+def open_member_card(
+    *, actor: Actor, public_id: uuid.UUID, request: HttpRequest | None = None
+) -> MemberCard | None:
+    """A verified caller's record for the service center (audited as a view of member data)."""
+    card = find_member_card(viewer=actor, public_id=public_id)
+    if card is not None:
+        record_event(
+            action=ACTION_MEMBER_VIEWED,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=card.member,
+        )
+    return card
+
+
+def search_users(*, actor: Actor, query: str, request: HttpRequest | None = None) -> list[User]:
+    """Accounts by username or email prefix (audited with the number of results, not the query)."""
+    users = account_selectors.list_users_for_staff(viewer=actor, query=query)
+    record_event(
+        action=ACTION_USER_SEARCHED,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        request=request,
+        details={"results": len(users)},
+    )
+    return users
+
+
+def open_account_card(
+    *, actor: Actor, public_id: uuid.UUID, request: HttpRequest | None = None
+) -> AccountCard | None:
+    card = find_account_card(viewer=actor, public_id=public_id)
+    if card is not None:
+        record_event(
+            action=ACTION_USER_VIEWED,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=card.user,
+        )
+    return card

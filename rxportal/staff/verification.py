@@ -1,0 +1,38 @@
+"""Which callers this staff session has verified (member id, date of birth and ZIP matched).
+
+The service center's actions on a member (username reminder, unlock) are offered only after the
+caller was verified in the same session, within ``VERIFIED_FOR``. Only public ids and times are
+kept in the session, never what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.http import HttpRequest
+
+SESSION_KEY = "rx_staff_verified_members"
+VERIFIED_FOR = dt.timedelta(minutes=30)
+MAX_REMEMBERED = 20
+
+
+def _entries(request: HttpRequest) -> dict[str, float]:
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int | float)}
+
+
+def remember_verified(request: HttpRequest, public_ids: Iterable[str], *, now: dt.datetime) -> None:
+    cutoff = (now - VERIFIED_FOR).timestamp()
+    entries = {k: v for k, v in _entries(request).items() if v >= cutoff}
+    for public_id in public_ids:
+        entries[public_id] = now.timestamp()
+    newest = sorted(entries.items(), key=lambda item: item[1], reverse=True)[:MAX_REMEMBERED]
+    request.session[SESSION_KEY] = dict(newest)
+
+
+def is_verified(request: HttpRequest, public_id: str, *, now: dt.datetime) -> bool:
+    at = _entries(request).get(public_id)
+    return at is not None and now.timestamp() - at <= VERIFIED_FOR.total_seconds()
