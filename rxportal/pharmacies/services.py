@@ -1,4 +1,5 @@
-"""Pharmacy use cases that write: importing the pharmacy directory and ZIP centroids.
+"""Pharmacy use cases that write: importing the pharmacy directory and ZIP centroids, and
+generating synthetic pharmacies for benchmarks.
 
 Each import runs in one transaction (a bad row leaves the tables as they were) and only
 writes rows whose values changed, so a second run on the same files writes nothing.
@@ -7,10 +8,23 @@ writes rows whose values changed, so a second run on the same files writes nothi
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection, transaction
 
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
 from rxportal.core.importing import CsvSource, ImportReport, Upserter, column_max_length
+from rxportal.pharmacies import synthetic
+from rxportal.pharmacies.errors import (
+    SyntheticPharmaciesInvalid,
+    SyntheticPharmaciesRefused,
+    ZipCentroidsMissing,
+)
 from rxportal.pharmacies.models import Network, NetworkPharmacy, Pharmacy, ZipCentroid
 
 NATIONAL_NETWORK_CODE = "RXP-NATIONAL"
@@ -148,3 +162,147 @@ def import_zip_centroids(*, centroids: CsvSource) -> ImportReport:
 
 def _max_length(field: str) -> int:
     return column_max_length(Pharmacy, field)
+
+
+# --- SYNTHETIC DEMO DATA: a national-size directory for benchmarks -----------------------------
+
+SYNTHETIC_BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class SyntheticPharmacyReport:
+    requested: int
+    added: int
+    already_present: int
+    seconds: float
+
+
+def generate_synthetic_pharmacies(
+    *,
+    count: int,
+    seed: int,
+    batch_size: int = SYNTHETIC_BATCH_SIZE,
+    actor: AbstractBaseUser | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> SyntheticPharmacyReport:
+    """Add ``count`` made-up pharmacies (see rxportal.pharmacies.synthetic) to the directory and
+    to the RXP-NATIONAL network, about 40% of them preferred.
+
+    Deterministic and idempotent: license numbers are ``SYN-<seed>-<index>``, and those already
+    present are skipped, so a second run with the same arguments adds nothing (and a larger
+    count adds only the missing ones). Each batch is one transaction holding the pharmacies and
+    their network memberships. Refused in production. ``on_progress`` gets the number of
+    pharmacies handled since the last call.
+    """
+    if settings.RXPORTAL_ENV == "production":
+        raise SyntheticPharmaciesRefused("Synthetic pharmacies are never added in production.")
+    if not 1 <= count <= synthetic.MAX_COUNT:
+        raise SyntheticPharmaciesInvalid(f"count must be between 1 and {synthetic.MAX_COUNT:,}")
+    if not 0 <= seed <= synthetic.MAX_SEED:
+        raise SyntheticPharmaciesInvalid(f"seed must be between 0 and {synthetic.MAX_SEED}")
+    if batch_size < 1:
+        raise SyntheticPharmaciesInvalid("batch size must be at least 1")
+    started = time.monotonic()
+    centroids = [
+        synthetic.CentroidPoint(*row)
+        for row in ZipCentroid.objects.order_by("zip_code").values_list(
+            "zip_code", "latitude", "longitude", "state", "place_names"
+        )
+    ]
+    if not centroids:
+        raise ZipCentroidsMissing(
+            "There are no ZIP centroids: run `python manage.py import_reference_data` first."
+        )
+    network, _ = Network.objects.get_or_create(
+        code=NATIONAL_NETWORK_CODE, defaults={"name": NATIONAL_NETWORK_NAME}
+    )
+    present = set(
+        Pharmacy.objects.filter(
+            license_number__startswith=synthetic.synthetic_license_prefix(seed)
+        ).values_list("license_number", flat=True)
+    )
+    added = 0
+    batch: list[synthetic.SyntheticPharmacy] = []
+    handled = 0
+    for pharmacy in synthetic.iter_synthetic_pharmacies(centroids, count=count, seed=seed):
+        handled += 1
+        if pharmacy.license_number not in present:
+            batch.append(pharmacy)
+        if len(batch) >= batch_size:
+            added += _insert_synthetic_batch(batch, network)
+            batch = []
+        if on_progress and handled % batch_size == 0:
+            on_progress(batch_size)
+    if batch:
+        added += _insert_synthetic_batch(batch, network)
+    if on_progress and handled % batch_size:
+        on_progress(handled % batch_size)
+    if added:
+        _analyze_directory()
+    record_event(
+        action="pharmacies.synthetic_generated",
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        details={"seed": seed, "requested": count, "added": added},
+    )
+    return SyntheticPharmacyReport(
+        requested=count,
+        added=added,
+        already_present=count - added,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _insert_synthetic_batch(batch: list[synthetic.SyntheticPharmacy], network: Network) -> int:
+    with transaction.atomic():
+        created = Pharmacy.objects.bulk_create(
+            [
+                Pharmacy(
+                    license_number=item.license_number,
+                    public_id=item.public_id,
+                    name=item.name,
+                    address_line=item.address_line,
+                    city=item.city,
+                    state=item.state,
+                    zip_code=item.zip_code,
+                    phone=item.phone,
+                    hours=item.hours,
+                    is_24_hours=item.is_24_hours,
+                    latitude=item.latitude,
+                    longitude=item.longitude,
+                    is_retail=item.is_retail,
+                    is_mail=item.is_mail,
+                    is_specialty=item.is_specialty,
+                )
+                for item in batch
+            ]
+        )
+        if any(pharmacy.pk is None for pharmacy in created):  # no RETURNING on this database
+            ids = dict(
+                Pharmacy.objects.filter(
+                    license_number__in=[item.license_number for item in batch]
+                ).values_list("license_number", "pk")
+            )
+        else:
+            ids = {pharmacy.license_number: pharmacy.pk for pharmacy in created}
+        NetworkPharmacy.objects.bulk_create(
+            [
+                NetworkPharmacy(
+                    network=network,
+                    pharmacy_id=ids[item.license_number],
+                    is_preferred=is_synthetic_preferred(item.license_number),
+                )
+                for item in batch
+            ]
+        )
+    return len(batch)
+
+
+def _analyze_directory() -> None:
+    """Fresh planner statistics after a bulk load (PostgreSQL), so the finder's bounding-box
+    query keeps its index plan."""
+    if connection.vendor != "postgresql":
+        return
+    tables = (Pharmacy._meta.db_table, NetworkPharmacy._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
