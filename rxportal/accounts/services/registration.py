@@ -1,0 +1,374 @@
+"""Self-registration: who may open an account, and what is saved when they do.
+
+Members (and adult dependents, for themselves) first prove who they are: member id, first and
+last name, date of birth and ZIP must match exactly one eligibility record
+(``members.services.match_member_for_registration``). Clients and advisors give their name,
+organization and role. Either way only a small note is kept in the session
+(``REGISTRATION_SESSION_KEY``): for members the matched record's public id and a timestamp, never
+the details typed. allauth's signup page (our ``RegistrationSignupForm``) then takes the email,
+username, password, SiteKey and challenge answers, and allauth confirms the email with a code.
+
+Never telling whether a member or an email is already registered:
+
+* Step 1 answers a matched record the same way whether or not it has an account; a failed match
+  never says which field was wrong, and failures are rate limited (``rx_eligibility``).
+* At the final step, an email that already has an account, or a record that already has one,
+  leads to allauth's enumeration-safe path: the same "check your email" code page, but no account
+  is created, and the owner is told by email instead (``send_existing_account_notices``). The
+  typed address gets a code only when an account was really created. Someone who already holds
+  a member's card details *and* types an inbox of their own can tell the two apart by the code
+  that never comes; the owner's notice is what answers that case.
+* A registration abandoned before its email was confirmed (user row created, never signed in,
+  no verified address) must not block the record or address for ever: it is retired
+  (deactivated and renamed, kept for the audit trail) when the same browser tries again, or
+  when anyone registers the same record, email or username after the code has expired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account import app_settings as allauth_settings
+from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
+from allauth.account.utils import filter_users_by_email
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from rxportal.accounts.crypto import keyed_digest
+from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.models import Role, User
+from rxportal.accounts.services.challenges import set_challenge_answers
+from rxportal.accounts.services.lockout import clear_throttle_for
+from rxportal.accounts.services.sitekey import set_sitekey
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.core.errors import DomainError
+from rxportal.members import services as member_services
+from rxportal.members.selectors import normalize_member_id
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION_SESSION_KEY = "rx_registration"
+# Public ids of accounts this browser created and has not confirmed yet (it may start over).
+PENDING_SESSION_KEY = "rx_registration_pending"
+REGISTRATION_TIMEOUT = dt.timedelta(minutes=30)
+AGE_OF_MAJORITY = 18
+
+ELIGIBILITY_RATE_ACTION = "rx_eligibility"
+ELIGIBILITY_RATE_KEY_PURPOSE = "registration-member-id"
+
+KIND_MEMBER = "member"
+KIND_BUSINESS = "business"
+BUSINESS_ROLES = (Role.CLIENT, Role.ADVISOR)
+
+ACTION_REGISTERED = "account.registered"
+ACTION_NO_MATCH = "account.registration.no_match"
+ACTION_EXISTING_NOTIFIED = "account.registration.existing_account_notified"
+ACTION_ABANDONED_RETIRED = "account.registration.abandoned_retired"
+
+MEMBER_TAKEN_MAIL = "account/email/rx_member_already_registered"
+EMAIL_TAKEN_MAIL = "account/email/account_already_exists"
+
+
+class MemberAlreadyRegistered(DomainError):
+    """The record got an account between the form check and the save (a race)."""
+
+    code = "registration.member_taken"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What step 1 left in the session: which record, or the business details; and when."""
+
+    kind: str
+    started_at: float
+    member_public_id: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    organization: str = ""
+    role: str = ""
+
+    @property
+    def is_member(self) -> bool:
+        return self.kind == KIND_MEMBER
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """Who the new account belongs to: set on the user by the account adapter's save_user."""
+
+    role: str
+    first_name: str
+    last_name: str
+    organization: str = ""
+
+
+# --- Step 1 -------------------------------------------------------------------------------------
+
+
+def is_adult(date_of_birth: dt.date, *, today: dt.date) -> bool:
+    """18 or older on ``today`` (someone born on 29 February turns 18 on 28 February)."""
+    year = today.year - AGE_OF_MAJORITY
+    try:
+        latest = today.replace(year=year)
+    except ValueError:
+        latest = today.replace(year=year, day=28)
+    return date_of_birth <= latest
+
+
+def eligibility_rate_key(member_id: str) -> str:
+    """The rate-limit key for tries on one member id: a keyed digest, never the id itself."""
+    return keyed_digest(ELIGIBILITY_RATE_KEY_PURPOSE, normalize_member_id(member_id))
+
+
+def verify_eligibility(
+    *,
+    request: HttpRequest,
+    member_id: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    zip_code: str,
+    now: dt.datetime,
+) -> bool:
+    """Match one eligibility record and remember it for the next step; False when none does.
+
+    A record that already has an account is remembered exactly like a free one: the final step
+    tells them apart, out of sight (see the module docstring).
+    """
+    member = member_services.match_member_for_registration(
+        member_id=member_id,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        zip_code=zip_code,
+    )
+    if member is None:
+        record_event(action=ACTION_NO_MATCH, outcome=Outcome.FAILURE, request=request)
+        return False
+    request.session[REGISTRATION_SESSION_KEY] = {
+        "kind": KIND_MEMBER,
+        "member": str(member.public_id),
+        "at": now.timestamp(),
+    }
+    return True
+
+
+def start_business_registration(
+    *,
+    request: HttpRequest,
+    first_name: str,
+    last_name: str,
+    organization: str,
+    role: str,
+    now: dt.datetime,
+) -> None:
+    """Remember a client's or advisor's work details (no PHI) for the next step."""
+    if role not in BUSINESS_ROLES:
+        raise ValueError(f"not a client or advisor role: {role!r}")
+    request.session[REGISTRATION_SESSION_KEY] = {
+        "kind": KIND_BUSINESS,
+        "first_name": first_name,
+        "last_name": last_name,
+        "organization": organization,
+        "role": str(role),
+        "at": now.timestamp(),
+    }
+
+
+def get_registration(request: HttpRequest, *, now: dt.datetime) -> Registration | None:
+    """The registration started in this session, or None (none, malformed or expired)."""
+    session = getattr(request, "session", None)
+    data = session.get(REGISTRATION_SESSION_KEY) if session is not None else None
+    if not isinstance(data, dict):
+        return None
+    at = data.get("at")
+    if not isinstance(at, float) or now.timestamp() - at > REGISTRATION_TIMEOUT.total_seconds():
+        return None
+    kind = data.get("kind")
+    if kind == KIND_MEMBER and isinstance(data.get("member"), str):
+        return Registration(kind=kind, started_at=at, member_public_id=data["member"])
+    if kind == KIND_BUSINESS and data.get("role") in BUSINESS_ROLES:
+        fields = ("first_name", "last_name", "organization")
+        if all(isinstance(data.get(name), str) for name in fields):
+            return Registration(
+                kind=kind,
+                started_at=at,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                organization=data["organization"],
+                role=data["role"],
+            )
+    return None
+
+
+def end_registration(request: HttpRequest) -> None:
+    request.session.pop(REGISTRATION_SESSION_KEY, None)
+
+
+def account_profile_for(registration: Registration) -> AccountProfile | None:
+    """Role and names for the new account; None if the member record has gone."""
+    if not registration.is_member:
+        return AccountProfile(
+            role=registration.role,
+            first_name=registration.first_name,
+            last_name=registration.last_name,
+            organization=registration.organization,
+        )
+    member = member_services.find_member_by_public_id(registration.member_public_id)
+    if member is None:
+        return None
+    return AccountProfile(
+        role=Role.MEMBER, first_name=member.first_name, last_name=member.last_name
+    )
+
+
+# --- Who already holds the record, the email or the username ----------------------------------
+
+
+def is_abandoned_registration(user: Any, *, request: HttpRequest, now: dt.datetime) -> bool:
+    """A self-registered account whose email was never confirmed and that never signed in, and
+    that this browser created or whose code has long expired."""
+    if not isinstance(user, User) or not user.is_active or user.last_login is not None:
+        return False
+    verified = list(EmailAddress.objects.filter(user=user).values_list("verified", flat=True))
+    if not verified or any(verified):
+        return False
+    if str(user.public_id) in request.session.get(PENDING_SESSION_KEY, []):
+        return True
+    code_lifetime = dt.timedelta(seconds=allauth_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT)
+    return user.date_joined <= now - code_lifetime
+
+
+def member_holder(registration: Registration) -> User | bool | None:
+    """The account linked to the registration's record: a User, None (free), or False (the
+    record has gone, which is treated like a taken record)."""
+    member = member_services.find_member_by_public_id(registration.member_public_id)
+    if member is None:
+        return False
+    return member.user  # type: ignore[return-value]
+
+
+def email_holders(email: str) -> list[User]:
+    return [user for user in filter_users_by_email(email) if isinstance(user, User)]
+
+
+def username_holders(username: str) -> list[User]:
+    return list(User.objects.filter(username__iexact=normalize_username(username)))
+
+
+def retire_abandoned_registration(*, user: User, request: HttpRequest, now: dt.datetime) -> bool:
+    """Deactivate a never-confirmed account and free its record, email and username.
+
+    Kept, not deleted: audit entries point at it. Re-checked under a row lock.
+    """
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk).first()
+        if locked is None or not is_abandoned_registration(locked, request=request, now=now):
+            return False
+        member_services.release_members_of_user(user=locked)
+        EmailAddress.objects.filter(user=locked).delete()
+        locked.username = f"retired-{locked.public_id.hex}"
+        locked.email = ""
+        locked.is_active = False
+        locked.set_unusable_password()
+        locked.save()
+        record_event(
+            action=ACTION_ABANDONED_RETIRED,
+            outcome=Outcome.SUCCESS,
+            request=request,
+            subject=locked,
+        )
+    return True
+
+
+# --- The final step ---------------------------------------------------------------------------
+
+
+def complete_registration(
+    *,
+    user: User,
+    registration: Registration,
+    sitekey_image: str,
+    sitekey_phrase: str,
+    answers: Mapping[str, str],
+    request: HttpRequest,
+) -> None:
+    """Everything after the user row exists: the member link, SiteKey, challenge answers, a
+    clean lock-out slate for the new username, and the audit entry. Runs inside the signup
+    transaction; ``MemberAlreadyRegistered`` rolls it all back."""
+    if registration.is_member:
+        member = member_services.claim_member_for_user(
+            member_public_id=registration.member_public_id, user=user
+        )
+        if member is None:
+            raise MemberAlreadyRegistered("This member record already has an account.")
+    set_sitekey(user=user, image_slug=sitekey_image, phrase=sitekey_phrase, actor=user)
+    set_challenge_answers(user=user, answers=answers, actor=user)
+    # Failed sign-ins on this name before it existed must never block its new owner.
+    clear_throttle_for(username=user.get_username(), actor=user, request=request, reason="signup")
+    pending = [*request.session.get(PENDING_SESSION_KEY, [])][-4:]
+    request.session[PENDING_SESSION_KEY] = [*pending, str(user.public_id)]
+    record_event(
+        action=ACTION_REGISTERED,
+        outcome=Outcome.SUCCESS,
+        actor=user,
+        subject=user,
+        request=request,
+        details={"kind": registration.kind, "role": str(user.role)},
+    )
+
+
+def send_existing_account_notices(*, request: HttpRequest, email: str, now: dt.datetime) -> None:
+    """Instead of a second account: tell the owners, never the person registering.
+
+    Called from the account adapter when allauth's enumeration-safe signup path would send its
+    "account already exists" mail. The owner of the member record (when the record is taken) is
+    told at the address on their account; the owner of the typed email, at that address. Each
+    account is told once.
+    """
+    registration = get_registration(request, now=now)
+    adapter = get_adapter()
+    notified: set[int] = set()
+    context = {
+        "login_url": request.build_absolute_uri(reverse("account_login")),
+        "password_reset_url": request.build_absolute_uri(reverse("account_reset_password")),
+        "forgot_username_url": _forgot_username_url(request),
+        "member_phone": settings.RXPORTAL_SUPPORT["member_phone"],
+    }
+    if registration is not None and registration.is_member:
+        owner = member_holder(registration)
+        if isinstance(owner, User) and owner.email:
+            adapter.send_mail(MEMBER_TAKEN_MAIL, owner.email, {**context, "owner": owner})
+            notified.add(owner.pk)
+            _record_notice(owner, reason="member", request=request)
+    # Holders of the address, and an account whose username is the address itself.
+    holders = {user.pk: user for user in [*email_holders(email), *username_holders(email)]}
+    others = [user for pk, user in holders.items() if pk not in notified]
+    if others:
+        adapter.send_mail(EMAIL_TAKEN_MAIL, email, context)
+        _record_notice(others[0], reason="email", request=request)
+
+
+def _forgot_username_url(request: HttpRequest) -> str:
+    try:
+        return request.build_absolute_uri(reverse("rx_forgot_username"))
+    except NoReverseMatch:  # the recovery pages are not installed in every configuration
+        return ""
+
+
+def _record_notice(owner: User, *, reason: str, request: HttpRequest) -> None:
+    record_event(
+        action=ACTION_EXISTING_NOTIFIED,
+        outcome=Outcome.SUCCESS,
+        subject=owner,
+        request=request,
+        details={"reason": reason},
+    )
