@@ -19,6 +19,7 @@ urlpatterns = [
     # Ours first: they shadow allauth's paths of the same name (accounts/login/ is step 1).
     path("", include("rxportal.accounts.urls")),
     path("staff/", include("rxportal.staff.urls")),
+    path("pharmacies/", include("rxportal.pharmacies.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),

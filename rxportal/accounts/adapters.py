@@ -2,7 +2,8 @@
 
 * ``PortalAccountAdapter``: our wording, the lock-out counter on a failed password, the extra
   login stages (new-device check, second-factor policy), the reset of the lock-out on a completed
-  sign-in, and signup closed until the eligibility-checked registration arrives.
+  sign-in, and registration: allauth's signup opens only after step 1 (eligibility match or
+  business details, ``services.registration``), and a duplicate signup notifies the owner.
 * ``PortalMFAAdapter``: TOTP secrets encrypted with our field keys, the WebAuthn relying-party id
   from settings, and no removing the last second factor of an account that must have one.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.utils import user_username
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -21,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import crypto
 from rxportal.accounts.domain import normalize_username
-from rxportal.accounts.services import lockout, signin
+from rxportal.accounts.services import lockout, registration, signin, sms_factor
 from rxportal.core import clock
 
 GENERIC_SIGN_IN_ERROR = _(
@@ -30,6 +33,7 @@ GENERIC_SIGN_IN_ERROR = _(
 )
 
 NEW_DEVICE_STAGE = "rxportal.accounts.stages.NewDeviceStage"
+SMS_SECOND_FACTOR_STAGE = "rxportal.accounts.stages.SmsSecondFactorStage"
 SECOND_FACTOR_POLICY_STAGE = "rxportal.accounts.stages.SecondFactorPolicyStage"
 MFA_AUTHENTICATE_STAGE = "allauth.mfa.stages.AuthenticateStage"
 
@@ -46,10 +50,42 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    # --- Registration (rxportal.accounts.signup_forms, services.registration) ----------------
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        # Registration must match an eligibility record first; until that form is configured
-        # (ACCOUNT_FORMS["signup"]), allauth's plain signup stays closed.
-        return "signup" in getattr(settings, "ACCOUNT_FORMS", {})
+        # allauth's signup page is the account step: open only after step 1 (an eligibility
+        # match, or a client's or advisor's details) in this session, with our form configured.
+        if "signup" not in getattr(settings, "ACCOUNT_FORMS", {}):
+            return False
+        return registration.get_registration(request, now=clock.now()) is not None
+
+    def populate_username(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+        # The username defaults to the email address, normalized like every username.
+        email = str(getattr(user, "email", "") or "")
+        if not user.get_username() and email:
+            user_username(user, normalize_username(email))
+        super().populate_username(request, user)
+
+    def save_user(
+        self, request: HttpRequest, user: AbstractBaseUser, form: Any, commit: bool = True
+    ) -> AbstractBaseUser:
+        user = super().save_user(request, user, form, commit=False)
+        profile = getattr(form, "account_profile", None)
+        if isinstance(profile, registration.AccountProfile):
+            user.role = profile.role  # type: ignore[attr-defined]
+            user.first_name = profile.first_name  # type: ignore[attr-defined]
+            user.last_name = profile.last_name  # type: ignore[attr-defined]
+            user.organization = profile.organization  # type: ignore[attr-defined]
+        if commit:
+            user.save()
+        return user
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # Signup met an email or member record that already has an account: the owners hear
+        # about it; the person registering sees the same page as for a new account.
+        registration.send_existing_account_notices(
+            request=context.request, email=email, now=clock.now()
+        )
 
     def get_login_stages(self) -> list[str]:
         stages = super().get_login_stages()
@@ -59,6 +95,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             else len(stages)
         )
         stages[position:position] = [NEW_DEVICE_STAGE]
+        # Text-message codes right after allauth's MFA stage (SMS-only accounts).
+        position = stages.index(NEW_DEVICE_STAGE) + 1
+        if MFA_AUTHENTICATE_STAGE in stages:
+            position = stages.index(MFA_AUTHENTICATE_STAGE) + 1
+        stages[position:position] = [SMS_SECOND_FACTOR_STAGE]
         stages.append(SECOND_FACTOR_POLICY_STAGE)
         return stages
 
@@ -107,4 +148,7 @@ class PortalMFAAdapter(DefaultMFAAdapter):
         return {"id": settings.RXPORTAL_WEBAUTHN_RP_ID, "name": "rxportal"}
 
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
-        return signin.can_remove_second_factor(authenticator=authenticator)
+        # A confirmed phone (text-message codes) also counts as the factor that remains.
+        return signin.can_remove_second_factor(
+            authenticator=authenticator
+        ) or sms_factor.has_sms_factor(authenticator.user)

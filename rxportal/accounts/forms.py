@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.forms import LoginForm
+from allauth.account.internal.flows.login import record_authentication
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.base.internal.flows import check_rate_limit
 from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn.forms import AuthenticateWebAuthnForm
 from django import forms
@@ -20,9 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import captcha
 from rxportal.accounts.adapters import GENERIC_SIGN_IN_ERROR
-from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.domain import normalize_recovery_code, normalize_username
 from rxportal.accounts.services import lockout, signin
+from rxportal.accounts.services.recovery_codes import use_recovery_code
 from rxportal.accounts.services.sitekey import get_sitekey_for_login
+from rxportal.accounts.services.sms_factor import record_second_factor_failure
 from rxportal.accounts.sitekeys import STATIC_DIR as SITEKEY_STATIC_DIR
 from rxportal.audit.services import client_ip
 from rxportal.core import clock
@@ -227,13 +231,20 @@ class _ReplayProtectedCodeMixin:
 
 
 class PortalAuthenticateForm(_AccessibleErrorsMixin, _ReplayProtectedCodeMixin, AuthenticateForm):
-    """The second factor at sign-in (TOTP code); passkeys use PortalAuthenticateWebAuthnForm."""
+    """The second factor at sign-in: a TOTP code, or one of our hashed recovery codes (each
+    works once). Passkeys use PortalAuthenticateWebAuthnForm."""
+
+    used_recovery_code = False
+    tried_recovery_code = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         code = self.fields["code"]
         code.label = _("Code from your authenticator app")
         code.max_length = CODE_MAX_LENGTH
+        code.validators.append(MaxLengthValidator(CODE_MAX_LENGTH))
+        # A code (or recovery code) that failed is not written back into the page.
+        code.widget = _NeverShowValueInput(attrs=dict(code.widget.attrs))
         code.widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
         )
@@ -250,18 +261,38 @@ class PortalAuthenticateForm(_AccessibleErrorsMixin, _ReplayProtectedCodeMixin, 
             from allauth.mfa.adapter import get_adapter
 
             raise get_adapter().validation_error("incorrect_code")
+        code: str = self.cleaned_data["code"]
+        if normalize_recovery_code(code) is not None:  # 12 letters and digits: not a TOTP code
+            self.tried_recovery_code = True
+            return self._clean_recovery_code(code)
         return super().clean_code()
+
+    def _clean_recovery_code(self, code: str) -> str:
+        clear_rate_limit = check_rate_limit(self.user)
+        now = clock.now()
+        if use_recovery_code(user=self.user, code=code, now=now):
+            clear_rate_limit()
+            self.used_recovery_code = True
+            return code
+        record_second_factor_failure(
+            user=self.user, request=context.request, now=now, method="recovery_code"
+        )
+        raise ValidationError(
+            _("That recovery code did not work. Check it, or use another one: each works once."),
+            code="incorrect_recovery_code",
+        )
 
     def _emit_authentication_failed(self, authenticator: Any) -> None:
         super()._emit_authentication_failed(authenticator)
-        lockout.record_sign_in_failure(
-            username=normalize_username(self.user.get_username()),
-            request=context.request,
-            now=clock.now(),
+        record_second_factor_failure(
+            user=self.user, request=context.request, now=clock.now(), method=authenticator.type
         )
 
     def save(self) -> None:
-        super().save()
+        if self.used_recovery_code:
+            record_authentication(context.request, self.user, method="mfa", type="rx_recovery_code")
+        else:
+            super().save()
         signin.rotate_session_key(context.request)
 
 

@@ -1,8 +1,8 @@
 """Keeps a member or staff user who has no second factor on the enrolment pages.
 
-``SecondFactorPolicyStage`` flags the session at sign-in; until an authenticator app or a passkey
-is added, every other page (dashboard, back office, member data) redirects to the two-factor
-page. Sign-out, language switch and the public home page stay reachable.
+``SecondFactorPolicyStage`` flags the session at sign-in; until an authenticator app, a passkey
+or a confirmed phone is added, every other page (dashboard, back office, member data) redirects
+to the two-factor page. Sign-out, language switch and the public home page stay reachable.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ ALLOWED_VIEW_NAMES = frozenset(
         "mfa_index",
         "mfa_activate_totp",
         "mfa_add_webauthn",
+        "rx_myaccount_sms",  # a confirmed phone (text-message codes) is a second factor too
+        "rx_session_keep_alive",
+        "rx_session_status",
         "mfa_reauthenticate",
         "account_reauthenticate",
         "account_logout",

@@ -1,8 +1,9 @@
 """Our allauth login stages (added in ``PortalAccountAdapter.get_login_stages``).
 
-Order: allauth's email-verification stage, ``NewDeviceStage``, allauth's MFA stage, then
-``SecondFactorPolicyStage``. Stages run only after the password was accepted; each one either
-passes (``(None, True)``) or shows its page and is resumed from there.
+Order: allauth's email-verification stage, ``NewDeviceStage``, allauth's MFA stage,
+``SmsSecondFactorStage``, then ``SecondFactorPolicyStage``. Stages run only after the password
+was accepted; each one either passes (``(None, True)``) or shows its page and is resumed from
+there.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from rxportal.accounts.services import devices, signin
+from rxportal.accounts.services import devices, signin, sms_factor
 from rxportal.core import clock
 
 NEW_DEVICE_STAGE_KEY = "rx_new_device"
+SMS_SECOND_FACTOR_STAGE_KEY = "rx_sms_second_factor"
 SECOND_FACTOR_POLICY_STAGE_KEY = "rx_second_factor_policy"
 
 
@@ -40,6 +42,24 @@ class NewDeviceStage(LoginStage):
             return None, True
         cookie = self.request.COOKIES.get(settings.RXPORTAL_DEVICE_COOKIE_NAME)
         if devices.find_recognized_device(user=user, cookie_value=cookie, now=clock.now()):
+            return None, True
+        return HttpResponseRedirect(reverse(self.urlname)), True
+
+
+class SmsSecondFactorStage(LoginStage):
+    """The second factor by text message, for people whose only factor is a confirmed phone.
+
+    Runs after allauth's MFA stage, which handles authenticator apps and passkeys (and our
+    recovery codes). Its page (``rx_login_sms``) texts a 6-digit code through the SMS gateway
+    and also takes a recovery code.
+    """
+
+    key = SMS_SECOND_FACTOR_STAGE_KEY
+    urlname = "rx_login_sms"
+
+    def handle(self) -> tuple[Any, bool]:
+        user = self.login.user
+        if user is None or not sms_factor.is_sms_step_needed(user):
             return None, True
         return HttpResponseRedirect(reverse(self.urlname)), True
 

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # 15 min idle / 12 h absolute (before allauth's session tracking touches an expired one).
+    "rxportal.accounts.session_timeouts.SessionTimeoutMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "rxportal.accounts.middleware.MfaEnrolmentGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -140,13 +142,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# NIST SP 800-63B: 15 to 256 characters (any Unicode, spaces welcome, no composition rules),
+# not common or breached (Django's list comes from breach corpora: our offline breached-password
+# check), not a sequence or repetition, and not containing the username, email or names. The
+# rationale is in rxportal/accounts/password_validation.py.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 15},
     },
+    {"NAME": "rxportal.accounts.password_validation.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "rxportal.accounts.password_validation.PredictablePasswordValidator"},
+    {"NAME": "rxportal.accounts.password_validation.PersonalInfoPasswordValidator"},
 ]
 # One backend: allauth's subclasses ModelBackend (permissions work) and hashes a dummy password
 # for unknown usernames, so a miss costs the same Argon2 work as a wrong password.
@@ -156,7 +164,9 @@ LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:home"
 
 # --- Sessions and cookies.
-SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute cap; idle time-out arrives with the sign-in issue
+# The cookie's own age slides on every save: the idle and absolute limits are enforced by
+# rxportal.accounts.session_timeouts (RXPORTAL_SESSION_* below); this only bounds storage.
+SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -206,6 +216,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("RXPORTAL_LOG_LEVEL", "INFO")},
 }
 
+# --- Email: the console in development (messages, one-time codes included, go to stdout), SMTP
+# in production. The browser tests use the file backend to read the codes they are sent.
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if RXPORTAL_ENV == "development"
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
 # --- rxportal's own settings.
 RXPORTAL_ADMIN_PATH = env_str("RXPORTAL_ADMIN_PATH", "backoffice/")
 RXPORTAL_REFERENCE_DATA_DIR = Path(
@@ -225,8 +245,16 @@ RXPORTAL_SUPPORT = {
 # Sign-in is username first (our IdentifyView), then SiteKey + password (allauth's LoginView with
 # our form), then our new-device stage, then allauth's MFA stage; see rxportal/accounts/stages.py.
 ACCOUNT_ADAPTER = "rxportal.accounts.adapters.PortalAccountAdapter"
-ACCOUNT_FORMS = {"login": "rxportal.accounts.forms.SiteKeyLoginForm"}
+ACCOUNT_FORMS = {
+    "login": "rxportal.accounts.forms.SiteKeyLoginForm",
+    # Registration: the account step after step 1 (rxportal/accounts/signup_views.py), and the
+    # emailed code that confirms the address.
+    "signup": "rxportal.accounts.signup_forms.RegistrationSignupForm",
+    "confirm_email_verification_code": "rxportal.accounts.signup_forms.RegistrationCodeForm",
+}
 ACCOUNT_LOGIN_METHODS = {"username"}
+# "username*" satisfies allauth's check for username sign-in; RegistrationSignupForm lets it be
+# left blank, and then the username is the (normalized) email address.
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -253,7 +281,28 @@ ACCOUNT_RATE_LIMITS = {
     "rx_identify": "30/m/ip",
     "rx_new_device": "20/m/ip,10/10m/key",
     "rx_new_device_code": "3/10m/key,10/h/ip",
+    # Text-message second factor: sending sign-in codes, checking them (each code also allows
+    # only 5 guesses), and confirmation texts when adding a phone in My Account.
+    "rx_sms_code": "3/10m/key,10/h/ip",
+    "rx_sms_verify": "20/m/ip,10/10m/key",
+    "rx_sms_enrol": "5/h/key,20/h/ip",
+    # Registration step 1: failed eligibility matches only, per address and per member id
+    # (a keyed digest); a match is never counted, so families on one connection can register.
+    "rx_eligibility": "5/h/ip,20/d/ip,10/d/key",
+    # Recovery (rxportal/accounts/services/recovery.py). Asking for (or re-sending) a reset code,
+    # keyed by the normalized username or email: a short per-key window, so flooding someone's
+    # inbox is capped and a blocked owner waits minutes, not hours.
+    "rx_password_reset": "20/h/ip,5/15m/key",
+    # Answering a reset code, question or second factor (each attempt also has its own caps).
+    "rx_password_reset_step": "30/10m/ip",
+    "rx_forgot_username": "5/h/ip,3/h/key",
 }
+# Benchmarks only (bench/signin.py): all load comes from 127.0.0.1, so the per-IP limits would
+# measure the limiter. Off switches every allauth limit; refused in production.
+if not env_bool("RXPORTAL_RATELIMITS_ENABLED", True):
+    if RXPORTAL_ENV == "production":
+        raise ValueError("RXPORTAL_RATELIMITS_ENABLED=0 is for benchmarks, never production")
+    ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 MFA_ADAPTER = "rxportal.accounts.adapters.PortalMFAAdapter"
 MFA_FORMS = {
     "authenticate": "rxportal.accounts.forms.PortalAuthenticateForm",
@@ -287,6 +336,21 @@ RXPORTAL_DEVICE_COOKIE_NAME = env_str("RXPORTAL_DEVICE_COOKIE_NAME", f"{_COOKIE_
 RXPORTAL_DEVICE_COOKIE_AGE = 180 * 24 * 60 * 60
 # Wrong challenge answers or codes allowed in one new-device check before sign-in starts over.
 RXPORTAL_NEW_DEVICE_MAX_ATTEMPTS = 3
+# Wrong text-message or recovery codes allowed at the SMS sign-in step before it starts over.
+RXPORTAL_SECOND_FACTOR_MAX_ATTEMPTS = 5
+# Signed-in sessions (rxportal/accounts/session_timeouts.py): signed out after 15 minutes without
+# activity (a warning with "Stay signed in" comes 2 minutes before) and 12 hours after sign-in
+# whatever the activity. Activity is written to the session at most once a minute.
+RXPORTAL_SESSION_IDLE_SECONDS = env_int("RXPORTAL_SESSION_IDLE_SECONDS", 15 * 60)
+RXPORTAL_SESSION_ABSOLUTE_SECONDS = env_int("RXPORTAL_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
+RXPORTAL_SESSION_WARNING_SECONDS = env_int("RXPORTAL_SESSION_WARNING_SECONDS", 2 * 60)
+RXPORTAL_SESSION_TOUCH_SECONDS = 60
+# Forgot password: the whole reset must end within 15 minutes of asking for the code; wrong
+# answers to the challenge question and second factor allowed per reset (wrong codes: 5); new
+# codes that one reset may ask for. The user is never signed in by a reset.
+RXPORTAL_PASSWORD_RESET_TIMEOUT = 15 * 60
+RXPORTAL_PASSWORD_RESET_MAX_ATTEMPTS = 3
+RXPORTAL_PASSWORD_RESET_MAX_RESENDS = 2
 
 # --- Account security (rxportal/accounts: lock-out, throttles, CAPTCHA, codes, encrypted fields).
 # (Imported here to keep this block self-contained.)

@@ -8,7 +8,8 @@ session fixture below builds its own database instead:
    database `rxportal_browser_<pid>` on the same server (dropped afterwards);
 2. `migrate`, `collectstatic`, then the data commands in DATA_COMMANDS (the same ones
    `make run` uses, so the demo sign-ins exist);
-3. gunicorn with two workers on a free loopback port, with development settings;
+3. gunicorn with two workers on a free loopback port, with development settings and Django's
+   file email backend into a temporary folder (``read_latest_email`` reads what was "sent");
 4. waits for /healthz, yields, then stops gunicorn and drops the database.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium.
@@ -16,6 +17,8 @@ Playwright never downloads a browser here: it launches /usr/bin/chromium.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import secrets
 import socket
@@ -24,7 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -53,14 +56,56 @@ DEMO_MEMBER_USERNAME = "demo-member"
 DEMO_MEMBER_PASSWORD = "Demo-Member-Passphrase-2026"
 
 
+EMAIL_WAIT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    to: list[str]
+    subject: str
+    body: str
+
+
 @dataclass(frozen=True)
 class PortalServer:
     base_url: str
     env: dict[str, str]
+    mail_dir: Path
 
     def manage(self, *args: str) -> str:
         """Run a management command against the server's database; returns its stdout."""
         return _run([PYTHON, "manage.py", *args], env=self.env)
+
+    def sent_emails(self) -> list[SentEmail]:
+        """Every message the server has sent, oldest first."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+            # The file backend writes each message followed by a line of 79 dashes.
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if not raw.strip():
+                    continue
+                message = email.message_from_bytes(raw, policy=email.policy.default)
+                body = message.get_body(preferencelist=("plain",))
+                messages.append(
+                    SentEmail(
+                        to=[address.strip() for address in str(message["To"]).split(",")],
+                        subject=str(message["Subject"]),
+                        body=body.get_content() if body is not None else "",
+                    )
+                )
+        return messages
+
+    def read_latest_email(self, *, to: str, after: int = 0) -> SentEmail:
+        """The newest message to ``to`` among those after the first ``after`` sent (waits a
+        little: mail is written while the request that sends it runs)."""
+        deadline = time.monotonic() + EMAIL_WAIT_SECONDS
+        while True:
+            matching = [m for m in self.sent_emails()[after:] if to in m.to]
+            if matching:
+                return matching[-1]
+            if time.monotonic() > deadline:
+                pytest.fail(f"no email to {to} arrived", pytrace=False)
+            time.sleep(0.1)
 
 
 def _run(command: list[str], *, env: dict[str, str]) -> str:
@@ -134,6 +179,7 @@ def portal_server(
 ) -> Iterator[PortalServer]:
     _check_data_commands_exist()
     port = _free_loopback_port()
+    mail_dir = tmp_path_factory.mktemp("mail")
     env = {
         key: value
         for key, value in os.environ.items()
@@ -147,8 +193,10 @@ def portal_server(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         RXPORTAL_CACHE_PREFIX=f"rxportal-browser-{os.getpid()}",  # when REDIS_URL is set
         RXPORTAL_LOG_LEVEL="WARNING",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(mail_dir),
     )
-    server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env)
+    server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir)
     server.manage("migrate", "--no-input", "--verbosity", "0")
     server.manage("collectstatic", "--no-input", "--verbosity", "0")
     for command in DATA_COMMANDS:
@@ -201,6 +249,19 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_pat
         f"{log_path.read_text()[-5000:]}",
         pytrace=False,
     )
+
+
+@pytest.fixture(scope="session")
+def live_localhost_url(portal_server: PortalServer) -> str:
+    """The same server as http://localhost:<port>. WebAuthn needs a secure context: browsers
+    treat localhost as one, 127.0.0.1 not; RXPORTAL_WEBAUTHN_RP_ID defaults to "localhost"."""
+    return portal_server.base_url.replace("://127.0.0.1:", "://localhost:", 1)
+
+
+@pytest.fixture
+def read_latest_email(portal_server: PortalServer) -> Callable[..., SentEmail]:
+    """``read_latest_email(to="someone@example.com")``: the newest message sent to them."""
+    return portal_server.read_latest_email
 
 
 @pytest.fixture(scope="package")

@@ -27,7 +27,8 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from rxportal.accounts.domain import normalize_username
-from rxportal.accounts.models import Role
+from rxportal.accounts.gateways import is_sms_enabled
+from rxportal.accounts.models import Role, SecurityProfile
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Session keys (values are plain JSON).
@@ -83,7 +84,15 @@ def is_second_factor_required(user: AbstractBaseUser) -> bool:
 
 
 def has_second_factor(user: AbstractBaseUser) -> bool:
-    return Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists()
+    if Authenticator.objects.filter(user_id=user.pk, type__in=SECOND_FACTOR_TYPES).exists():
+        return True
+    # A confirmed phone for text-message codes counts while SMS is on (services/sms_factor.py).
+    return (
+        is_sms_enabled()
+        and SecurityProfile.objects.filter(user_id=user.pk, sms_phone_verified=True)
+        .exclude(sms_phone_encrypted="")
+        .exists()
+    )
 
 
 def needs_second_factor_enrolment(user: AbstractBaseUser) -> bool:
