@@ -1,0 +1,333 @@
+"""Sign-in never tells an existing account from a missing one, nor a locked one from a wrong
+password: not by status, headers, cookies, template, form fields, page shape or length, and not
+by how long the password step takes. The SiteKey picture and phrase (a keyed decoy for unknown
+names) are the only part allowed to differ.
+
+Registration, forgot-password and forgot-username have their own enumeration tests.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.test import Client
+from django.urls import reverse
+
+from rxportal.accounts.models import Role, User
+from rxportal.accounts.services import lockout
+from rxportal.core import clock
+from tests.accounts.test_signin_support import (
+    GENERIC_ERROR,
+    SITEKEY_PHRASE,
+    enter_username,
+    fresh_cache,  # noqa: F401
+    html_of,
+    make_user,
+    solve_captcha,
+)
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+
+PORTAL_HASHER = "rxportal.accounts.hashers.PortalArgon2PasswordHasher"
+WRONG_PASSWORD = "Not-The-Right-Passphrase-2026"
+# Headers whose value must match exactly. All header names are compared too; Content-Length is
+# compared with a margin, Expires and cookie expiry dates carry the clock.
+SAME_VALUE_HEADERS = (
+    "Content-Type",
+    "Cache-Control",
+    "Location",
+    "Vary",
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Referrer-Policy",
+    "X-Content-Type-Options",
+    "Cross-Origin-Opener-Policy",
+    "Content-Language",
+)
+# The SiteKey phrase and alt text differ in length between a user's choice and a decoy.
+LENGTH_MARGIN = 80
+
+
+def _existing(kind: str, username: str) -> User:
+    """An account of the given kind; every kind must look like an unknown name."""
+    if kind == "member_with_authenticator_app":
+        return make_user(username=username, totp=True)
+    if kind == "client_without_second_factor":
+        return make_user(username=username, role=Role.CLIENT)
+    if kind == "staff":
+        return make_user(username=username, role=Role.SERVICE_CENTER, totp=True, is_staff=True)
+    if kind == "without_sitekey":
+        return make_user(username=username, sitekey=False, answers=False)
+    if kind == "inactive":
+        user = make_user(username=username)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        return user
+    raise AssertionError(kind)
+
+
+ACCOUNT_KINDS = [
+    "member_with_authenticator_app",
+    "client_without_second_factor",
+    "staff",
+    "without_sitekey",
+    "inactive",
+]
+
+
+def _shape(html: str, username: str) -> str:
+    """The page with what may differ masked: per-request tokens, the SiteKey, the username."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+    html = re.sub(r'<figure class="sitekey">.*?</figure>', "SITEKEY", html, flags=re.S)
+    html = re.sub(r'name="captcha_token" value="[^"]+"', "CAPTCHA-TOKEN", html)
+    html = re.sub(r'<label for="id_captcha_answer">[^<]*</label>', "CAPTCHA-PROMPT", html)
+    return html.replace(username, "USERNAME")
+
+
+def _answer(response: Any, username: str) -> dict[str, Any]:
+    """Everything an observer of the response can see, minus the allowed differences."""
+    context = response.context
+    form = context.get("form") if context is not None else None
+    return {
+        "status": response.status_code,
+        "headers": sorted(name.lower() for name in response.headers),
+        "header_values": {name: response.get(name) for name in SAME_VALUE_HEADERS},
+        "cookies": {
+            name: {
+                attribute: morsel[attribute]
+                for attribute in ("max-age", "path", "secure", "httponly", "samesite")
+            }
+            for name, morsel in sorted(response.cookies.items())
+        },
+        "templates": [template.name for template in response.templates],
+        "form_fields": list(form.fields) if form is not None else None,
+        "form_errors": (
+            {field: list(errors) for field, errors in form.errors.items()}
+            if form is not None
+            else None
+        ),
+        "shape": _shape(html_of(response), username),
+    }
+
+
+def _assert_same_answer(
+    responses: dict[str, Any], usernames: dict[str, str], *, margin: int = LENGTH_MARGIN
+) -> None:
+    answers = {label: _answer(response, usernames[label]) for label, response in responses.items()}
+    first_label, first = next(iter(answers.items()))
+    for label, answer in answers.items():
+        for key in first:
+            assert answer[key] == first[key], f"{key}: {label} differs from {first_label}"
+    lengths = [len(response.content) for response in responses.values()]
+    assert max(lengths) - min(lengths) < margin, lengths
+
+
+def _fresh_client_at_password_step(username: str) -> Client:
+    client = Client()
+    client.get(reverse("account_login"))  # CSRF cookie, as a browser would have
+    enter_username(client, username)
+    return client
+
+
+def _post_password(client: Client, password: str) -> Any:
+    """The password step as a browser does it: the page (solving a CAPTCHA if shown), then POST."""
+    page = client.get(reverse("rx_login_password"))
+    data = {"password": password}
+    captcha = solve_captcha(html_of(page))
+    if captcha is not None:
+        data.update(captcha_token=captcha[0], captcha_answer=captcha[1])
+    return client.post(reverse("rx_login_password"), data)
+
+
+def _lock(username: str) -> None:
+    for _ in range(5):
+        lockout.record_sign_in_failure(username=username, now=clock.now())
+
+
+# --- Same answer -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_the_username_step_answers_the_same_for_existing_and_unknown_accounts(kind: str) -> None:
+    _existing(kind, "dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+    responses = {}
+    for label, username in usernames.items():
+        client = Client()
+        page = client.get(reverse("account_login"))
+        assert page.status_code == 200
+        responses[label] = client.post(
+            reverse("account_login"), {"username": username, "remember": "on"}
+        )
+
+    _assert_same_answer(responses, usernames)
+    assert responses["existing"]["Location"] == reverse("rx_login_password")
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_the_password_page_is_the_same_but_for_the_sitekey(kind: str) -> None:
+    user = _existing(kind, "dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+
+    responses = {
+        label: _fresh_client_at_password_step(username).get(reverse("rx_login_password"))
+        for label, username in usernames.items()
+    }
+
+    _assert_same_answer(responses, usernames)
+    known_html, unknown_html = (html_of(responses[label]) for label in ("existing", "unknown"))
+    assert 'class="sitekey__phrase"' in known_html
+    assert 'class="sitekey__phrase"' in unknown_html
+    if kind != "without_sitekey":
+        assert (SITEKEY_PHRASE in known_html) == user.is_active
+    assert SITEKEY_PHRASE not in unknown_html
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_a_wrong_password_gets_the_same_answer_for_existing_and_unknown_accounts(
+    kind: str,
+) -> None:
+    _existing(kind, "dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+    clients = {label: _fresh_client_at_password_step(name) for label, name in usernames.items()}
+
+    responses = {label: _post_password(clients[label], WRONG_PASSWORD) for label in usernames}
+
+    _assert_same_answer(responses, usernames)
+    assert responses["existing"].status_code == 200
+    assert GENERIC_ERROR in html_of(responses["existing"])
+    assert all("_auth_user_id" not in client.session for client in clients.values())
+
+
+def test_the_third_failure_asks_everyone_for_the_captcha() -> None:
+    make_user(username="dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+    clients = {label: _fresh_client_at_password_step(name) for label, name in usernames.items()}
+    for _ in range(3):
+        for client in clients.values():
+            _post_password(client, WRONG_PASSWORD)
+
+    responses = {
+        label: client.get(reverse("rx_login_password")) for label, client in clients.items()
+    }
+
+    _assert_same_answer(responses, usernames)
+    assert 'name="captcha_answer"' in html_of(responses["existing"])
+
+
+def test_a_locked_account_answers_exactly_like_a_wrong_password() -> None:
+    """Locked with the right password, locked with a wrong one, an unknown locked name, and an
+    open account (4 failures, so at the CAPTCHA stage too) with a wrong password: one answer."""
+    for name in ("dana-right", "dana-wrong", "dana-opens"):
+        make_user(username=name)
+    for name in ("dana-right", "dana-wrong", "dana-nouser"):
+        _lock(name)
+    for _ in range(4):
+        lockout.record_sign_in_failure(username="dana-opens", now=clock.now())
+    attempts = {
+        "locked_right_password": ("dana-right", DEFAULT_PASSWORD),
+        "locked_wrong_password": ("dana-wrong", WRONG_PASSWORD),
+        "locked_unknown_name": ("dana-nouser", WRONG_PASSWORD),
+        "open_wrong_password": ("dana-opens", WRONG_PASSWORD),
+    }
+    clients = {label: _fresh_client_at_password_step(name) for label, (name, _) in attempts.items()}
+
+    responses = {
+        label: _post_password(clients[label], password) for label, (_, password) in attempts.items()
+    }
+
+    _assert_same_answer(responses, {label: name for label, (name, _) in attempts.items()})
+    html = html_of(responses["locked_right_password"])
+    assert GENERIC_ERROR in html
+    assert 'name="captcha_answer"' in html
+    assert "_auth_user_id" not in clients["locked_right_password"].session
+
+
+# --- Same time ---------------------------------------------------------------------------------
+
+TIMING_ATTEMPTS = 15
+TIMING_BAND = (0.7, 1.4)
+
+
+@pytest.fixture
+def real_hasher_without_rate_limits(settings) -> None:
+    """The production Argon2id hasher. allauth's per-IP limits (10 failures a minute) and our
+    per-IP throttle would refuse these 60 failures from one test client before hashing: off."""
+    settings.PASSWORD_HASHERS = [PORTAL_HASHER]
+    settings.ACCOUNT_RATE_LIMITS = False
+    settings.RXPORTAL_LOGIN_IP_FAILURE_LIMIT = 10_000
+    settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT = 10_000
+
+
+def _time_password_post(username: str, password: str) -> float:
+    """Seconds for the password POST alone (page and CAPTCHA fetched before the clock starts)."""
+    client = _fresh_client_at_password_step(username)
+    page = client.get(reverse("rx_login_password"))
+    data = {"password": password}
+    captcha = solve_captcha(html_of(page))
+    if captcha is not None:
+        data.update(captcha_token=captcha[0], captcha_answer=captcha[1])
+    started = time.perf_counter()
+    response = client.post(reverse("rx_login_password"), data)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200
+    assert GENERIC_ERROR in html_of(response)
+    return elapsed
+
+
+def _measure(round_no: int) -> dict[str, float]:
+    """Median seconds per case; attempts interleaved so drift on the machine hits every case."""
+    cases: dict[str, Callable[[int], str]] = {
+        "wrong_password": lambda i: f"r{round_no}-known-{i:02d}",
+        "unknown_name": lambda i: f"r{round_no}-ghost-{i:02d}",
+        "locked": lambda i: f"r{round_no}-locks-{i:02d}",
+    }
+    for i in range(TIMING_ATTEMPTS):
+        make_user(username=cases["wrong_password"](i), answers=False)
+        _lock(make_user(username=cases["locked"](i), answers=False).username)
+    make_user(username=f"r{round_no}-warmup", answers=False)
+    _time_password_post(f"r{round_no}-warmup", WRONG_PASSWORD)  # first-request costs
+
+    samples: dict[str, list[float]] = {case: [] for case in cases}
+    for i in range(TIMING_ATTEMPTS):
+        for case, username in cases.items():
+            password = DEFAULT_PASSWORD if case == "locked" else WRONG_PASSWORD
+            samples[case].append(_time_password_post(username(i), password))
+    return {case: statistics.median(values) for case, values in samples.items()}
+
+
+def _ratios(medians: dict[str, float]) -> dict[str, float]:
+    base = medians["wrong_password"]
+    return {case: medians[case] / base for case in ("unknown_name", "locked")}
+
+
+def _within_band(ratios: dict[str, float]) -> bool:
+    return all(TIMING_BAND[0] <= ratio <= TIMING_BAND[1] for ratio in ratios.values())
+
+
+@pytest.mark.usefixtures("real_hasher_without_rate_limits")
+def test_the_password_step_takes_as_long_for_unknown_and_locked_accounts() -> None:
+    """Medians of 15 attempts with the real Argon2id hasher, relative to a wrong password on an
+    existing account. A leak (no hash for unknown names, or for a locked account) shows as a
+    ratio near 0.1; a busy machine gets one more round before the test fails."""
+    medians = _measure(1)
+    if not _within_band(_ratios(medians)):
+        medians = _measure(2)
+
+    ratios = _ratios(medians)
+    assert medians["wrong_password"] > 0.005, "the Argon2id hasher was not used"
+    assert _within_band(ratios), {"medians_s": medians, "ratios": ratios}
+
+
+def test_the_timing_test_uses_argon2id(real_hasher_without_rate_limits: None) -> None:
+    user = make_user(username="dana-hash", answers=False)
+
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert not Authenticator.objects.filter(user=user).exists()
