@@ -11,7 +11,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 200
 DEMO_SEED ?= 1
 
-.PHONY: run test setup data serve lint typecheck pytest lock clean messages help
+.PHONY: run test setup data lock clean messages help
 
 help:
 	@echo "make run   - set up and serve the portal on http://$(HOST):$(PORT) with demo data"
