@@ -13,8 +13,10 @@ from typing import Any
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.stages import LoginStage
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from rxportal.accounts.services import devices, signin, sms_factor
 from rxportal.core import clock
@@ -83,6 +85,16 @@ class SecondFactorPolicyStage(LoginStage):
             if not any(record.get("method") == "mfa" for record in records):
                 return None, False
             signin.flag_enrolment(request=self.request, required=False)
+        elif signin.has_stranded_sms_factor(user):
+            messages.error(
+                self.request,
+                _(
+                    "Text-message codes are unavailable right now, so we can't finish signing "
+                    "you in. Use a recovery code through “Forgot your password?” or call "
+                    "member services."
+                ),
+            )
+            return None, False
         else:
             signin.flag_enrolment(
                 request=self.request, required=signin.is_second_factor_required(user)

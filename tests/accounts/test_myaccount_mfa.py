@@ -343,17 +343,21 @@ def test_a_recovery_code_also_works_at_the_text_message_step(client: Client, sms
     assert _signed_in(client)
 
 
-def test_with_text_messages_switched_off_a_phone_is_no_second_factor(
+def test_with_text_messages_switched_off_a_phone_only_account_is_refused_not_downgraded(
     client: Client, settings
 ) -> None:
+    # Treating the phone as "no factor" would let the password alone enrol a new authenticator.
     settings.RXPORTAL_SMS_GATEWAY = ""
     user = make_user(username="dana")
     _with_verified_phone(user)
 
     response = _to_second_step(client)
 
-    assert response["Location"] == reverse("web:dashboard")
-    assert client.get(reverse("web:dashboard"))["Location"] == reverse("mfa_index")
+    assert response.status_code == 302
+    assert response["Location"] != reverse("web:dashboard")
+    assert not _signed_in(client)
+    assert client.get(reverse("mfa_activate_totp")).status_code == 302
+    assert not _signed_in(client)
 
 
 def test_a_member_held_for_enrolment_can_add_a_phone(

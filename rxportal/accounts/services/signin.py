@@ -95,6 +95,17 @@ def has_second_factor(user: AbstractBaseUser) -> bool:
     )
 
 
+def has_stranded_sms_factor(user: AbstractBaseUser) -> bool:
+    """A confirmed phone while text messages are switched off: the account HAS a factor it
+    cannot use now. Treating it as "no factor" would let a password alone enrol a new one."""
+    return (
+        not is_sms_enabled()
+        and SecurityProfile.objects.filter(user_id=user.pk, sms_phone_verified=True)
+        .exclude(sms_phone_encrypted="")
+        .exists()
+    )
+
+
 def needs_second_factor_enrolment(user: AbstractBaseUser) -> bool:
     return is_second_factor_required(user) and not has_second_factor(user)
 
