@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
@@ -100,14 +101,22 @@ def username_digest(username: str) -> str:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The peer address Django saw (``REMOTE_ADDR``).
+    """The client's address: REMOTE_ADDR, or behind N trusted reverse proxies the N-th
+    X-Forwarded-For entry from the right (the one our own nearest proxy appended).
 
-    X-Forwarded-For is deliberately ignored: any client can send it. Behind a reverse proxy
-    REMOTE_ADDR is the proxy's address; the fix is a setting listing the trusted proxies
-    (e.g. ``RXPORTAL_TRUSTED_PROXIES``), taking the right-most X-Forwarded-For entry that is not
-    one of them, and only when REMOTE_ADDR is one of them. Until that setting exists, no header
-    is trusted.
+    Anything further left in X-Forwarded-For was written by the client and is never trusted.
+    Without ``RXPORTAL_TRUSTED_PROXY_COUNT`` no header is trusted; set it when deploying behind
+    proxies, or every visitor shares the proxy's address (and its lock-out counters).
     """
+    proxies = settings.RXPORTAL_TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return domain.normalize_ip(forwarded[-proxies])
     return domain.normalize_ip(request.META.get("REMOTE_ADDR"))
 
 

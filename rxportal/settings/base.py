@@ -352,6 +352,11 @@ RXPORTAL_PASSWORD_RESET_TIMEOUT = 15 * 60
 RXPORTAL_PASSWORD_RESET_MAX_ATTEMPTS = 3
 RXPORTAL_PASSWORD_RESET_MAX_RESENDS = 2
 
+# --- Reverse proxies: how many of ours sit in front of gunicorn (0 = none, trust no header).
+# Client addresses feed the audit trail, lock-out and rate limits (rxportal.audit.services).
+RXPORTAL_TRUSTED_PROXY_COUNT = env_int("RXPORTAL_TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = RXPORTAL_TRUSTED_PROXY_COUNT
+
 # --- Account security (rxportal/accounts: lock-out, throttles, CAPTCHA, codes, encrypted fields).
 # (Imported here to keep this block self-contained.)
 from rxportal.settings.env import field_encryption_keys_for  # noqa: E402
