@@ -80,18 +80,15 @@ class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
 
     @method_decorator(never_cache)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        self.changing_username = request.method == "GET" and bool(request.GET.get("change"))
+        self.changing_username = request.method == "POST" and request.POST.get("change") == "1"
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.changing_username:
             signin.forget_identified_username(request)
-        response = super().get(request, *args, **kwargs)
-        if self.changing_username:
+            response = HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
             response.delete_cookie(settings.RXPORTAL_USERNAME_COOKIE_NAME)
-        return response
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return response
         limited = ratelimit.consume_or_429(request, action="rx_identify")
         if limited is not None:
             return limited
@@ -151,7 +148,7 @@ class PasswordStepView(LoginView):
         context.update(
             sign_in_errors_id=SIGN_IN_ERRORS_ID,
             identified_username=identity[0] if identity else "",
-            change_username_url=_url_with_next(self.request, reverse("account_login"), change="1"),
+            change_username_url=_url_with_next(self.request, reverse("account_login")),
         )
         return context
 

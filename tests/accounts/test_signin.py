@@ -130,14 +130,24 @@ def test_not_you_starts_over_without_the_remembered_username(client: Client, set
     enter_username(client, "Dana", remember="on")
     page = html_of(client.get(reverse("rx_login_password")))
     assert "Not you? Use another username" in page
-    link = re.search(r'<a href="([^"]+)">Not you\?', page).group(1)
+    action = re.search(r'<form class="inline-form" method="post" action="([^"]+)">', page).group(1)
 
-    response = client.get(link.replace("&amp;", "&"))
+    response = client.post(action.replace("&amp;", "&"), {"change": "1"})
+    start_over = client.get(response["Location"])
 
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert IDENTIFIED_USERNAME_SESSION_KEY not in client.session
-    assert 'value="Dana"' not in html_of(response)
     assert response.cookies[settings.RXPORTAL_USERNAME_COOKIE_NAME].value == ""
+    assert start_over.status_code == 200
+    assert 'value="Dana"' not in html_of(start_over)
+
+
+def test_a_plain_link_cannot_make_the_portal_forget_the_username(client: Client) -> None:
+    enter_username(client, "Dana", remember="on")
+
+    client.get(reverse("account_login") + "?change=1")
+
+    assert client.session[IDENTIFIED_USERNAME_SESSION_KEY]
 
 
 def test_the_sitekey_is_shown_above_the_password_field(client: Client) -> None:
