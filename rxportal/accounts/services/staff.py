@@ -280,6 +280,24 @@ def _checked_reason(
         raise _refuse(error, action=action, actor=actor, request=request, subject=subject) from None
 
 
+def _authorize(
+    *,
+    action: str,
+    actor: Actor,
+    allowed: Callable[[Actor], bool],
+    user: User | None,
+    subject: Model | None,
+    reason: str,
+    request: HttpRequest | None,
+) -> str:
+    """The opening of every staff action: role and target checks, then the reason (cleaned).
+    Each refusal is audited by the helpers it calls."""
+    _check_allowed(
+        actor=actor, allowed=allowed, user=user, action=action, request=request, subject=subject
+    )
+    return _checked_reason(reason, action=action, actor=actor, request=request, subject=subject)
+
+
 def clean_new_username(raw: str) -> str:
     """Normalized (NFKC, trimmed, case-folded) and checked with Django's username rules."""
     name = normalize_username(raw) if isinstance(raw, str) else ""
@@ -334,15 +352,15 @@ def change_username(
     """
     action = ACTION_USERNAME_CHANGED
     refuse = partial(_refuse, action=action, actor=actor, request=request, subject=user)
-    _check_allowed(
+    reason = _authorize(
+        action=action,
         actor=actor,
         allowed=can_change_identity,
         user=user,
-        action=action,
-        request=request,
         subject=user,
+        reason=reason,
+        request=request,
     )
-    reason = _checked_reason(reason, action=action, actor=actor, request=request, subject=user)
     try:
         name = clean_new_username(new_username)
     except ValidationFailed as error:
@@ -406,15 +424,15 @@ def change_email(
     """
     action = ACTION_EMAIL_CHANGED
     refuse = partial(_refuse, action=action, actor=actor, request=request, subject=user)
-    _check_allowed(
+    reason = _authorize(
+        action=action,
         actor=actor,
         allowed=can_change_identity,
         user=user,
-        action=action,
-        request=request,
         subject=user,
+        reason=reason,
+        request=request,
     )
-    reason = _checked_reason(reason, action=action, actor=actor, request=request, subject=user)
     try:
         email = clean_new_email(new_email)
     except ValidationFailed as error:
@@ -480,10 +498,15 @@ def unlock_account(
     """
     action = ACTION_ACCOUNT_UNLOCKED
     subject = subject if subject is not None else user
-    _check_allowed(
-        actor=actor, allowed=can_unlock, user=user, action=action, request=request, subject=subject
+    reason = _authorize(
+        action=action,
+        actor=actor,
+        allowed=can_unlock,
+        user=user,
+        subject=subject,
+        reason=reason,
+        request=request,
     )
-    reason = _checked_reason(reason, action=action, actor=actor, request=request, subject=subject)
     if user is None:
         raise _refuse(
             NoAccount(_("This member has no online account.")),
@@ -531,15 +554,15 @@ def send_username_reminder(
     """
     action = ACTION_USERNAME_REMINDER_SENT
     user: User | None = getattr(member, "user", None)
-    _check_allowed(
+    reason = _authorize(
+        action=action,
         actor=actor,
         allowed=can_send_username_reminder,
         user=user,
-        action=action,
-        request=request,
         subject=member,
+        reason=reason,
+        request=request,
     )
-    reason = _checked_reason(reason, action=action, actor=actor, request=request, subject=member)
     refuse = partial(
         _refuse, action=action, actor=actor, request=request, subject=member, reason=reason
     )
