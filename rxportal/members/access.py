@@ -1,0 +1,50 @@
+"""The one gate every member page goes through: signed in, linked to a plan member, never cached.
+
+Views decorated with ``member_page`` receive the viewer's own ``Member`` as ``request.member``;
+non-members (clients, advisors, staff) get the "member tools are for plan members" page.
+``get_visible_member_or_404`` turns a public id from a URL into a member the viewer may see, and
+answers 404, never 403, for anyone else, so an id in a URL reveals nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from rxportal.core import clock
+from rxportal.members.models import Member
+from rxportal.members.selectors import find_member_for_user, list_family_members_visible_to
+
+View = Callable[..., HttpResponse]
+
+
+def member_page(view: View) -> View:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        member = find_member_for_user(user=request.user)
+        if member is None:
+            return render(request, "web/not_a_member.html", status=403)
+        request.member = member  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return never_cache(login_required(wrapped))
+
+
+def get_visible_member_or_404(*, request: HttpRequest, public_id: str | uuid.UUID | None) -> Member:
+    """The family member with this public id if the viewer may see them; the viewer when None."""
+    visible = list_family_members_visible_to(viewer=request.user, today=clock.today())
+    if public_id in (None, ""):
+        if not visible:
+            raise Http404
+        return visible[0]
+    for member in visible:
+        if str(member.public_id) == str(public_id):
+            return member
+    raise Http404

@@ -1,0 +1,1 @@
+"""Member pages of the pricing app: thin edges over its selectors and services."""
