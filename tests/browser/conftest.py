@@ -30,6 +30,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -280,6 +281,43 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, portal_server: PortalServer) -> Iterator[Page]:
     context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="package")
+def demo_member_storage_state(browser: Browser, portal_server: PortalServer) -> dict[str, Any]:
+    """Cookies of one full demo-member sign-in (SiteKey, new-device check, TOTP), made once.
+
+    Signing in takes a TOTP time step each time, so feature tests share this session instead.
+    Tests that use it must not sign out or end sessions: every other test would lose it.
+    """
+    from tests.browser.test_signin_flow import sign_in_as_demo_member
+
+    context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    sign_in_as_demo_member(page, portal_server)
+    state = context.storage_state()
+    context.close()
+    return dict(state)
+
+
+@pytest.fixture
+def member_page(
+    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
+) -> Iterator[Page]:
+    """A page already signed in as the demo member (see ``demo_member_storage_state``)."""
+    context = browser.new_context(
+        base_url=portal_server.base_url,
+        locale="en-US",
+        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
+    )
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     expect.set_options(timeout=ACTION_TIMEOUT_MS)
     page = context.new_page()
