@@ -228,6 +228,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         )
         self.account_profile: registration.AccountProfile | None = None
         self._to_retire: dict[int, User] = {}
+        self.username_unavailable = False
 
         email = self.fields["email"]
         business = self.registration is not None and not self.registration.is_member
@@ -372,8 +373,11 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
             # The name is the email itself: saying "taken" would say the email is registered.
             self.account_already_exists = True
         elif holders:
-            self.add_error("username", _("That username is taken. Choose another one."))
-            return
+            # Saying "taken" here would tell anyone which usernames exist. Like a taken email:
+            # no account, the same code page, and the typed address hears why (see
+            # registration.send_existing_account_notices).
+            self.account_already_exists = True
+            self.username_unavailable = True
         cleaned["username"] = username
 
     def _clean_passwords(self, cleaned: dict[str, Any]) -> None:
@@ -432,6 +436,8 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
                 registration.end_registration(request)
                 return user, None
         # allauth's enumeration-safe path: no account, the same code page, a notice to owners.
+        if self.username_unavailable:
+            registration.note_username_unavailable(request)
         user, response = super().try_save(request)
         registration.end_registration(request)
         return user, response

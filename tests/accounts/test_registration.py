@@ -239,16 +239,43 @@ def test_a_typed_username_is_normalized(client: Client) -> None:
     assert User.objects.get().username == "dana_r"
 
 
-def test_a_taken_username_is_refused_with_the_reason(client: Client) -> None:
-    UserFactory(username="dana_r")
+def test_a_taken_username_gets_the_same_pages_and_only_the_typed_inbox_hears_why() -> None:
+    UserFactory(username="dana_r", email="owner@example.org")
+    free_pages = _whole_flow(Client(), adult_member(member_id="RXP00005678"), "lee@example.org")
+    mail.outbox.clear()
 
-    response = register(client, adult_member(), username="Dana_R")
+    taken_client = Client()
+    prove_membership(taken_client, adult_member())
+    taken_form = taken_client.get(reverse("account_signup"))
+    done = sign_up(taken_client, email="dana@example.org", username="Dana_R")
+    code_page = taken_client.get(done["Location"])
+    taken_pages = [
+        reverse("account_signup"),
+        done["Location"],
+        *(comparable(r.content.decode(), "dana@example.org") for r in (taken_form, code_page)),
+    ]
 
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "That username is taken" in html
-    assert 'value="dana@example.org"' in html  # what was typed is kept…
-    assert PASSWORD not in html and ANSWER not in html  # …except the secrets
+    # The same redirect and pages as a free username: the page never says the name exists.
+    assert taken_pages[1:] == free_pages[1:]
+    assert "taken" not in code_page.content.decode()
+    assert User.objects.filter(username="dana_r").count() == 1
+    assert not User.objects.filter(email="dana@example.org").exists()
+    # The person at the typed address is told, with a way to start again; the owner is not.
+    assert [m.to for m in mail.outbox] == [["dana@example.org"]]
+    assert "was not created" in mail.outbox[0].subject
+    assert reverse("rx_register") in mail.outbox[0].body
+    assert "dana_r" not in mail.outbox[0].body
+    assert AuditEvent.objects.filter(action=registration.ACTION_USERNAME_UNAVAILABLE).exists()
+
+
+def test_a_taken_username_and_a_taken_email_send_only_the_account_exists_notice() -> None:
+    UserFactory(username="dana_r", email="owner@example.org")
+    client = Client()
+    prove_membership(client, adult_member())
+    sign_up(client, email="owner@example.org", username="dana_r")
+
+    assert [m.to for m in mail.outbox] == [["owner@example.org"]]
+    assert "your email address" in mail.outbox[0].subject
 
 
 def test_earlier_failed_sign_ins_on_the_name_never_block_the_new_owner(client: Client) -> None:

@@ -18,6 +18,9 @@ Never telling whether a member or an email is already registered:
   typed address gets a code only when an account was really created. Someone who already holds
   a member's card details *and* types an inbox of their own can tell the two apart by the code
   that never comes; the owner's notice is what answers that case.
+* A username that belongs to another account takes the same path: the page never says so; the
+  typed address is told by email that no account was created and how to start again. So only
+  someone who reads that inbox learns that the name exists, one email round trip per name.
 * A registration abandoned before its email was confirmed (user row created, never signed in,
   no verified address) must not block the record or address for ever: it is retired
   (deactivated and renamed, kept for the audit trail) when the same browser tries again, or
@@ -72,9 +75,11 @@ ACTION_REGISTERED = "account.registered"
 ACTION_NO_MATCH = "account.registration.no_match"
 ACTION_EXISTING_NOTIFIED = "account.registration.existing_account_notified"
 ACTION_ABANDONED_RETIRED = "account.registration.abandoned_retired"
+ACTION_USERNAME_UNAVAILABLE = "account.registration.username_unavailable"
 
 MEMBER_TAKEN_MAIL = "account/email/rx_member_already_registered"
 EMAIL_TAKEN_MAIL = "account/email/account_already_exists"
+USERNAME_TAKEN_MAIL = "account/email/rx_username_unavailable"
 
 
 class MemberAlreadyRegistered(DomainError):
@@ -211,6 +216,18 @@ def get_registration(request: HttpRequest, *, now: dt.datetime) -> Registration 
 
 def end_registration(request: HttpRequest) -> None:
     request.session.pop(REGISTRATION_SESSION_KEY, None)
+
+
+def note_username_unavailable(request: HttpRequest) -> None:
+    """The chosen username belongs to another account: the notices tell the typed address."""
+    data = request.session.get(REGISTRATION_SESSION_KEY)
+    if isinstance(data, dict):
+        request.session[REGISTRATION_SESSION_KEY] = {**data, "username_unavailable": True}
+
+
+def _is_username_unavailable(request: HttpRequest) -> bool:
+    data = request.session.get(REGISTRATION_SESSION_KEY)
+    return isinstance(data, dict) and data.get("username_unavailable") is True
 
 
 def account_profile_for(registration: Registration) -> AccountProfile | None:
@@ -355,6 +372,16 @@ def send_existing_account_notices(*, request: HttpRequest, email: str, now: dt.d
     if others:
         adapter.send_mail(EMAIL_TAKEN_MAIL, email, context)
         _record_notice(others[0], reason="email", request=request)
+    elif not notified and _is_username_unavailable(request):
+        # Only the username stood in the way: the person at this address may try again.
+        register_url = request.build_absolute_uri(reverse("rx_register"))
+        adapter.send_mail(USERNAME_TAKEN_MAIL, email, {**context, "register_url": register_url})
+        record_event(
+            action=ACTION_USERNAME_UNAVAILABLE,
+            outcome=Outcome.FAILURE,
+            request=request,
+            details={"kind": registration.kind if registration else ""},
+        )
 
 
 def _forgot_username_url(request: HttpRequest) -> str:
