@@ -1,0 +1,939 @@
+"""Reads of the cost estimator: what a fill will cost a member, and quotes against claims.
+
+Every money figure here comes from `engine.adjudicate`; this module only gathers its inputs
+(the member's formulary entry, benefit design, accumulators, the pharmacy's network status and
+the drug's typical price) and says why a fill cannot be priced.
+
+Specialty drugs: when the plan's design prices the drug's tier in the SPECIALTY channel, a
+specialty drug is always estimated there (our specialty pharmacy dispenses it, 30 days at a
+time), whatever retail or mail channel was asked for, and the estimate's `channel` says so.
+When the design has no specialty row for the tier, the channel asked for is priced as usual
+and the engine decides (it refuses a tier the design does not price in that channel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rxportal.claims.models import Accumulator, AccumulatorScope, Claim, ClaimStatus
+from rxportal.formulary.models import Drug, FormularyEntry
+from rxportal.members.models import Member
+from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.pharmacies.models import NetworkPharmacy, Pharmacy
+from rxportal.pharmacies.selectors import (
+    NearbyPharmacy,
+    find_zip_centroid,
+    list_nearby_pharmacies,
+)
+from rxportal.plans.models import Channel as ChannelChoice
+from rxportal.plans.models import Plan
+from rxportal.plans.models import Tier as TierChoice
+from rxportal.plans.selectors import benefit_design_for
+from rxportal.pricing import domain
+from rxportal.pricing.engine import (
+    Accumulators,
+    Adjudication,
+    BenefitDesign,
+    Channel,
+    ClaimInput,
+    NetworkStatus,
+    NotCovered,
+    Tier,
+    adjudicate,
+)
+from rxportal.pricing.errors import (
+    InvalidDaysSupply,
+    InvalidQuantity,
+    PricingError,
+    UnknownChannel,
+)
+from rxportal.pricing.explain import (
+    ExplanationText,
+    localize_explanation,
+    localize_stored_explanation,
+)
+from rxportal.pricing.models import PriceQuote
+
+Viewer = AbstractBaseUser | AnonymousUser
+ZERO = domain.ZERO
+# The estimator offers these three; SPECIALTY is chosen for specialty drugs (module docstring).
+MEMBER_CHANNELS: tuple[Channel, ...] = (Channel.RETAIL_30, Channel.RETAIL_90, Channel.MAIL_90)
+NEARBY_PHARMACY_RADIUS_MILES = 25.0
+NEARBY_PHARMACY_LIMIT = 10
+DRUG_MATCH_LIMIT = 10
+
+
+# --- Estimates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FillEstimate:
+    """What one fill of a drug would cost the member today, with the engine's reasons."""
+
+    drug: Drug
+    covered: bool
+    tier: str | None  # plans.models.Tier value on the member's formulary; None if not on it
+    channel: str  # plans.models.Channel value actually priced (specialty drugs: "specialty")
+    quantity: Decimal
+    days_supply: int
+    pharmacy: Pharmacy | None
+    network_status: str  # engine.NetworkStatus value
+    unit_price: Decimal  # typical price per dispense unit (Drug.unit_cost_mode)
+    total_cost: Decimal
+    adjudication: Adjudication | None  # None when not covered
+    not_covered_reason: str  # translated; "" when covered
+    accumulators: Accumulators  # the state (before this fill) the estimate used
+    requested_channel: str = ""
+    is_insulin: bool = False
+    notes: tuple[str, ...] = ()  # translated: prior authorization, step therapy, specialty...
+    explanation: tuple[ExplanationText, ...] = field(default=())  # translated engine lines
+
+    @property
+    def member_pays(self) -> Decimal | None:
+        return self.adjudication.member_pays if self.adjudication is not None else None
+
+    @property
+    def plan_pays(self) -> Decimal | None:
+        return self.adjudication.plan_pays if self.adjudication is not None else None
+
+    @property
+    def member_pays_per_90_days(self) -> Decimal | None:
+        """What the member pays for 90 days of this drug at this price (three 30-day fills)."""
+        if self.adjudication is None:
+            return None
+        return domain.compute_cost_over_span(
+            amount=self.adjudication.member_pays, days_supply=self.days_supply
+        )
+
+    @property
+    def is_quotable(self) -> bool:
+        return self.covered and self.adjudication is not None
+
+    @property
+    def channel_label(self) -> str:
+        return _channel_label(self.channel)
+
+    @property
+    def tier_label(self) -> str:
+        return str(TierChoice(self.tier).label) if self.tier else ""
+
+    @property
+    def network_label(self) -> str:
+        return _network_label(self.network_status)
+
+
+@dataclass(frozen=True)
+class _PricingContext:
+    """Everything about the member and drug that does not depend on the fill's inputs."""
+
+    member: Member
+    plan: Plan
+    design: BenefitDesign
+    entry: FormularyEntry | None
+    accumulators: Accumulators
+
+
+def _load_context(*, member: Member, drug: Drug) -> _PricingContext:
+    plan = (
+        Plan.objects.select_related("formulary", "network")
+        .prefetch_related("cost_shares")
+        .get(pk=member.plan_id)
+    )
+    entry = FormularyEntry.objects.filter(formulary_id=plan.formulary_id, drug=drug).first()
+    return _PricingContext(
+        member=member,
+        plan=plan,
+        design=benefit_design_for(plan),
+        entry=entry,
+        accumulators=current_accumulators(member=member, plan=plan),
+    )
+
+
+def current_accumulators(*, member: Member, plan: Plan) -> Accumulators:
+    """The member's individual and family (subscriber-keyed) amounts met this plan year."""
+    head_id = member.family_head_id
+    rows = Accumulator.objects.filter(
+        plan=plan, plan_year=plan.plan_year, member_id__in={member.pk, head_id}
+    ).values_list("member_id", "scope", "deductible_met", "oop_met")
+    individual = (ZERO, ZERO)
+    family = (ZERO, ZERO)
+    for member_id, scope, deductible, oop in rows:
+        if member_id == member.pk and scope == AccumulatorScope.INDIVIDUAL:
+            individual = (deductible, oop)
+        if member_id == head_id and scope == AccumulatorScope.FAMILY:
+            family = (deductible, oop)
+    return Accumulators(
+        deductible_met=individual[0],
+        oop_met=individual[1],
+        family_deductible_met=family[0],
+        family_oop_met=family[1],
+    )
+
+
+def _network_status(*, plan: Plan, pharmacy: Pharmacy | None) -> NetworkStatus:
+    if pharmacy is None:
+        return NetworkStatus.IN_NETWORK
+    membership = (
+        NetworkPharmacy.objects.filter(network_id=plan.network_id, pharmacy_id=pharmacy.pk)
+        .values_list("is_preferred", flat=True)
+        .first()
+    )
+    if membership is None:
+        return NetworkStatus.OUT_OF_NETWORK
+    return NetworkStatus.PREFERRED if membership else NetworkStatus.IN_NETWORK
+
+
+def _parse_channel(channel: str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError:
+        raise UnknownChannel(
+            _("Choose retail 30-day, retail 90-day or mail order 90-day."), channel=str(channel)
+        ) from None
+
+
+def _priced_channel(ctx: _PricingContext, requested: Channel) -> Channel:
+    entry = ctx.entry
+    if entry is None:
+        return requested
+    is_specialty = entry.is_specialty or entry.tier == Tier.SPECIALTY
+    if is_specialty and (Tier(entry.tier), Channel.SPECIALTY) in ctx.design.cost_shares:
+        return Channel.SPECIALTY
+    return requested
+
+
+def _check_inputs(*, quantity: Decimal | None, days_supply: int | None, channel: Channel) -> None:
+    if quantity is not None:
+        if not quantity.is_finite() or quantity <= 0:
+            raise InvalidQuantity(_("Enter a quantity greater than zero."), quantity=str(quantity))
+        if quantity > domain.MAX_QUANTITY:
+            raise InvalidQuantity(
+                _("Enter a quantity of at most %(max)s units.") % {"max": domain.MAX_QUANTITY},
+                quantity=str(quantity),
+            )
+    if days_supply is not None:
+        if days_supply < 1 or days_supply > domain.MAX_DAYS_SUPPLY:
+            raise InvalidDaysSupply(
+                _("Enter a days supply from 1 to %(max)s.") % {"max": domain.MAX_DAYS_SUPPLY},
+                days_supply=days_supply,
+            )
+        most = domain.MAX_DAYS_FOR_CHANNEL[channel]
+        if days_supply > most:
+            raise InvalidDaysSupply(
+                _("This channel fills at most %(days)s days at a time.") % {"days": most},
+                days_supply=days_supply,
+                channel=channel.value,
+            )
+
+
+def _price(
+    ctx: _PricingContext,
+    *,
+    drug: Drug,
+    channel: Channel,
+    days_supply: int | None,
+    quantity: Decimal | None,
+    pharmacy: Pharmacy | None,
+    network_status: NetworkStatus | None = None,
+) -> FillEstimate:
+    requested = channel
+    channel = _priced_channel(ctx, requested)
+    _check_inputs(quantity=quantity, days_supply=days_supply, channel=channel)
+    days = days_supply if days_supply is not None else domain.DEFAULT_DAYS_SUPPLY[channel]
+    if quantity is None:
+        quantity = Decimal(
+            domain.compute_units_per_fill(drug_name=drug.name, days_supply=days, per_day=1)
+        )
+    if channel in (Channel.MAIL_90, Channel.SPECIALTY):
+        # Our own mail-order / specialty pharmacy fills these, always in network.
+        pharmacy = None
+    if network_status is None:
+        network_status = _network_status(plan=ctx.plan, pharmacy=pharmacy)
+    unit_price = drug.unit_cost_mode if drug.unit_cost_mode is not None else ZERO
+    total_cost = domain.compute_drug_cost(unit_price=unit_price, quantity=quantity)
+    entry = ctx.entry
+    notes: list[str] = []
+    if channel is Channel.SPECIALTY and requested is not Channel.SPECIALTY:
+        notes.append(
+            _("This is a specialty drug: our specialty pharmacy fills it, 30 days at a time.")
+        )
+
+    def refuse(reason: str) -> FillEstimate:
+        return FillEstimate(
+            drug=drug,
+            covered=False,
+            tier=entry.tier if entry is not None else None,
+            channel=channel.value,
+            quantity=quantity,
+            days_supply=days,
+            pharmacy=pharmacy,
+            network_status=network_status.value,
+            unit_price=unit_price,
+            total_cost=total_cost,
+            adjudication=None,
+            not_covered_reason=reason,
+            accumulators=ctx.accumulators,
+            requested_channel=requested.value,
+            is_insulin=drug.is_insulin,
+            notes=tuple(notes),
+        )
+
+    if entry is None:
+        return refuse(_("This drug is not on your plan's formulary, so your plan does not pay."))
+    if entry.prior_authorization:
+        notes.append(_("Your plan needs prior authorization before it pays for this drug."))
+    if entry.step_therapy:
+        notes.append(_("Your plan asks you to try another drug first (step therapy)."))
+    if drug.unit_cost_mode is None:
+        return refuse(_("We have no price for this drug, so we cannot estimate its cost."))
+    if channel is Channel.MAIL_90 and not entry.mail_eligible:
+        return refuse(_("This drug cannot be filled by mail order. Choose a retail option."))
+    if entry.quantity_limit_amount and entry.quantity_limit_days:
+        allowed = domain.compute_quantity_limit_for_fill(
+            amount=entry.quantity_limit_amount,
+            period_days=entry.quantity_limit_days,
+            days_supply=days,
+        )
+        if quantity > allowed:
+            # A plan rule, not a typing mistake: shown as "not covered" with the limit.
+            return refuse(
+                _(
+                    "Your plan covers at most %(allowed)s units for a %(days)s-day supply "
+                    "(limit: %(amount)s per %(period)s days)."
+                )
+                % {
+                    "allowed": allowed,
+                    "days": days,
+                    "amount": entry.quantity_limit_amount,
+                    "period": entry.quantity_limit_days,
+                }
+            )
+    claim = ClaimInput(
+        tier=Tier(entry.tier),
+        drug_cost=total_cost,
+        days_supply=days,
+        channel=channel,
+        is_insulin=drug.is_insulin,
+        network_status=network_status,
+    )
+    try:
+        result = adjudicate(ctx.design, ctx.accumulators, claim)
+    except NotCovered:
+        return refuse(_("Your plan does not cover drugs of this tier through this channel."))
+    return FillEstimate(
+        drug=drug,
+        covered=True,
+        tier=entry.tier,
+        channel=channel.value,
+        quantity=quantity,
+        days_supply=days,
+        pharmacy=pharmacy,
+        network_status=network_status.value,
+        unit_price=unit_price,
+        total_cost=result.total_cost,
+        adjudication=result,
+        not_covered_reason="",
+        accumulators=ctx.accumulators,
+        requested_channel=requested.value,
+        is_insulin=drug.is_insulin,
+        notes=tuple(notes),
+        explanation=tuple(localize_explanation(result.explanation)),
+    )
+
+
+def estimate_fill(
+    *,
+    member: Member,
+    drug: Drug,
+    channel: str,
+    days_supply: int | None = None,
+    quantity: Decimal | None = None,
+    pharmacy: Pharmacy | None = None,
+    today: dt.date | None = None,
+) -> FillEstimate:
+    """What one fill would cost `member` with today's accumulators (engine.adjudicate).
+
+    Defaults: 30 days for retail_30, 90 for retail_90 / mail_90 (30 for specialty); quantity
+    is one unit a day for tablets and capsules, else a pack per month (domain). The price is
+    the drug's typical price per dispense unit (Drug.unit_cost_mode) x quantity.
+
+    A fill the plan will not pay for (not on the formulary, no price, mail not allowed, over the
+    quantity limit, tier not priced in the channel) gives covered=False with a reason.
+    Raises InvalidQuantity / InvalidDaysSupply / UnknownChannel for bad input.
+    """
+    del today  # accumulators are the plan year's current rows; kept for a stable signature
+    requested = _parse_channel(channel)
+    ctx = _load_context(member=member, drug=drug)
+    return _price(
+        ctx,
+        drug=drug,
+        channel=requested,
+        days_supply=days_supply,
+        quantity=quantity,
+        pharmacy=pharmacy,
+    )
+
+
+def list_fill_options(
+    *,
+    member: Member,
+    drug: Drug,
+    quantity_per_day: Decimal | None = None,
+    pharmacy: Pharmacy | None = None,
+    today: dt.date | None = None,
+) -> list[FillEstimate]:
+    """Retail 30, retail 90 and mail 90 for the same daily dose, for the side-by-side.
+
+    `quantity_per_day` None uses the default quantity per channel. A specialty drug priced in
+    the specialty channel has one option only. Compare them with `compare_fill_options`.
+    """
+    del today
+    ctx = _load_context(member=member, drug=drug)
+    network_status = _network_status(plan=ctx.plan, pharmacy=pharmacy)
+    options: list[FillEstimate] = []
+    seen: set[str] = set()
+    for channel in MEMBER_CHANNELS:
+        days = domain.DEFAULT_DAYS_SUPPLY[channel]
+        quantity = None
+        if quantity_per_day is not None:
+            quantity = (quantity_per_day * days).quantize(Decimal("0.001"))
+        try:
+            estimate = _price(
+                ctx,
+                drug=drug,
+                channel=channel,
+                days_supply=None,
+                quantity=quantity,
+                pharmacy=pharmacy,
+                network_status=network_status if channel is not Channel.MAIL_90 else None,
+            )
+        except PricingError:
+            continue  # e.g. a daily dose whose 90-day quantity is over the bad-input bound
+        if estimate.channel in seen:
+            continue
+        seen.add(estimate.channel)
+        options.append(estimate)
+    return options
+
+
+@dataclass(frozen=True)
+class OptionComparison:
+    """One option of the side-by-side, with what it costs over 90 days.
+
+    `saving_per_90_days` is what this option saves against the chosen one over 90 days
+    (positive: cheaper than the chosen option; None when either is not priced).
+    """
+
+    estimate: FillEstimate
+    member_pays_per_90_days: Decimal | None
+    is_cheapest: bool
+    is_chosen: bool
+    saving_per_90_days: Decimal | None
+
+    @property
+    def extra_per_90_days(self) -> Decimal | None:
+        """How much more than the chosen option this one costs over 90 days (>= 0), or None."""
+        if self.saving_per_90_days is None or self.saving_per_90_days >= 0:
+            return None
+        return -self.saving_per_90_days
+
+
+def compare_fill_options(
+    *, options: Sequence[FillEstimate], chosen: FillEstimate | None
+) -> list[OptionComparison]:
+    """Mark the cheapest options per 90 days (all of them on a tie) and each option's saving
+    against `chosen`.
+
+    Over 90 days means three 30-day fills against one 90-day fill, each priced with today's
+    accumulators (later fills may cost less once the deductible is met).
+    """
+    per_90 = [option.member_pays_per_90_days for option in options]
+    cheapest = domain.find_cheapest_indexes(per_90)
+    chosen_per_90 = chosen.member_pays_per_90_days if chosen is not None else None
+    rows = []
+    for index, option in enumerate(options):
+        cost = per_90[index]
+        is_chosen = chosen is not None and option.channel == chosen.channel
+        saving = None
+        if cost is not None and chosen_per_90 is not None:
+            saving = chosen_per_90 - cost
+        rows.append(
+            OptionComparison(
+                estimate=option,
+                member_pays_per_90_days=cost,
+                is_cheapest=index in cheapest,
+                is_chosen=is_chosen,
+                saving_per_90_days=saving,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LimitState:
+    """One plan-year limit as the estimate saw it: met so far, the limit, what is left."""
+
+    met: Decimal
+    limit: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.limit - self.met, ZERO)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """The estimator page's result: the chosen fill, the other options, the limits used."""
+
+    chosen: FillEstimate
+    options: list[OptionComparison]
+    plan_year: int
+    deductible: LimitState
+    oop: LimitState
+    family_deductible: LimitState | None
+    family_oop: LimitState | None
+
+    @property
+    def cheapest(self) -> OptionComparison | None:
+        return next((row for row in self.options if row.is_cheapest), None)
+
+
+def get_cost_estimate(
+    *,
+    member: Member,
+    drug: Drug,
+    channel: str,
+    days_supply: int | None = None,
+    quantity: Decimal | None = None,
+    pharmacy: Pharmacy | None = None,
+    today: dt.date | None = None,
+) -> CostEstimate:
+    """estimate_fill for the chosen inputs plus the other channels at the same daily dose."""
+    chosen = estimate_fill(
+        member=member,
+        drug=drug,
+        channel=channel,
+        days_supply=days_supply,
+        quantity=quantity,
+        pharmacy=pharmacy,
+        today=today,
+    )
+    per_day = chosen.quantity / Decimal(chosen.days_supply)
+    options = list_fill_options(
+        member=member, drug=drug, quantity_per_day=per_day, pharmacy=pharmacy, today=today
+    )
+    plan = member.plan
+    used = chosen.accumulators
+    has_family = member.subscriber_id is not None or member.dependents.exists()
+    family_deductible = family_oop = None
+    if has_family and plan.deductible_family is not None:
+        family_deductible = LimitState(used.family_deductible_met, plan.deductible_family)
+    if has_family and plan.oop_max_family is not None:
+        family_oop = LimitState(used.family_oop_met, plan.oop_max_family)
+    return CostEstimate(
+        chosen=chosen,
+        options=compare_fill_options(options=options, chosen=chosen),
+        plan_year=plan.plan_year,
+        deductible=LimitState(used.deductible_met, plan.deductible_individual),
+        oop=LimitState(used.oop_met, plan.oop_max_individual),
+        family_deductible=family_deductible,
+        family_oop=family_oop,
+    )
+
+
+# --- Drugs and pharmacies for the estimator form -----------------------------------------------
+
+
+def find_drug_by_public_id(public_id: str | uuid.UUID) -> Drug | None:
+    try:
+        value = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return Drug.objects.filter(public_id=value).first()
+
+
+def list_drugs_matching(text: str, *, limit: int = DRUG_MATCH_LIMIT) -> list[Drug]:
+    """Exact name (case-insensitive) first; else drugs whose name or brand contains the text."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    exact = list(Drug.objects.filter(name__iexact=text)[:1])
+    if exact:
+        return exact
+    return list(
+        Drug.objects.filter(Q(name__icontains=text) | Q(brand_name__icontains=text)).order_by(
+            "name"
+        )[:limit]
+    )
+
+
+def list_estimator_pharmacies(*, member: Member) -> list[NearbyPharmacy]:
+    """The in-network pharmacies nearest the member's home ZIP (for the estimator's select)."""
+    centroid = find_zip_centroid(member.zip_code[:5])
+    if centroid is None:
+        return []
+    nearby = list_nearby_pharmacies(
+        latitude=centroid.latitude,
+        longitude=centroid.longitude,
+        radius_miles=NEARBY_PHARMACY_RADIUS_MILES,
+        network=member.plan.network,
+        kinds=("retail",),
+        limit=NEARBY_PHARMACY_LIMIT * 3,
+    )
+    return [p for p in nearby if p.in_network][:NEARBY_PHARMACY_LIMIT]
+
+
+def find_pharmacy_by_public_id(public_id: str | uuid.UUID) -> Pharmacy | None:
+    try:
+        value = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return Pharmacy.objects.filter(public_id=value).first()
+
+
+# --- Quotes ------------------------------------------------------------------------------------
+
+
+def list_quotes_visible_to(*, viewer: Viewer, today: dt.date | None = None) -> list[PriceQuote]:
+    """Quotes of the viewer and of the family members they may see, newest first."""
+    visible = list_family_members_visible_to(viewer=viewer, today=today)
+    if not visible:
+        return []
+    return list(
+        PriceQuote.objects.filter(member__in=visible)
+        .select_related("member", "drug", "pharmacy")
+        .order_by("-quoted_at", "-id")
+    )
+
+
+def find_quote_for(
+    *, viewer: Viewer, public_id: str | uuid.UUID, today: dt.date | None = None
+) -> PriceQuote | None:
+    """The quote with this public id if it belongs to a member the viewer may see."""
+    try:
+        value = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    visible = list_family_members_visible_to(viewer=viewer, today=today)
+    if not visible:
+        return None
+    return (
+        PriceQuote.objects.filter(public_id=value, member__in=visible)
+        .select_related("member", "drug", "pharmacy", "plan")
+        .first()
+    )
+
+
+def quote_explanation(quote: PriceQuote) -> list[ExplanationText]:
+    return localize_stored_explanation(quote.explanation)
+
+
+def quote_accumulators(quote: PriceQuote) -> Accumulators:
+    return Accumulators(
+        deductible_met=quote.deductible_met,
+        oop_met=quote.oop_met,
+        family_deductible_met=quote.family_deductible_met,
+        family_oop_met=quote.family_oop_met,
+    )
+
+
+def is_quote_valid_on(quote: PriceQuote, day: dt.date) -> bool:
+    """Whether a fill on `day` falls in the quote's validity (by local calendar day)."""
+    return _local_date(quote.quoted_at) <= day <= last_valid_day(quote)
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def last_valid_day(quote: PriceQuote) -> dt.date:
+    """valid_until is exclusive: the last day is the local day of the instant just before it."""
+    return _local_date(quote.valid_until - dt.timedelta(microseconds=1))
+
+
+# --- Quote against a paid claim ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteComparison:
+    """A paid claim beside the newest quote that covered it, with why the amounts differ."""
+
+    quote: PriceQuote
+    claim: Claim
+    quoted_member_pays: Decimal
+    paid_member_amount: Decimal
+    difference: Decimal  # paid - quoted: positive means the member paid more than quoted
+    reasons: tuple[str, ...]  # translated, most important first
+    repriced_member_pays: Decimal | None  # the quote's inputs with the claim-time accumulators
+    accumulators_at_claim: Accumulators
+
+    @property
+    def matches(self) -> bool:
+        return self.difference == 0
+
+    @property
+    def paid_more(self) -> bool:
+        return self.difference > 0
+
+    @property
+    def abs_difference(self) -> Decimal:
+        return abs(self.difference)
+
+
+def find_quote_comparison(*, claim: Claim) -> QuoteComparison | None:
+    """The newest quote of the claim's member for the same drug that covered the claim's date.
+
+    A quote covers a claim when it was made on or before the service date and is still valid
+    on it. None when the claim is not paid or no quote covers it. The caller has already
+    checked the viewer may see the claim. About five queries (quotes, the claims before it,
+    the plan's cost shares, the pharmacy's network status).
+    """
+    if claim.status != ClaimStatus.PAID:
+        return None
+    service_date = claim.service_date
+    candidates = (
+        PriceQuote.objects.filter(member_id=claim.member_id, drug_id=claim.drug_id)
+        .filter(quoted_at__date__lte=service_date + dt.timedelta(days=1))
+        .filter(valid_until__date__gte=service_date - dt.timedelta(days=1))
+        .select_related("pharmacy", "plan", "drug")
+        .order_by("-quoted_at", "-id")
+    )
+    quote = next((q for q in candidates if is_quote_valid_on(q, service_date)), None)
+    if quote is None:
+        return None
+    return _compare(quote, claim)
+
+
+def accumulators_before_claim(claim: Claim) -> Accumulators:
+    """Individual and family amounts met in the claim's plan year before it was adjudicated.
+
+    Summed from the paid claims (reversed ones back out) of the member and of the family
+    before this one, in adjudication order (service date, then row order).
+    """
+    member = claim.member
+    head_id = member.family_head_id
+    year_start = dt.date(claim.service_date.year, 1, 1)
+    before = Q(service_date__lt=claim.service_date) | Q(
+        service_date=claim.service_date, id__lt=claim.pk
+    )
+    rows = (
+        Claim.objects.filter(
+            before,
+            Q(member_id=head_id) | Q(member__subscriber_id=head_id),
+            plan_id=claim.plan_id,
+            status=ClaimStatus.PAID,
+            service_date__gte=year_start,
+        )
+        .values("member_id")
+        .annotate(deductible=Sum("deductible_applied"), oop=Sum("oop_applied"))
+    )
+    deductible = oop = family_deductible = family_oop = ZERO
+    for row in rows:
+        family_deductible += row["deductible"] or ZERO
+        family_oop += row["oop"] or ZERO
+        if row["member_id"] == member.pk:
+            deductible += row["deductible"] or ZERO
+            oop += row["oop"] or ZERO
+    return Accumulators(
+        deductible_met=deductible,
+        oop_met=oop,
+        family_deductible_met=family_deductible,
+        family_oop_met=family_oop,
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def _compare(quote: PriceQuote, claim: Claim) -> QuoteComparison:
+    quoted = quote.member_pays
+    paid = claim.member_paid
+    at_claim = accumulators_before_claim(claim)
+    design = benefit_design_for(claim.plan)
+    repriced: Decimal | None
+    try:
+        repriced = adjudicate(
+            design,
+            at_claim,
+            ClaimInput(
+                tier=Tier(quote.tier),
+                drug_cost=quote.total_cost,
+                days_supply=quote.days_supply,
+                channel=Channel(quote.channel),
+                is_insulin=quote.is_insulin,
+                network_status=NetworkStatus(quote.network_status),
+            ),
+            explain=False,
+        ).member_pays
+    except NotCovered:
+        repriced = None
+
+    reasons: list[str] = []
+    before = quote_accumulators(quote)
+    if at_claim.deductible_met != before.deductible_met or (
+        at_claim.family_deductible_met != before.family_deductible_met
+    ):
+        reasons.append(
+            _(
+                "Your deductible moved: you had met %(then)s of it when we quoted and "
+                "%(now)s when the claim was paid (family: %(family_then)s then, "
+                "%(family_now)s at the claim)."
+            )
+            % {
+                "then": _money(before.deductible_met),
+                "now": _money(at_claim.deductible_met),
+                "family_then": _money(before.family_deductible_met),
+                "family_now": _money(at_claim.family_deductible_met),
+            }
+        )
+    elif at_claim.oop_met != before.oop_met or at_claim.family_oop_met != before.family_oop_met:
+        reasons.append(
+            _(
+                "Your out-of-pocket total moved: %(then)s when we quoted, %(now)s when the "
+                "claim was paid."
+            )
+            % {"then": _money(before.oop_met), "now": _money(at_claim.oop_met)}
+        )
+    if repriced is not None and repriced != quoted:
+        reasons.append(
+            _(
+                "With the amounts you had met when the claim was paid, the quoted fill would "
+                "have cost you %(amount)s."
+            )
+            % {"amount": _money(repriced)}
+        )
+    if claim.pharmacy_id != quote.pharmacy_id and claim.channel not in (
+        Channel.MAIL_90,
+        Channel.SPECIALTY,
+    ):
+        reasons.append(_pharmacy_reason(quote, claim))
+    if claim.channel != quote.channel:
+        reasons.append(
+            _("The claim was filled as %(claim)s; the quote was for %(quote)s.")
+            % {
+                "claim": _channel_label(claim.channel),
+                "quote": _channel_label(quote.channel),
+            }
+        )
+    if claim.quantity != quote.quantity or claim.days_supply != quote.days_supply:
+        reasons.append(
+            _(
+                "The claim was for %(claim_quantity)s units over %(claim_days)s days; the "
+                "quote was for %(quote_quantity)s units over %(quote_days)s days."
+            )
+            % {
+                "claim_quantity": _quantity(claim.quantity),
+                "claim_days": claim.days_supply,
+                "quote_quantity": _quantity(quote.quantity),
+                "quote_days": quote.days_supply,
+            }
+        )
+    if claim.tier != quote.tier:
+        reasons.append(_("The drug's tier on your plan changed between the quote and the claim."))
+    if claim.total_cost != quote.total_cost:
+        claim_unit = (
+            (claim.total_cost / claim.quantity).quantize(Decimal("0.0001"))
+            if claim.quantity
+            else None
+        )
+        if claim_unit is not None and claim_unit != quote.unit_price:
+            reasons.append(
+                _(
+                    "The drug cost differed: the pharmacy charged %(claim_unit)s a unit "
+                    "(%(claim_total)s in all) against the typical %(quote_unit)s a unit we "
+                    "quoted (%(quote_total)s)."
+                )
+                % {
+                    "claim_unit": _unit_money(claim_unit),
+                    "claim_total": _money(claim.total_cost),
+                    "quote_unit": _unit_money(quote.unit_price),
+                    "quote_total": _money(quote.total_cost),
+                }
+            )
+    if paid != quoted and not reasons:
+        reasons.append(
+            _("The inputs match the quote; the difference comes from the plan's pricing.")
+        )
+    return QuoteComparison(
+        quote=quote,
+        claim=claim,
+        quoted_member_pays=quoted,
+        paid_member_amount=paid,
+        difference=paid - quoted,
+        reasons=tuple(reasons),
+        repriced_member_pays=repriced,
+        accumulators_at_claim=at_claim,
+    )
+
+
+def _pharmacy_reason(quote: PriceQuote, claim: Claim) -> str:
+    claim_status = _network_status(plan=claim.plan, pharmacy=claim.pharmacy)
+    if claim_status.value != quote.network_status:
+        return _(
+            "The claim was filled at another pharmacy (%(claim_status)s); the quote was for "
+            "a pharmacy %(quote_status)s."
+        ) % {
+            "claim_status": _network_label(claim_status.value),
+            "quote_status": _network_label(quote.network_status),
+        }
+    return _("The claim was filled at another pharmacy than the quote (%(status)s).") % {
+        "status": _network_label(claim_status.value)
+    }
+
+
+def _network_label(value: str) -> str:
+    labels = {
+        NetworkStatus.PREFERRED.value: _("preferred in your network"),
+        NetworkStatus.IN_NETWORK.value: _("in your network"),
+        NetworkStatus.OUT_OF_NETWORK.value: _("out of your network"),
+    }
+    return labels.get(value, value)
+
+
+def _channel_label(value: str) -> str:
+    try:
+        return str(ChannelChoice(value).label)
+    except ValueError:
+        return value
+
+
+def _quantity(value: Decimal) -> str:
+    normalized = value.normalize()
+    return f"{normalized:f}"
+
+
+def _unit_money(amount: Decimal) -> str:
+    return f"${amount:,.4f}".rstrip("0").rstrip(".") if amount % Decimal("0.01") else _money(amount)
+
+
+def find_claim_comparison_for_quote(quote: PriceQuote) -> QuoteComparison | None:
+    """The first paid claim the quote covered (same member and drug, within its validity) that
+    `find_quote_comparison` matches back to this very quote; None when no claim did yet."""
+    first_day = _local_date(quote.quoted_at)
+    claims = (
+        Claim.objects.filter(
+            member_id=quote.member_id,
+            drug_id=quote.drug_id,
+            status=ClaimStatus.PAID,
+            service_date__gte=first_day,
+            service_date__lte=last_valid_day(quote),
+        )
+        .select_related("member", "plan", "pharmacy", "drug")
+        .order_by("service_date", "id")
+    )
+    for claim in claims[:5]:
+        comparison = find_quote_comparison(claim=claim)
+        if comparison is not None and comparison.quote.pk == quote.pk:
+            return comparison
+    return None
