@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rxportal.demo import people
+from rxportal.pricing.domain import compute_units_per_fill
 from rxportal.pricing.engine import (
     Accumulators,
     BenefitDesign,
@@ -304,23 +305,6 @@ ONE = Decimal(1)
 REJECT_REFILL_TOO_SOON = ("79", "Refill too soon")
 REJECT_PRIOR_AUTH = ("75", "Prior authorization required")
 REJECT_NOT_COVERED = ("70", "Product/service not covered")
-
-
-def _is_per_day(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in ("tablet", "capsule", "chewable", "lozenge"))
-
-
-def compute_units_per_fill(*, drug_name: str, days_supply: int, per_day: int) -> int:
-    """Dispense units for a fill: tablets/capsules per day x days; a 10 mL vial per month of
-    injectable solution; otherwise one unit (tube, inhaler, pen, syringe) per 30 days."""
-    months = max(1, math.ceil(days_supply / 30))
-    if _is_per_day(drug_name):
-        return per_day * days_supply
-    lowered = drug_name.lower()
-    if "/ml" in lowered and "inject" in lowered and "syringe" not in lowered:
-        return 10 * months
-    return months
 
 
 def covers(design: BenefitDesign, tier: Tier, channel: Channel) -> bool:

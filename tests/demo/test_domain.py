@@ -24,7 +24,6 @@ from rxportal.demo.domain import (
     compute_batches,
     compute_family_layout,
     compute_order_timeline,
-    compute_units_per_fill,
     generate_family,
     tracking_number,
 )
@@ -203,20 +202,6 @@ def test_rows_have_one_value_per_column() -> None:
     for table in TABLES:
         fields = getattr(domain, f"{table.upper()}_FIELDS")
         assert all(len(row) == len(fields) for row in getattr(rows, table)), table
-
-
-@pytest.mark.parametrize(
-    ("name", "days", "per_day", "units"),
-    [
-        ("atorvastatin 40 MG Oral Tablet", 30, 1, 30),
-        ("atorvastatin 40 MG Oral Tablet", 90, 2, 180),
-        ("insulin glargine 100 UNT/ML Injectable Solution", 90, 1, 30),
-        ("1 ML medroxyprogesterone acetate 150 MG/ML Prefilled Syringe", 30, 1, 1),
-        ("hydrocortisone 10 MG/ML Topical Cream", 90, 1, 3),
-    ],
-)
-def test_units_per_fill(name: str, days: int, per_day: int, units: int) -> None:
-    assert compute_units_per_fill(drug_name=name, days_supply=days, per_day=per_day) == units
 
 
 @pytest.mark.parametrize(
