@@ -1,4 +1,5 @@
-"""Pure formulary rules: RxNorm name parsing, tier order, quantity limits, alternatives.
+"""Pure formulary rules: RxNorm name parsing, tier order, quantity limits, alternatives,
+and the names and trigram similarity of drug search.
 
 No ORM, request or settings here: importers and views call these with plain values.
 """
@@ -6,11 +7,13 @@ No ORM, request or settings here: importers and views call these with plain valu
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from typing import Any
 
 
 class DaVinciTier(StrEnum):
@@ -381,3 +384,175 @@ def prefer_unit_cost(current: UnitCost, other: UnitCost) -> UnitCost:
     understating it, and the choice does not depend on row order.
     """
     return max(current, other, key=lambda cost: (cost.mode, cost.maximum))
+
+
+# --- Drug search ------------------------------------------------------------------------
+#
+# Members search by a generic (ingredient) or brand name. Each such name is one search
+# "name" standing for all its strengths and forms; its terms (the whole name, and for a
+# combination or a several-word name its parts) are what a query is compared with.
+# Similarity is pg_trgm's, computed here exactly as PostgreSQL does for the normalized text
+# (lower-case ASCII letters and digits separated by single spaces), so both databases rank
+# alike: see formulary.selectors.
+
+SEARCH_QUERY_MIN_CHARS = 2
+SEARCH_QUERY_MAX_CHARS = 80
+# pg_trgm's default `pg_trgm.similarity_threshold`: the `%` operator keeps terms at or above it.
+SIMILARITY_THRESHOLD = 0.3
+# Shorter queries match by prefix only: 2 or 3 letters share too few trigrams with a name
+# to tell a typo from chance, and the prefix scan is what the first keystrokes need.
+TYPO_MIN_CHARS = 4
+# A term that starts with the query (a name being typed) ranks above every typo match:
+# its score gets PREFIX_BONUS minus its weight (3 for the name itself, 1 for a part).
+PREFIX_BONUS = 3
+# Shortest word of a name that becomes a term of its own ("acid", not "of").
+_MIN_WORD_TERM_CHARS = 4
+_SEARCH_WORDS = re.compile(r"[a-z0-9]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+class SearchKind(StrEnum):
+    GENERIC = "generic"
+    BRAND = "brand"
+
+
+class TermWeight(IntEnum):
+    """How directly a term names its search name; the lower wins a tie in similarity."""
+
+    NAME = 0  # the name itself: "atorvastatin", "Lipitor"
+    INGREDIENT = 1  # a brand's generic name: "atorvastatin" for Lipitor
+    PART = 2  # one ingredient of a combination, or one word of a longer name
+
+
+def normalize_search_text(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: accents dropped, punctuation a space.
+
+    "Metformin-HCl  500" -> "metformin hcl 500". Stored terms and queries both go through
+    this, so pg_trgm's own word splitting and case folding have nothing left to do.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_SEARCH_WORDS.findall(without_marks.lower()))
+
+
+def compute_trigrams(text: str) -> frozenset[str]:
+    """pg_trgm's trigram set of normalized text: each word padded with two spaces in front
+    and one behind ("  a", " at", ..., "in ")."""
+    trigrams: set[str] = set()
+    for word in text.split():
+        padded = f"  {word} "
+        trigrams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(trigrams)
+
+
+def compute_similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    """pg_trgm's `similarity()`: shared trigrams over all distinct trigrams of both."""
+    if not first or not second:
+        return 0.0
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
+
+
+def compute_match_score(*, query: str, term: str, weight: TermWeight) -> float | None:
+    """A term's score for a normalized query, or None when the term does not match.
+
+    The selectors compute the same in SQL. A term matches when it starts with the query or,
+    for a query of TYPO_MIN_CHARS or more, when its similarity is at least
+    SIMILARITY_THRESHOLD. A prefix adds PREFIX_BONUS - weight, so
+    "metf" ranks the generic "metformin hydrochloride" above the brand Janumet (which has
+    metformin as one of its parts) and both above any misspelling.
+    """
+    similarity = compute_similarity(compute_trigrams(query), compute_trigrams(term))
+    is_prefix = term.startswith(query)
+    is_similar = len(query) >= TYPO_MIN_CHARS and similarity >= SIMILARITY_THRESHOLD
+    if not (is_prefix or is_similar):
+        return None
+    return similarity + (PREFIX_BONUS - weight if is_prefix else 0)
+
+
+@dataclass(frozen=True)
+class SearchableDrug:
+    """One drug as the search index sees it."""
+
+    drug: Hashable
+    name: str
+    ingredient: str
+    brand_name: str
+    strength: str
+    dose_form: str
+
+
+@dataclass(frozen=True)
+class SearchName:
+    """A generic or brand name with its terms and the drug a suggestion for it opens."""
+
+    kind: SearchKind
+    label: str
+    ingredient: str
+    drug: Hashable
+    terms: tuple[tuple[str, TermWeight], ...]
+
+    @property
+    def sort_label(self) -> str:
+        return normalize_search_text(self.label)
+
+
+def compute_search_key(*, brand_name: str, ingredient: str, name: str) -> tuple[SearchKind, str]:
+    """Which search name a drug belongs to: its brand, else its ingredient (else its name)."""
+    if brand_name:
+        return SearchKind.BRAND, brand_name
+    return SearchKind.GENERIC, ingredient or name
+
+
+def compute_strength_sort_key(*, dose_form: str, strength: str, name: str) -> tuple[Any, ...]:
+    """Strengths in numeric order within a dose form: 2.5 MG, 10 MG, 20 MG (not 10, 2.5, 20);
+    an ingredient-only concept without a strength ("Lisinopril") last."""
+    numbers = tuple(Decimal(number) for number in _NUMBER.findall(strength))
+    return (not strength, dose_form.lower(), numbers, strength, name)
+
+
+def compute_search_names(drugs: Iterable[SearchableDrug]) -> list[SearchName]:
+    """One SearchName per brand and per generic ingredient, in label order.
+
+    The drug a suggestion opens is the group's first by dose form and strength (a drug with
+    a strength before an ingredient-only RxNorm concept such as "Lisinopril").
+    """
+    groups: dict[tuple[SearchKind, str], list[SearchableDrug]] = defaultdict(list)
+    for drug in drugs:
+        key = compute_search_key(
+            brand_name=drug.brand_name, ingredient=drug.ingredient, name=drug.name
+        )
+        groups[key].append(drug)
+    names = []
+    for (kind, label), members in groups.items():
+        first = min(
+            members,
+            key=lambda d: compute_strength_sort_key(
+                dose_form=d.dose_form, strength=d.strength, name=d.name
+            ),
+        )
+        terms = _terms_for(kind, label, first.ingredient)
+        if terms:
+            names.append(SearchName(kind, label, first.ingredient, first.drug, terms))
+    names.sort(key=lambda n: (n.sort_label, n.kind, n.label))
+    return names
+
+
+def _terms_for(kind: SearchKind, label: str, ingredient: str) -> tuple[tuple[str, TermWeight], ...]:
+    weights: dict[str, TermWeight] = {}
+
+    def add(text: str, weight: TermWeight) -> None:
+        term = normalize_search_text(text)
+        if term and (term not in weights or weight < weights[term]):
+            weights[term] = weight
+
+    add(label, TermWeight.NAME)
+    if kind == SearchKind.BRAND and ingredient:
+        add(ingredient, TermWeight.INGREDIENT)
+    for text in {label, ingredient} if kind == SearchKind.BRAND else {label}:
+        for part in text.split(" / "):
+            add(part, TermWeight.PART)
+        for word in normalize_search_text(text).split():
+            if len(word) >= _MIN_WORD_TERM_CHARS and not word.isdigit():
+                add(word, TermWeight.PART)
+    return tuple(sorted(weights.items(), key=lambda item: (item[1], item[0])))

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from rxportal.core.models import BaseModel, money_field
 from rxportal.plans.models import Tier
@@ -25,7 +26,12 @@ class Drug(BaseModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # Drug page (other strengths and forms) and search results (a name's drugs).
+            models.Index(fields=["ingredient"], name="formulary_drug_ingredient"),
+            models.Index(fields=["brand_name"], name="formulary_drug_brand_name"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(unit_cost_mode__isnull=True) | Q(unit_cost_mode__gte=0))
@@ -37,6 +43,21 @@ class Drug(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """ "Lipitor 40 MG Oral Tablet", "atorvastatin 40 MG Oral Tablet"; else the RxNorm name."""
+        head = self.brand_name or self.ingredient
+        if not head:
+            return self.name
+        return " ".join(part for part in (head, self.strength, self.dose_form) if part)
+
+    @property
+    def form_label(self) -> str:
+        """Strength and dose form ("40 MG Oral Tablet"), or the display name without them."""
+        return " ".join(part for part in (self.strength, self.dose_form) if part) or (
+            self.display_name
+        )
 
 
 class Formulary(BaseModel):
@@ -80,3 +101,71 @@ class FormularyEntry(BaseModel):
                 name="formulary_entry_limit_only_when_flagged",
             ),
         ]
+
+
+# --- Drug search index --------------------------------------------------------------------
+# Derived from Drug by services.rebuild_drug_search_index (run by the drug and formulary
+# imports); plain tables without public ids or timestamps, never shown or linked by id.
+
+
+class SearchKind(models.TextChoices):
+    """Same values as domain.SearchKind."""
+
+    GENERIC = "generic", _("Generic")
+    BRAND = "brand", _("Brand")
+
+
+class DrugSearchName(models.Model):
+    """A generic (ingredient) or brand name that stands for all its strengths and forms."""
+
+    kind = models.CharField(max_length=10, choices=SearchKind.choices)
+    label = models.CharField(max_length=300)
+    sort_label = models.CharField(max_length=300)
+    ingredient = models.CharField(max_length=200, blank=True)
+    # Where a suggestion for this name leads: its first strength.
+    drug = models.ForeignKey(Drug, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["sort_label", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "label"], name="drug_search_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class DrugSearchTerm(models.Model):
+    """A normalized text a query is compared with (PostgreSQL: GIN trigram index on `term`)."""
+
+    search_name = models.ForeignKey(DrugSearchName, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=300)
+    weight = models.PositiveSmallIntegerField()
+    # Size of the term's pg_trgm trigram set: the SQLite query's similarity denominator.
+    trigram_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["search_name", "term"], name="drug_search_term_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class DrugSearchTrigram(models.Model):
+    """The SQLite stand-in for a GIN trigram index: one row per trigram of each term.
+
+    Filled only on databases other than PostgreSQL, which uses pg_trgm instead.
+    """
+
+    term = models.ForeignKey(DrugSearchTerm, on_delete=models.CASCADE, related_name="trigrams")
+    trigram = models.CharField(max_length=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trigram", "term"], name="drug_search_trigram_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return repr(self.trigram)

@@ -1,7 +1,10 @@
-"""Formulary use cases that write: importing drugs and formularies from the reference CSVs.
+"""Formulary use cases that write: importing drugs and formularies from the reference CSVs,
+and keeping the drug search index in step with the drugs.
 
 Each import runs in one transaction (a bad row leaves the tables as they were) and only
-writes rows whose values changed, so a second run on the same files writes nothing.
+writes rows whose values changed, so a second run on the same files writes nothing. Both
+imports end by refreshing the search index in the same transaction (it too is left alone
+when nothing changed).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from rxportal.core.importing import (
     CsvRow,
@@ -24,15 +27,25 @@ from rxportal.core.importing import (
 from rxportal.formulary.domain import (
     DaVinciTier,
     EntryFacts,
+    SearchableDrug,
     UnitCost,
     compute_cheaper_alternatives,
+    compute_search_names,
     compute_therapeutic_class,
+    compute_trigrams,
     is_mail_eligible,
     parse_rolling_quantity_limit,
     parse_rxnorm_name,
     prefer_unit_cost,
 )
-from rxportal.formulary.models import Drug, Formulary, FormularyEntry
+from rxportal.formulary.models import (
+    Drug,
+    DrugSearchName,
+    DrugSearchTerm,
+    DrugSearchTrigram,
+    Formulary,
+    FormularyEntry,
+)
 
 FORMULARY_DRUG_COLUMNS = ("rxcui", "rxnorm_name", "dose_form")
 SYNTHEA_MEDICATION_COLUMNS = ("rxcui", "display")
@@ -111,6 +124,7 @@ def import_drugs(
             if rxcui not in from_formulary:
                 drugs.put(drug_values(rxcui, name, costs.get(rxcui)))
         drugs.flush()
+        rebuild_drug_search_index()
     report.tables["drugs"] = drugs.counts
     unmatched = sorted(set(costs) - from_formulary - synthea_seen)
     if unmatched:
@@ -181,6 +195,8 @@ def import_formularies(*, plans: CsvSource, items: CsvSource) -> ImportReport:
         entries, created_drugs, skipped = _import_entry_rows(items, formulary_ids, plans.name)
         entries.delete_unseen()
         alternatives = _sync_alternatives(list(formulary_ids.values()))
+        if created_drugs:
+            rebuild_drug_search_index()
     report.tables["formularies"] = formularies.counts
     report.tables["formulary entries"] = entries.counts
     report.tables["cheaper alternatives"] = alternatives
@@ -318,3 +334,109 @@ def _fit(value: str, model: type[models.Model], field: str) -> str:
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
     return batched(items, 500)
+
+
+# --- Drug search index ----------------------------------------------------------------------
+
+
+def rebuild_drug_search_index() -> bool:
+    """Make the search names and terms match the Drug table; True if anything was written.
+
+    Run by both imports; call it after creating or renaming drugs any other way (tests).
+    """
+    with transaction.atomic():
+        return build_drug_search_index(
+            drug_model=Drug,
+            name_model=DrugSearchName,
+            term_model=DrugSearchTerm,
+            trigram_model=DrugSearchTrigram,
+            vendor=connection.vendor,
+        )
+
+
+def build_drug_search_index(
+    *,
+    drug_model: type[models.Model],
+    name_model: type[models.Model],
+    term_model: type[models.Model],
+    trigram_model: type[models.Model],
+    vendor: str,
+) -> bool:
+    """The index for whatever model classes it is given (the migration passes its own).
+
+    Compares the wanted names and terms with the stored ones and, if they differ, replaces
+    them all: the index is small (a few rows per ingredient or brand) and derived. Trigram
+    rows are written only when the database is not PostgreSQL (which has pg_trgm).
+    """
+    rows = drug_model.objects.values_list(  # type: ignore[attr-defined]
+        "pk", "name", "ingredient", "brand_name", "strength", "dose_form"
+    )
+    wanted = compute_search_names(SearchableDrug(*row) for row in rows.iterator())
+    wanted_state = {
+        (name.kind.value, name.label, name.sort_label, name.ingredient, name.drug): frozenset(
+            (term, int(weight)) for term, weight in name.terms
+        )
+        for name in wanted
+    }
+    if _stored_search_state(name_model, term_model) == wanted_state and (
+        vendor == "postgresql" or _trigrams_complete(term_model, trigram_model)
+    ):
+        return False
+    trigram_model.objects.all().delete()  # type: ignore[attr-defined]
+    term_model.objects.all().delete()  # type: ignore[attr-defined]
+    name_model.objects.all().delete()  # type: ignore[attr-defined]
+    for chunk in _chunks(wanted):
+        created = name_model.objects.bulk_create(  # type: ignore[attr-defined]
+            name_model(
+                kind=name.kind.value,
+                label=name.label,
+                sort_label=name.sort_label,
+                ingredient=name.ingredient,
+                drug_id=name.drug,
+            )
+            for name in chunk
+        )
+        terms = term_model.objects.bulk_create(  # type: ignore[attr-defined]
+            [
+                term_model(
+                    search_name_id=row.pk,
+                    term=term,
+                    weight=int(weight),
+                    trigram_count=len(compute_trigrams(term)),
+                )
+                for row, name in zip(created, chunk, strict=True)
+                for term, weight in name.terms
+            ],
+            batch_size=500,
+        )
+        if vendor != "postgresql":
+            trigram_model.objects.bulk_create(  # type: ignore[attr-defined]
+                [
+                    trigram_model(term_id=row.pk, trigram=trigram)
+                    for row in terms
+                    for trigram in sorted(compute_trigrams(row.term))
+                ],
+                batch_size=500,
+            )
+    return True
+
+
+def _stored_search_state(
+    name_model: type[models.Model], term_model: type[models.Model]
+) -> dict[tuple[Any, ...], frozenset[tuple[str, int]]]:
+    terms: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for name_id, term, weight in term_model.objects.values_list(  # type: ignore[attr-defined]
+        "search_name_id", "term", "weight"
+    ).iterator():
+        terms[name_id].add((term, weight))
+    return {
+        (kind, label, sort_label, ingredient, drug_id): frozenset(terms[pk])
+        for pk, kind, label, sort_label, ingredient, drug_id in name_model.objects.values_list(  # type: ignore[attr-defined]
+            "pk", "kind", "label", "sort_label", "ingredient", "drug_id"
+        ).iterator()
+    }
+
+
+def _trigrams_complete(term_model: type[models.Model], trigram_model: type[models.Model]) -> bool:
+    expected = term_model.objects.aggregate(total=models.Sum("trigram_count"))["total"] or 0  # type: ignore[attr-defined]
+    return bool(trigram_model.objects.count() == expected)  # type: ignore[attr-defined]

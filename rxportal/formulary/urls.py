@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from rxportal.formulary import views
 
 app_name = "formulary"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("<uuid:public_id>/", views.drug, name="drug"),
+]
