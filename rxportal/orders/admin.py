@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from rxportal.orders.models import MailOrder, MailOrderEvent, MailOrderLine
+from rxportal.orders.models import MailOrder, MailOrderEvent, MailOrderLine, ShippingAddress
 
 
 class MailOrderLineInline(admin.TabularInline):
@@ -41,3 +41,13 @@ class MailOrderAdmin(admin.ModelAdmin):
     readonly_fields = ("public_id", "created_at", "updated_at")
     date_hierarchy = "ordered_at"
     inlines = (MailOrderLineInline, MailOrderEventInline)
+
+
+@admin.register(ShippingAddress)
+class ShippingAddressAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "member", "is_default", "created_at")
+    list_filter = ("is_default", "state")
+    list_select_related = ("member",)
+    search_fields = ("member__member_id", "zip_code", "city")
+    raw_id_fields = ("member",)
+    readonly_fields = ("public_id", "created_at", "updated_at")

@@ -1,9 +1,11 @@
 """Mail-order prescriptions and their status history."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.core.models import BaseModel
+from rxportal.orders import domain
 
 
 class OrderStatus(models.TextChoices):
@@ -14,6 +16,17 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     ON_HOLD = "on_hold", _("On hold")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class CancelReason(models.TextChoices):
+    """Why a member cancels an order (the reason select on the cancel page)."""
+
+    NO_LONGER_NEEDED = "no_longer_needed", _("I no longer need this medication")
+    ORDERED_BY_MISTAKE = "ordered_by_mistake", _("I ordered it by mistake")
+    PICK_UP_AT_PHARMACY = "pick_up_at_pharmacy", _("I will pick it up at a pharmacy instead")
+    DELIVERY_TOO_SLOW = "delivery_too_slow", _("It would arrive too late")
+    WRONG_ADDRESS = "wrong_address", _("It would go to the wrong address")
+    OTHER = "other", _("Another reason")
 
 
 class MailOrder(BaseModel):
@@ -42,6 +55,34 @@ class MailOrder(BaseModel):
     def __str__(self) -> str:
         return self.order_number
 
+    @property
+    def tracking_url(self) -> str | None:
+        """The carrier's tracking page, or None (unknown carrier, or not shipped yet)."""
+        if not (self.carrier and self.tracking_number):
+            return None
+        return domain.compute_tracking_url(
+            carrier=self.carrier, tracking_number=self.tracking_number
+        )
+
+    @property
+    def patient_first_names(self) -> list[str]:
+        """Whom the order's prescriptions are for (from the prefetched lines), in line order.
+        The order's ``member`` is who placed it: a parent orders for a child."""
+        names: list[str] = []
+        for line in self.lines.all():
+            name = line.prescription.member.first_name
+            if name not in names:
+                names.append(name)
+        return names
+
+    @property
+    def can_cancel(self) -> bool:
+        return domain.can_cancel(self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return domain.is_open(self.status)
+
 
 class MailOrderLine(models.Model):
     order = models.ForeignKey(MailOrder, on_delete=models.CASCADE, related_name="lines")
@@ -50,6 +91,16 @@ class MailOrderLine(models.Model):
     )
     quantity = models.DecimalField(max_digits=10, decimal_places=3)
     days_supply = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="mail_order_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(days_supply__gte=1), name="mail_order_line_days_supply_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.quantity} x {self.days_supply} days"
@@ -68,3 +119,44 @@ class MailOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ShippingAddress(BaseModel):
+    """An address a member has saved for mail orders; at most one is their default."""
+
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="shipping_addresses"
+    )
+    label = models.CharField(_("label"), max_length=40, blank=True)
+    name = models.CharField(_("recipient name"), max_length=200)
+    line1 = models.CharField(_("address line 1"), max_length=100)
+    line2 = models.CharField(_("address line 2"), max_length=90, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    state = models.CharField(_("state"), max_length=2)
+    zip_code = models.CharField(_("ZIP code"), max_length=10)
+    is_default = models.BooleanField(_("default"), default=False)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(is_default=True),
+                name="shipping_address_one_default_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__regex=r"^[A-Z]{2}$"), name="shipping_address_state_two_letters"
+            ),
+            models.CheckConstraint(
+                condition=Q(zip_code__regex=r"^[0-9]{5}(-[0-9]{4})?$"),
+                name="shipping_address_zip_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.line1}, {self.city} {self.state} {self.zip_code}"
+
+    @property
+    def address_line(self) -> str:
+        """Line 1 and line 2 on one line, as stored on an order's ship-to."""
+        return f"{self.line1}, {self.line2}" if self.line2 else self.line1

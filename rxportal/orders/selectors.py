@@ -1,0 +1,165 @@
+"""Reads of mail orders and shipping addresses, scoped to the signed-in viewer.
+
+Which family members' orders a viewer sees is decided by
+``members.selectors.list_family_members_visible_to`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from rxportal.members.models import Member
+from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.orders import domain
+from rxportal.orders.models import (
+    MailOrder,
+    MailOrderEvent,
+    MailOrderLine,
+    OrderStatus,
+    ShippingAddress,
+)
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class OrderHistory:
+    orders: list[MailOrder]
+    since: dt.date  # the first day of the history window
+    older_count: int  # orders before the window, not shown
+
+
+def _history_start(today: dt.date) -> dt.datetime:
+    start = domain.compute_history_start(today=today)
+    return timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+
+
+def _visible_member_ids(viewer: Viewer, today: dt.date) -> list[int]:
+    return [member.pk for member in list_family_members_visible_to(viewer=viewer, today=today)]
+
+
+def _lines_prefetch() -> Any:  # django-stubs types Prefetch by its lookup string
+    return Prefetch(
+        "lines",
+        queryset=MailOrderLine.objects.select_related(
+            "prescription__drug", "prescription__member"
+        ).order_by("id"),
+    )
+
+
+def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False) -> OrderHistory:
+    """The viewer's and their visible family's mail orders of the last 18 months, newest first,
+    with their member and lines (drug, for whom); ``only_open`` leaves out delivered and
+    cancelled ones. ``older_count`` says how many older orders exist and are not shown."""
+    member_ids = _visible_member_ids(viewer, today)
+    since = _history_start(today)
+    base = MailOrder.objects.filter(member_id__in=member_ids)
+    orders = base.filter(ordered_at__gte=since)
+    if only_open:
+        orders = orders.filter(status__in=[str(s) for s in domain.OPEN_STATUSES])
+    return OrderHistory(
+        orders=list(
+            orders.select_related("member")
+            .prefetch_related(_lines_prefetch())
+            .order_by("-ordered_at", "-id")
+        ),
+        since=since.date(),
+        older_count=base.filter(ordered_at__lt=since).count() if member_ids else 0,
+    )
+
+
+def list_orders_in_progress(*, viewer: Viewer, today: dt.date) -> list[MailOrder]:
+    """Orders of the viewer and their visible family that are on their way (neither delivered
+    nor cancelled), placed in the last 18 months, the soonest expected first (orders without an
+    expected delivery, such as those on hold, last). For the dashboard: two queries plus the
+    family look-up; each order has ``member`` (who placed it) and its lines (drug, for whom:
+    ``patient_first_names``) loaded, and ``expected_delivery``, ``carrier``,
+    ``tracking_number`` and ``tracking_url`` to show."""
+    member_ids = _visible_member_ids(viewer, today)
+    if not member_ids:
+        return []
+    orders = list(
+        MailOrder.objects.filter(
+            member_id__in=member_ids,
+            ordered_at__gte=_history_start(today),
+            status__in=[str(s) for s in domain.OPEN_STATUSES],
+        )
+        .select_related("member")
+        .prefetch_related(_lines_prefetch())
+        .order_by("-ordered_at", "-id")
+    )
+    orders.sort(key=lambda order: (order.expected_delivery is None, order.expected_delivery))
+    return orders
+
+
+def find_mail_order(
+    *, viewer: Viewer, public_id: uuid.UUID | str, today: dt.date
+) -> MailOrder | None:
+    """One order the viewer may see (theirs or a visible family member's), with its member,
+    lines and events; None for anyone else's order or an unknown id."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    member_ids = _visible_member_ids(viewer, today)
+    return (
+        MailOrder.objects.filter(public_id=wanted, member_id__in=member_ids)
+        .select_related("member")
+        .prefetch_related(
+            _lines_prefetch(),
+            Prefetch("events", queryset=MailOrderEvent.objects.order_by("occurred_at", "id")),
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A step of the status timeline with its label, for the detail page."""
+
+    step: domain.TimelineStep
+    label: str
+
+    @property
+    def state(self) -> str:
+        return self.step.state.value
+
+
+def compute_order_timeline(order: MailOrder) -> list[TimelineEntry]:
+    """The status timeline of an order fetched by ``find_mail_order`` (events prefetched)."""
+    steps = domain.compute_timeline(
+        status=order.status,
+        events=[
+            domain.EventRecord(status=event.status, note=event.note, occurred_at=event.occurred_at)
+            for event in order.events.all()
+        ],
+    )
+    return [TimelineEntry(step=step, label=str(OrderStatus(step.status).label)) for step in steps]
+
+
+def list_shipping_addresses(*, member: Member) -> QuerySet[ShippingAddress]:
+    """The member's saved shipping addresses, the default first, then the newest."""
+    return ShippingAddress.objects.filter(member=member).order_by(
+        "-is_default", "-created_at", "-id"
+    )
+
+
+def find_shipping_address(*, member: Member, public_id: uuid.UUID | str) -> ShippingAddress | None:
+    """One of the member's own saved addresses by public id; None for anyone else's."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return ShippingAddress.objects.filter(member=member, public_id=wanted).first()
+
+
+def find_default_shipping_address(*, member: Member) -> ShippingAddress | None:
+    return ShippingAddress.objects.filter(member=member, is_default=True).first()

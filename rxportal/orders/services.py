@@ -1,0 +1,398 @@
+"""Mail-order use cases that write: placing and cancelling orders, managing shipping addresses.
+
+Each service owns its transaction and records one audit event. Callers pass ``now`` (read from
+``core.clock`` at the edge) and the acting user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.members.models import Member
+from rxportal.orders import domain
+from rxportal.orders.domain import MailOrderLineInput
+from rxportal.orders.errors import (
+    CancelReasonInvalid,
+    OrderCannotBeCancelled,
+    OrderHasNoLines,
+    OrderLineInvalid,
+    PrescriptionNotInFamily,
+    ShippingAddressInvalid,
+    ShippingAddressLimitReached,
+    ShippingAddressNotOwned,
+    ShipToMissing,
+)
+from rxportal.orders.models import (
+    CancelReason,
+    MailOrder,
+    MailOrderEvent,
+    MailOrderLine,
+    OrderStatus,
+    ShippingAddress,
+)
+from rxportal.pharmacies.selectors import find_zip_centroid
+from rxportal.prescriptions.models import Prescription
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+__all__ = [
+    "MailOrderLineInput",
+    "add_shipping_address",
+    "cancel_mail_order",
+    "place_mail_order",
+    "remove_shipping_address",
+    "set_default_shipping_address",
+]
+
+_ORDER_NUMBER_ATTEMPTS = 5
+
+
+# --- Placing an order --------------------------------------------------------------------------
+
+
+def place_mail_order(
+    *,
+    member: Member,
+    lines: Sequence[MailOrderLineInput],
+    address: ShippingAddress | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> MailOrder:
+    """Create a mail order in status RECEIVED with its first timeline event.
+
+    ``member`` is who places the order (the signed-in member); each line's prescription must
+    belong to someone in that member's family (the caller has already checked the viewer may
+    act for them). ``address`` is one of the member's saved shipping addresses, or None for the
+    member's address on file. The order number is random (not sequential). Expected delivery is
+    ``domain.compute_expected_delivery`` business days after ``now``.
+
+    This service does not touch the prescriptions' refill counts: the caller (the refill
+    service) uses a refill per line in the same transaction; ``cancel_mail_order`` gives them
+    back. Raises ``OrderHasNoLines``, ``OrderLineInvalid``, ``PrescriptionNotInFamily``,
+    ``ShippingAddressNotOwned`` or ``ShipToMissing``; nothing is written then.
+    """
+    if not lines:
+        raise OrderHasNoLines(_("Choose at least one prescription to order."))
+    for line in lines:
+        if not domain.is_valid_line(quantity=line.quantity, days_supply=line.days_supply):
+            raise OrderLineInvalid(
+                _("Each prescription needs a quantity above 0 and a days supply of 1 to 365."),
+                prescription=str(line.prescription.public_id),
+            )
+    family_ids = set(
+        Member.objects.filter(
+            Q(pk=member.family_head_id) | Q(subscriber_id=member.family_head_id)
+        ).values_list("pk", flat=True)
+    )
+    for line in lines:
+        if line.prescription.member_id not in family_ids:
+            raise PrescriptionNotInFamily(
+                _("One of these prescriptions is not for you or your family."),
+                prescription=str(line.prescription.public_id),
+            )
+    ship_to = _ship_to(member=member, address=address)
+
+    with transaction.atomic():
+        order = MailOrder.objects.create(
+            order_number=_new_order_number(),
+            member=member,
+            status=OrderStatus.RECEIVED,
+            ship_to_name=ship_to[0],
+            ship_to_address_line=ship_to[1],
+            ship_to_city=ship_to[2],
+            ship_to_state=ship_to[3],
+            ship_to_zip=ship_to[4],
+            ordered_at=now,
+            expected_delivery=domain.compute_expected_delivery(
+                ordered_on=timezone.localtime(now).date()
+            ),
+        )
+        MailOrderLine.objects.bulk_create(
+            MailOrderLine(
+                order=order,
+                prescription=line.prescription,
+                quantity=line.quantity,
+                days_supply=line.days_supply,
+            )
+            for line in lines
+        )
+        MailOrderEvent.objects.create(
+            order=order,
+            status=OrderStatus.RECEIVED,
+            note=_english("Order received"),
+            occurred_at=now,
+        )
+        record_event(
+            action="order.placed",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=order,
+            details={
+                "lines": len(lines),
+                "ship_to": "saved" if address is not None else "on_file",
+                "member": str(member.public_id),
+            },
+        )
+    return order
+
+
+def _ship_to(*, member: Member, address: ShippingAddress | None) -> tuple[str, str, str, str, str]:
+    if address is not None:
+        if address.member_id != member.pk:
+            raise ShippingAddressNotOwned(_("That shipping address was not found."))
+        return (address.name, address.address_line, address.city, address.state, address.zip_code)
+    if not (member.address_line and member.city and member.state and member.zip_code):
+        raise ShipToMissing(_("Add a shipping address before ordering by mail."))
+    return (member.full_name, member.address_line, member.city, member.state, member.zip_code)
+
+
+def _new_order_number() -> str:
+    """A random order number not yet used (the unique constraint stays the last word)."""
+    for _attempt in range(_ORDER_NUMBER_ATTEMPTS):
+        number = domain.compute_order_number(secrets.randbits(domain.ORDER_NUMBER_BITS))
+        if not MailOrder.objects.filter(order_number=number).exists():
+            return number
+    raise RuntimeError("could not find an unused order number")  # pragma: no cover
+
+
+def _english(text: str | Promise) -> str:
+    """Notes and reasons are stored in English (the source language) and translated on display."""
+    with translation.override("en"):
+        return str(text)
+
+
+# --- Cancelling an order -----------------------------------------------------------------------
+
+
+def cancel_mail_order(
+    *, order: MailOrder, actor: Actor, reason: str, now: dt.datetime
+) -> MailOrder:
+    """Cancel an order that has not started processing (received, verifying or on hold).
+
+    Locks the order row, writes a CANCELLED event with the reason, clears the expected
+    delivery and gives back the refill each line used (never above the refills authorized);
+    the prescriptions app has no service for refill counts, so they are updated here, in the
+    same transaction, while ``prescriptions.services.restore_fill_dates_of_mail_order`` puts
+    back the last fill dates and cancels the refill request that placed the order. Raises ``CancelReasonInvalid`` or ``OrderCannotBeCancelled``
+    (audited as denied); nothing changes then.
+    """
+    if reason not in CancelReason.values:
+        raise CancelReasonInvalid(_("Choose why you are cancelling this order."))
+    refused_status: str | None = None
+    with transaction.atomic():
+        locked = MailOrder.objects.select_for_update().get(pk=order.pk)
+        if not domain.can_cancel(locked.status):
+            refused_status = locked.status
+        else:
+            label = _english(CancelReason(reason).label)
+            locked.status = OrderStatus.CANCELLED
+            locked.status_reason = label
+            locked.expected_delivery = None
+            locked.save(
+                update_fields=["status", "status_reason", "expected_delivery", "updated_at"]
+            )
+            MailOrderEvent.objects.create(
+                order=locked, status=OrderStatus.CANCELLED, note=label, occurred_at=now
+            )
+            restored = _restore_refills(order=locked)
+            # A refill placed this order: the prescriptions app puts back the fill dates (the
+            # refill-too-soon clock). Imported here: prescriptions.services imports this module.
+            from rxportal.prescriptions.services import restore_fill_dates_of_mail_order
+
+            restore_fill_dates_of_mail_order(mail_order_id=locked.pk)
+            record_event(
+                action="order.cancelled",
+                outcome=Outcome.SUCCESS,
+                actor=actor,
+                subject=locked,
+                details={"reason": reason, "refills_restored": restored},
+            )
+    if refused_status is not None:
+        record_event(
+            action="order.cancelled",
+            outcome=Outcome.DENIED,
+            actor=actor,
+            subject=order,
+            details={"error_code": OrderCannotBeCancelled.code, "status": refused_status},
+        )
+        raise OrderCannotBeCancelled(_cannot_cancel_message(refused_status), status=refused_status)
+    order.refresh_from_db()
+    return order
+
+
+def _cannot_cancel_message(status: str) -> str:
+    if status == OrderStatus.CANCELLED:
+        return _("This order is already cancelled.")
+    if status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return _("This order has already shipped, so it can no longer be cancelled.")
+    return _(
+        "The pharmacy has started filling this order, so it can no longer be cancelled. "
+        "Call member services if you need help."
+    )
+
+
+def _restore_refills(*, order: MailOrder) -> int:
+    """Give back one refill per line; returns how many refills were actually restored."""
+    counts = domain.count_refills_to_restore(
+        list(order.lines.values_list("prescription_id", flat=True))
+    )
+    restored = 0
+    prescriptions = (
+        Prescription.objects.select_for_update()
+        .filter(pk__in=counts)
+        .order_by("pk")
+        .only("pk", "refills_remaining", "refills_authorized")
+    )
+    for prescription in prescriptions:
+        new_remaining = domain.compute_restored_refills(
+            remaining=prescription.refills_remaining,
+            authorized=prescription.refills_authorized,
+            restore=counts[prescription.pk],
+        )
+        if new_remaining != prescription.refills_remaining:
+            restored += new_remaining - prescription.refills_remaining
+            Prescription.objects.filter(pk=prescription.pk).update(
+                refills_remaining=new_remaining, updated_at=timezone.now()
+            )
+    return restored
+
+
+# --- Shipping addresses ------------------------------------------------------------------------
+
+
+def add_shipping_address(
+    *,
+    member: Member,
+    label: str,
+    name: str,
+    line1: str,
+    line2: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    make_default: bool,
+    actor: Actor,
+) -> ShippingAddress:
+    """Save a shipping address for the member. The state must be two letters, the ZIP five
+    digits or ZIP+4, a ZIP code that exists and lies in that state. The first address becomes
+    the default. Raises ``ShippingAddressInvalid`` (``details['field']`` names the field) or
+    ``ShippingAddressLimitReached``."""
+    clean_state = domain.normalize_state(state)
+    if clean_state is None:
+        raise ShippingAddressInvalid(
+            _("Enter the state as its two-letter code, for example CT."), field="state"
+        )
+    clean_zip = domain.normalize_zip(zip_code)
+    if clean_zip is None:
+        raise ShippingAddressInvalid(
+            _("Enter a 5-digit ZIP code, or ZIP+4 like 06103-1234."), field="zip_code"
+        )
+    centroid = find_zip_centroid(clean_zip[:5])
+    if centroid is None:
+        raise ShippingAddressInvalid(
+            _("ZIP code %(zip)s does not exist. Check it and try again.") % {"zip": clean_zip[:5]},
+            field="zip_code",
+        )
+    if centroid.state != clean_state:
+        raise ShippingAddressInvalid(
+            _("ZIP code %(zip)s is in %(zip_state)s, not %(state)s.")
+            % {"zip": clean_zip[:5], "zip_state": centroid.state, "state": clean_state},
+            field="zip_code",
+        )
+    with transaction.atomic():
+        existing = list(
+            ShippingAddress.objects.select_for_update()
+            .filter(member=member)
+            .values_list("pk", "is_default")
+        )
+        if len(existing) >= domain.MAX_SHIPPING_ADDRESSES:
+            raise ShippingAddressLimitReached(
+                _("You can save up to %(count)d addresses. Remove one to add another.")
+                % {"count": domain.MAX_SHIPPING_ADDRESSES}
+            )
+        is_default = make_default or not any(default for _pk, default in existing)
+        if is_default:
+            ShippingAddress.objects.filter(member=member, is_default=True).update(is_default=False)
+        address = ShippingAddress(
+            member=member,
+            label=label.strip(),
+            name=name.strip(),
+            line1=line1.strip(),
+            line2=line2.strip(),
+            city=city.strip(),
+            state=clean_state,
+            zip_code=clean_zip,
+            is_default=is_default,
+        )
+        address.full_clean(exclude=["member"], validate_constraints=False)
+        address.save(force_insert=True)
+        record_event(
+            action="order.address.added",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=address,
+            details={"is_default": is_default},
+        )
+    return address
+
+
+def set_default_shipping_address(*, address: ShippingAddress, actor: Actor) -> ShippingAddress:
+    """Make this the member's default shipping address (and no other)."""
+    with transaction.atomic():
+        list(
+            ShippingAddress.objects.select_for_update()
+            .filter(member_id=address.member_id)
+            .values_list("pk")
+        )
+        ShippingAddress.objects.filter(member_id=address.member_id, is_default=True).exclude(
+            pk=address.pk
+        ).update(is_default=False)
+        ShippingAddress.objects.filter(pk=address.pk).update(is_default=True)
+        record_event(
+            action="order.address.default_set",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=address,
+        )
+    address.is_default = True
+    return address
+
+
+def remove_shipping_address(*, address: ShippingAddress, actor: Actor) -> None:
+    """Delete a saved address. When it was the default, the newest remaining one becomes the
+    default. Orders keep their own copy of the ship-to, so past orders are unaffected."""
+    with transaction.atomic():
+        list(
+            ShippingAddress.objects.select_for_update()
+            .filter(member_id=address.member_id)
+            .values_list("pk")
+        )
+        record_event(
+            action="order.address.removed",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=address,
+            details={"was_default": address.is_default},
+        )
+        ShippingAddress.objects.filter(pk=address.pk).delete()
+        if address.is_default:
+            successor = (
+                ShippingAddress.objects.filter(member_id=address.member_id)
+                .order_by("-created_at", "-id")
+                .first()
+            )
+            if successor is not None:
+                successor.is_default = True
+                successor.save(update_fields=["is_default", "updated_at"])

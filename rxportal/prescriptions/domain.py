@@ -1,0 +1,120 @@
+"""Pure rules for prescriptions and refills: the refill-too-soon date, a prescription's refill
+status, and the deterministic key of an automatic refill. No ORM, request or settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+# A refill is allowed once 75% of the last fill's days supply has passed (3/4, kept as integers
+# so 22.5 days of a 30-day fill round up to 23: never earlier than the rule allows).
+REFILL_THRESHOLD_NUMERATOR = 3
+REFILL_THRESHOLD_DENOMINATOR = 4
+# The dashboard lists refills allowed now or within this many days.
+REFILL_DUE_SOON_DAYS = 7
+# Alerts: a prescription expiring within this many days.
+EXPIRY_ALERT_DAYS = 30
+# A prescription that expired this recently is still listed, so it can be renewed.
+RECENTLY_EXPIRED_DAYS = 90
+# At most this many prescriptions in one refill request.
+MAX_LINES_PER_REFILL = 20
+
+# Namespace of the idempotency keys of automatic refills (uuid5 of prescription and due date).
+AUTO_REFILL_KEY_NAMESPACE = uuid.UUID("6f1d3c1e-6a37-4c8e-9a59-2f0a3e0b7c41")
+
+
+class RefillStatus(StrEnum):
+    """What the member can do with a prescription today, most blocking first."""
+
+    EXPIRED = "expired"
+    NO_REFILLS_LEFT = "no_refills_left"
+    TOO_SOON = "too_soon"
+    REFILL_NOW = "refill_now"
+
+
+class Fulfilment(StrEnum):
+    MAIL = "mail"
+    PICKUP = "pickup"
+
+
+class FillChannel(StrEnum):
+    """The benefit engine's channels a refill can use (values of plans' Channel)."""
+
+    RETAIL_30 = "retail_30"
+    RETAIL_90 = "retail_90"
+    MAIL_90 = "mail_90"
+
+
+def compute_next_refill_date(*, last_filled_on: dt.date | None, days_supply: int) -> dt.date | None:
+    """The first day a refill is allowed: last fill + 75% of the days supply, rounded up to a
+    whole day. None when the prescription was never filled (a first fill is allowed at once).
+
+    >>> compute_next_refill_date(last_filled_on=dt.date(2026, 1, 1), days_supply=30)
+    datetime.date(2026, 1, 24)
+    """
+    if days_supply < 1:
+        raise ValueError("days_supply must be at least 1")
+    if last_filled_on is None:
+        return None
+    numerator = REFILL_THRESHOLD_NUMERATOR * days_supply
+    wait_days = -(-numerator // REFILL_THRESHOLD_DENOMINATOR)  # ceiling division
+    return last_filled_on + dt.timedelta(days=wait_days)
+
+
+def is_expired(*, expires_on: dt.date, today: dt.date, is_active: bool = True) -> bool:
+    """A prescription is valid through its expiry date; an inactive one counts as expired."""
+    return not is_active or expires_on < today
+
+
+def compute_refill_status(
+    *,
+    is_active: bool,
+    expires_on: dt.date,
+    refills_remaining: int,
+    next_refill_date: dt.date | None,
+    today: dt.date,
+) -> RefillStatus:
+    """The status badge: expired, then no refills left, then too soon, else refill now."""
+    if is_expired(expires_on=expires_on, today=today, is_active=is_active):
+        return RefillStatus.EXPIRED
+    if refills_remaining <= 0:
+        return RefillStatus.NO_REFILLS_LEFT
+    if next_refill_date is not None and today < next_refill_date:
+        return RefillStatus.TOO_SOON
+    return RefillStatus.REFILL_NOW
+
+
+def can_request_renewal(status: RefillStatus) -> bool:
+    """A renewal is for a prescription with no refills left or past its expiry."""
+    return status in (RefillStatus.EXPIRED, RefillStatus.NO_REFILLS_LEFT)
+
+
+def is_refill_due_within(
+    *, status: RefillStatus, next_refill_date: dt.date | None, today: dt.date, days: int
+) -> bool:
+    """Refillable now, or too soon today but allowed within ``days`` days."""
+    if status is RefillStatus.REFILL_NOW:
+        return True
+    return (
+        status is RefillStatus.TOO_SOON
+        and next_refill_date is not None
+        and next_refill_date <= today + dt.timedelta(days=days)
+    )
+
+
+def is_expiring_soon(*, expires_on: dt.date, today: dt.date, days: int = EXPIRY_ALERT_DAYS) -> bool:
+    return today <= expires_on <= today + dt.timedelta(days=days)
+
+
+def compute_fill_channel(*, fulfilment: Fulfilment | str, days_supply: int) -> FillChannel:
+    """Mail refills go through the mail pharmacy; a pick-up is a 30- or 90-day retail fill."""
+    if Fulfilment(fulfilment) is Fulfilment.MAIL:
+        return FillChannel.MAIL_90
+    return FillChannel.RETAIL_30 if days_supply <= 30 else FillChannel.RETAIL_90
+
+
+def compute_auto_refill_key(*, prescription_public_id: uuid.UUID, due_on: dt.date) -> uuid.UUID:
+    """The same prescription and due date always give the same key, so a rerun of the daily
+    job (or two workers at once) places one refill."""
+    return uuid.uuid5(AUTO_REFILL_KEY_NAMESPACE, f"auto-refill:{prescription_public_id}:{due_on}")

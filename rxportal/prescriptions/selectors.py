@@ -1,0 +1,474 @@
+"""Reads of prescriptions, refills and renewals, scoped to the signed-in viewer.
+
+Which people a viewer may act for comes only from
+``members.selectors.list_family_members_visible_to``; every prescription, refill request and
+renewal read here is restricted to those people, so another family's public id finds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from rxportal.members.models import Member
+from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.orders.models import ShippingAddress
+from rxportal.orders.selectors import find_shipping_address, list_shipping_addresses
+from rxportal.pharmacies.domain import PharmacyKind
+from rxportal.pharmacies.models import Pharmacy
+from rxportal.pharmacies.selectors import (
+    NearbyPharmacy,
+    find_zip_centroid,
+    list_nearby_pharmacies,
+)
+from rxportal.prescriptions import domain, errors
+from rxportal.prescriptions.domain import Fulfilment, RefillStatus
+from rxportal.prescriptions.models import (
+    Prescription,
+    PrescriptionStatus,
+    RefillRequest,
+    RenewalRequest,
+    RenewalStatus,
+)
+from rxportal.pricing.errors import PricingError
+from rxportal.pricing.selectors import FillEstimate, estimate_fill
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class PrescriptionRow:
+    """A prescription with what the member can do with it today."""
+
+    prescription: Prescription
+    next_refill_date: dt.date | None
+    status: RefillStatus
+    open_renewal: RenewalRequest | None
+
+    @property
+    def public_id(self) -> uuid.UUID:
+        return self.prescription.public_id
+
+    @property
+    def can_refill(self) -> bool:
+        return self.status is RefillStatus.REFILL_NOW
+
+    @property
+    def can_request_renewal(self) -> bool:
+        return domain.can_request_renewal(self.status) and self.open_renewal is None
+
+    @property
+    def can_set_auto_refill(self) -> bool:
+        """Offered while refills can happen; turning it off is always offered."""
+        return self.prescription.auto_refill or self.status in _LIVE
+
+
+@dataclass(frozen=True)
+class PersonPrescriptions:
+    member: Member
+    is_viewer: bool
+    rows: list[PrescriptionRow]
+
+    @property
+    def has_refillable(self) -> bool:
+        return any(row.can_refill for row in self.rows)
+
+
+def compute_row(
+    prescription: Prescription, *, today: dt.date, open_renewal: RenewalRequest | None = None
+) -> PrescriptionRow:
+    next_date = domain.compute_next_refill_date(
+        last_filled_on=prescription.last_filled_on, days_supply=prescription.days_supply
+    )
+    status = domain.compute_refill_status(
+        is_active=prescription.status == PrescriptionStatus.ACTIVE,
+        expires_on=prescription.expires_on,
+        refills_remaining=prescription.refills_remaining,
+        next_refill_date=next_date,
+        today=today,
+    )
+    return PrescriptionRow(prescription, next_date, status, open_renewal)
+
+
+def _listed_prescriptions(members: Sequence[Member], *, today: dt.date) -> list[Prescription]:
+    """Active prescriptions of these people, and those that expired in the last 90 days (so
+    they can be renewed); ordered by person, drug, newest first."""
+    if not members:
+        return []
+    recently = today - dt.timedelta(days=domain.RECENTLY_EXPIRED_DAYS)
+    return list(
+        Prescription.objects.select_related("drug")
+        .filter(member__in=members)
+        .filter(
+            Q(status=PrescriptionStatus.ACTIVE)
+            | Q(status=PrescriptionStatus.EXPIRED, expires_on__gte=recently)
+        )
+        .order_by("member_id", "drug__name", "-written_on", "pk")
+    )
+
+
+_LIVE = (RefillStatus.REFILL_NOW, RefillStatus.TOO_SOON)
+
+
+def _without_replaced(rows: list[PrescriptionRow]) -> list[PrescriptionRow]:
+    """Drop an expired or used-up prescription when the same person has a live one (refills
+    left, not expired) for the same drug: the new prescription replaced it."""
+    live = {
+        (row.prescription.member_id, row.prescription.drug_id)
+        for row in rows
+        if row.status in _LIVE
+    }
+    return [
+        row
+        for row in rows
+        if row.status in _LIVE or (row.prescription.member_id, row.prescription.drug_id) not in live
+    ]
+
+
+def _open_renewals(prescriptions: Iterable[Prescription]) -> dict[int, RenewalRequest]:
+    ids = [rx.pk for rx in prescriptions]
+    if not ids:
+        return {}
+    return {
+        renewal.prescription_id: renewal
+        for renewal in RenewalRequest.objects.filter(
+            prescription_id__in=ids, status=RenewalStatus.PENDING
+        )
+    }
+
+
+def _rows_for(members: Sequence[Member], *, today: dt.date) -> list[PrescriptionRow]:
+    """Rows of the listed prescriptions, each with its member set from ``members`` (no query)."""
+    by_pk = {member.pk: member for member in members}
+    prescriptions = _listed_prescriptions(members, today=today)
+    renewals = _open_renewals(prescriptions)
+    rows = []
+    for rx in prescriptions:
+        rx.member = by_pk[rx.member_id]
+        rows.append(compute_row(rx, today=today, open_renewal=renewals.get(rx.pk)))
+    return _without_replaced(rows)
+
+
+def list_prescriptions_by_person(*, viewer: Viewer, today: dt.date) -> list[PersonPrescriptions]:
+    """The prescriptions page: one group per person the viewer may act for (viewer first), each
+    prescription with its next refill date, status and open renewal. Four queries."""
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    rows = _rows_for(members, today=today)
+    return [
+        PersonPrescriptions(
+            member=member,
+            is_viewer=index == 0,
+            rows=[row for row in rows if row.prescription.member_id == member.pk],
+        )
+        for index, member in enumerate(members)
+    ]
+
+
+# --- The dashboard ------------------------------------------------------------------------------
+
+
+def list_refills_due(*, viewer: Viewer, today: dt.date) -> list[PrescriptionRow]:
+    """Prescriptions the viewer may act for whose refill is allowed now or within 7 days (with
+    refills left and not expired), soonest first. ``row.prescription.member`` and ``.drug`` are
+    loaded. For the dashboard's "refills due"."""
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    due = [
+        row
+        for row in _rows_for(members, today=today)
+        if domain.is_refill_due_within(
+            status=row.status,
+            next_refill_date=row.next_refill_date,
+            today=today,
+            days=domain.REFILL_DUE_SOON_DAYS,
+        )
+    ]
+    due.sort(key=lambda row: (row.next_refill_date or today, row.prescription.drug.name))
+    return due
+
+
+class AlertKind(StrEnum):
+    EXPIRING_SOON = "expiring_soon"
+    NO_REFILLS_LEFT = "no_refills_left"
+
+
+@dataclass(frozen=True)
+class PrescriptionAlert:
+    kind: AlertKind
+    row: PrescriptionRow
+
+    @property
+    def prescription(self) -> Prescription:
+        return self.row.prescription
+
+
+def list_prescription_alerts(*, viewer: Viewer, today: dt.date) -> list[PrescriptionAlert]:
+    """Prescriptions needing attention: expiring within 30 days, or with no refills left and no
+    renewal requested. ``alert.prescription.member`` and ``.drug`` are loaded."""
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    alerts = []
+    for row in _rows_for(members, today=today):
+        rx = row.prescription
+        if row.status is RefillStatus.NO_REFILLS_LEFT and row.open_renewal is None:
+            alerts.append(PrescriptionAlert(AlertKind.NO_REFILLS_LEFT, row))
+        elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
+            expires_on=rx.expires_on, today=today
+        ):
+            alerts.append(PrescriptionAlert(AlertKind.EXPIRING_SOON, row))
+    return alerts
+
+
+# --- One prescription, a refill selection, a refill request -------------------------------------
+
+
+def find_prescription(
+    *, viewer: Viewer, public_id: uuid.UUID | str, today: dt.date
+) -> Prescription | None:
+    """A prescription of someone the viewer may act for, or None (never another family's)."""
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    if not members:
+        return None
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    found = (
+        Prescription.objects.select_related("drug")
+        .filter(public_id=key, member__in=members)
+        .first()
+    )
+    if found is not None:
+        found.member = next(m for m in members if m.pk == found.member_id)
+    return found
+
+
+@dataclass(frozen=True)
+class RefillSelection:
+    member: Member
+    rows: list[PrescriptionRow]
+
+
+def check_refillable(row: PrescriptionRow) -> None:
+    """Raise the refill error of a prescription that cannot be refilled today."""
+    ref = {"prescription": str(row.public_id)}
+    if row.status is RefillStatus.EXPIRED:
+        raise errors.RefillExpired(
+            _("This prescription has expired. Request a renewal from your prescriber."), **ref
+        )
+    if row.status is RefillStatus.NO_REFILLS_LEFT:
+        raise errors.RefillNoneLeft(
+            _("This prescription has no refills left. Request a renewal from your prescriber."),
+            **ref,
+        )
+    if row.status is RefillStatus.TOO_SOON:
+        assert row.next_refill_date is not None
+        raise errors.RefillTooSoon(
+            _("It is too soon to refill this prescription. You can refill it from %(date)s.")
+            % {"date": date_format(row.next_refill_date, "DATE_FORMAT")},
+            next_refill_date=row.next_refill_date.isoformat(),
+            **ref,
+        )
+
+
+def get_refill_selection(
+    *,
+    viewer: Viewer,
+    member_public_id: uuid.UUID | str | None,
+    prescription_public_ids: Sequence[uuid.UUID],
+    today: dt.date,
+) -> RefillSelection:
+    """The chosen person and prescriptions (in list order), each refillable today.
+
+    Raises ``RefillNothingSelected``, ``RefillTooMany``, ``RefillNotFound`` (someone the viewer
+    may not act for, or a prescription that is not that person's), or the first chosen
+    prescription's ``RefillExpired`` / ``RefillNoneLeft`` / ``RefillTooSoon``. The refill
+    service checks all of this again when the refill is placed.
+    """
+    wanted = list(dict.fromkeys(prescription_public_ids))
+    if not wanted:
+        raise errors.RefillNothingSelected(_("Choose at least one prescription to refill."))
+    if len(wanted) > domain.MAX_LINES_PER_REFILL:
+        raise errors.RefillTooMany(
+            _("Choose at most %(count)d prescriptions at a time.")
+            % {"count": domain.MAX_LINES_PER_REFILL}
+        )
+    not_found = _("We could not find that prescription. Choose from your list.")
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    member = next((m for m in members if str(m.public_id) == str(member_public_id)), None)
+    if member is None:
+        raise errors.RefillNotFound(not_found)
+    rows = [row for row in _rows_for([member], today=today) if row.public_id in set(wanted)]
+    found = {row.public_id for row in rows}
+    missing = next((key for key in wanted if key not in found), None)
+    if missing is not None:
+        raise errors.RefillNotFound(not_found, prescription=str(missing))
+    for row in rows:
+        check_refillable(row)
+    return RefillSelection(member=member, rows=rows)
+
+
+def find_refill_request(
+    *, viewer: Viewer, public_id: uuid.UUID | str, today: dt.date
+) -> RefillRequest | None:
+    """A refill request for someone the viewer may act for, with its lines, drugs and pharmacy."""
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    if not members:
+        return None
+    request = (
+        RefillRequest.objects.select_related("pharmacy", "mail_order")
+        .prefetch_related("lines__prescription__drug")
+        .filter(public_id=key, member__in=members)
+        .first()
+    )
+    if request is not None:
+        request.member = next(m for m in members if m.pk == request.member_id)
+    return request
+
+
+def compute_total(amounts: Iterable[Decimal | None]) -> Decimal | None:
+    """Sum of estimates (already engine results); None when any line has no estimate."""
+    total = Decimal("0.00")
+    for amount in amounts:
+        if amount is None:
+            return None
+        total += amount
+    return total
+
+
+# --- Fulfilment: where a refill goes, and what it costs -----------------------------------------
+
+PICKUP_RADIUS_MILES = 25.0
+PICKUP_PHARMACY_LIMIT = 10
+
+
+def list_delivery_addresses(*, member: Member) -> list[ShippingAddress]:
+    """The member's saved shipping addresses (default first); the address on file is the
+    other choice."""
+    return list(list_shipping_addresses(member=member))
+
+
+def find_delivery_address(*, member: Member, public_id: uuid.UUID) -> ShippingAddress | None:
+    return find_shipping_address(member=member, public_id=public_id)
+
+
+def list_pickup_pharmacies(*, member: Member) -> list[NearbyPharmacy]:
+    """The retail pharmacies in the member's plan network nearest their ZIP code (up to 10
+    within 25 miles), nearest first. Empty when the ZIP code is unknown."""
+    centroid = find_zip_centroid((member.zip_code or "")[:5])
+    network = member.plan.network
+    if centroid is None or network is None:
+        return []
+    nearby = list_nearby_pharmacies(
+        latitude=centroid.latitude,
+        longitude=centroid.longitude,
+        radius_miles=PICKUP_RADIUS_MILES,
+        network=network,
+        kinds=[PharmacyKind.RETAIL],
+        limit=PICKUP_PHARMACY_LIMIT * 3,
+    )
+    return [p for p in nearby if p.in_network][:PICKUP_PHARMACY_LIMIT]
+
+
+def find_network_pharmacy(*, member: Member, public_id: uuid.UUID | str) -> Pharmacy | None:
+    """A pharmacy by public id if it is in the member's plan network, else None."""
+    try:
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    return Pharmacy.objects.filter(
+        public_id=wanted, network_memberships__network_id=member.plan.network_id
+    ).first()
+
+
+def estimate_refill_line(
+    *,
+    prescription: Prescription,
+    fulfilment: Fulfilment | str,
+    quantity: Decimal,
+    days_supply: int,
+    pharmacy: Pharmacy | None,
+) -> FillEstimate | None:
+    """The benefit engine's estimate for one refill (``prescription.member`` pays); None when
+    the pricing rules cannot estimate it (a days supply the channel does not fill)."""
+    channel = domain.compute_fill_channel(fulfilment=fulfilment, days_supply=days_supply)
+    try:
+        return estimate_fill(
+            member=prescription.member,
+            drug=prescription.drug,
+            channel=channel.value,
+            days_supply=days_supply,
+            quantity=quantity,
+            pharmacy=pharmacy if Fulfilment(fulfilment) is Fulfilment.PICKUP else None,
+        )
+    except PricingError:
+        return None
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    row: PrescriptionRow
+    quantity: Decimal
+    days_supply: int
+    estimate: FillEstimate | None
+
+    @property
+    def member_pays(self) -> Decimal | None:
+        return self.estimate.member_pays if self.estimate is not None else None
+
+    @property
+    def is_covered(self) -> bool:
+        return self.estimate is None or self.estimate.covered
+
+
+@dataclass(frozen=True)
+class RefillReview:
+    """The review step: each line's estimated cost (engine results) and the total."""
+
+    member: Member
+    fulfilment: Fulfilment
+    pharmacy: Pharmacy | None
+    address: ShippingAddress | None
+    lines: list[ReviewLine]
+
+    @property
+    def total(self) -> Decimal | None:
+        return compute_total(line.member_pays for line in self.lines)
+
+    @property
+    def can_confirm(self) -> bool:
+        return all(line.is_covered for line in self.lines)
+
+
+def get_refill_review(
+    *,
+    selection: RefillSelection,
+    fulfilment: Fulfilment,
+    pharmacy: Pharmacy | None,
+    address: ShippingAddress | None,
+) -> RefillReview:
+    """Price each selected prescription for this fulfilment (full quantity and days supply)."""
+    lines = []
+    for row in selection.rows:
+        rx = row.prescription
+        estimate = estimate_refill_line(
+            prescription=rx,
+            fulfilment=fulfilment,
+            quantity=rx.quantity,
+            days_supply=rx.days_supply,
+            pharmacy=pharmacy,
+        )
+        lines.append(ReviewLine(row, rx.quantity, rx.days_supply, estimate))
+    return RefillReview(selection.member, fulfilment, pharmacy, address, lines)

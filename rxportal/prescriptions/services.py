@@ -1,0 +1,488 @@
+"""Use cases that write: refills (by the member or automatic), the auto-refill switch, renewals.
+
+Every service owns its transaction, re-checks every rule on locked rows, and records an audit
+event. Refills are idempotent: the same requester and idempotency key always give back the
+first request, even when two requests race (the unique constraint decides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.core.errors import DomainError
+from rxportal.members.models import Member
+from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.orders.domain import MailOrderLineInput
+from rxportal.orders.services import place_mail_order
+from rxportal.pharmacies.models import Pharmacy
+from rxportal.prescriptions import domain, errors
+from rxportal.prescriptions.domain import Fulfilment, RefillStatus
+from rxportal.prescriptions.models import (
+    Prescription,
+    PrescriptionStatus,
+    RefillRequest,
+    RefillRequestLine,
+    RefillRequestStatus,
+    RenewalRequest,
+    RenewalStatus,
+)
+from rxportal.prescriptions.selectors import (
+    check_refillable,
+    compute_row,
+    estimate_refill_line,
+    find_delivery_address,
+    find_network_pharmacy,
+    list_delivery_addresses,
+)
+
+logger = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class RefillLineInput:
+    """One prescription to refill; quantity and days supply default to the prescription's."""
+
+    prescription_id: uuid.UUID
+    quantity: Decimal | None = None
+    days_supply: int | None = None
+
+
+# --- Refills -------------------------------------------------------------------------------------
+
+
+def request_refill(
+    *,
+    actor: Actor,
+    member_id: uuid.UUID,
+    lines: Sequence[RefillLineInput],
+    fulfilment: Fulfilment | str,
+    idempotency_key: uuid.UUID,
+    pharmacy_id: uuid.UUID | None = None,
+    address_id: uuid.UUID | None = None,
+    today: dt.date,
+    now: dt.datetime,
+) -> RefillRequest:
+    """Refill prescriptions of one person the actor may act for, by mail or for pick-up.
+
+    The same actor and ``idempotency_key`` return the first request (a double submit, or two
+    concurrent ones, place one order). Re-checks on locked prescriptions: visible to the actor,
+    the person's, active, not expired, refills left, not too soon, quantity and days supply
+    within the prescription; a pick-up pharmacy in the plan's network; a mail address of the
+    actor's. Uses one refill per line and records the fill date (the refill-too-soon clock).
+    Raises ``RefillError`` subclasses (codes ``refill.*``); nothing is written then, and the
+    refusal is audited.
+    """
+    if not actor.is_authenticated:
+        raise errors.RefillNotFound(_("Sign in to refill prescriptions."))
+    existing = _find_existing(requested_by=actor, idempotency_key=idempotency_key)
+    if existing is not None:
+        return existing
+    members = list_family_members_visible_to(viewer=actor, today=today)
+    member = next((m for m in members if m.public_id == member_id), None)
+    try:
+        if member is None:
+            raise errors.RefillNotFound(
+                _("We could not find that prescription. Choose from your list."),
+            )
+        return _place_refill(
+            actor=actor,
+            orderer=members[0],
+            member=member,
+            lines=lines,
+            fulfilment=Fulfilment(fulfilment),
+            pharmacy_id=pharmacy_id,
+            address_id=address_id,
+            idempotency_key=idempotency_key,
+            is_automatic=False,
+            today=today,
+            now=now,
+        )
+    except errors.RefillError as error:
+        record_event(
+            action="prescription.refill.requested",
+            outcome=Outcome.DENIED,
+            actor=actor,
+            subject=member,
+            details={"error_code": error.code, "lines": len(lines), "fulfilment": str(fulfilment)},
+        )
+        raise
+
+
+def _find_existing(
+    *, requested_by: Actor | None, idempotency_key: uuid.UUID
+) -> RefillRequest | None:
+    if requested_by is None:
+        rows = RefillRequest.objects.filter(requested_by__isnull=True)
+    else:
+        rows = RefillRequest.objects.filter(requested_by_id=requested_by.pk)
+    return rows.filter(idempotency_key=idempotency_key).first()
+
+
+def _place_refill(
+    *,
+    actor: Actor | None,
+    orderer: Member,
+    member: Member,
+    lines: Sequence[RefillLineInput],
+    fulfilment: Fulfilment,
+    pharmacy_id: uuid.UUID | None,
+    address_id: uuid.UUID | None,
+    idempotency_key: uuid.UUID,
+    is_automatic: bool,
+    today: dt.date,
+    now: dt.datetime,
+) -> RefillRequest:
+    """The shared body of member and automatic refills: ``orderer`` places the mail order and
+    owns the address; ``member`` is who the prescriptions are for."""
+    if not lines:
+        raise errors.RefillNothingSelected(_("Choose at least one prescription to refill."))
+    if len(lines) > domain.MAX_LINES_PER_REFILL:
+        raise errors.RefillTooMany(
+            _("Choose at most %(count)d prescriptions at a time.")
+            % {"count": domain.MAX_LINES_PER_REFILL}
+        )
+    wanted = {line.prescription_id for line in lines}
+    if len(wanted) != len(lines):
+        raise errors.RefillNothingSelected(_("Each prescription can be chosen only once."))
+    pharmacy = _pharmacy_for(member=member, fulfilment=fulfilment, pharmacy_id=pharmacy_id)
+    address = None
+    if fulfilment is Fulfilment.MAIL and address_id is not None:
+        address = find_delivery_address(member=orderer, public_id=address_id)
+        if address is None:
+            raise errors.RefillAddressNotFound(
+                _("That shipping address was not found. Choose one from the list.")
+            )
+    requested_by = actor if actor is not None and actor.is_authenticated else None
+    try:
+        with transaction.atomic():
+            locked = {
+                rx.public_id: rx
+                for rx in Prescription.objects.select_for_update()
+                .filter(member=member, public_id__in=wanted)
+                .order_by("pk")
+            }
+            # A request that committed while we waited for the locks wins: return it.
+            existing = _find_existing(requested_by=requested_by, idempotency_key=idempotency_key)
+            if existing is not None:
+                return existing
+            request = RefillRequest.objects.create(
+                member=member,
+                requested_by_id=requested_by.pk if requested_by is not None else None,
+                idempotency_key=idempotency_key,
+                fulfilment=fulfilment.value,
+                pharmacy=pharmacy,
+                is_automatic=is_automatic,
+                status=(
+                    RefillRequestStatus.SENT_TO_PHARMACY
+                    if fulfilment is Fulfilment.PICKUP
+                    else RefillRequestStatus.SUBMITTED
+                ),
+            )
+            request_lines = []
+            for line in lines:
+                rx = locked.get(line.prescription_id)
+                if rx is None:
+                    raise errors.RefillNotFound(
+                        _("We could not find that prescription. Choose from your list."),
+                        prescription=str(line.prescription_id),
+                    )
+                rx.member = member
+                quantity, days_supply = _check_refillable(rx, line, today=today)
+                estimate = estimate_refill_line(
+                    prescription=rx,
+                    fulfilment=fulfilment,
+                    quantity=quantity,
+                    days_supply=days_supply,
+                    pharmacy=pharmacy,
+                )
+                if estimate is not None and not estimate.covered:
+                    raise errors.RefillNotCovered(
+                        _(
+                            "Your plan does not cover this prescription this way. "
+                            "Call member services for your options."
+                        ),
+                        prescription=str(rx.public_id),
+                    )
+                request_lines.append(
+                    RefillRequestLine(
+                        request=request,
+                        prescription=rx,
+                        quantity=quantity,
+                        days_supply=days_supply,
+                        estimated_member_cost=estimate.member_pays if estimate else None,
+                        previous_last_filled_on=rx.last_filled_on,
+                    )
+                )
+                rx.refills_remaining -= 1
+                rx.last_filled_on = today
+                rx.save(update_fields=["refills_remaining", "last_filled_on", "updated_at"])
+            RefillRequestLine.objects.bulk_create(request_lines)
+            if fulfilment is Fulfilment.MAIL:
+                request.mail_order = place_mail_order(
+                    member=orderer,
+                    lines=[
+                        MailOrderLineInput(
+                            prescription=line.prescription,
+                            quantity=line.quantity,
+                            days_supply=line.days_supply,
+                        )
+                        for line in request_lines
+                    ],
+                    address=address,
+                    actor=requested_by,
+                    now=now,
+                )
+                request.save(update_fields=["mail_order", "updated_at"])
+            record_event(
+                action=(
+                    "prescription.auto_refill.placed"
+                    if is_automatic
+                    else "prescription.refill.requested"
+                ),
+                outcome=Outcome.SUCCESS,
+                actor=requested_by,
+                subject=request,
+                details={
+                    "lines": len(request_lines),
+                    "fulfilment": fulfilment.value,
+                    "member": str(member.public_id),
+                    "mail_order": str(request.mail_order.public_id) if request.mail_order else "",
+                },
+            )
+    except IntegrityError:
+        # Two requests with one key raced past the look-up: the loser's insert hit the unique
+        # constraint. Return the winner's request; anything else is a real integrity error.
+        existing = _find_existing(requested_by=requested_by, idempotency_key=idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    return request
+
+
+def _check_refillable(
+    rx: Prescription, line: RefillLineInput, *, today: dt.date
+) -> tuple[Decimal, int]:
+    """The rules of a refill on a locked prescription; returns the line's quantity and days."""
+    check_refillable(compute_row(rx, today=today))
+    ref = {"prescription": str(rx.public_id)}
+    quantity = rx.quantity if line.quantity is None else line.quantity
+    days_supply = rx.days_supply if line.days_supply is None else line.days_supply
+    if not (Decimal(0) < quantity <= rx.quantity and 1 <= days_supply <= rx.days_supply):
+        raise errors.RefillBadQuantity(
+            _(
+                "The quantity must be more than 0 and no more than the prescription allows, "
+                "and the days supply no more than the prescription's."
+            ),
+            **ref,
+        )
+    return quantity, days_supply
+
+
+def _pharmacy_for(
+    *, member: Member, fulfilment: Fulfilment, pharmacy_id: uuid.UUID | None
+) -> Pharmacy | None:
+    if fulfilment is Fulfilment.MAIL:
+        return None
+    if pharmacy_id is None:
+        raise errors.RefillPharmacyRequired(_("Choose a pharmacy to pick up your refill."))
+    pharmacy = find_network_pharmacy(member=member, public_id=pharmacy_id)
+    if pharmacy is None:
+        raise errors.RefillPharmacyNotInNetwork(
+            _("That pharmacy is not in your plan's network. Choose one from the list.")
+        )
+    return pharmacy
+
+
+def restore_fill_dates_of_mail_order(*, mail_order_id: int) -> int:
+    """For a cancelled mail order placed by a refill: put back each prescription's last fill
+    date as it was before the refill (so the refill-too-soon clock does not block a new
+    request). The order's refill counts are given back by the orders app. Call it inside the
+    cancelling transaction. Returns how many prescriptions changed."""
+    changed = 0
+    lines = RefillRequestLine.objects.filter(request__mail_order_id=mail_order_id).select_related(
+        "request"
+    )
+    for line in lines:
+        changed += Prescription.objects.filter(
+            pk=line.prescription_id, last_filled_on=timezone.localdate(line.request.created_at)
+        ).update(last_filled_on=line.previous_last_filled_on)
+    RefillRequest.objects.filter(mail_order_id=mail_order_id).update(
+        status=RefillRequestStatus.CANCELLED
+    )
+    return changed
+
+
+# --- Automatic refills ---------------------------------------------------------------------------
+
+
+def set_auto_refill(
+    *, actor: Actor, prescription_id: uuid.UUID, enabled: bool, today: dt.date
+) -> Prescription:
+    """Switch automatic mail refills on or off for a prescription the actor may act for."""
+    members = list_family_members_visible_to(viewer=actor, today=today)
+    with transaction.atomic():
+        rx = (
+            Prescription.objects.select_for_update()
+            .filter(public_id=prescription_id, member__in=members)
+            .first()
+        )
+        if rx is None:
+            raise errors.PrescriptionNotFound(_("We could not find that prescription."))
+        if enabled and domain.is_expired(
+            expires_on=rx.expires_on, today=today, is_active=rx.status == PrescriptionStatus.ACTIVE
+        ):
+            raise errors.RefillExpired(
+                _("This prescription has expired, so it cannot be refilled automatically."),
+                prescription=str(rx.public_id),
+            )
+        if rx.auto_refill != enabled:
+            rx.auto_refill = enabled
+            rx.save(update_fields=["auto_refill", "updated_at"])
+        record_event(
+            action="prescription.auto_refill.changed",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=rx,
+            details={"enabled": enabled},
+        )
+    return rx
+
+
+@dataclass
+class AutoRefillRun:
+    """What one run of the daily automatic-refill job did (counts and public ids)."""
+
+    placed: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # prescription public id -> error code
+
+
+def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
+    """Place a mail refill for each automatic-refill prescription whose next refill date is
+    today or past and that has refills left and has not expired.
+
+    Safe to run twice, or in two workers at once: each refill's idempotency key is derived from
+    the prescription and its due date. A prescription that fails (not covered, no address on
+    file...) is reported in the result and audited; the others still go ahead.
+    """
+    run = AutoRefillRun()
+    candidates = (
+        Prescription.objects.select_related("member")
+        .filter(
+            auto_refill=True,
+            status=PrescriptionStatus.ACTIVE,
+            refills_remaining__gt=0,
+            expires_on__gte=today,
+        )
+        .order_by("pk")
+    )
+    for rx in candidates.iterator(chunk_size=500):
+        row = compute_row(rx, today=today)
+        if row.status is not RefillStatus.REFILL_NOW:
+            continue
+        due_on = row.next_refill_date or today
+        key = domain.compute_auto_refill_key(prescription_public_id=rx.public_id, due_on=due_on)
+        if _find_existing(requested_by=None, idempotency_key=key) is not None:
+            continue
+        orderer = (
+            rx.member
+            if rx.member.subscriber_id is None
+            else Member.objects.get(pk=rx.member.subscriber_id)
+        )
+        try:
+            request = _place_refill(
+                actor=None,
+                orderer=orderer,
+                member=rx.member,
+                lines=[RefillLineInput(prescription_id=rx.public_id)],
+                fulfilment=Fulfilment.MAIL,
+                pharmacy_id=None,
+                address_id=_default_address_id(orderer),
+                idempotency_key=key,
+                is_automatic=True,
+                today=today,
+                now=now,
+            )
+        except DomainError as error:  # one prescription's problem must not stop the others
+            run.failed[str(rx.public_id)] = error.code
+            record_event(
+                action="prescription.auto_refill.placed",
+                outcome=Outcome.FAILURE,
+                subject=rx,
+                details={"error_code": error.code},
+            )
+            logger.warning("auto refill of %s failed: %s", rx.public_id, error.code)
+            continue
+        run.placed.append(str(request.public_id))
+    return run
+
+
+def _default_address_id(member: Member) -> uuid.UUID | None:
+    default = next((a for a in list_delivery_addresses(member=member) if a.is_default), None)
+    return default.public_id if default is not None else None
+
+
+# --- Renewals ------------------------------------------------------------------------------------
+
+
+def request_renewal(*, actor: Actor, prescription_id: uuid.UUID, today: dt.date) -> RenewalRequest:
+    """Ask the prescriber to renew a prescription with no refills left, or expired.
+
+    One open request per prescription: asking again returns the pending request (also when
+    two requests race: the conditional unique constraint decides). Raises
+    ``PrescriptionNotFound`` or ``RenewalNotNeeded``.
+    """
+    if not actor.is_authenticated:
+        raise errors.PrescriptionNotFound(_("We could not find that prescription."))
+    members = list_family_members_visible_to(viewer=actor, today=today)
+    try:
+        with transaction.atomic():
+            rx = (
+                Prescription.objects.select_for_update()
+                .filter(public_id=prescription_id, member__in=members)
+                .first()
+            )
+            if rx is None:
+                raise errors.PrescriptionNotFound(_("We could not find that prescription."))
+            pending = RenewalRequest.objects.filter(
+                prescription=rx, status=RenewalStatus.PENDING
+            ).first()
+            if pending is not None:
+                return pending
+            if not domain.can_request_renewal(compute_row(rx, today=today).status):
+                raise errors.RenewalNotNeeded(
+                    _("This prescription still has refills. Refill it instead of renewing it."),
+                    prescription=str(rx.public_id),
+                )
+            renewal = RenewalRequest(prescription=rx)
+            renewal.requested_by_id = actor.pk
+            renewal.save(force_insert=True)
+            record_event(
+                action="prescription.renewal.requested",
+                outcome=Outcome.SUCCESS,
+                actor=actor,
+                subject=renewal,
+                details={"prescription": str(rx.public_id)},
+            )
+    except IntegrityError:
+        pending = RenewalRequest.objects.filter(
+            prescription__public_id=prescription_id, status=RenewalStatus.PENDING
+        ).first()
+        if pending is None:
+            raise
+        return pending
+    return renewal

@@ -1,0 +1,223 @@
+"""Prescriptions in a browser, as the demo member: a mail refill that shows the cost before
+anything is ordered, a double-clicked confirm that places one order, the automatic-refill
+switch, and a pick-up refill with JavaScript off."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
+from tests.browser.test_sign_in import assert_page_basics
+
+pytestmark = pytest.mark.browser
+
+# Finds (or, if the demo has too few, makes) two prescriptions of the demo member that can be
+# refilled today by mail, and prints their ids, drug names and the engine's mail estimates.
+_REFILLABLE = """
+import datetime as dt, json
+from rxportal.core import clock
+from rxportal.members.models import Member
+from rxportal.prescriptions.models import Prescription
+from rxportal.prescriptions.selectors import estimate_refill_line, list_prescriptions_by_person
+from rxportal.web.templatetags.money import money
+today = clock.today()
+member = Member.objects.get(user__username=%(username)r)
+def covered(rx):
+    estimate = estimate_refill_line(prescription=rx, fulfilment="mail", quantity=rx.quantity,
+                                    days_supply=rx.days_supply, pharmacy=None)
+    return estimate is not None and estimate.covered and estimate
+rows = [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
+        if r.can_refill and covered(r.prescription)]
+if len(rows) < 2:  # not enough in the demo: make prescriptions refillable today
+    for rx in Prescription.objects.filter(member=member, status="active")[: 2 - len(rows)]:
+        Prescription.objects.filter(pk=rx.pk).update(
+            expires_on=today + dt.timedelta(days=200), refills_authorized=5,
+            refills_remaining=3, last_filled_on=today - dt.timedelta(days=60))
+    rows = [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
+            if r.can_refill and covered(r.prescription)]
+out = []
+for row in rows[:2]:
+    rx = row.prescription
+    out.append({"id": str(rx.public_id), "drug": rx.drug.name,
+                "cost": money(covered(rx).member_pays), "refills": rx.refills_remaining})
+print(json.dumps(out))
+"""
+
+_REQUESTS_FOR = """
+import json
+from rxportal.prescriptions.models import Prescription, RefillRequestLine
+rx = Prescription.objects.get(public_id=%(id)r)
+lines = RefillRequestLine.objects.filter(prescription=rx).select_related("request")
+print(json.dumps({"requests": len({l.request_id for l in lines}),
+                  "orders": len({l.request.mail_order_id for l in lines if l.request.mail_order_id}),
+                  "refills": rx.refills_remaining, "auto_refill": rx.auto_refill}))
+"""
+
+
+def shell(portal_server: PortalServer, code: str) -> Any:
+    output = portal_server.manage("shell", "--verbosity", "0", "-c", code)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def refillable(portal_server: PortalServer) -> list[dict[str, str]]:
+    found = shell(portal_server, _REFILLABLE % {"username": DEMO_MEMBER_USERNAME})
+    assert len(found) == 2, "the demo member needs two prescriptions refillable today"
+    return list(found)
+
+
+def state_of(portal_server: PortalServer, public_id: str) -> dict[str, Any]:
+    return dict(shell(portal_server, _REQUESTS_FOR % {"id": public_id}))
+
+
+def test_mail_refill_shows_the_cost_first_and_a_double_click_orders_once(
+    member_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
+) -> None:
+    rx = refillable[0]
+    page = member_page
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone
+    page.goto("/prescriptions/")
+    assert_page_basics(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scroll
+    card = page.locator(f"#rx-{rx['id']}")
+    expect(card).to_contain_text("Refill now")
+
+    card.get_by_label(re.compile(re.escape(rx["drug"]))).check()
+    card.locator("xpath=ancestor::form").get_by_role("button", name="Refill selected").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("How do you want to get your refill?")
+    assert_page_basics(page)
+    expect(page.get_by_label("Mail delivery")).to_be_checked()
+    expect(page.locator(".rx-choice__pickup")).to_be_hidden()  # JS shows only the chosen way
+    page.get_by_role("button", name="See the cost").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review the cost of your refill")
+    assert_page_basics(page)
+    table = page.get_by_role("table")
+    expect(table).to_contain_text(rx["drug"])
+    expect(table.locator("tbody")).to_contain_text(rx["cost"])
+    expect(table.locator("tfoot")).to_contain_text(rx["cost"])
+    assert state_of(portal_server, rx["id"])["requests"] == 0  # nothing ordered yet
+
+    page.get_by_role("button", name="Confirm refill").dblclick()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your refill is requested")
+    assert_page_basics(page)
+    expect(page.get_by_role("status").filter(has_text="Mail order")).to_contain_text(
+        re.compile(r"Mail order MO-[0-9A-Z]{5}-[0-9A-Z]{5} is received")
+    )
+    expect(page.get_by_role("table")).to_contain_text(rx["cost"])
+    after = state_of(portal_server, rx["id"])
+    assert after["requests"] == 1
+    assert after["orders"] == 1
+    assert after["refills"] == int(rx["refills"]) - 1
+
+    page.goto("/prescriptions/")
+    expect(page.locator(f"#rx-{rx['id']}")).to_contain_text("Too soon: refill from")
+
+
+def test_automatic_refills_can_be_turned_on_and_off(
+    member_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
+) -> None:
+    rx = refillable[1]
+    page = member_page
+    page.goto("/prescriptions/")
+    card = page.locator(f"#rx-{rx['id']}")
+    expect(card).to_contain_text("Automatic refills: off")
+
+    card.get_by_role("button", name=re.compile(r"^Turn on automatic refills")).click()
+
+    expect(page.locator(".messages")).to_contain_text(f"Automatic refills are on for {rx['drug']}")
+    card = page.locator(f"#rx-{rx['id']}")
+    expect(card).to_contain_text("Automatic refills: on")
+    assert state_of(portal_server, rx["id"])["auto_refill"] is True
+    assert_page_basics(page)
+
+    card.get_by_role("button", name=re.compile(r"^Turn off automatic refills")).click()
+
+    expect(page.locator(f"#rx-{rx['id']}")).to_contain_text("Automatic refills: off")
+    assert state_of(portal_server, rx["id"])["auto_refill"] is False
+
+
+@pytest.fixture
+def no_js_page(
+    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
+) -> Iterator[Page]:
+    context = browser.new_context(
+        java_script_enabled=False,
+        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
+        base_url=portal_server.base_url,
+        locale="en-US",
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_pick_up_refill_works_without_javascript(
+    no_js_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
+) -> None:
+    rx = refillable[1]
+    page = no_js_page
+    page.goto("/prescriptions/")
+    card = page.locator(f"#rx-{rx['id']}")
+    card.get_by_label(re.compile(re.escape(rx["drug"]))).check()
+    card.locator("xpath=ancestor::form").get_by_role("button", name="Refill selected").click()
+
+    expect(page.locator(".rx-choice__pickup")).to_be_visible()  # both ways shown without JS
+    page.get_by_label("Pick up at a pharmacy").check()
+    pharmacies = page.locator(".rx-choice__pickup input[type=radio]")
+    expect(pharmacies.first).to_be_visible()
+    pharmacy_label = page.locator(".rx-choice__pickup label").first.inner_text()
+    pharmacies.first.check()
+    page.get_by_role("button", name="See the cost").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review the cost of your refill")
+    assert_page_basics(page)
+    expect(page.locator("#delivery-heading")).to_have_text("Pick-up")
+    expect(page.get_by_role("table").locator("tfoot")).to_contain_text("$")
+    page.get_by_role("button", name="Confirm refill").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your refill is requested")
+    expect(page.get_by_role("status").filter(has_text="for pick-up")).to_contain_text(
+        pharmacy_label.split(",")[0]
+    )
+    after = state_of(portal_server, rx["id"])
+    assert after["requests"] == 1
+    assert after["orders"] == 0
+
+
+def test_a_refill_that_is_too_soon_gets_a_clear_message(
+    member_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
+) -> None:
+    """After the first test, the first prescription is too soon: a stale form says so."""
+    rx = refillable[0]
+    page = member_page
+    page.goto("/prescriptions/")
+    member_id = page.locator(f"#rx-{rx['id']}").locator(
+        "xpath=ancestor::form//input[@name='member']"
+    )
+    # The too-soon prescription has no checkbox any more: post the choice as a stale tab would.
+    response = page.request.post(
+        "/prescriptions/refill/",
+        form={
+            "member": member_id.get_attribute("value") or "",
+            "prescription": rx["id"],
+            "csrfmiddlewaretoken": page.locator(
+                "input[name=csrfmiddlewaretoken]"
+            ).first.get_attribute("value")
+            or "",
+        },
+        headers={"Referer": f"{portal_server.base_url}/prescriptions/"},
+    )
+    assert response.status == 200
+    body = response.text()
+    assert "We could not start this refill" in body
+    assert "It is too soon to refill this prescription" in body
