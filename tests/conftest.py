@@ -9,7 +9,13 @@ import pytest
 
 from rxportal.core import clock
 from rxportal.members.models import Member
-from tests.audit.support import purge_audit_trail_before_flush  # noqa: F401 (autouse, see support.py)
+
+# The autouse fixture purges the append-only audit trail before a transactional test's flush;
+# it asks for audit_trail_purged, so both are imported here for the whole suite.
+from tests.audit.support import (  # noqa: F401 (fixtures, see support.py)
+    audit_trail_purged,
+    purge_audit_trail_before_flush,
+)
 from tests.factories import DependentFactory, MemberFactory, UserFactory
 
 

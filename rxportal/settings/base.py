@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.settings.env import (
@@ -135,6 +136,13 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = "UTC"
+# Periodic jobs (celery beat). Each task is safe to run twice.
+CELERY_BEAT_SCHEDULE = {
+    "prescriptions.run_due_auto_refills": {
+        "task": "prescriptions.run_due_auto_refills",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 
 # --- Passwords: Argon2id first (parameters in rxportal/accounts/hashers.py).
 PASSWORD_HASHERS = [

@@ -13,13 +13,8 @@ from rxportal.formulary.models import Drug, FormularyEntry
 from rxportal.pharmacies.models import NetworkPharmacy, Pharmacy, ZipCentroid
 from rxportal.plans.models import Tier
 from rxportal.prescriptions.models import Prescription
-from tests.audit.support import audit_trail_purged
 from tests.conftest import Family
 from tests.factories import DrugFactory, PharmacyFactory, PrescriptionFactory
-
-# Transactional tests (the concurrent refills) purge the append-only audit trail before the
-# flush; the root conftest's autouse fixture asks for this one.
-__all__ = ["audit_trail_purged"]
 
 HARTFORD = (41.7637, -72.6851)
 
