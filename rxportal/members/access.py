@@ -14,20 +14,25 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from rxportal.core import clock
 from rxportal.members.models import Member
-from rxportal.members.selectors import find_member_for_user, list_family_members_visible_to
+from rxportal.members.selectors import (
+    find_member_for_user,
+    list_family_members_visible_to,
+    list_family_members_visible_to_member,
+)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def member_page(view: View) -> View:
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         member = find_member_for_user(user=request.user)
         if member is None:
             return render(request, "web/not_a_member.html", status=403)
@@ -38,13 +43,23 @@ def member_page(view: View) -> View:
 
 
 def get_visible_member_or_404(*, request: HttpRequest, public_id: str | uuid.UUID | None) -> Member:
-    """The family member with this public id if the viewer may see them; the viewer when None."""
-    visible = list_family_members_visible_to(viewer=request.user, today=clock.today())
-    if public_id in (None, ""):
-        if not visible:
-            raise Http404
+    """The family member with this public id if the viewer may see them; the viewer when None.
+
+    Anyone else (another family, an adult dependent who has not consented, a malformed id) is a
+    404, so an id in a URL reveals nothing. On a ``member_page`` the viewer's member record is
+    already on the request, which saves one query.
+    """
+    viewer_member = getattr(request, "member", None)
+    if isinstance(viewer_member, Member) and viewer_member.user_id == request.user.pk:
+        visible = list_family_members_visible_to_member(member=viewer_member, today=clock.today())
+    else:
+        visible = list_family_members_visible_to(viewer=request.user, today=clock.today())
+    if not visible:
+        raise Http404
+    if public_id is None or public_id == "":
         return visible[0]
+    wanted = str(public_id).lower()
     for member in visible:
-        if str(member.public_id) == str(public_id):
+        if str(member.public_id) == wanted:
             return member
     raise Http404

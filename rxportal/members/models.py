@@ -77,3 +77,46 @@ class Member(BaseModel):
     def family_head_id(self) -> int:
         """Primary key of the subscriber, who keys the family accumulators."""
         return self.subscriber_id or self.pk
+
+
+class FamilyAccessGrant(BaseModel):
+    """An adult dependent's consent: the subscriber (grantee) may see the dependent's (grantor's)
+    prescriptions, claims and orders. Revoking stamps `revoked_at`; a later grant is a new row,
+    so the history of consent stays. At most one active grant per pair (partial unique index).
+    """
+
+    grantor = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="access_grants_given"
+    )
+    grantee = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="access_grants_received"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grantor", "grantee"],
+                condition=Q(revoked_at__isnull=True),
+                name="family_access_one_active_grant_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=~Q(grantor=F("grantee")), name="family_access_not_to_oneself"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["grantee", "grantor"],
+                condition=Q(revoked_at__isnull=True),
+                name="family_access_active_grantee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Family access {self.public_id} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

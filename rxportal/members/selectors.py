@@ -9,52 +9,219 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q
 
 from rxportal.core import clock
-from rxportal.members.models import Member
+from rxportal.members import domain
+from rxportal.members.models import FamilyAccessGrant, Member
 
-AGE_OF_MAJORITY = 18
+AGE_OF_MAJORITY = domain.AGE_OF_MAJORITY
+
+
+# A page that composes several apps' selectors (the dashboard) asks for the viewer's member
+# record and visible family many times; inside ``family_visibility_cache()`` each is read once.
+# Scoped to that block only, so a grant or revoke is never hidden by a stale answer elsewhere.
+_visibility_cache: ContextVar[dict[tuple[object, ...], object] | None] = ContextVar(
+    "rxportal_family_visibility_cache", default=None
+)
+
+
+@contextmanager
+def family_visibility_cache() -> Iterator[None]:
+    """Within the block, ``find_member_for_user`` and ``list_family_members_visible_to`` read
+    the database once per viewer (and day), then answer from memory. For read-only pages only:
+    never wrap a write (a grant, a revoke) and a read of its effect in one block."""
+    token = _visibility_cache.set({})
+    try:
+        yield
+    finally:
+        _visibility_cache.reset(token)
 
 
 def find_member_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Member | None:
     """The member record linked to this account, with its plan, or None (client, advisor, staff)."""
     if not user.is_authenticated:
         return None
-    return Member.objects.select_related("plan", "client").filter(user_id=user.pk).first()
+    cache = _visibility_cache.get()
+    key = ("member", user.pk)
+    if cache is not None and key in cache:
+        return cast(Member | None, cache[key])
+    member = Member.objects.select_related("plan", "client").filter(user_id=user.pk).first()
+    if cache is not None:
+        cache[key] = member
+    return member
 
 
 def list_family_members_visible_to(
     *, viewer: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
 ) -> list[Member]:
-    """The viewer's own member record first, then the family members whose data they may see.
+    """The viewer's own member record first, then the family members whose data they may see,
+    in person-code order. Empty when the viewer is not a plan member.
 
-    For now that is the viewer plus, when the viewer is the subscriber, their dependents who
-    are minors (under 18 on `today`). Adult dependents (a spouse, a child of 18 or more) must
-    consent before the subscriber can see their claims; that consent arrives with the consent
-    work and will widen this query. A spouse signing in sees only their own records until then.
+    The one access rule for family data (claims, prescriptions, orders, ID cards):
+
+    * a subscriber sees their dependents under 18 on `today` (no consent needed), and their
+      adult dependents (a spouse, a child of 18 or more) only while that dependent has an
+      active ``FamilyAccessGrant`` to them; a child turning 18 drops out until they consent;
+    * a dependent (spouse, adult or minor child) sees only their own records;
+    * nobody ever sees another family's members.
+
+    Two queries: the viewer's member record, then the visible dependents.
     """
+    today = today or clock.today()
+    cache = _visibility_cache.get()
+    key = ("family", viewer.pk, today)
+    if cache is not None and key in cache:
+        return list(cast(list[Member], cache[key]))
     member = find_member_for_user(user=viewer)
-    if member is None:
-        return []
+    visible = (
+        [] if member is None else list_family_members_visible_to_member(member=member, today=today)
+    )
+    if cache is not None:
+        cache[key] = visible
+    return list(visible)
+
+
+def list_family_members_visible_to_member(*, member: Member, today: dt.date) -> list[Member]:
+    """As ``list_family_members_visible_to`` for a member already read from the viewer's own
+    account (``request.member`` on member pages): saves looking the viewer up again. Never pass
+    a member the signed-in user is not linked to."""
     if member.subscriber_id is not None:
         return [member]
-    # TODO(consent): include adult dependents who have granted the subscriber access.
-    minors = member.dependents.filter(
-        date_of_birth__gt=_latest_birth_date_of_an_adult(today or clock.today())
-    ).order_by("person_code")
-    return [member, *minors]
+    active_consent = FamilyAccessGrant.objects.filter(
+        grantor=OuterRef("pk"), grantee=member, revoked_at__isnull=True
+    )
+    dependents = (
+        Member.objects.select_related("plan", "client")
+        .filter(subscriber=member)
+        .filter(
+            Q(date_of_birth__gt=domain.compute_latest_adult_birth_date(today))
+            | Q(Exists(active_consent))
+        )
+        .order_by("person_code", "pk")
+    )
+    return [member, *dependents]
 
 
 def _latest_birth_date_of_an_adult(today: dt.date) -> dt.date:
-    """Someone born on or before this date is 18 or older on `today` (29 February -> 28th)."""
-    year = today.year - AGE_OF_MAJORITY
-    try:
-        return today.replace(year=year)
-    except ValueError:  # today is 29 February and that year has no such day
-        return today.replace(year=year, day=28)
+    """Kept for callers of the old name; see ``domain.compute_latest_adult_birth_date``."""
+    return domain.compute_latest_adult_birth_date(today)
+
+
+# --- Family access: who can see whose records, and why ---------------------------------------
+
+
+class AccessReason(StrEnum):
+    MINOR = "minor"  # under 18: always visible to the subscriber
+    CONSENT = "consent"  # an adult who granted the subscriber access
+    NO_CONSENT = "no_consent"  # an adult who has not (or has revoked)
+
+
+@dataclass(frozen=True)
+class FamilyMemberAccess:
+    """One dependent as the subscriber sees them on the family access page."""
+
+    member: Member
+    reason: AccessReason
+    grant: FamilyAccessGrant | None
+
+    @property
+    def visible(self) -> bool:
+        return self.reason != AccessReason.NO_CONSENT
+
+    @property
+    def has_account(self) -> bool:
+        return self.member.user_id is not None
+
+
+@dataclass(frozen=True)
+class FamilyAccessOverview:
+    """The family access page: for a subscriber, each dependent and why they are (not) visible;
+    for a dependent, the subscriber and the dependent's own active grant to them (if any)."""
+
+    viewer: Member
+    is_adult: bool
+    dependents: list[FamilyMemberAccess] = field(default_factory=list)
+    subscriber: Member | None = None
+    active_grant: FamilyAccessGrant | None = None
+
+    @property
+    def is_subscriber(self) -> bool:
+        return self.viewer.subscriber_id is None
+
+    @property
+    def can_grant(self) -> bool:
+        """An adult dependent without an active grant to their subscriber."""
+        return (
+            not self.is_subscriber
+            and self.is_adult
+            and self.subscriber is not None
+            and self.active_grant is None
+        )
+
+    @property
+    def can_revoke(self) -> bool:
+        return not self.is_subscriber and self.active_grant is not None
+
+
+def get_family_access_overview(
+    *, viewer: AbstractBaseUser | AnonymousUser, today: dt.date
+) -> FamilyAccessOverview | None:
+    """What the family access page shows the viewer; None when the viewer is not a member.
+
+    Agrees with ``list_family_members_visible_to`` by construction: the same age cut-off and
+    the same active grants. Three queries at most.
+    """
+    member = find_member_for_user(user=viewer)
+    if member is None:
+        return None
+    adult = domain.is_adult(date_of_birth=member.date_of_birth, today=today)
+    if member.subscriber_id is not None:
+        subscriber = Member.objects.filter(pk=member.subscriber_id).first()
+        grant = (
+            FamilyAccessGrant.objects.filter(
+                grantor=member, grantee_id=member.subscriber_id, revoked_at__isnull=True
+            ).first()
+            if subscriber is not None
+            else None
+        )
+        return FamilyAccessOverview(
+            viewer=member, is_adult=adult, subscriber=subscriber, active_grant=grant
+        )
+    dependents = list(Member.objects.filter(subscriber=member).order_by("person_code", "pk"))
+    grants = {
+        grant.grantor_id: grant
+        for grant in FamilyAccessGrant.objects.filter(grantee=member, revoked_at__isnull=True)
+    }
+    rows = []
+    for dependent in dependents:
+        if not domain.is_adult(date_of_birth=dependent.date_of_birth, today=today):
+            reason = AccessReason.MINOR
+        elif dependent.pk in grants:
+            reason = AccessReason.CONSENT
+        else:
+            reason = AccessReason.NO_CONSENT
+        rows.append(
+            FamilyMemberAccess(member=dependent, reason=reason, grant=grants.get(dependent.pk))
+        )
+    return FamilyAccessOverview(viewer=member, is_adult=adult, dependents=rows)
+
+
+def find_active_family_access_grant(
+    *, grantor: Member, grantee: Member
+) -> FamilyAccessGrant | None:
+    return FamilyAccessGrant.objects.filter(
+        grantor=grantor, grantee=grantee, revoked_at__isnull=True
+    ).first()
 
 
 # --- The staff console: verifying a caller by member id, date of birth and ZIP ---------------

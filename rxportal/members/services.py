@@ -7,11 +7,30 @@ import unicodedata
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
 from rxportal.core import clock
-from rxportal.members.models import Member
+from rxportal.members import domain
+from rxportal.members.errors import (
+    FamilyAccessAlreadyGranted,
+    FamilyAccessError,
+    FamilyAccessGrantorIsMinor,
+    FamilyAccessNotAllowed,
+    FamilyAccessNotGranted,
+    FamilyAccessNotInFamily,
+)
+from rxportal.members.models import FamilyAccessGrant, Member
 from rxportal.members.selectors import normalize_member_id, normalize_zip5
+
+ACTION_FAMILY_ACCESS_GRANTED = "family_access.granted"
+ACTION_FAMILY_ACCESS_REVOKED = "family_access.revoked"
 
 
 def link_member_user(*, member: Member, user: Any, actor: Any = None) -> Member:
@@ -100,3 +119,145 @@ def claim_member_for_user(*, member_public_id: str | uuid.UUID, user: Any) -> Me
 def release_members_of_user(*, user: Any) -> int:
     """Unlink every member from ``user`` (an abandoned, never-confirmed registration)."""
     return Member.objects.filter(user=user).update(user=None, updated_at=clock.now())
+
+
+# --- Family access: an adult dependent's consent to their subscriber -------------------------
+
+
+def grant_family_access(
+    *,
+    grantor: Member,
+    grantee: Member,
+    actor: AbstractBaseUser | AnonymousUser,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> FamilyAccessGrant:
+    """The adult dependent `grantor` lets their subscriber `grantee` see their records.
+
+    Only the grantor's own signed-in account may do this, the grantee must be the subscriber on
+    the grantor's card, and the grantor must be 18 or older (minors need no consent). Audited
+    (``family_access.granted``; refusals with their error code). A second active grant for the
+    pair is refused, also when two requests race (the partial unique index decides).
+    """
+    now = now or clock.now()
+    details = _grant_details(grantor=grantor, grantee=grantee)
+    try:
+        _check_grantor(grantor=grantor, grantee=grantee, actor=actor)
+        if not domain.is_adult(date_of_birth=grantor.date_of_birth, today=timezone.localdate(now)):
+            raise FamilyAccessGrantorIsMinor(
+                _(
+                    "Members under 18 do not need to give consent: the subscriber on their card "
+                    "already sees their records."
+                )
+            )
+        try:
+            with transaction.atomic():
+                if FamilyAccessGrant.objects.filter(
+                    grantor=grantor, grantee=grantee, revoked_at__isnull=True
+                ).exists():
+                    raise FamilyAccessAlreadyGranted(_("You have already given access."))
+                grant = FamilyAccessGrant.objects.create(grantor=grantor, grantee=grantee)
+                record_event(
+                    action=ACTION_FAMILY_ACCESS_GRANTED,
+                    outcome=Outcome.SUCCESS,
+                    actor=actor,
+                    request=request,
+                    subject=grant,
+                    details=details,
+                )
+        except IntegrityError as error:  # a concurrent request granted first
+            raise FamilyAccessAlreadyGranted(_("You have already given access.")) from error
+    except FamilyAccessError as error:
+        _record_refusal(
+            action=ACTION_FAMILY_ACCESS_GRANTED,
+            error=error,
+            actor=actor,
+            request=request,
+            details=details,
+        )
+        raise
+    return grant
+
+
+def revoke_family_access(
+    *,
+    grantor: Member,
+    grantee: Member,
+    actor: AbstractBaseUser | AnonymousUser,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> FamilyAccessGrant:
+    """End the grantor's active grant to the grantee (from `now` on). Same checks as granting,
+    except age; audited (``family_access.revoked``). No active grant: ``family_access.not_granted``.
+    """
+    now = now or clock.now()
+    details = _grant_details(grantor=grantor, grantee=grantee)
+    try:
+        _check_grantor(grantor=grantor, grantee=grantee, actor=actor)
+        with transaction.atomic():
+            grant = (
+                FamilyAccessGrant.objects.select_for_update()
+                .filter(grantor=grantor, grantee=grantee, revoked_at__isnull=True)
+                .first()
+            )
+            if grant is None:
+                raise FamilyAccessNotGranted(_("There is no access to remove."))
+            grant.revoked_at = now
+            grant.save(update_fields=["revoked_at", "updated_at"])
+            record_event(
+                action=ACTION_FAMILY_ACCESS_REVOKED,
+                outcome=Outcome.SUCCESS,
+                actor=actor,
+                request=request,
+                subject=grant,
+                details=details,
+            )
+    except FamilyAccessError as error:
+        _record_refusal(
+            action=ACTION_FAMILY_ACCESS_REVOKED,
+            error=error,
+            actor=actor,
+            request=request,
+            details=details,
+        )
+        raise
+    return grant
+
+
+def _check_grantor(
+    *, grantor: Member, grantee: Member, actor: AbstractBaseUser | AnonymousUser
+) -> None:
+    if not actor.is_authenticated or grantor.user_id is None or grantor.user_id != actor.pk:
+        raise FamilyAccessNotAllowed(
+            _(
+                "Only the family member themself, signed in to their own account, can change "
+                "who sees their records."
+            )
+        )
+    if grantor.subscriber_id is None or grantor.subscriber_id != grantee.pk:
+        raise FamilyAccessNotInFamily(
+            _("Access can only be given to the subscriber on your own member ID card.")
+        )
+
+
+def _grant_details(*, grantor: Member, grantee: Member) -> dict[str, Any]:
+    return {"grantor": str(grantor.public_id), "grantee": str(grantee.public_id)}
+
+
+def _record_refusal(
+    *,
+    action: str,
+    error: FamilyAccessError,
+    actor: AbstractBaseUser | AnonymousUser,
+    request: HttpRequest | None,
+    details: dict[str, Any],
+) -> None:
+    record_event(
+        action=action,
+        outcome=Outcome.DENIED if isinstance(error, FamilyAccessNotAllowed) else Outcome.FAILURE,
+        actor=actor,
+        request=request,
+        subject_type="members.member",
+        subject_id=details["grantor"],
+        details={**details, "error_code": error.code},
+    )

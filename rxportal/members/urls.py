@@ -1,4 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from rxportal.members import views
 
 app_name = "members"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.family_access, name="family_access"),
+    path("grant/", views.family_access_grant, name="family_access_grant"),
+    path("revoke/", views.family_access_revoke, name="family_access_revoke"),
+]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rxportal.plans.domain import CostShareValues, PlanValues, to_benefit_design
 from rxportal.plans.errors import PlanNotFound
-from rxportal.plans.models import CostShare, Plan
+from rxportal.plans.models import Channel, CostShare, Plan, Tier
 from rxportal.pricing.engine import BenefitDesign
 
 
@@ -74,3 +75,90 @@ def list_plans(*, codes: Iterable[str] | None = None) -> list[Plan]:
     if codes is not None:
         plans = plans.filter(code__in=list(codes))
     return list(plans)
+
+
+# --- The member's tier table: cost share by tier and channel ---------------------------------
+
+# Channels in the order members compare them, and how many 30-day fills a 90-day fill priced
+# from the 30-day row counts as (the benefit engine's documented fallback, see
+# pricing.engine._find_cost_share; tests/web check the table agrees with the engine).
+COST_SHARE_TABLE_CHANNELS: tuple[str, ...] = (
+    Channel.RETAIL_30,
+    Channel.RETAIL_90,
+    Channel.MAIL_90,
+    Channel.SPECIALTY,
+)
+_FALLBACKS: dict[str, tuple[tuple[str, int], ...]] = {
+    Channel.RETAIL_90: ((Channel.RETAIL_30, 3),),
+    Channel.MAIL_90: ((Channel.RETAIL_90, 1), (Channel.RETAIL_30, 3)),
+}
+
+
+@dataclass(frozen=True)
+class CostShareCell:
+    """What a member pays for one tier in one channel: the stored row that applies (None: not
+    covered), from which channel it comes, and how many 30-day fills one fill is charged as."""
+
+    channel: str
+    cost_share: CostShare | None
+    source_channel: str | None = None
+    fills: int = 1
+
+    @property
+    def covered(self) -> bool:
+        return self.cost_share is not None
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.source_channel is not None and self.source_channel != self.channel
+
+
+@dataclass(frozen=True)
+class CostShareTableRow:
+    tier: str
+    tier_label: str
+    cells: list[CostShareCell]
+
+
+@dataclass(frozen=True)
+class CostShareTable:
+    channels: list[tuple[str, str]]  # (channel, label)
+    rows: list[CostShareTableRow]
+
+
+def list_cost_share_table(*, plan: Plan) -> CostShareTable:
+    """The plan's cost shares as a table: a row per tier the plan prices (in tier order), a
+    cell per channel (retail 30, retail 90, mail 90, specialty). A channel without a row of its
+    own shows the row the engine falls back to (mail 90 -> retail 90 -> retail 30 as three
+    fills); anything else is not covered. Uses prefetched `cost_shares` (one query otherwise).
+    """
+    shares = {(row.tier, row.channel): row for row in plan.cost_shares.all()}
+    labels = dict(Channel.choices)
+    rows = []
+    for tier, tier_label in Tier.choices:
+        if not any(row_tier == tier for row_tier, _channel in shares):
+            continue
+        cells = [
+            _cost_share_cell(shares, tier=tier, channel=channel)
+            for channel in COST_SHARE_TABLE_CHANNELS
+        ]
+        rows.append(CostShareTableRow(tier=tier, tier_label=str(tier_label), cells=cells))
+    return CostShareTable(
+        channels=[(channel, str(labels[channel])) for channel in COST_SHARE_TABLE_CHANNELS],
+        rows=rows,
+    )
+
+
+def _cost_share_cell(
+    shares: dict[tuple[str, str], CostShare], *, tier: str, channel: str
+) -> CostShareCell:
+    own = shares.get((tier, channel))
+    if own is not None:
+        return CostShareCell(channel=channel, cost_share=own, source_channel=channel)
+    for source, fills in _FALLBACKS.get(channel, ()):
+        row = shares.get((tier, source))
+        if row is not None:
+            return CostShareCell(
+                channel=channel, cost_share=row, source_channel=source, fills=fills
+            )
+    return CostShareCell(channel=channel, cost_share=None)

@@ -15,4 +15,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("benefits/", views.benefits, name="benefits"),
+    path("id-card/", views.id_card, name="id_card"),
+    path("id-card/<uuid:public_id>.pdf", views.id_card_pdf, name="id_card_pdf"),
 ]

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
 from rxportal.core import clock
-from rxportal.web.selectors import find_member_dashboard
+from rxportal.members.access import get_visible_member_or_404, member_page
+from rxportal.web.id_card_pdf import render_id_card_pdf
+from rxportal.web.selectors import (
+    find_benefits_summary,
+    find_member_dashboard,
+    id_card_for,
+    list_id_cards,
+)
+
+ACTION_BENEFITS_VIEWED = "phi.benefits.viewed"
+ACTION_ID_CARD_VIEWED = "phi.id_card.viewed"
+ACTION_ID_CARD_DOWNLOADED = "phi.id_card.downloaded"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -31,3 +46,51 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if member_dashboard is None:
         return render(request, "web/not_a_member.html")
     return render(request, "web/dashboard.html", {"dashboard": member_dashboard})
+
+
+@member_page
+def benefits(request: HttpRequest) -> HttpResponse:
+    summary = find_benefits_summary(viewer=request.user, today=clock.today())
+    assert summary is not None  # member_page let a member in
+    record_event(
+        action=ACTION_BENEFITS_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=request.user,
+        request=request,
+        subject=summary.member,
+        details={"plan_year": summary.plan.plan_year},
+    )
+    return render(request, "web/benefits.html", {"summary": summary})
+
+
+@member_page
+def id_card(request: HttpRequest) -> HttpResponse:
+    cards = list_id_cards(viewer=request.user, today=clock.today())
+    record_event(
+        action=ACTION_ID_CARD_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=request.user,
+        request=request,
+        subject=request.member,  # type: ignore[attr-defined]
+        details={"cards": len(cards)},
+    )
+    return render(request, "web/id_card.html", {"cards": cards})
+
+
+@member_page
+def id_card_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    member = get_visible_member_or_404(request=request, public_id=public_id)
+    pdf = render_id_card_pdf(id_card_for(member))
+    record_event(
+        action=ACTION_ID_CARD_DOWNLOADED,
+        outcome=Outcome.SUCCESS,
+        actor=request.user,
+        request=request,
+        subject=member,
+        details={"format": "pdf", "own_card": member.user_id == request.user.pk},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="rxportal-id-card-{member.person_code}.pdf"'
+    )
+    return response
