@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Lower, TruncMonth
 
-from rxportal.claims.models import Accumulator, AccumulatorScope, Claim
+from rxportal.claims import domain
+from rxportal.claims.domain import ClaimQuery, ClaimSort, MonthSpending, Period
+from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
+from rxportal.claims.models import Accumulator, AccumulatorScope, Claim, ClaimStatus
 from rxportal.core.money import ZERO
+from rxportal.members.models import Member
 from rxportal.members.selectors import find_member_for_user, list_family_members_visible_to
+from rxportal.plans.models import Plan
 
 Viewer = AbstractBaseUser | AnonymousUser
 
@@ -111,3 +123,349 @@ def _find_row(rows: list[Accumulator], *, member_id: int, scope: str) -> Accumul
         if row.member_id == member_id and row.scope == scope:
             return row
     return None
+
+
+# --- Claims history: the list, its totals and chart, the export and the statement ------------
+#
+# Every query below is bounded by the family's own rows: ``member_id IN (<the people the viewer
+# may see>)`` plus the period, served by the index (member, -service_date, -id). A family has a
+# few hundred claims a year whatever the size of the table, so the page costs the same with
+# 10 thousand or 10 million claims. Pages are keyset pages (no OFFSET, no COUNT over the table).
+
+# Paid claims that do not reverse another (see domain.is_counted_in_totals).
+COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
+MAX_STATEMENT_LINES = 10_000
+EXPORT_CHUNK_SIZE = 2_000
+
+_SORT_KEYS: dict[ClaimSort, tuple[str, ...]] = {
+    ClaimSort.DATE: ("service_date", "id"),
+    ClaimSort.DRUG: ("drug_sort", "service_date", "id"),  # see _sortable
+    ClaimSort.YOU_PAID: ("member_paid", "service_date", "id"),
+    ClaimSort.PLAN_PAID: ("plan_paid", "service_date", "id"),
+}
+
+# What the list page shows: loading only these halves the time spent building model objects.
+_LIST_FIELDS = (
+    "public_id",
+    "service_date",
+    "status",
+    "reject_code",
+    "reject_reason",
+    "member_paid",
+    "plan_paid",
+    "reverses_id",
+    "member__public_id",
+    "member__first_name",
+    "member__last_name",
+    "drug__public_id",
+    "drug__name",
+    "pharmacy__public_id",
+    "pharmacy__name",
+    "reverses__public_id",
+    "reverses__claim_number",
+)
+
+
+@dataclass(frozen=True)
+class ClaimScope:
+    """Whose claims the viewer may see, read once per request by ``find_claim_scope``.
+
+    ``people`` comes only from ``members.selectors.list_family_members_visible_to``: the viewer
+    first, then minor dependents and adult dependents who granted access. Build it with
+    ``find_claim_scope``, never by hand: the history selectors below trust it.
+    """
+
+    member: Member
+    people: tuple[Member, ...]
+
+    @property
+    def plan(self) -> Plan:
+        return self.member.plan
+
+    @property
+    def shows_family(self) -> bool:
+        return len(self.people) > 1
+
+    @property
+    def default_period(self) -> Period:
+        return domain.compute_plan_year_period(self.plan.plan_year)
+
+    def find_person(self, public_id: str | uuid.UUID) -> Member | None:
+        return next((p for p in self.people if str(p.public_id) == str(public_id)), None)
+
+
+def find_claim_scope(*, viewer: Viewer, today: dt.date) -> ClaimScope | None:
+    """The viewer's claims scope; None when the viewer is not a plan member."""
+    people = list_family_members_visible_to(viewer=viewer, today=today)
+    if not people:
+        return None
+    return ClaimScope(member=people[0], people=tuple(people))
+
+
+@dataclass(frozen=True)
+class ClaimHistoryPage:
+    claims: list[Claim]
+    has_previous: bool
+    has_next: bool
+    cursor_was_invalid: bool = False
+
+    @property
+    def first(self) -> Claim | None:
+        return self.claims[0] if self.claims else None
+
+    @property
+    def last(self) -> Claim | None:
+        return self.claims[-1] if self.claims else None
+
+
+@dataclass(frozen=True)
+class ClaimSummary:
+    """Totals of the filtered claims (paid claims only for the money) and the months to chart."""
+
+    period: Period
+    claim_count: int  # every status
+    paid_count: int
+    you_paid: Decimal
+    plan_paid: Decimal
+    months: list[MonthSpending]
+
+    @property
+    def not_counted(self) -> int:
+        return self.claim_count - self.paid_count
+
+
+def _filtered_claims(scope: ClaimScope, query: ClaimQuery) -> QuerySet[Claim]:
+    if query.person:
+        person = scope.find_person(query.person)
+        if person is None:
+            raise UnknownPerson("That person is not one whose claims you may see.")
+        member_ids = [person.pk]
+    else:
+        member_ids = [person.pk for person in scope.people]
+    claims = Claim.objects.filter(
+        member_id__in=member_ids,
+        service_date__gte=query.period.start,
+        service_date__lte=query.period.end,
+    )
+    if query.drug:
+        drug_id = _as_uuid(query.drug)
+        if drug_id is not None:
+            claims = claims.filter(drug__public_id=drug_id)
+        else:
+            claims = claims.filter(drug__name__icontains=query.drug)
+    if query.pharmacy:
+        claims = claims.filter(pharmacy__name__icontains=query.pharmacy)
+    if query.status is not None:
+        claims = claims.filter(status=query.status.value)
+    return claims
+
+
+def _sortable(claims: QuerySet[Claim], sort: ClaimSort) -> QuerySet[Claim]:
+    """Drugs sort by name regardless of case ("metformin" beside "Metformin ER"). Sorting on an
+    expression also keeps PostgreSQL from walking the drug-name index for the whole formulary."""
+    if sort == ClaimSort.DRUG:
+        return claims.annotate(drug_sort=Lower("drug__name"))
+    return claims
+
+
+def _as_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _ordering(keys: Sequence[str], *, descending: bool) -> list[str]:
+    return [f"-{key}" if descending else key for key in keys]
+
+
+def _beyond(keys: Sequence[str], values: Sequence[Any], *, descending: bool) -> Q:
+    """Rows after ``values`` in the order of ``keys``: (a, b, c) < (x, y, z), spelled out."""
+    operator = "lt" if descending else "gt"
+    conditions = [
+        Q(**dict(zip(keys[:index], values[:index], strict=True)), **{f"{key}__{operator}": value})
+        for index, (key, value) in enumerate(zip(keys, values, strict=True))
+    ]
+    return reduce(or_, conditions)
+
+
+def get_claim_history_page(
+    *,
+    scope: ClaimScope,
+    query: ClaimQuery,
+    after: uuid.UUID | None = None,
+    before: uuid.UUID | None = None,
+    page_size: int = domain.PAGE_SIZE,
+) -> ClaimHistoryPage:
+    """One keyset page of the filtered claims in the query's order.
+
+    ``after`` / ``before`` name the last / first claim of the page the visitor came from; that
+    claim must be among the filtered claims (else ``InvalidCursor``), which both validates the
+    link and means there is a page on the side it came from. Two queries with a cursor (the
+    cursor claim's sort values, then the page), one without.
+    """
+    filtered = _sortable(_filtered_claims(scope, query), query.sort)
+    keys = _SORT_KEYS[query.sort]
+    rows = filtered.select_related("member", "drug", "pharmacy", "reverses").only(*_LIST_FIELDS)
+    cursor = after or before
+    if cursor is None:
+        claims = list(rows.order_by(*_ordering(keys, descending=query.descending))[: page_size + 1])
+        return ClaimHistoryPage(
+            claims=claims[:page_size], has_previous=False, has_next=len(claims) > page_size
+        )
+
+    boundary = filtered.filter(public_id=cursor).values_list(*keys).first()
+    if boundary is None:
+        raise InvalidCursor("That page link does not match these filters.")
+    forwards = after is not None
+    descending = query.descending if forwards else not query.descending
+    claims = list(
+        rows.filter(_beyond(keys, boundary, descending=descending)).order_by(
+            *_ordering(keys, descending=descending)
+        )[: page_size + 1]
+    )
+    more = len(claims) > page_size
+    claims = claims[:page_size]
+    if forwards:
+        return ClaimHistoryPage(claims=claims, has_previous=True, has_next=more)
+    if not more and len(claims) < page_size:
+        # Back at the start with a short page (claims were added meanwhile): the first page.
+        return get_claim_history_page(scope=scope, query=query, page_size=page_size)
+    return ClaimHistoryPage(claims=claims[::-1], has_previous=more, has_next=True)
+
+
+def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimSummary:
+    """Totals of the filtered claims and their paid spending per month: one GROUP BY query.
+
+    Months run from the period's start to its end or today, whichever is earlier (and take in
+    any later month that has claims), with zero for the months without paid claims.
+    """
+    rows = list(
+        _filtered_claims(scope, query)
+        .annotate(month=TruncMonth("service_date"))
+        .values("month")
+        .annotate(
+            claims=Count("id"),
+            paid=Count("id", filter=COUNTED_IN_TOTALS),
+            you_paid=Sum("member_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+            plan_paid=Sum("plan_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+        )
+        .order_by("month")
+    )
+    found = [
+        MonthSpending(
+            month=row["month"],
+            you_paid=row["you_paid"],
+            plan_paid=row["plan_paid"],
+            paid_claims=row["paid"],
+        )
+        for row in rows
+    ]
+    claim_count = sum(row["claims"] for row in rows)
+    period = query.period
+    last = min(period.end, max(today, period.start))
+    if found:
+        last = max(last, found[-1].month)
+    return ClaimSummary(
+        period=period,
+        claim_count=claim_count,
+        paid_count=sum(month.paid_claims for month in found),
+        you_paid=sum((month.you_paid for month in found), ZERO),
+        plan_paid=sum((month.plan_paid for month in found), ZERO),
+        months=domain.fill_months(found, start=period.start, end=last),
+    )
+
+
+def iter_claims_for_export(*, scope: ClaimScope, query: ClaimQuery) -> Iterator[Claim]:
+    """Every filtered claim in the query's order, streamed in chunks (server-side cursor)."""
+    keys = _SORT_KEYS[query.sort]
+    return (
+        _sortable(_filtered_claims(scope, query), query.sort)
+        .select_related("member", "drug", "pharmacy", "reverses")
+        .order_by(*_ordering(keys, descending=query.descending))
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    service_date: dt.date
+    claim_number: str
+    person: str
+    drug: str
+    pharmacy: str
+    you_paid: Decimal
+    plan_paid: Decimal
+
+
+@dataclass(frozen=True)
+class ClaimStatement:
+    """A statement of paid claims for FSA / HSA and tax records (rendered by statements.py)."""
+
+    member_name: str
+    member_id: str  # card number and person code, as on the ID card
+    plan_name: str
+    period: Period
+    people: list[str]
+    lines: list[StatementLine]
+    you_paid: Decimal
+    plan_paid: Decimal
+    generated_on: dt.date
+
+
+def get_claim_statement(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimStatement:
+    """The paid claims (see ``COUNTED_IN_TOTALS``) of the filtered people, period, drug and
+    pharmacy, oldest first. A status filter does not apply: a statement lists what was paid."""
+    paid_query = ClaimQuery(
+        period=query.period, person=query.person, drug=query.drug, pharmacy=query.pharmacy
+    )
+    claims = list(
+        _filtered_claims(scope, paid_query)
+        .filter(COUNTED_IN_TOTALS)
+        .select_related("member", "drug", "pharmacy")
+        .order_by("service_date", "id")[: MAX_STATEMENT_LINES + 1]
+    )
+    if len(claims) > MAX_STATEMENT_LINES:
+        raise StatementTooLarge(
+            "That period has too many claims for one statement.", limit=MAX_STATEMENT_LINES
+        )
+    lines = [
+        StatementLine(
+            service_date=claim.service_date,
+            claim_number=claim.claim_number,
+            person=claim.member.full_name,
+            drug=claim.drug.name,
+            pharmacy=claim.pharmacy.name if claim.pharmacy else "",
+            you_paid=claim.member_paid,
+            plan_paid=claim.plan_paid,
+        )
+        for claim in claims
+    ]
+    person = scope.find_person(query.person) if query.person else None
+    people = [person] if person is not None else list(scope.people)
+    member = scope.member
+    return ClaimStatement(
+        member_name=member.full_name,
+        member_id=f"{member.member_id}-{member.person_code}",
+        plan_name=scope.plan.name,
+        period=query.period,
+        people=[p.full_name for p in people],
+        lines=lines,
+        you_paid=sum((line.you_paid for line in lines), ZERO),
+        plan_paid=sum((line.plan_paid for line in lines), ZERO),
+        generated_on=today,
+    )
+
+
+def find_claim(*, viewer: Viewer, public_id: uuid.UUID, today: dt.date) -> Claim | None:
+    """One claim of a person the viewer may see (with its original or its reversal), or None."""
+    people = list_family_members_visible_to(viewer=viewer, today=today)
+    if not people:
+        return None
+    return (
+        Claim.objects.select_related(
+            "member", "plan", "drug", "pharmacy", "prescription", "reverses", "reversal"
+        )
+        .filter(member_id__in=[person.pk for person in people], public_id=public_id)
+        .first()
+    )

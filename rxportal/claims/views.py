@@ -1,1 +1,257 @@
 """Member pages of the claims app: thin edges over its selectors and services."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from rxportal.audit.services import record_event
+from rxportal.claims import statements
+from rxportal.claims.domain import ClaimQuery, ClaimSort, SortOrder, compute_spending_chart
+from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
+from rxportal.claims.forms import ClaimFilterForm, sort_value
+from rxportal.claims.selectors import (
+    ClaimHistoryPage,
+    ClaimScope,
+    find_claim,
+    find_claim_scope,
+    get_claim_history_page,
+    get_claim_statement,
+    get_claim_summary,
+    iter_claims_for_export,
+)
+from rxportal.core import clock
+from rxportal.members.access import member_page
+from rxportal.pricing.selectors import find_quote_comparison
+
+LIST_TEMPLATE = "claims/list.html"
+# Sortable columns of the table: the sort, and its order when first chosen.
+_COLUMN_SORTS = {
+    "date": (ClaimSort.DATE, SortOrder.DESCENDING),
+    "drug": (ClaimSort.DRUG, SortOrder.ASCENDING),
+    "you_paid": (ClaimSort.YOU_PAID, SortOrder.DESCENDING),
+    "plan_paid": (ClaimSort.PLAN_PAID, SortOrder.DESCENDING),
+}
+
+
+def _scope(request: HttpRequest) -> ClaimScope:
+    scope = find_claim_scope(viewer=request.user, today=clock.today())
+    if scope is None:  # member_page lets only members in
+        raise Http404
+    return scope
+
+
+def _bound_form(request: HttpRequest, scope: ClaimScope) -> ClaimFilterForm:
+    return ClaimFilterForm(request.GET, people=scope.people, default_period=scope.default_period)
+
+
+def _audit_details(form: ClaimFilterForm, query: ClaimQuery, **extra: Any) -> dict[str, Any]:
+    return {
+        "filters": query.filter_kinds(default_period=form.default_period),
+        "sort": sort_value(query.sort, query.order),
+        **extra,
+    }
+
+
+def _audit_subject(request: HttpRequest, scope: ClaimScope, query: ClaimQuery) -> Any:
+    return (scope.find_person(query.person) if query.person else None) or request.member  # type: ignore[attr-defined]
+
+
+@member_page
+@require_safe
+def claim_list(request: HttpRequest) -> HttpResponse:
+    """Filtered, sorted keyset pages of the family's claims, their totals and monthly chart."""
+    today = clock.today()
+    scope = _scope(request)
+    form = _bound_form(request, scope)
+    context: dict[str, Any] = {"form": form, "scope": scope, "page": None}
+    if not form.is_valid():
+        return render(request, LIST_TEMPLATE, context)
+    query = form.to_query()
+    cursor_was_invalid = form.cursor_was_invalid
+    try:
+        page = get_claim_history_page(
+            scope=scope, query=query, after=form.after_cursor, before=form.before_cursor
+        )
+    except InvalidCursor:
+        cursor_was_invalid = True
+        page = get_claim_history_page(scope=scope, query=query)
+    except UnknownPerson as error:  # the form's choices already refuse this
+        form.add_error("person", error.message)
+        return render(request, LIST_TEMPLATE, context)
+    summary = get_claim_summary(scope=scope, query=query, today=today)
+    record_event(
+        action="phi.claims.viewed",
+        outcome="success",
+        actor=request.user,
+        request=request,
+        subject=_audit_subject(request, scope, query),
+        details=_audit_details(
+            form,
+            query,
+            count=len(page.claims),
+            page="later" if form.after_cursor or form.before_cursor else "first",
+        ),
+    )
+    context.update(
+        page=page,
+        query=query,
+        summary=summary,
+        chart=compute_spending_chart(summary.months),
+        cursor_was_invalid=cursor_was_invalid,
+        links=_links(form, query, page),
+        columns=_column_sorts(form, query),
+    )
+    return render(request, LIST_TEMPLATE, context)
+
+
+def _links(form: ClaimFilterForm, query: ClaimQuery, page: ClaimHistoryPage) -> dict[str, str]:
+    base = form.query_string()
+    return {
+        "previous": form.query_string(before=page.first.public_id)
+        if page.has_previous and page.first
+        else "",
+        "next": form.query_string(after=page.last.public_id) if page.has_next and page.last else "",
+        "csv": f"{reverse('claims:export_csv')}?{base}" if base else reverse("claims:export_csv"),
+        "pdf": f"{reverse('claims:statement_pdf')}?{base}"
+        if base
+        else reverse("claims:statement_pdf"),
+    }
+
+
+def _column_sorts(form: ClaimFilterForm, query: ClaimQuery) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link that sorts by it (or flips its order) and its aria-sort."""
+    columns = {}
+    for name, (sort, first_order) in _COLUMN_SORTS.items():
+        current = query.sort == sort
+        if current:
+            order = SortOrder.ASCENDING if query.descending else SortOrder.DESCENDING
+            aria_sort = "descending" if query.descending else "ascending"
+        else:
+            order, aria_sort = first_order, ""
+        columns[name] = {
+            "href": "?" + form.query_string(sort=sort_value(sort, order)),
+            "aria_sort": aria_sort,
+        }
+    return columns
+
+
+@member_page
+@require_safe
+def claim_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    claim = find_claim(viewer=request.user, public_id=public_id, today=clock.today())
+    if claim is None:
+        raise Http404
+    record_event(
+        action="phi.claim.viewed",
+        outcome="success",
+        actor=request.user,
+        request=request,
+        subject=claim,
+        details={"status": claim.status},
+    )
+    return render(
+        request,
+        "claims/detail.html",
+        {
+            "claim": claim,
+            "is_own": claim.member_id == request.member.pk,  # type: ignore[attr-defined]
+            "quote_comparison": find_quote_comparison(claim=claim),
+        },
+    )
+
+
+def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:
+    """Bad filters on a download: the list page with the same filters shows what is wrong."""
+    query_string = request.GET.urlencode()
+    url = reverse("claims:list")
+    return HttpResponseRedirect(f"{url}?{query_string}" if query_string else url)
+
+
+@member_page
+@require_safe
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """Every filtered claim as CSV, streamed (a family's ten years fit in a few hundred KB)."""
+    scope = _scope(request)
+    form = _bound_form(request, scope)
+    if not form.is_valid():
+        return _back_to_list(request)
+    query = form.to_query()
+    try:
+        summary = get_claim_summary(scope=scope, query=query, today=clock.today())
+    except UnknownPerson:
+        return _back_to_list(request)
+    record_event(
+        action="phi.claims.exported",
+        outcome="success",
+        actor=request.user,
+        request=request,
+        subject=_audit_subject(request, scope, query),
+        details=_audit_details(form, query, count=summary.claim_count, format="csv"),
+    )
+    response = StreamingHttpResponse(
+        statements.stream_claims_csv(iter_claims_for_export(scope=scope, query=query)),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"claims-{query.period.start.isoformat()}-to-{query.period.end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@member_page
+@require_safe
+def statement_pdf(request: HttpRequest) -> HttpResponse:
+    """A printable statement of the paid claims of the filtered people and period."""
+    scope = _scope(request)
+    form = _bound_form(request, scope)
+    if not form.is_valid():
+        return _back_to_list(request)
+    query = form.to_query()
+    try:
+        statement = get_claim_statement(scope=scope, query=query, today=clock.today())
+    except UnknownPerson:
+        return _back_to_list(request)
+    except StatementTooLarge:
+        return render(
+            request,
+            LIST_TEMPLATE,
+            {
+                "form": form,
+                "scope": scope,
+                "page": None,
+                "problem": _(
+                    "That period has too many claims for one statement. "
+                    "Choose a shorter period or one person."
+                ),
+            },
+            status=400,
+        )
+    record_event(
+        action="phi.claims.statement_downloaded",
+        outcome="success",
+        actor=request.user,
+        request=request,
+        subject=_audit_subject(request, scope, query),
+        details=_audit_details(form, query, count=len(statement.lines)),
+    )
+    response = HttpResponse(
+        statements.render_statement_pdf(statement), content_type="application/pdf"
+    )
+    filename = (
+        f"claims-statement-{query.period.start.isoformat()}-to-{query.period.end.isoformat()}.pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
