@@ -52,6 +52,9 @@ def choice(rx: Prescription, **extra: object) -> dict[str, object]:
 
 # --- Access ----------------------------------------------------------------------------------------
 
+# A fixed id no row has (ids in parametrize must be the same in every xdist worker).
+UNKNOWN_ID = uuid.UUID("00000000-0000-4000-8000-000000000000")
+
 
 @pytest.mark.parametrize(
     ("method", "url"),
@@ -60,9 +63,9 @@ def choice(rx: Prescription, **extra: object) -> dict[str, object]:
         ("post", CHOOSE),
         ("post", REVIEW),
         ("post", CONFIRM),
-        ("get", reverse("prescriptions:refill_detail", args=[uuid.uuid4()])),
-        ("post", reverse("prescriptions:auto_refill", args=[uuid.uuid4()])),
-        ("post", reverse("prescriptions:renewal", args=[uuid.uuid4()])),
+        ("get", reverse("prescriptions:refill_detail", args=[UNKNOWN_ID])),
+        ("post", reverse("prescriptions:auto_refill", args=[UNKNOWN_ID])),
+        ("post", reverse("prescriptions:renewal", args=[UNKNOWN_ID])),
     ],
 )
 def test_anonymous_visitors_are_sent_to_sign_in(client: Client, method: str, url: str) -> None:
@@ -308,7 +311,7 @@ def test_another_familys_prescription_gets_a_message_and_nothing_is_written(
     assert Prescription.objects.get(pk=stranger.pk).refills_remaining == 3
 
 
-@pytest.mark.parametrize("member", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("member", ["not-a-uuid", str(UNKNOWN_ID)])
 def test_an_unknown_person_gets_a_message(
     signed_in: Client, setting: Setting, today: dt.date, member: str
 ) -> None:
