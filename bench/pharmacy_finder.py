@@ -27,109 +27,27 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable
-from contextlib import suppress
-from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit
 
-T = TypeVar("T")
+from benchlib import (
+    format_row,
+    machine_description,
+    markdown_cells,
+    require_loopback,
+    setup_django,
+    summary,
+    timed,
+    wait_for_quiet_machine,
+)
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TARGET_P95_MS = 10.0
 
 
-def require_loopback(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit("--database-url must be a postgres:// URL")
-    if (parts.hostname or "") not in LOOPBACK_HOSTS:
-        raise SystemExit(f"the database must be on this machine, got {parts.hostname!r}")
-
-
-def setup_django(database_url: str) -> None:
-    sys.path.insert(0, str(BASE_DIR))
-    for key in [k for k in os.environ if k.startswith(("DJANGO_", "RXPORTAL_"))]:
-        del os.environ[key]
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
-        RXPORTAL_ENV="development",
-        DATABASE_URL=database_url,
-        RXPORTAL_LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "p50": percentile(values, 0.50),
-        "p95": percentile(values, 0.95),
-        "p99": percentile(values, 0.99),
-        "mean": statistics.fmean(values),
-    }
-
-
-def timed(call: Callable[[], T]) -> tuple[T, float]:
-    """The call's result and its wall time in milliseconds."""
-    started = time.perf_counter_ns()
-    result = call()
-    return result, (time.perf_counter_ns() - started) / 1e6
-
-
-def wait_for_quiet_machine(max_load: float, patience_seconds: float = 1800) -> None:
-    """On a shared machine: wait until the 1-minute load average drops below ``max_load``."""
-    deadline = time.monotonic() + patience_seconds
-    while (load := os.getloadavg()[0]) >= max_load:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the load average stayed at {load:.1f} (>= {max_load}); try later")
-        print(f"load average {load:.1f} >= {max_load}: waiting...", file=sys.stderr)
-        time.sleep(20)
-
-
-def machine_description() -> dict[str, str]:
-    model = ""
-    with suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    with suppress(OSError, ValueError, IndexError):
-        kib = int(Path("/proc/meminfo").read_text().splitlines()[0].split()[1])
-        memory = f"{kib / 1024 / 1024:.0f} GB"
-    commit = ""
-    with suppress(OSError, subprocess.SubprocessError):
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=BASE_DIR,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    return {
-        "cpu": f"{model or platform.processor()}, {os.cpu_count()} CPUs",
-        "memory": memory,
-        "python": platform.python_version(),
-        "commit": commit,
-    }
-
-
 def run(args: argparse.Namespace) -> int:
-    require_loopback(args.database_url)
+    require_loopback(args.database_url, schemes={"postgres", "postgresql"})
     setup_django(args.database_url)
 
     import django
@@ -225,11 +143,11 @@ def run(args: argparse.Namespace) -> int:
         f"mean {statistics.fmean(result_sizes):.1f} pharmacies per search",
         "",
         f"{'server time (ms)':<44} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}",
-        _row(f"nearest {args.limit} within {args.radius} mi (selector)", s),
-        _row("bare query: one row by primary key", b),
+        format_row(f"nearest {args.limit} within {args.radius} mi (selector)", s),
+        format_row("bare query: one row by primary key", b),
     ]
     if page_ms:
-        lines.append(_row("finder view + template (member, no middleware)", summary(page_ms)))
+        lines.append(format_row("finder view + template (member, no middleware)", summary(page_ms)))
     lines += [
         "",
         f"ratio search / bare: p50 {s['p50'] / b['p50']:.1f}x, p95 {s['p95'] / b['p95']:.1f}x",
@@ -250,30 +168,21 @@ def run(args: argparse.Namespace) -> int:
     return 0 if s["p95"] <= TARGET_P95_MS else 1
 
 
-def _row(label: str, values: dict[str, float]) -> str:
-    return f"{label:<44} " + " ".join(
-        f"{values[key]:>7.2f}" for key in ("p50", "p95", "p99", "mean")
-    )
-
-
 def markdown(
     args: argparse.Namespace,
     search: dict[str, float],
     bare: dict[str, float],
     page: dict[str, float] | None,
 ) -> str:
-    def cells(values: dict[str, float]) -> str:
-        return " | ".join(f"{values[key]:.2f}" for key in ("p50", "p95", "p99", "mean"))
-
     rows = [
         "| server time (ms) | p50 | p95 | p99 | mean |",
         "|---|---:|---:|---:|---:|",
         f"| nearest {args.limit} within {args.radius} mi (`list_nearby_pharmacies`) | "
-        f"{cells(search)} |",
-        f"| bare query: one pharmacy by primary key | {cells(bare)} |",
+        f"{markdown_cells(search)} |",
+        f"| bare query: one pharmacy by primary key | {markdown_cells(bare)} |",
     ]
     if page is not None:
-        rows.append(f"| finder view + template, member (RequestFactory) | {cells(page)} |")
+        rows.append(f"| finder view + template, member (RequestFactory) | {markdown_cells(page)} |")
     rows.append(
         f"\nRatio search / bare: p50 {search['p50'] / bare['p50']:.1f}×, "
         f"p95 {search['p95'] / bare['p95']:.1f}×."
