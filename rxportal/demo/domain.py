@@ -639,11 +639,14 @@ def _write_prescriptions(
         f"Dr. {rng.choice(people.FEMALE_FIRST_NAMES + people.MALE_FIRST_NAMES)} "
         f"{rng.choice(people.LAST_NAMES)}"
     )
-    for group, written_on in zip(groups, written, strict=True):
+    for number, (group, written_on) in enumerate(zip(groups, written, strict=True), start=1):
         rx_sequence += 1
         pk = ids.take("prescription")
         expires_on = written_on + dt.timedelta(days=RX_VALID_DAYS)
         current = expires_on >= today
+        # A newer prescription for the same course replaces this one (the prescriber wrote a
+        # new one), so only the last of a course is active.
+        replaced = number < len(groups)
         extra = rng.randint(0, 5) if current else 0
         authorized = len(group) - 1 + extra
         for i in group:
@@ -653,8 +656,9 @@ def _write_prescriptions(
                 pk, _uuid(rng), now, now, person.member_pk, course.drug.drug_id,
                 rx_number(family_index, rx_sequence), prescriber, "", written_on, expires_on,
                 course.quantity, course.days_supply, authorized, extra, dates[group[-1]],
-                current and course.channel is Channel.MAIL_90 and rng.random() < 0.5,
-                "active" if current else "expired",
+                current and course.channel is Channel.MAIL_90 and rng.random() < 0.5
+                and not replaced,
+                ("cancelled" if replaced else "active") if current else "expired",
             )
         )  # fmt: skip
         person_rx.append((pk, course, current))

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
+from django.db.models import Case, When
 
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services.demo import prepare_demo_security
@@ -48,9 +49,10 @@ from rxportal.demo.domain import (
 )
 from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
 from rxportal.demo.selectors import build_demo_context
-from rxportal.members.models import Member
+from rxportal.members.models import Member, Relationship
 from rxportal.members.services import link_member_user
 from rxportal.plans.services import create_standard_plans
+from rxportal.prescriptions.models import Prescription, PrescriptionStatus
 
 DEFAULT_CLAIMS_PER_MEMBER = 105
 DEFAULT_BATCH_SIZE = 1000
@@ -69,10 +71,16 @@ class DemoAccount:
     is_staff: bool
 
 
+DEMO_MEMBER_USERNAME = "demo-member"
+DEMO_SPOUSE_USERNAME = "demo-spouse"
+
 # Published demo credentials (README, login page in development). Created only when
 # settings.RXPORTAL_CREATE_DEMO_ACCOUNTS is true, which production settings force off.
 DEMO_ACCOUNTS = (
     DemoAccount("demo-member", "Demo-Member-Passphrase-2026", Role.MEMBER, False),
+    # The demo member's spouse: an adult dependent, who decides whether demo-member may see
+    # their records (the family page at /family/).
+    DemoAccount(DEMO_SPOUSE_USERNAME, "Demo-Spouse-Passphrase-2026", Role.MEMBER, False),
     DemoAccount("demo-client", "Demo-Client-Passphrase-2026", Role.CLIENT, False),
     DemoAccount("demo-advisor", "Demo-Advisor-Passphrase-2026", Role.ADVISOR, False),
     DemoAccount(
@@ -194,19 +202,20 @@ def seed_demo(
         key.split(":", 1)[1]: value for key, value in sorted(totals.items()) if ":" in key
     }
 
+    # The demo family: the first family, when it has a spouse or child to show.
+    demo_subscriber = (
+        Member.objects.filter(
+            client_id=ctx.demo_family_plan.client_id, member_id=member_card_id(0), person_code="01"
+        ).first()
+        if layout and layout[0].size >= 3
+        else None
+    )
+    if demo_subscriber is not None:
+        show_every_prescription_state(subscriber=demo_subscriber, today=ctx.today)
     if settings.RXPORTAL_CREATE_DEMO_ACCOUNTS:
-        subscriber = (
-            Member.objects.filter(
-                client_id=ctx.demo_family_plan.client_id,
-                member_id=member_card_id(0),
-                person_code="01",
-            ).first()
-            if layout and layout[0].size >= 3
-            else None
-        )
         client_name = Client.objects.get(pk=ctx.demo_family_plan.client_id).name
         summary.demo_accounts = len(
-            create_demo_accounts(demo_subscriber=subscriber, client_name=client_name)
+            create_demo_accounts(demo_subscriber=demo_subscriber, client_name=client_name)
         )
     with transaction.atomic():
         marker.name = _marker_name(seed, members, claims_per_member, MARKER_COMPLETE)
@@ -366,6 +375,48 @@ def _analyze() -> None:
         cursor.execute(f"ANALYZE {tables}")
 
 
+def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None:
+    """Give the demo family one prescription in each state the prescriptions page explains.
+
+    Generated courses seldom give one family all of them. Deterministic: the same rows change
+    for the same seed.
+    The subscriber's two newest active prescriptions become "no refills left" (a renewal can
+    be requested) and "expired 20 days ago"; one prescription with refills left of the
+    subscriber or a child (a 90-day one when there is one) gets automatic refills.
+    """
+    family = [subscriber.pk, *subscriber.dependents.values_list("pk", flat=True)]
+    active = Prescription.objects.filter(
+        member_id__in=family, status=PrescriptionStatus.ACTIVE
+    ).order_by("rx_number")
+    expired_on = today - dt.timedelta(days=20)
+    own = list(active.filter(member_id=subscriber.pk).reverse())
+    with transaction.atomic():
+        if own:
+            used_up = own[0]
+            used_up.refills_remaining = 0
+            used_up.save(update_fields=["refills_remaining", "updated_at"])
+        lapsed = next(
+            (rx for rx in own[1:] if rx.last_filled_on is None or rx.last_filled_on < expired_on),
+            None,
+        )
+        if lapsed is not None:
+            lapsed.expires_on = max(expired_on, lapsed.written_on)
+            lapsed.status = PrescriptionStatus.EXPIRED
+            lapsed.save(update_fields=["expires_on", "status", "updated_at"])
+        # Someone whose prescriptions the subscriber sees without consent: not the spouse.
+        # A 90-day supply when there is one (mail order's usual fill).
+        automatic = (
+            active.filter(refills_remaining__gt=0)
+            .exclude(pk__in=[rx.pk for rx in own[:2]])
+            .exclude(member__relationship=Relationship.SPOUSE)
+            .order_by(Case(When(days_supply__gte=84, then=0), default=1), "rx_number")
+            .first()
+        )
+        if automatic is not None:
+            automatic.auto_refill = True
+            automatic.save(update_fields=["auto_refill", "updated_at"])
+
+
 def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) -> list[User]:
     """The five demo sign-ins (idempotent). Staff roles get a back-office group each."""
     users = []
@@ -378,7 +429,7 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
             user.is_active = True
             user.organization = client_name if account.role == Role.CLIENT else ""
             user.email = f"{account.username}@example.com"
-            if account.role == Role.MEMBER and demo_subscriber is not None:
+            if account.username == DEMO_MEMBER_USERNAME and demo_subscriber is not None:
                 user.first_name = demo_subscriber.first_name
                 user.last_name = demo_subscriber.last_name
             user.set_password(account.password)
@@ -387,7 +438,18 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
                 user.groups.add(groups[account.role])
             users.append(user)
         if demo_subscriber is not None:
-            link_member_user(member=demo_subscriber, user=users[0])
+            by_name = {user.username: user for user in users}
+            link_member_user(member=demo_subscriber, user=by_name[DEMO_MEMBER_USERNAME])
+            spouse = (
+                demo_subscriber.dependents.filter(relationship=Relationship.SPOUSE)
+                .order_by("person_code")
+                .first()
+            )
+            spouse_user = by_name[DEMO_SPOUSE_USERNAME]
+            if spouse is not None:
+                spouse_user.first_name, spouse_user.last_name = spouse.first_name, spouse.last_name
+                spouse_user.save(update_fields=["first_name", "last_name"])
+                link_member_user(member=spouse, user=spouse_user)
         # SiteKey, challenge answers, verified email and (members, staff) the demo TOTP secret.
         for user in users:
             prepare_demo_security(user=user)

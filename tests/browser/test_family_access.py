@@ -2,9 +2,8 @@
 their own account and gives the subscriber access; the subscriber then sees the spouse's
 claims; the spouse removes access again.
 
-seed_demo gives only the subscriber (demo-member) an account, so this test gives the spouse
-one through the shell (the same security set-up as the demo accounts), and puts everything
-back at the end: other browser tests share the demo member's family.
+seed_demo gives the spouse the demo-spouse sign-in. Every grant is revoked at the end: other
+browser tests share the demo member's family.
 """
 
 from __future__ import annotations
@@ -15,32 +14,18 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
+from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 from tests.browser.test_signin_flow import DEMO_CHALLENGE_ANSWER, next_totp_code
 
 pytestmark = pytest.mark.browser
 
-SPOUSE_USERNAME = "demo-family-spouse"
+SPOUSE_USERNAME = "demo-spouse"
 SPOUSE_PASSWORD = "Demo-Spouse-Passphrase-2026"
 
-_GIVE_SPOUSE_AN_ACCOUNT = f"""
-from rxportal.accounts.models import Role, User
-from rxportal.accounts.services.demo import prepare_demo_security
-from rxportal.members.models import Member, Relationship
-from rxportal.members.services import link_member_user
-subscriber = Member.objects.get(user__username={DEMO_MEMBER_USERNAME!r})
-spouse = subscriber.dependents.filter(relationship=Relationship.SPOUSE).order_by("person_code").first()
-assert spouse is not None, "the demo family has no spouse"
-user, _ = User.objects.get_or_create(username={SPOUSE_USERNAME!r})
-user.role = Role.MEMBER
-user.email = "{SPOUSE_USERNAME}@example.com"
-user.first_name, user.last_name = spouse.first_name, spouse.last_name
-user.set_password({SPOUSE_PASSWORD!r})
-user.save()
-link_member_user(member=spouse, user=user)
-prepare_demo_security(user=user)
-print(spouse.full_name)
+_SPOUSE_NAME = f"""
+from rxportal.members.models import Member
+print(Member.objects.get(user__username={SPOUSE_USERNAME!r}).full_name)
 """
 
 _REVOKE_EVERY_GRANT = """
@@ -52,7 +37,7 @@ FamilyAccessGrant.objects.filter(revoked_at__isnull=True).update(revoked_at=time
 
 @pytest.fixture
 def spouse_name(portal_server: PortalServer) -> Iterator[str]:
-    output = portal_server.manage("shell", "--verbosity", "0", "-c", _GIVE_SPOUSE_AN_ACCOUNT)
+    output = portal_server.manage("shell", "--verbosity", "0", "-c", _SPOUSE_NAME)
     try:
         yield output.strip().splitlines()[-1]
     finally:

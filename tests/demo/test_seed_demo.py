@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from io import StringIO
@@ -24,6 +25,7 @@ from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.pharmacies.models import NetworkPharmacy, ZipCentroid
 from rxportal.plans.models import Plan, PlanKind
 from rxportal.plans.selectors import list_benefit_designs
+from rxportal.prescriptions.models import Prescription
 from rxportal.pricing.engine import (
     Accumulators,
     Channel,
@@ -39,6 +41,7 @@ pytestmark = pytest.mark.usefixtures("reference_data")
 MEMBERS = 30
 PASSWORDS = {
     "demo-member": "Demo-Member-Passphrase-2026",
+    "demo-spouse": "Demo-Spouse-Passphrase-2026",
     "demo-client": "Demo-Client-Passphrase-2026",
     "demo-advisor": "Demo-Advisor-Passphrase-2026",
     "demo-accountteam": "Demo-AccountTeam-Passphrase-2026",
@@ -231,6 +234,26 @@ def test_demo_sign_ins_work_and_the_member_has_a_family(seeded: SeedSummary) -> 
         assert staff.has_perm("claims.view_claim")
         assert staff.has_perm("members.view_member")
     assert not users["demo-member"].is_staff
+    # The spouse signs in to their own record, the subscriber's adult dependent.
+    assert Member.objects.get(user=users["demo-spouse"]) == dependents["spouse"]
+    assert users["demo-spouse"].role == Role.MEMBER
+
+
+@pytest.mark.django_db
+def test_the_demo_family_shows_every_prescription_state(seeded: SeedSummary) -> None:
+    member = Member.objects.get(user__username="demo-member")
+    own = Prescription.objects.filter(member=member)
+    visible_family = Prescription.objects.filter(
+        member__in=[member, *member.dependents.exclude(relationship="spouse")]
+    )
+
+    assert own.filter(status="active", refills_remaining=0).exists()
+    lapsed = own.get(status="expired", expires_on__gte=TODAY - dt.timedelta(days=30))
+    assert lapsed.expires_on == TODAY - dt.timedelta(days=20)
+    assert lapsed.last_filled_on is None or lapsed.last_filled_on < lapsed.expires_on
+    assert visible_family.filter(
+        status="active", auto_refill=True, refills_remaining__gt=0
+    ).exists()
 
 
 def test_running_again_with_the_same_seed_does_nothing(seeded: SeedSummary) -> None:
