@@ -1,4 +1,10 @@
-"""Keeps a member or staff user who has no second factor on the enrolment pages.
+"""Two middlewares of the accounts app.
+
+``MfaEnrolmentGateMiddleware`` keeps a member or staff user who has no second factor on the
+enrolment pages; ``ThrottledUserSessionsMiddleware`` records the session list's activity (see
+its docstring).
+
+The enrolment gate:
 
 ``SecondFactorPolicyStage`` flags the session at sign-in; until an authenticator app, a passkey
 or a confirmed phone is added, every other page (dashboard, back office, member data) redirects
@@ -10,10 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from rxportal.accounts.services import signin
+from rxportal.core import clock
 
 ENROLMENT_URL_NAME = "mfa_index"
 ALLOWED_VIEW_NAMES = frozenset(
@@ -61,3 +71,40 @@ class MfaEnrolmentGateMiddleware:
             signin.flag_enrolment(request=request, required=False)
             return None
         return HttpResponseRedirect(reverse(ENROLMENT_URL_NAME))
+
+
+# The session key holding when this session's UserSession row (IP, user agent, last seen) was
+# last written.
+USERSESSION_SEEN_SESSION_KEY = "rx_usersession_seen_at"
+
+
+class ThrottledUserSessionsMiddleware:
+    """allauth's session tracking, written at most once per RXPORTAL_SESSION_TOUCH_SECONDS.
+
+    allauth's own middleware rewrites the UserSession row on every request (a transaction and
+    five queries), which was most of a bare signed-in request's database work. "My account >
+    Sessions" shows the last-seen time, IP and browser to within that interval instead.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            usersessions_settings.TRACK_ACTIVITY
+            and session is not None
+            and session.session_key
+            and request.user.is_authenticated
+        ):
+            now = clock.now().timestamp()
+            seen_at = session.get(USERSESSION_SEEN_SESSION_KEY)
+            due = not isinstance(seen_at, float) or not 0 <= now - seen_at < _touch_seconds()
+            if due:
+                UserSession.objects.create_from_request(request)
+                session[USERSESSION_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+def _touch_seconds() -> int:
+    return int(settings.RXPORTAL_SESSION_TOUCH_SECONDS)

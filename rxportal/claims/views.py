@@ -114,8 +114,15 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         cursor_was_invalid=cursor_was_invalid,
         links=_links(form, query, page),
         columns=_column_sorts(form, query),
+        claim_url_prefix=_claim_url_prefix(),
     )
     return render(request, LIST_TEMPLATE, context)
+
+
+def _claim_url_prefix() -> str:
+    """/claims/ of the claim pages: each row appends its id (one reverse() instead of 25)."""
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    return reverse("claims:detail", args=[placeholder]).removesuffix(f"{placeholder}/")
 
 
 def _links(form: ClaimFilterForm, query: ClaimQuery, page: ClaimHistoryPage) -> dict[str, str]:

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from rxportal.core import clock
 from rxportal.members.models import Member
 from rxportal.members.selectors import (
+    family_visibility_cache,
     find_member_for_user,
     list_family_members_visible_to,
     list_family_members_visible_to_member,
@@ -31,15 +32,26 @@ View = Callable[..., HttpResponseBase]
 
 
 def member_page(view: View) -> View:
+    """Reads (GET, HEAD) run inside ``family_visibility_cache``: the viewer's member record and
+    visible family are read once per request however many selectors ask. Writes (POST) are
+    not wrapped, so a grant or revoke is never hidden from the read that follows it."""
+
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        member = find_member_for_user(user=request.user)
-        if member is None:
-            return render(request, "web/not_a_member.html", status=403)
-        request.member = member  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            return _serve(view, request, *args, **kwargs)
+        with family_visibility_cache():
+            return _serve(view, request, *args, **kwargs)
 
     return never_cache(login_required(wrapped))
+
+
+def _serve(view: View, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    member = find_member_for_user(user=request.user)
+    if member is None:
+        return render(request, "web/not_a_member.html", status=403)
+    request.member = member  # type: ignore[attr-defined]
+    return view(request, *args, **kwargs)
 
 
 def get_visible_member_or_404(*, request: HttpRequest, public_id: str | uuid.UUID | None) -> Member:

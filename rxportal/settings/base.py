@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # 15 min idle / 12 h absolute (before allauth's session tracking touches an expired one).
     "rxportal.accounts.session_timeouts.SessionTimeoutMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "rxportal.accounts.middleware.ThrottledUserSessionsMiddleware",
     "rxportal.accounts.middleware.MfaEnrolmentGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

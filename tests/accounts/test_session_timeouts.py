@@ -302,3 +302,26 @@ def test_production_cookies_use_the_host_prefix() -> None:
         900,
         43200,
     ]
+
+
+# --- The session list's activity (ThrottledUserSessionsMiddleware) ------------------------------
+
+
+def test_session_activity_is_written_at_most_once_a_minute(
+    signed_in: Client, frozen: FrozenClock
+) -> None:
+    from allauth.usersessions.models import UserSession
+
+    row = UserSession.objects.get(session_key=session_key(signed_in))
+    first_seen = row.last_seen_at
+
+    frozen.advance(seconds=30)
+    signed_in.get(reverse("rx_myaccount"), REMOTE_ADDR="203.0.113.7")
+    row.refresh_from_db()
+    assert (row.last_seen_at, row.ip) == (first_seen, "127.0.0.1")  # not written again yet
+
+    frozen.advance(seconds=django_settings.RXPORTAL_SESSION_TOUCH_SECONDS)
+    signed_in.get(reverse("rx_myaccount"), REMOTE_ADDR="203.0.113.7")
+    row.refresh_from_db()
+    assert row.last_seen_at > first_seen
+    assert row.ip == "203.0.113.7"
