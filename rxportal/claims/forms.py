@@ -22,6 +22,7 @@ from rxportal.claims.domain import (
     is_period_too_long,
 )
 from rxportal.claims.models import ClaimStatus
+from rxportal.core import widgets
 from rxportal.members.models import Member
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -49,16 +50,12 @@ def parse_sort(value: str) -> tuple[ClaimSort, SortOrder]:
     return ClaimSort(sort), SortOrder(order)
 
 
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-
 def _date_field(label: Any) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
         input_formats=[DATE_FORMAT],
-        widget=_DateInput(format=DATE_FORMAT),
+        widget=widgets.DateInput(format=DATE_FORMAT),
         error_messages={"invalid": _BAD_DATE},
     )
 
@@ -74,6 +71,7 @@ class ClaimFilterForm(forms.Form):
     person = forms.ChoiceField(
         label=_("Person"),
         required=False,
+        widget=widgets.Select,
         error_messages={
             "invalid_choice": _(
                 "Choose someone from the list: that person is not one whose claims you can see."
@@ -87,6 +85,7 @@ class ClaimFilterForm(forms.Form):
         help_text=_("All or part of the name, for example atorvastatin."),
         max_length=FILTER_TEXT_MAX_LENGTH,
         required=False,
+        widget=widgets.TextInput,
         error_messages={"max_length": _("Enter at most %(limit_value)d characters.")},
     )
     pharmacy = forms.CharField(
@@ -94,22 +93,25 @@ class ClaimFilterForm(forms.Form):
         help_text=_("All or part of the pharmacy's name."),
         max_length=FILTER_TEXT_MAX_LENGTH,
         required=False,
+        widget=widgets.TextInput,
         error_messages={"max_length": _("Enter at most %(limit_value)d characters.")},
     )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("Any status")), *ClaimStatus.choices],
         required=False,
+        widget=widgets.Select,
         error_messages={"invalid_choice": _("Choose paid, reversed or rejected.")},
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         choices=SORT_CHOICES,
         required=False,
+        widget=widgets.Select,
         error_messages={"invalid_choice": _("Choose an order from the list.")},
     )
-    after = forms.CharField(required=False, widget=forms.HiddenInput)
-    before = forms.CharField(required=False, widget=forms.HiddenInput)
+    after = forms.CharField(required=False, widget=widgets.HiddenInput)
+    before = forms.CharField(required=False, widget=widgets.HiddenInput)
 
     def __init__(
         self, data: Any, *, people: Sequence[Member], default_period: Period, **kwargs: Any
