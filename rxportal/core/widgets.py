@@ -1,9 +1,8 @@
 """Form widgets rendered in Python instead of through Django's widget templates.
 
-Same HTML as Django's own input and select templates, without the line breaks between
-options (tests compare them), at a fraction of
-the cost: a select renders two included templates per option. For forms on hot pages (the
-claims filters on every visit of the claims history).
+Same HTML as Django's own input and select templates, without the line breaks between options
+(tests compare them), at a fraction of the cost: Django's select renders two included templates
+per option. For forms on hot pages (the claims filters on every visit of the claims history).
 """
 
 from __future__ import annotations
