@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 
 from rxportal.claims import domain
@@ -65,44 +65,84 @@ class AccumulatorSummary:
         return self.family_deductible is not None or self.family_oop is not None
 
 
+# What the dashboard's recent claims table shows.
+_RECENT_FIELDS = (
+    "public_id",
+    "member",
+    "service_date",
+    "status",
+    "member_paid",
+    "plan_paid",
+    "drug__name",
+    "pharmacy__name",
+)
+
+
 def list_recent_claims(
     *, viewer: Viewer, limit: int = 10, today: dt.date | None = None
 ) -> list[Claim]:
-    """The newest claims of the viewer and of the family members they may see, newest first."""
+    """The newest claims of the viewer and of the family members they may see, newest first.
+
+    One query (plus the family look-up): each claim has its ``member`` (from the visible
+    family), ``drug`` and ``pharmacy`` (names) set, and only ``_RECENT_FIELDS`` loaded.
+    """
     visible = list_family_members_visible_to(viewer=viewer, today=today)
     if not visible:
         return []
-    return list(
-        Claim.objects.filter(member__in=visible)
-        .select_related("member", "drug", "pharmacy")
+    by_pk = {member.pk: member for member in visible}
+    claims = list(
+        Claim.objects.filter(member_id__in=list(by_pk))
+        .select_related("drug", "pharmacy")
+        .only(*_RECENT_FIELDS)
         .order_by("-service_date", "-id")[:limit]
     )
+    for claim in claims:
+        claim.member = by_pk[claim.member_id]
+    return claims
 
 
-def get_accumulator_summary(*, viewer: Viewer, plan_year: int) -> AccumulatorSummary | None:
-    """The viewer's own and family accumulators against their plan's limits; None for non-members."""
+def get_accumulator_summary(
+    *, viewer: Viewer, plan_year: int, family: Sequence[Member] | None = None
+) -> AccumulatorSummary | None:
+    """The viewer's own and family accumulators against their plan's limits; None for non-members.
+
+    One query (the accumulators, asking at once whether a subscriber has dependents); a second
+    one only for a subscriber without accumulators this year. ``family`` is what
+    ``list_family_members_visible_to`` gave for the viewer, when the caller has it: a
+    subscriber who sees a dependent has family on the plan, so the question is not asked.
+    """
     member = find_member_for_user(user=viewer)
     if member is None:
         return None
     plan = member.plan
     family_head_id = member.family_head_id
-    rows = list(
-        Accumulator.objects.filter(
-            plan=plan, plan_year=plan_year, member_id__in={member.pk, family_head_id}
-        )
+    has_family_on_plan = member.subscriber_id is not None or (
+        family is not None and any(other.pk != member.pk for other in family)
     )
+    accumulators = Accumulator.objects.filter(
+        plan=plan, plan_year=plan_year, member_id__in={member.pk, family_head_id}
+    ).only("member_id", "scope", "deductible_met", "oop_met")
+    if not has_family_on_plan:  # a subscriber: ask with the accumulators whether they have family
+        accumulators = accumulators.annotate(
+            has_dependents=Exists(Member.objects.filter(subscriber_id=member.pk))
+        )
+    rows = list(accumulators)
     individual = _find_row(rows, member_id=member.pk, scope=AccumulatorScope.INDIVIDUAL)
-    family = _find_row(rows, member_id=family_head_id, scope=AccumulatorScope.FAMILY)
-
-    has_family_on_plan = member.subscriber_id is not None or member.dependents.exists()
+    family_row = _find_row(rows, member_id=family_head_id, scope=AccumulatorScope.FAMILY)
+    if not has_family_on_plan:
+        has_family_on_plan = (
+            bool(getattr(rows[0], "has_dependents", False))
+            if rows
+            else member.dependents.exists()  # no accumulators yet this year
+        )
     family_deductible = family_oop = None
     if has_family_on_plan and plan.deductible_family is not None:
         family_deductible = AmountProgress.of(
-            used=family.deductible_met if family else ZERO, maximum=plan.deductible_family
+            used=family_row.deductible_met if family_row else ZERO, maximum=plan.deductible_family
         )
     if has_family_on_plan and plan.oop_max_family is not None:
         family_oop = AmountProgress.of(
-            used=family.oop_met if family else ZERO, maximum=plan.oop_max_family
+            used=family_row.oop_met if family_row else ZERO, maximum=plan.oop_max_family
         )
     return AccumulatorSummary(
         plan_year=plan_year,

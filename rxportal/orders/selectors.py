@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from rxportal.members.models import Member
@@ -76,28 +76,54 @@ def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False)
     )
 
 
-def list_orders_in_progress(*, viewer: Viewer, today: dt.date) -> list[MailOrder]:
+# What the dashboard shows of an order on its way (``with_lines=False``).
+_IN_PROGRESS_FIELDS = (
+    "public_id",
+    "order_number",
+    "member",
+    "status",
+    "carrier",
+    "tracking_number",
+    "ordered_at",
+    "expected_delivery",
+)
+
+
+def list_orders_in_progress(
+    *,
+    viewer: Viewer,
+    today: dt.date,
+    limit: int | None = None,
+    with_lines: bool = True,
+) -> list[MailOrder]:
     """Orders of the viewer and their visible family that are on their way (neither delivered
     nor cancelled), placed in the last 18 months, the soonest expected first (orders without an
-    expected delivery, such as those on hold, last). For the dashboard: two queries plus the
-    family look-up; each order has ``member`` (who placed it) and its lines (drug, for whom:
-    ``patient_first_names``) loaded, and ``expected_delivery``, ``carrier``,
-    ``tracking_number`` and ``tracking_url`` to show."""
-    member_ids = _visible_member_ids(viewer, today)
-    if not member_ids:
+    expected delivery, such as those on hold, last), then the newest; at most ``limit``.
+
+    Each order has ``member`` (who placed it) set and ``expected_delivery``, ``carrier``,
+    ``tracking_number`` and ``tracking_url`` to show. With ``with_lines`` (the default) its
+    lines (drug, for whom: ``patient_first_names``) are loaded too, one more query; without,
+    one query and only ``_IN_PROGRESS_FIELDS`` are loaded (the dashboard).
+    """
+    members = list_family_members_visible_to(viewer=viewer, today=today)
+    if not members:
         return []
-    orders = list(
-        MailOrder.objects.filter(
-            member_id__in=member_ids,
-            ordered_at__gte=_history_start(today),
-            status__in=[str(s) for s in domain.OPEN_STATUSES],
-        )
-        .select_related("member")
-        .prefetch_related(_lines_prefetch())
-        .order_by("-ordered_at", "-id")
-    )
-    orders.sort(key=lambda order: (order.expected_delivery is None, order.expected_delivery))
-    return orders
+    by_pk = {member.pk: member for member in members}
+    orders = MailOrder.objects.filter(
+        member_id__in=list(by_pk),
+        ordered_at__gte=_history_start(today),
+        status__in=[str(s) for s in domain.OPEN_STATUSES],
+    ).order_by(F("expected_delivery").asc(nulls_last=True), "-ordered_at", "-id")
+    if with_lines:
+        orders = orders.prefetch_related(_lines_prefetch())
+    else:
+        orders = orders.only(*_IN_PROGRESS_FIELDS)
+    if limit is not None:
+        orders = orders[:limit]
+    result = list(orders)
+    for order in result:
+        order.member = by_pk[order.member_id]
+    return result
 
 
 def find_mail_order(

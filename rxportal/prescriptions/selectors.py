@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -176,24 +176,20 @@ def list_prescriptions_by_person(*, viewer: Viewer, today: dt.date) -> list[Pers
 
 # --- The dashboard ------------------------------------------------------------------------------
 
-
-def list_refills_due(*, viewer: Viewer, today: dt.date) -> list[PrescriptionRow]:
-    """Prescriptions the viewer may act for whose refill is allowed now or within 7 days (with
-    refills left and not expired), soonest first. ``row.prescription.member`` and ``.drug`` are
-    loaded. For the dashboard's "refills due"."""
-    members = list_family_members_visible_to(viewer=viewer, today=today)
-    due = [
-        row
-        for row in _rows_for(members, today=today)
-        if domain.is_refill_due_within(
-            status=row.status,
-            next_refill_date=row.next_refill_date,
-            today=today,
-            days=domain.REFILL_DUE_SOON_DAYS,
-        )
-    ]
-    due.sort(key=lambda row: (row.next_refill_date or today, row.prescription.drug.name))
-    return due
+# What the dashboard's "what needs attention" reads and shows of a prescription (and what
+# ``compute_row`` and ``PrescriptionRow`` need): loading only these keeps the page cheap.
+_ATTENTION_FIELDS = (
+    "public_id",
+    "member",
+    "drug__name",
+    "status",
+    "written_on",
+    "expires_on",
+    "days_supply",
+    "refills_remaining",
+    "last_filled_on",
+    "auto_refill",
+)
 
 
 class AlertKind(StrEnum):
@@ -211,20 +207,98 @@ class PrescriptionAlert:
         return self.row.prescription
 
 
-def list_prescription_alerts(*, viewer: Viewer, today: dt.date) -> list[PrescriptionAlert]:
-    """Prescriptions needing attention: expiring within 30 days, or with no refills left and no
-    renewal requested. ``alert.prescription.member`` and ``.drug`` are loaded."""
+@dataclass(frozen=True)
+class PrescriptionAttention:
+    """The dashboard's prescription items: refills due (soonest first) and alerts."""
+
+    refills_due: list[PrescriptionRow]
+    alerts: list[PrescriptionAlert]
+
+
+def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> PrescriptionAttention:
+    """Refills due and prescription alerts of the people the viewer may act for, from one read
+    of their prescriptions (one query, plus one for the open renewals of the listed ones when
+    any has one).
+
+    * refills due: a refill allowed now or within 7 days (refills left, not expired), soonest
+      first, then by drug name;
+    * alerts: no refills left and no renewal requested, or expiring within 30 days.
+
+    Each prescription has its ``member`` (from the visible family) and ``drug`` (name only)
+    set, and only the fields the dashboard shows loaded (``_ATTENTION_FIELDS``); other fields
+    would cost a query each.
+    """
     members = list_family_members_visible_to(viewer=viewer, today=today)
-    alerts = []
-    for row in _rows_for(members, today=today):
-        rx = row.prescription
-        if row.status is RefillStatus.NO_REFILLS_LEFT and row.open_renewal is None:
-            alerts.append(PrescriptionAlert(AlertKind.NO_REFILLS_LEFT, row))
-        elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
-            expires_on=rx.expires_on, today=today
+    if not members:
+        return PrescriptionAttention(refills_due=[], alerts=[])
+    _pending_renewals = RenewalRequest.objects.filter(
+        prescription=OuterRef("pk"), status=RenewalStatus.PENDING
+    )
+    by_pk = {member.pk: member for member in members}
+    recently = today - dt.timedelta(days=domain.RECENTLY_EXPIRED_DAYS)
+    prescriptions = (
+        Prescription.objects.select_related("drug")
+        .only(*_ATTENTION_FIELDS)
+        .filter(member__in=list(by_pk))
+        .filter(
+            Q(status=PrescriptionStatus.ACTIVE)
+            | Q(status=PrescriptionStatus.EXPIRED, expires_on__gte=recently)
+        )
+        .annotate(has_open_renewal=Exists(_pending_renewals))
+        .order_by("member_id", "drug__name", "-written_on", "pk")
+    )
+    rows = []
+    for rx in prescriptions:
+        rx.member = by_pk[rx.member_id]
+        rows.append(compute_row(rx, today=today))
+    due: list[PrescriptionRow] = []
+    flagged: list[tuple[PrescriptionRow, AlertKind]] = []
+    for row in _without_replaced(rows):
+        if domain.is_refill_due_within(
+            status=row.status,
+            next_refill_date=row.next_refill_date,
+            today=today,
+            days=domain.REFILL_DUE_SOON_DAYS,
         ):
-            alerts.append(PrescriptionAlert(AlertKind.EXPIRING_SOON, row))
-    return alerts
+            due.append(row)
+        if row.status is RefillStatus.NO_REFILLS_LEFT:
+            flagged.append((row, AlertKind.NO_REFILLS_LEFT))
+        elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
+            expires_on=row.prescription.expires_on, today=today
+        ):
+            flagged.append((row, AlertKind.EXPIRING_SOON))
+    # The open renewals themselves only of the rows returned that have one (rarely any): a
+    # used-up prescription with one is no alert.
+    renewals = _open_renewals(
+        row.prescription
+        for row in [*due, *(row for row, _ in flagged)]
+        if getattr(row.prescription, "has_open_renewal", False)
+    )
+    due = [_with_renewal(row, renewals) for row in due]
+    due.sort(key=lambda row: (row.next_refill_date or today, row.prescription.drug.name))
+    alerts = [
+        PrescriptionAlert(kind, _with_renewal(row, renewals))
+        for row, kind in flagged
+        if kind is not AlertKind.NO_REFILLS_LEFT or row.prescription.pk not in renewals
+    ]
+    return PrescriptionAttention(refills_due=due, alerts=alerts)
+
+
+def _with_renewal(row: PrescriptionRow, renewals: dict[int, RenewalRequest]) -> PrescriptionRow:
+    renewal = renewals.get(row.prescription.pk)
+    if renewal is None:
+        return row
+    return PrescriptionRow(row.prescription, row.next_refill_date, row.status, renewal)
+
+
+def list_refills_due(*, viewer: Viewer, today: dt.date) -> list[PrescriptionRow]:
+    """The refills due of ``get_prescription_attention`` (soonest first)."""
+    return get_prescription_attention(viewer=viewer, today=today).refills_due
+
+
+def list_prescription_alerts(*, viewer: Viewer, today: dt.date) -> list[PrescriptionAlert]:
+    """The alerts of ``get_prescription_attention``."""
+    return get_prescription_attention(viewer=viewer, today=today).alerts
 
 
 # --- One prescription, a refill selection, a refill request -------------------------------------

@@ -29,8 +29,7 @@ from rxportal.plans.selectors import CostShareTable, list_cost_share_table
 from rxportal.prescriptions.selectors import (
     PrescriptionAlert,
     PrescriptionRow,
-    list_prescription_alerts,
-    list_refills_due,
+    get_prescription_attention,
 )
 
 RECENT_CLAIMS_ON_DASHBOARD = 10
@@ -61,14 +60,20 @@ def find_member_dashboard(
 
     What needs attention (refills due, orders on their way, prescription alerts), then the
     plan, spending and recent claims. Each app's selector decides its own rows; the viewer's
-    member record and visible family are read once for all of them (about ten queries).
+    member record and visible family are read once for all of them. Seven queries at most
+    (member, family, accumulators, claims, prescriptions, their open renewals, orders), each
+    loading only what the page shows; none per item.
     """
     with family_visibility_cache():
         member = find_member_for_user(user=viewer)
         if member is None:
             return None
-        accumulators = get_accumulator_summary(viewer=viewer, plan_year=member.plan.plan_year)
+        family = list_family_members_visible_to(viewer=viewer, today=today)
+        accumulators = get_accumulator_summary(
+            viewer=viewer, plan_year=member.plan.plan_year, family=family
+        )
         assert accumulators is not None  # the viewer is a member
+        attention = get_prescription_attention(viewer=viewer, today=today)
         return MemberDashboard(
             member=member,
             plan=member.plan,
@@ -76,12 +81,12 @@ def find_member_dashboard(
             recent_claims=list_recent_claims(
                 viewer=viewer, limit=RECENT_CLAIMS_ON_DASHBOARD, today=today
             ),
-            shows_family_claims=len(list_family_members_visible_to(viewer=viewer, today=today)) > 1,
-            refills_due=list_refills_due(viewer=viewer, today=today)[:ATTENTION_ITEMS],
-            orders_in_progress=list_orders_in_progress(viewer=viewer, today=today)[
-                :ATTENTION_ITEMS
-            ],
-            alerts=list_prescription_alerts(viewer=viewer, today=today)[:ATTENTION_ITEMS],
+            shows_family_claims=len(family) > 1,
+            refills_due=attention.refills_due[:ATTENTION_ITEMS],
+            orders_in_progress=list_orders_in_progress(
+                viewer=viewer, today=today, limit=ATTENTION_ITEMS, with_lines=False
+            ),
+            alerts=attention.alerts[:ATTENTION_ITEMS],
         )
 
 

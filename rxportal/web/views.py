@@ -22,6 +22,7 @@ from rxportal.web.selectors import (
     list_id_cards,
 )
 
+ACTION_DASHBOARD_VIEWED = "phi.dashboard.viewed"
 ACTION_BENEFITS_VIEWED = "phi.benefits.viewed"
 ACTION_ID_CARD_VIEWED = "phi.id_card.viewed"
 ACTION_ID_CARD_DOWNLOADED = "phi.id_card.downloaded"
@@ -42,9 +43,26 @@ class SignOutView(auth_views.LogoutView):
 @never_cache
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The landing page after sign-in, so not a ``member_page``: clients, advisors and staff
+    get the "member tools are for plan members" page with a 200, not a 403. The selector reads
+    the viewer's member record and visible family once (``family_visibility_cache``)."""
     member_dashboard = find_member_dashboard(viewer=request.user, today=clock.today())
     if member_dashboard is None:
         return render(request, "web/not_a_member.html")
+    record_event(
+        action=ACTION_DASHBOARD_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=request.user,
+        request=request,
+        subject=member_dashboard.member,
+        details={
+            "refills_due": len(member_dashboard.refills_due),
+            "orders_in_progress": len(member_dashboard.orders_in_progress),
+            "alerts": len(member_dashboard.alerts),
+            "recent_claims": len(member_dashboard.recent_claims),
+            "family_claims": member_dashboard.shows_family_claims,
+        },
+    )
     return render(request, "web/dashboard.html", {"dashboard": member_dashboard})
 
 

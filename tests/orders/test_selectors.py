@@ -45,7 +45,7 @@ def test_orders_in_progress_are_open_visible_and_soonest_first(
         ordered_at=clock.now() - dt.timedelta(days=600),
     )
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):  # member, family, orders, their lines
         orders = list_orders_in_progress(viewer=family.subscriber.user, today=today)
         tracking = [order.tracking_url for order in orders]
         names = [order.patient_first_names[0] for order in orders]
@@ -53,6 +53,36 @@ def test_orders_in_progress_are_open_visible_and_soonest_first(
     assert orders == [sooner, later, on_hold]
     assert tracking[0] == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
     assert names[0] == family.minor_child.first_name
+
+
+def test_orders_in_progress_for_the_dashboard_are_limited_without_lines(
+    family: Family, django_assert_max_num_queries
+) -> None:
+    today = clock.today()
+    orders = [
+        make_order(
+            member=family.minor_child if days % 2 else family.subscriber,
+            status=OrderStatus.SHIPPED,
+            carrier="UPS",
+            tracking_number="1Z999AA10123456784",
+            expected_delivery=today + dt.timedelta(days=days),
+        )
+        for days in range(6, 0, -1)
+    ]
+    make_order(member=family.subscriber, status=OrderStatus.ON_HOLD)
+    full = list_orders_in_progress(viewer=family.subscriber.user, today=today)
+
+    with django_assert_max_num_queries(3):  # member, family, orders
+        shown = list_orders_in_progress(
+            viewer=family.subscriber.user, today=today, limit=5, with_lines=False
+        )
+        seen = [
+            (o.order_number, o.member.first_name, o.get_status_display(), o.tracking_url)
+            for o in shown
+        ]
+
+    assert shown == full[:5] == orders[::-1][:5]
+    assert len(seen) == 5
 
 
 def test_orders_in_progress_is_empty_for_non_members(db: None) -> None:

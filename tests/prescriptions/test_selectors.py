@@ -10,6 +10,7 @@ from rxportal.prescriptions.domain import RefillStatus
 from rxportal.prescriptions.models import RenewalRequest
 from rxportal.prescriptions.selectors import (
     AlertKind,
+    get_prescription_attention,
     list_prescription_alerts,
     list_prescriptions_by_person,
     list_refills_due,
@@ -147,7 +148,45 @@ def test_dashboard_selectors_use_few_queries(
         make_rx(setting, today=today, member=setting.family.minor_child, drug=DrugFactory())
     user = setting.family.subscriber.user
 
-    with django_assert_max_num_queries(4):
+    # Member, visible family, prescriptions (open renewals are an EXISTS in the same query).
+    with django_assert_max_num_queries(3):
         list_refills_due(viewer=user, today=today)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         list_prescription_alerts(viewer=user, today=today)
+
+
+def test_attention_reads_refills_due_and_alerts_at_once(
+    setting: Setting, today: dt.date, django_assert_max_num_queries
+) -> None:
+    due = make_rx(setting, today=today)
+    due_renewed = make_rx(setting, today=today, drug=DrugFactory(), expires_in_days=20)
+    renewal = RenewalRequest.objects.create(
+        prescription=due_renewed, requested_by=setting.family.subscriber.user
+    )
+    none_left = make_rx(setting, today=today, refills_remaining=0, drug=DrugFactory())
+    for _ in range(5):
+        make_rx(setting, today=today, member=setting.family.minor_child, drug=DrugFactory())
+    user = setting.family.subscriber.user
+
+    # With an open renewal among the listed rows, one more query reads it.
+    with django_assert_max_num_queries(4):
+        attention = get_prescription_attention(viewer=user, today=today)
+        shown = [
+            (row.prescription.drug.name, row.prescription.member.first_name, row.can_refill)
+            for row in attention.refills_due
+        ] + [
+            (alert.prescription.drug.name, alert.prescription.member.first_name)
+            for alert in attention.alerts
+        ]
+
+    assert len(shown) == 7 + 2
+    assert attention.refills_due == list_refills_due(viewer=user, today=today)
+    assert attention.alerts == list_prescription_alerts(viewer=user, today=today)
+    assert {row.prescription for row in attention.refills_due} >= {due, due_renewed}
+    renewed_row = next(r for r in attention.refills_due if r.prescription == due_renewed)
+    assert renewed_row.open_renewal == renewal
+    assert not renewed_row.can_request_renewal
+    assert {(a.kind, a.prescription) for a in attention.alerts} == {
+        (AlertKind.EXPIRING_SOON, due_renewed),
+        (AlertKind.NO_REFILLS_LEFT, none_left),
+    }

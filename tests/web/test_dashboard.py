@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from rxportal.audit.models import AuditEvent
 from rxportal.claims.models import AccumulatorScope
 from rxportal.orders.models import OrderStatus
 from rxportal.web.selectors import find_member_dashboard
@@ -130,7 +131,8 @@ def test_the_dashboard_reads_in_a_fixed_number_of_queries(
     _fill_the_dashboard(family, today)
     viewer = family.subscriber.user
 
-    with django_assert_max_num_queries(11):
+    # Member, visible family, accumulators, prescriptions, recent claims, orders.
+    with django_assert_max_num_queries(6):
         dashboard = find_member_dashboard(viewer=viewer, today=today)
         assert dashboard is not None
         for row in dashboard.refills_due:  # what the template reads: no query per item
@@ -154,11 +156,60 @@ def test_the_dashboard_page_reads_within_a_query_budget(
     client.force_login(family.subscriber.user)
     client.get(URL)  # the first request of a session also records the session
 
-    # Session, user and session record (about 6) plus the dashboard's own reads.
-    with django_assert_max_num_queries(18):
+    # Session and user (about 4), the dashboard's own 6 reads and the audit event (about 5).
+    with django_assert_max_num_queries(15):
         response = client.get(URL)
 
     assert response.status_code == 200
+
+
+def test_viewing_the_dashboard_is_audited_with_counts_only(
+    client: Client, family: Family, today: dt.date
+) -> None:
+    _fill_the_dashboard(family, today)
+    client.force_login(family.subscriber.user)
+
+    client.get(URL)
+
+    event = AuditEvent.objects.order_by("-sequence").first()
+    assert event is not None
+    assert (event.action, event.outcome) == ("phi.dashboard.viewed", "success")
+    assert event.actor_id == family.subscriber.user.pk
+    assert event.subject_id == str(family.subscriber.public_id)
+    assert event.details == {
+        "refills_due": 3,
+        "orders_in_progress": 3,
+        "alerts": 3,
+        "recent_claims": 9,
+        "family_claims": True,
+    }
+
+
+def test_the_not_a_member_page_writes_no_audit_event(client: Client) -> None:
+    client.force_login(UserFactory(role="client"))
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Member tools are for plan members" in _html(response)
+    assert not AuditEvent.objects.filter(action="phi.dashboard.viewed").exists()
+
+
+def test_attention_lists_show_at_most_five_items_each(
+    client: Client, family: Family, today: dt.date
+) -> None:
+    for index in range(7):
+        _refill_due(family.subscriber, today, f"Many Drug {index}")
+        MailOrderFactory(member=family.subscriber, status=OrderStatus.SHIPPED)
+    client.force_login(family.subscriber.user)
+
+    dashboard = find_member_dashboard(viewer=family.subscriber.user, today=today)
+
+    assert dashboard is not None
+    assert len(dashboard.refills_due) == 5
+    assert len(dashboard.orders_in_progress) == 5
+    attention = _section(_html(client.get(URL)), "attention-heading")
+    assert attention.count("Many Drug") == 5
 
 
 def test_a_spouse_sees_only_their_own_items(client: Client, family: Family, today: dt.date) -> None:

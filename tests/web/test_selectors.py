@@ -211,6 +211,41 @@ def test_accumulator_summary_has_no_family_amounts_when_the_plan_has_none() -> N
     assert not summary.has_family
 
 
+def test_accumulator_summary_knows_a_visible_family_without_asking_again(
+    family: Family, django_assert_max_num_queries
+) -> None:
+    viewer = family.subscriber.user
+    visible = list_family_members_visible_to(viewer=viewer)
+    year = family.subscriber.plan.plan_year
+    with_query = get_accumulator_summary(viewer=viewer, plan_year=year)
+
+    with django_assert_max_num_queries(2):  # the member, the accumulators
+        summary = get_accumulator_summary(viewer=viewer, plan_year=year, family=visible)
+
+    assert summary == with_query
+    assert summary is not None and summary.has_family
+
+
+@pytest.mark.parametrize("has_spouse", [True, False])
+def test_accumulator_summary_asks_about_family_with_the_accumulators(
+    has_spouse: bool, django_assert_max_num_queries
+) -> None:
+    subscriber = MemberFactory(user=UserFactory())
+    if has_spouse:  # an adult who has not consented: not visible, but family on the plan
+        DependentFactory(subscriber=subscriber, spouse=True)
+    AccumulatorFactory(member=subscriber)
+    visible = list_family_members_visible_to(viewer=subscriber.user)
+    assert visible == [subscriber]
+
+    with django_assert_max_num_queries(2):  # the member, the accumulators
+        summary = get_accumulator_summary(
+            viewer=subscriber.user, plan_year=subscriber.plan.plan_year, family=visible
+        )
+
+    assert summary is not None
+    assert summary.has_family is has_spouse
+
+
 def test_accumulator_summary_is_none_for_non_members() -> None:
     assert get_accumulator_summary(viewer=UserFactory(role="client"), plan_year=2026) is None
 
@@ -224,8 +259,10 @@ def test_member_dashboard_reads_within_a_query_budget(
     AccumulatorFactory(member=family.subscriber, scope=AccumulatorScope.FAMILY)
     viewer = family.subscriber.user
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(6):
         dashboard = find_member_dashboard(viewer=viewer, today=today)
+        for claim in dashboard.recent_claims if dashboard else []:  # what the table reads
+            _ = claim.member.first_name, claim.drug.name, claim.pharmacy, claim.get_status_display()
 
     assert dashboard is not None
     assert len(dashboard.recent_claims) == 8
