@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_MEMBER_USERNAME, PortalServer
@@ -24,8 +26,46 @@ UNLABELLED_CONTROLS_JS = """() => Array.from(
 }).map((el) => el.outerHTML)"""
 
 
+# axe-core (bundled by axe-playwright-python, run in the page, no network) on WCAG 2.1 A and AA.
+AXE = Axe()
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def assert_accessible(page: Page) -> None:
+    """No WCAG 2.1 A or AA violation that axe-core can find on the page as it is now.
+
+    axe-core needs timers, which do not run in a page with JavaScript switched off: such a
+    page's HTML is checked in a JavaScript-enabled page of the same origin (stylesheets load
+    from the portal as usual), so the no-JavaScript pages are checked too.
+    """
+    if _javascript_enabled(page):
+        results = AXE.run(page, options=AXE_OPTIONS)
+    else:
+        html, url = page.content(), page.url
+        browser = page.context.browser
+        assert browser is not None
+        context = browser.new_context()
+        try:
+            copy = context.new_page()
+            copy.goto(urljoin(url, "/healthz"))
+            copy.set_content(html)
+            results = AXE.run(copy, options=AXE_OPTIONS)
+        finally:
+            context.close()
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def _javascript_enabled(page: Page) -> bool:
+    # Playwright has no public getter for the context's javaScriptEnabled option.
+    options = getattr(page.context._impl_obj, "_options", {})
+    return bool(options.get("javaScriptEnabled", True))
+
+
 def assert_page_basics(page: Page) -> None:
-    """One <main>, one <h1>, the landmarks, and a label on every form control."""
+    """One <main>, one <h1>, the landmarks, a label on every form control, and axe-core."""
     assert page.locator("main").count() == 1
     assert page.locator("h1").count() == 1
     assert page.locator("body > header").count() == 1
@@ -33,6 +73,7 @@ def assert_page_basics(page: Page) -> None:
     assert page.get_by_role("navigation").count() >= 1
     assert page.locator("html").get_attribute("lang") in {"en", "es"}
     assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
+    assert_accessible(page)
 
 
 def demo_member_plan_name(portal_server: PortalServer) -> str:
@@ -118,3 +159,15 @@ def test_demo_member_signs_in_reads_dashboard_in_two_languages_and_signs_out(
     ).to_be_visible()
     page.goto("/dashboard/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/dashboard/"))
+
+
+def test_the_accessibility_check_catches_a_violation(page: Page) -> None:
+    page.goto("/")
+    assert_accessible(page)
+    page.evaluate(
+        "() => document.querySelector('main').insertAdjacentHTML('beforeend', "
+        '\'<img src="/static/none.png"><p style="color:#ccc">faint text</p>\')'
+    )
+
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page)
