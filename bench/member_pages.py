@@ -13,7 +13,7 @@ the audit events the member pages write as they would in production.
 Every request goes through the whole Django stack (all middleware, the session in Redis when
 ``--redis-url`` is given, as in production) with ``django.test.Client`` in this process: server
 time without the HTTP server. Sample by sample, interleaved so every page sees the same machine
-load, for one member at a time:
+load, for one member at a time, in a shuffled order each round:
 
 - the bare view: reads the session and one row (the signed-in user), returns a few bytes;
 - the dashboard;
@@ -254,20 +254,31 @@ def run(args: argparse.Namespace) -> int:
     claims_by_member: list[tuple[int, float]] = []
     for member, query in zip(order[args.warmup :], queries, strict=True):
         client = member.client
-        times["bare"].append(timed(lambda c=client: get_ok(c, bare_url))[1])
-        times["dashboard"].append(timed(lambda c=client: get_ok(c, dashboard_url))[1])
-        response, took = timed(lambda c=client: get_ok(c, claims_url))
-        times["claims"].append(took)
-        claims_by_member.append((member.visible_claims, took))
-        older = older_page_url(response.content.decode())
-        if older and older.startswith("?"):
-            older = claims_url + older
-        if older:
-            times["claims_older"].append(timed(lambda c=client, u=older: get_ok(c, u))[1])
-        times["suggest"].append(
-            timed(lambda c=client, q=query: get_ok(c, suggest_url, {"q": q}))[1]
-        )
-        times["pharmacies"].append(timed(lambda m=member: nearest(m))[1])
+
+        def claims_pages(c: Any = client, m: BenchMember = member) -> None:
+            response, took = timed(lambda: get_ok(c, claims_url))
+            times["claims"].append(took)
+            claims_by_member.append((m.visible_claims, took))
+            older = older_page_url(response.content.decode())
+            if older and older.startswith("?"):
+                older = claims_url + older
+            if older:
+                times["claims_older"].append(timed(lambda: get_ok(c, older))[1])
+
+        steps = [
+            lambda c=client: times["bare"].append(timed(lambda: get_ok(c, bare_url))[1]),
+            lambda c=client: times["dashboard"].append(timed(lambda: get_ok(c, dashboard_url))[1]),
+            claims_pages,
+            lambda c=client, q=query: times["suggest"].append(
+                timed(lambda: get_ok(c, suggest_url, {"q": q}))[1]
+            ),
+            lambda m=member: times["pharmacies"].append(timed(lambda: nearest(m))[1]),
+        ]
+        # A different order each round: the once-a-minute session writes (activity, time-out
+        # clock) land on whichever request comes first, so no page takes them all.
+        rng.shuffle(steps)
+        for step in steps:
+            step()
     elapsed = time.monotonic() - started
     load_after = os.getloadavg()
 

@@ -293,7 +293,8 @@ def test_the_list_query_count_does_not_grow_with_claims(
         )
     with django_assert_max_num_queries(18):
         many = count_queries()
-    assert many == few
+    # The first page of the world shows a reversal, which costs one look-up of its original.
+    assert many <= few <= many + 1
 
 
 def test_viewing_the_list_is_audited_without_phi(member_client: Client, world: ClaimsWorld) -> None:
