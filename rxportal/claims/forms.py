@@ -23,6 +23,7 @@ from rxportal.claims.domain import (
 )
 from rxportal.claims.models import ClaimStatus
 from rxportal.core import widgets
+from rxportal.core.forms import DescribedFieldsMixin
 from rxportal.members.models import Member
 
 DATE_FORMAT = "%Y-%m-%d"
@@ -60,7 +61,7 @@ def _date_field(label: Any) -> forms.DateField:
     )
 
 
-class ClaimFilterForm(forms.Form):
+class ClaimFilterForm(DescribedFieldsMixin, forms.Form):
     """Bound to request.GET, so a search is a bookmarkable URL. Build it with the people from
     ``selectors.find_claim_scope`` (the person choices) and the default period (the plan year).
 
@@ -122,29 +123,6 @@ class ClaimFilterForm(forms.Form):
         person = self.fields["person"]
         assert isinstance(person, forms.ChoiceField)
         person.choices = [("", _("Everyone")), *((str(p.public_id), p.full_name) for p in people)]
-        self.describe_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.describe_fields()
-
-    def describe_fields(self) -> None:
-        """Ties each visible field to its hint and error (``aria-describedby``, ``aria-invalid``)."""
-        errors = getattr(self, "_errors", None) or {}
-        for name, field in self.fields.items():
-            if field.widget.is_hidden:
-                continue
-            auto_id = self[name].auto_id
-            ids = [f"{auto_id}_hint"] if field.help_text else []
-            if name in errors:
-                ids.append(f"{auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
 
     def clean_drug(self) -> str:
         return " ".join(str(self.cleaned_data.get("drug") or "").split())

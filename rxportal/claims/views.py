@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import (
@@ -188,27 +189,48 @@ def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}?{query_string}" if query_string else url)
 
 
+@dataclass(frozen=True)
+class _DownloadFilters:
+    """A download's valid filters: the viewer's scope, the bound form and its query."""
+
+    scope: ClaimScope
+    form: ClaimFilterForm
+    query: ClaimQuery
+
+    def record(self, request: HttpRequest, *, action: str, **details: Any) -> None:
+        """The download's audit event (``details`` add to the filters' kinds and the sort)."""
+        record_event(
+            action=action,
+            outcome="success",
+            actor=request.user,
+            request=request,
+            subject=_audit_subject(request, self.scope, self.query),
+            details=_audit_details(self.form, self.query, **details),
+        )
+
+
+def _download_filters(request: HttpRequest) -> _DownloadFilters | None:
+    """The filters of a download, from the URL; None when they are invalid."""
+    scope = _scope(request)
+    form = _bound_form(request, scope)
+    if not form.is_valid():
+        return None
+    return _DownloadFilters(scope=scope, form=form, query=form.to_query())
+
+
 @member_page
 @require_safe
 def export_csv(request: HttpRequest) -> HttpResponseBase:
     """Every filtered claim as CSV, streamed (a family's ten years fit in a few hundred KB)."""
-    scope = _scope(request)
-    form = _bound_form(request, scope)
-    if not form.is_valid():
+    filters = _download_filters(request)
+    if filters is None:
         return _back_to_list(request)
-    query = form.to_query()
+    scope, query = filters.scope, filters.query
     try:
         summary = get_claim_summary(scope=scope, query=query, today=clock.today())
     except UnknownPerson:
         return _back_to_list(request)
-    record_event(
-        action="phi.claims.exported",
-        outcome="success",
-        actor=request.user,
-        request=request,
-        subject=_audit_subject(request, scope, query),
-        details=_audit_details(form, query, count=summary.claim_count, format="csv"),
-    )
+    filters.record(request, action="phi.claims.exported", count=summary.claim_count, format="csv")
     response = StreamingHttpResponse(
         statements.stream_claims_csv(iter_claims_for_export(scope=scope, query=query)),
         content_type="text/csv; charset=utf-8",
@@ -222,11 +244,10 @@ def export_csv(request: HttpRequest) -> HttpResponseBase:
 @require_safe
 def statement_pdf(request: HttpRequest) -> HttpResponse:
     """A printable statement of the paid claims of the filtered people and period."""
-    scope = _scope(request)
-    form = _bound_form(request, scope)
-    if not form.is_valid():
+    filters = _download_filters(request)
+    if filters is None:
         return _back_to_list(request)
-    query = form.to_query()
+    scope, query = filters.scope, filters.query
     try:
         statement = get_claim_statement(scope=scope, query=query, today=clock.today())
     except UnknownPerson:
@@ -236,7 +257,7 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
             request,
             LIST_TEMPLATE,
             {
-                "form": form,
+                "form": filters.form,
                 "scope": scope,
                 "page": None,
                 "problem": _(
@@ -246,14 +267,7 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
             },
             status=400,
         )
-    record_event(
-        action="phi.claims.statement_downloaded",
-        outcome="success",
-        actor=request.user,
-        request=request,
-        subject=_audit_subject(request, scope, query),
-        details=_audit_details(form, query, count=len(statement.lines)),
-    )
+    filters.record(request, action="phi.claims.statement_downloaded", count=len(statement.lines))
     response = HttpResponse(
         statements.render_statement_pdf(statement), content_type="application/pdf"
     )

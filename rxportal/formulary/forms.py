@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rxportal.core.forms import DescribedFieldsMixin
 from rxportal.formulary import domain
 
 _TOO_SHORT = _("Enter at least %(count)d letters of the drug's name.")
 
 
-class DrugSearchForm(forms.Form):
+class DrugSearchForm(DescribedFieldsMixin, forms.Form):
     """Bound to request.GET (`?q=`): every search is a bookmarkable URL."""
 
     q = forms.CharField(
@@ -30,26 +31,6 @@ class DrugSearchForm(forms.Form):
             }
         ),
     )
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.describe_field()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.describe_field()
-
-    def describe_field(self) -> None:
-        """Ties the box to its hint and error (``aria-describedby``, ``aria-invalid``)."""
-        widget = self.fields["q"].widget
-        ids = [f"{self['q'].auto_id}_hint"]
-        errors = getattr(self, "_errors", None) or {}
-        if "q" in errors:
-            ids.append(f"{self['q'].auto_id}_error")
-            widget.attrs["aria-invalid"] = "true"
-        else:
-            widget.attrs.pop("aria-invalid", None)
-        widget.attrs["aria-describedby"] = " ".join(ids)
 
     def clean_q(self) -> str:
         text = " ".join(str(self.cleaned_data.get("q") or "").split())

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from rxportal.core.forms import DescribedFieldsMixin
 from rxportal.pharmacies.domain import (
     DEFAULT_RADIUS_MILES,
     LOCATION_INPUT_MAX_LENGTH,
@@ -29,7 +30,7 @@ _COORDINATE_ERRORS = {
 _BAD_PAGE = _("That page number is not valid. Start again from the first page.")
 
 
-class PharmacySearchForm(forms.Form):
+class PharmacySearchForm(DescribedFieldsMixin, forms.Form):
     """Bound to request.GET, so every search is a bookmarkable URL (a ZIP, never PHI)."""
 
     location = forms.CharField(
@@ -107,27 +108,6 @@ class PharmacySearchForm(forms.Form):
             )
             for miles in RADIUS_CHOICES_MILES
         ]
-        self.describe_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.describe_fields()
-
-    def describe_fields(self) -> None:
-        """Ties each visible field to its hint and error (``aria-describedby``, ``aria-invalid``)."""
-        errors = getattr(self, "_errors", None) or {}
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            ids = [f"{auto_id}_hint"] if field.help_text else []
-            if name in errors:
-                ids.append(f"{auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if ids and not field.widget.is_hidden:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
 
     def clean_location(self) -> str:
         return " ".join(str(self.cleaned_data.get("location") or "").split())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from rxportal.accounts.services.staff import (
     USERNAME_MAX_LENGTH,
 )
 from rxportal.core.errors import DomainError
+from rxportal.core.forms import DescribedFieldsMixin
 from rxportal.members.selectors import (
     MEMBER_ID_INPUT_MAX_LENGTH,
     normalize_member_id,
@@ -29,31 +29,8 @@ _MEMBER_ID_SHAPE = re.compile(r"[0-9A-Za-z \-./_]+")
 _DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"]
 
 
-class StaffForm(forms.Form):
-    """Ties each field to its hint and error (``aria-describedby``, ``aria-invalid``)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.describe_fields()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.describe_fields()
-
-    def describe_fields(self) -> None:
-        errors = getattr(self, "_errors", None) or {}
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            ids = [f"{auto_id}_hint"] if field.help_text else []
-            if name in errors:
-                ids.append(f"{auto_id}_error")
-                field.widget.attrs["aria-invalid"] = "true"
-            else:
-                field.widget.attrs.pop("aria-invalid", None)
-            if ids:
-                field.widget.attrs["aria-describedby"] = " ".join(ids)
-            else:
-                field.widget.attrs.pop("aria-describedby", None)
+class StaffForm(DescribedFieldsMixin, forms.Form):
+    """Ties each field to its hint and error; shows a service's error next to its field."""
 
     def add_domain_error(self, error: DomainError, *, fields: dict[str, str]) -> bool:
         """Show a service's error next to the field it concerns (``fields`` maps an error-code

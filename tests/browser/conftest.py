@@ -323,3 +323,21 @@ def member_page(
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def member_page_without_js(
+    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
+) -> Iterator[Page]:
+    """``member_page`` with JavaScript off: every flow must work without it."""
+    context = browser.new_context(
+        base_url=portal_server.base_url,
+        locale="en-US",
+        java_script_enabled=False,
+        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
+from tests.browser.conftest import DEMO_MEMBER_USERNAME, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -186,24 +185,10 @@ def test_download_csv(member_page: Page, family: dict[str, Any]) -> None:
     )
 
 
-@pytest.fixture
-def no_js_page(
-    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
-) -> Iterator[Page]:
-    context = browser.new_context(
-        java_script_enabled=False,
-        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
-        base_url=portal_server.base_url,
-        locale="en-US",
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def test_everything_works_without_javascript(no_js_page: Page, family: dict[str, Any]) -> None:
-    page = no_js_page
+def test_everything_works_without_javascript(
+    member_page_without_js: Page, family: dict[str, Any]
+) -> None:
+    page = member_page_without_js
     year = family["plan_year"]
     page.goto("/claims/")
     expect(page.locator("figure.spending-chart")).to_be_visible()

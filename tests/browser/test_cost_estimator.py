@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
+from tests.browser.conftest import PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -92,34 +91,21 @@ def test_estimate_compare_save_and_open_a_quote(
 
 
 def test_estimator_works_without_javascript(
-    browser: Browser,
-    portal_server: PortalServer,
-    demo_member_storage_state: dict[str, Any],
-    demo_drug: dict[str, str],
+    member_page_without_js: Page, demo_drug: dict[str, str]
 ) -> None:
-    context = browser.new_context(
-        base_url=portal_server.base_url,
-        locale="en-US",
-        java_script_enabled=False,
-        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        page.goto("/costs/estimate/")
-        assert_page_basics(page)
-        page.get_by_label("Drug name").fill(demo_drug["name"])
-        page.get_by_label("Days supply").fill("0")
-        page.get_by_role("button", name="Estimate my cost").click()
-        expect(page.locator(".error-summary")).to_contain_text("from 1 to 365")
+    page = member_page_without_js
+    page.goto("/costs/estimate/")
+    assert_page_basics(page)
+    page.get_by_label("Drug name").fill(demo_drug["name"])
+    page.get_by_label("Days supply").fill("0")
+    page.get_by_role("button", name="Estimate my cost").click()
+    expect(page.locator(".error-summary")).to_contain_text("from 1 to 365")
 
-        page.get_by_label("Days supply").fill("30")
-        page.get_by_role("button", name="Estimate my cost").click()
-        expect(page.locator(".estimate__amount")).to_contain_text("You pay $")
-        expect(page.locator("table.estimate-options__table tbody tr")).to_have_count(3)
+    page.get_by_label("Days supply").fill("30")
+    page.get_by_role("button", name="Estimate my cost").click()
+    expect(page.locator(".estimate__amount")).to_contain_text("You pay $")
+    expect(page.locator("table.estimate-options__table tbody tr")).to_have_count(3)
 
-        page.get_by_role("button", name="Save this price quote").click()
-        expect(page).to_have_url(QUOTE_URL_RE)
-        expect(page.get_by_role("heading", level=1)).to_have_text("Price quote")
-    finally:
-        context.close()
+    page.get_by_role("button", name="Save this price quote").click()
+    expect(page).to_have_url(QUOTE_URL_RE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Price quote")

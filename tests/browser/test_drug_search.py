@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
+from tests.browser.conftest import PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -147,35 +147,24 @@ def test_escape_closes_the_suggestions_and_enter_then_searches(
 
 
 def test_the_same_search_works_without_javascript(
-    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any],
-    chosen: dict[str, Any],
-) -> None:  # fmt: skip
-    context = browser.new_context(
-        base_url=portal_server.base_url,
-        locale="en-US",
-        java_script_enabled=False,
-        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        page.goto("/drugs/")
-        box = page.get_by_role("textbox", name="Drug name")
-        expect(page.locator("#drug-suggestions")).to_be_hidden()
-        box.fill(misspelled(chosen["label"]))
-        page.get_by_role("button", name="Search", exact=True).click()
+    member_page_without_js: Page, chosen: dict[str, Any]
+) -> None:
+    page = member_page_without_js
+    page.goto("/drugs/")
+    box = page.get_by_role("textbox", name="Drug name")
+    expect(page.locator("#drug-suggestions")).to_be_hidden()
+    box.fill(misspelled(chosen["label"]))
+    page.get_by_role("button", name="Search", exact=True).click()
 
-        expect(page.locator("#results-heading")).to_contain_text(misspelled(chosen["label"]))
-        assert_page_basics(page)
-        result = page.locator("li.drug-result", has=page.get_by_role("heading", level=3,
-                              name=chosen["label"], exact=True))  # fmt: skip
-        result.locator(f"a[href='/drugs/{chosen['public_id']}/']").click()
+    expect(page.locator("#results-heading")).to_contain_text(misspelled(chosen["label"]))
+    assert_page_basics(page)
+    result = page.locator("li.drug-result", has=page.get_by_role("heading", level=3,
+                          name=chosen["label"], exact=True))  # fmt: skip
+    result.locator(f"a[href='/drugs/{chosen['public_id']}/']").click()
 
-        page.wait_for_url(f"**/drugs/{chosen['public_id']}/")
-        assert_page_basics(page)
-        expect_coverage(page, chosen)
-    finally:
-        context.close()
+    page.wait_for_url(f"**/drugs/{chosen['public_id']}/")
+    assert_page_basics(page)
+    expect_coverage(page, chosen)
 
 
 def test_an_anonymous_visitor_is_asked_to_sign_in_for_coverage(

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
+from tests.browser.conftest import DEMO_MEMBER_USERNAME, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -66,23 +65,6 @@ def _shell(server: PortalServer, code: str) -> dict[str, Any]:
     return dict(json.loads(output.strip().splitlines()[-1]))
 
 
-@pytest.fixture
-def no_js_page(
-    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
-) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=portal_server.base_url,
-        locale="en-US",
-        java_script_enabled=False,
-        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    expect.set_options(timeout=ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_orders_list_and_a_shipped_orders_timeline_with_tracking(
     member_page: Page, portal_server: PortalServer
 ) -> None:
@@ -129,9 +111,11 @@ def test_orders_list_and_a_shipped_orders_timeline_with_tracking(
     expect(page.get_by_role("link", name="Cancel order")).to_have_count(0)
 
 
-def test_cancel_an_order_without_javascript(no_js_page: Page, portal_server: PortalServer) -> None:
+def test_cancel_an_order_without_javascript(
+    member_page_without_js: Page, portal_server: PortalServer
+) -> None:
     order = _shell(portal_server, _NEW_ORDER)
-    page = no_js_page
+    page = member_page_without_js
 
     page.goto(f"/orders/{order['id']}/")
     assert_page_basics(page)
@@ -158,10 +142,10 @@ def test_cancel_an_order_without_javascript(no_js_page: Page, portal_server: Por
 
 
 def test_add_a_shipping_address_without_javascript(
-    no_js_page: Page, portal_server: PortalServer
+    member_page_without_js: Page, portal_server: PortalServer
 ) -> None:
     home = _shell(portal_server, _DEMO_ADDRESS)
-    page = no_js_page
+    page = member_page_without_js
 
     page.goto("/orders/addresses/")
     assert_page_basics(page)

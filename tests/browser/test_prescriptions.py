@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
+from tests.browser.conftest import DEMO_MEMBER_USERNAME, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -145,27 +144,11 @@ def test_automatic_refills_can_be_turned_on_and_off(
     assert state_of(portal_server, rx["id"])["auto_refill"] is False
 
 
-@pytest.fixture
-def no_js_page(
-    browser: Browser, portal_server: PortalServer, demo_member_storage_state: dict[str, Any]
-) -> Iterator[Page]:
-    context = browser.new_context(
-        java_script_enabled=False,
-        storage_state=demo_member_storage_state,  # type: ignore[arg-type]
-        base_url=portal_server.base_url,
-        locale="en-US",
-    )
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_pick_up_refill_works_without_javascript(
-    no_js_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
+    member_page_without_js: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
 ) -> None:
     rx = refillable[1]
-    page = no_js_page
+    page = member_page_without_js
     page.goto("/prescriptions/")
     card = page.locator(f"#rx-{rx['id']}")
     card.get_by_label(re.compile(re.escape(rx["drug"]))).check()
