@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.test import Client
@@ -155,7 +157,9 @@ def test_the_password_change_needs_the_current_password(client: Client) -> None:
     assert wrong.status_code == 200
     assert "Your password was not changed" in html_of(wrong)
     assert new not in html_of(wrong)  # secrets are never written back
-    assert right.status_code == 302
+    assert right.status_code == 302, re.findall(
+        r'class="[^"]*error[^"]*"[^>]*>([^<]+)', html_of(right)
+    )
     assert right["Location"] == reverse("rx_myaccount")
     user.refresh_from_db()
     assert check_password(new, user.password)
