@@ -52,7 +52,11 @@ def make_user(
     totp: bool = False,
     is_staff: bool = False,
 ) -> User:
-    user = UserFactory(username=username, role=role, is_staff=is_staff)
+    # Fixed names: the password validators refuse a password containing the user's name, and a
+    # random Faker name ("Orr" in "...for rxportal") once refused a test's new password.
+    user = UserFactory(
+        username=username, role=role, is_staff=is_staff, first_name="Dana", last_name="Rivera"
+    )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if sitekey:
         set_sitekey(user=user, image_slug="teapot", phrase=SITEKEY_PHRASE, actor=user)
