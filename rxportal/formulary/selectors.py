@@ -331,16 +331,18 @@ def get_drug_page(
         return DrugPage(drug=drug, other_forms=other_forms, coverage=None)
     # pricing.selectors reads formulary models: imported here so the two apps' selector
     # modules can never import each other at load time.
-    from rxportal.pricing.selectors import estimate_fill
+    from rxportal.pricing.selectors import estimate_fills
 
     when = today or clock.today()
     formulary_id = member.plan.formulary_id
     entry = find_coverage(formulary=formulary_id, drug=drug)
     alternatives = list_cheaper_alternatives(formulary=formulary_id, drug=drug, entry=entry)
-
-    def estimate(of: Drug) -> FillEstimate:
-        return estimate_fill(member=member, drug=of, channel=DRUG_PAGE_CHANNEL, today=when)
-
+    estimates = estimate_fills(
+        member=member,
+        drugs=[drug, *(alt.drug for alt in alternatives)],
+        channel=DRUG_PAGE_CHANNEL,
+        today=when,
+    )
     return DrugPage(
         drug=drug,
         other_forms=other_forms,
@@ -348,7 +350,7 @@ def get_drug_page(
             member=member,
             plan=member.plan,
             entry=entry,
-            estimate=estimate(drug),
-            alternatives=[PricedAlternative(alt, estimate(alt.drug)) for alt in alternatives],
+            estimate=estimates[drug.pk],
+            alternatives=[PricedAlternative(alt, estimates[alt.drug.pk]) for alt in alternatives],
         ),
     )

@@ -129,19 +129,34 @@ class _PricingContext:
 
 
 def _load_context(*, member: Member, drug: Drug) -> _PricingContext:
+    return _load_contexts(member=member, drugs=[drug])[drug.pk]
+
+
+def _load_contexts(*, member: Member, drugs: Sequence[Drug]) -> dict[int, _PricingContext]:
+    """One context per drug, sharing one read of the plan, its design and the accumulators."""
     plan = (
         Plan.objects.select_related("formulary", "network")
         .prefetch_related("cost_shares")
         .get(pk=member.plan_id)
     )
-    entry = FormularyEntry.objects.filter(formulary_id=plan.formulary_id, drug=drug).first()
-    return _PricingContext(
-        member=member,
-        plan=plan,
-        design=benefit_design_for(plan),
-        entry=entry,
-        accumulators=current_accumulators(member=member, plan=plan),
-    )
+    entries = {
+        entry.drug_id: entry
+        for entry in FormularyEntry.objects.filter(
+            formulary_id=plan.formulary_id, drug__in=[drug.pk for drug in drugs]
+        )
+    }
+    design = benefit_design_for(plan)
+    accumulators = current_accumulators(member=member, plan=plan)
+    return {
+        drug.pk: _PricingContext(
+            member=member,
+            plan=plan,
+            design=design,
+            entry=entries.get(drug.pk),
+            accumulators=accumulators,
+        )
+        for drug in drugs
+    }
 
 
 def current_accumulators(*, member: Member, plan: Plan) -> Accumulators:
@@ -367,6 +382,27 @@ def estimate_fill(
         quantity=quantity,
         pharmacy=pharmacy,
     )
+
+
+def estimate_fills(
+    *, member: Member, drugs: Sequence[Drug], channel: str, today: dt.date | None = None
+) -> dict[int, FillEstimate]:
+    """``estimate_fill`` with the default quantity for several drugs (a drug page and its
+    alternatives), keyed by drug pk: the plan, its design and the accumulators are read once."""
+    del today
+    requested = _parse_channel(channel)
+    contexts = _load_contexts(member=member, drugs=drugs)
+    return {
+        drug.pk: _price(
+            contexts[drug.pk],
+            drug=drug,
+            channel=requested,
+            days_supply=None,
+            quantity=None,
+            pharmacy=None,
+        )
+        for drug in drugs
+    }
 
 
 def list_fill_options(
