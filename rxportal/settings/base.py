@@ -144,10 +144,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Passwords: Argon2id first (parameters in rxportal/accounts/hashers.py).
+# --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first
+# hasher makes new hashes (argon2_nfkc$); the legacy one owns the "argon2" name, so Django's
+# stock Argon2 hasher is deliberately absent (for a shared name the last listed hasher wins,
+# and it would check passwords without normalizing). Older hashes are re-hashed at sign-in.
 PASSWORD_HASHERS = [
     "rxportal.accounts.hashers.PortalArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "rxportal.accounts.hashers.LegacyPortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # NIST SP 800-63B: 15 to 256 characters (any Unicode, spaces welcome, no composition rules),
