@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -115,8 +116,13 @@ if not _is_postgres:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Cache, sessions, Celery: Redis when REDIS_URL is set, in-process otherwise.
+# --- Cache, sessions, Celery: Redis when REDIS_URL is set; otherwise the database cache, which
+# every gunicorn worker shares (a per-process cache made rate limits and one-use CAPTCHA tokens
+# as many times looser as there are workers). Its `add` is atomic (a primary key), which
+# allauth's rate-limit lock and our CAPTCHA nonces rely on; file-based caching's is not. The table
+# is made by `createcachetable`, run after every `migrate` (rxportal.core.apps).
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -129,7 +135,15 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "rxportal_cache",
+            "KEY_PREFIX": env_str("RXPORTAL_CACHE_PREFIX", "rxportal"),
+            # Django's default (300) would cull live rate-limit windows under load.
+            "OPTIONS": {"MAX_ENTRIES": env_int("RXPORTAL_DB_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
