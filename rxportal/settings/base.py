@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "rxportal.accounts.middleware.MfaEnrolmentGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so its 413 page has every header and the language; it still runs before any view or
+    # process_view (CSRF) reads the body.
+    "rxportal.core.middleware.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "rxportal.urls"
@@ -223,6 +226,19 @@ LOCALE_PATHS = [BASE_DIR / "rxportal" / "locale"]
 TIME_ZONE = env_str("RXPORTAL_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+
+# --- Request bodies: no page takes an upload, so bodies are small everywhere. The middleware
+# rxportal.core.middleware.RequestBodyLimitMiddleware refuses larger ones with a 413 before Django
+# reads them (gunicorn cannot cap bodies); Django's own caps below are the second line. A prefix in
+# RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX (e.g. {"/cms/": 50 * 1024 * 1024}) raises the limit for
+# signed-in users there, and only there may an upload be streamed to a temporary file.
+RXPORTAL_MAX_REQUEST_BODY_BYTES = env_int("RXPORTAL_MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    [RXPORTAL_MAX_REQUEST_BODY_BYTES, *RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX.values()]
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = RXPORTAL_MAX_REQUEST_BODY_BYTES
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # --- Static files: served locally (WhiteNoise), never from a CDN.
 STATIC_URL = "/static/"
