@@ -33,6 +33,7 @@ $(VENV)/.dev-installed: requirements-dev.lock | $(BIN)/python
 
 setup: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
 data: setup

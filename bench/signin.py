@@ -49,7 +49,7 @@ DATABASE_NAME = "rxportal_bench_signin"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PASSWORD = "Bench-Signin-Passphrase-2026"  # noqa: S105 - benchmark users only, dropped after
 USERNAME_PREFIX = "bench-signin-"
-HASH_PREFIX = "argon2$argon2id$v=19$m=19456,t=2,p=1$"
+HASH_PREFIX = "argon2_nfkc$argon2id$v=19$m=19456,t=2,p=1$"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTUP_TIMEOUT_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30

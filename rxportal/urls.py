@@ -11,6 +11,8 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 # allauth's rate limits answer with this view (429, in the portal's layout and language).
 handler429 = "rxportal.accounts.views.rate_limited"
+# A body too large for Django (RequestDataTooBig) is a 413 page, not a bare 400.
+handler400 = "rxportal.core.views.bad_request"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from rxportal.core.middleware import request_too_large
 
 
 def _database_ok() -> bool:
@@ -43,3 +47,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: a body Django found too large (``RequestDataTooBig``) is a 413, with the
+    same page as ``RequestBodyLimitMiddleware``'s; any other bad request keeps Django's 400."""
+    if isinstance(exception, RequestDataTooBig):
+        return request_too_large(request)
+    return defaults.bad_request(request, exception)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -72,6 +73,9 @@ MIDDLEWARE = [
     "rxportal.accounts.middleware.MfaEnrolmentGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, so its 413 page has every header and the language; it still runs before any view or
+    # process_view (CSRF) reads the body.
+    "rxportal.core.middleware.RequestBodyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "rxportal.urls"
@@ -115,8 +119,13 @@ if not _is_postgres:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- Cache, sessions, Celery: Redis when REDIS_URL is set, in-process otherwise.
+# --- Cache, sessions, Celery: Redis when REDIS_URL is set; otherwise the database cache, which
+# every gunicorn worker shares (a per-process cache made rate limits and one-use CAPTCHA tokens
+# as many times looser as there are workers). Its `add` is atomic (a primary key), which
+# allauth's rate-limit lock and our CAPTCHA nonces rely on; file-based caching's is not. The table
+# is made by `createcachetable`, run after every `migrate` (rxportal.core.apps).
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -129,7 +138,15 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "rxportal_cache",
+            "KEY_PREFIX": env_str("RXPORTAL_CACHE_PREFIX", "rxportal"),
+            # Django's default (300) would cull live rate-limit windows under load.
+            "OPTIONS": {"MAX_ENTRIES": env_int("RXPORTAL_DB_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
@@ -144,10 +161,13 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Passwords: Argon2id first (parameters in rxportal/accounts/hashers.py).
+# --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first
+# hasher makes new hashes (argon2_nfkc$); the legacy one owns the "argon2" name, so Django's
+# stock Argon2 hasher is deliberately absent (for a shared name the last listed hasher wins,
+# and it would check passwords without normalizing). Older hashes are re-hashed at sign-in.
 PASSWORD_HASHERS = [
     "rxportal.accounts.hashers.PortalArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "rxportal.accounts.hashers.LegacyPortalArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # NIST SP 800-63B: 15 to 256 characters (any Unicode, spaces welcome, no composition rules),
@@ -206,6 +226,19 @@ LOCALE_PATHS = [BASE_DIR / "rxportal" / "locale"]
 TIME_ZONE = env_str("RXPORTAL_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+
+# --- Request bodies: no page takes an upload, so bodies are small everywhere. The middleware
+# rxportal.core.middleware.RequestBodyLimitMiddleware refuses larger ones with a 413 before Django
+# reads them (gunicorn cannot cap bodies); Django's own caps below are the second line. A prefix in
+# RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX (e.g. {"/cms/": 50 * 1024 * 1024}) raises the limit for
+# signed-in users there, and only there may an upload be streamed to a temporary file.
+RXPORTAL_MAX_REQUEST_BODY_BYTES = env_int("RXPORTAL_MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX: dict[str, int] = {}
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    [RXPORTAL_MAX_REQUEST_BODY_BYTES, *RXPORTAL_REQUEST_BODY_LIMITS_BY_PREFIX.values()]
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = RXPORTAL_MAX_REQUEST_BODY_BYTES
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 # --- Static files: served locally (WhiteNoise), never from a CDN.
 STATIC_URL = "/static/"

@@ -5,7 +5,7 @@ import os
 os.environ.pop("DJANGO_READ_DOT_ENV", None)
 
 from rxportal.settings.base import *  # noqa: F403
-from rxportal.settings.base import DATABASES
+from rxportal.settings.base import DATABASES, REDIS_URL
 
 # Hashing cost is the point of production settings; tests of hashing use the real hasher explicitly.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -20,8 +20,13 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory
 
+# Without Redis, tests keep a local-memory cache (base.py's database cache would need the DB in
+# tests that have none); tests/core/test_shared_cache.py runs the embedded default's own cache.
+if not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Parallel or repeated runs against one Redis must not see each other's keys.
-if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     import uuid
 
-    CACHES["default"]["KEY_PREFIX"] = f"rxportal-test-{uuid.uuid4().hex[:8]}"  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"rxportal-test-{uuid.uuid4().hex[:8]}"

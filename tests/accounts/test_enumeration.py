@@ -329,5 +329,5 @@ def test_the_password_step_takes_as_long_for_unknown_and_locked_accounts() -> No
 def test_the_timing_test_uses_argon2id(real_hasher_without_rate_limits: None) -> None:
     user = make_user(username="dana-hash", answers=False)
 
-    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.password.startswith("argon2_nfkc$argon2id$v=19$m=19456,t=2,p=1$")
     assert not Authenticator.objects.filter(user=user).exists()
