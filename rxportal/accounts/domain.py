@@ -122,7 +122,9 @@ def current_state(state: ThrottleState, now: dt.datetime) -> ThrottleState:
     if should_reset(state.first_failure_at, now):
         # A lock still running (the 24-hour one outlives its 12-hour episode) runs to its end.
         running = state.locked_until if state.locked_until and state.locked_until > now else None
-        return ThrottleState(failures_since_success=state.failures_since_success, locked_until=running)
+        return ThrottleState(
+            failures_since_success=state.failures_since_success, locked_until=running
+        )
     return state
 
 
@@ -166,7 +168,9 @@ def compute_gate_decision(
     past_ceiling = is_hard_locked(state.failures_since_success)
     return GateDecision(
         captcha_required=(
-            is_captcha_required(state.consecutive_failures) or past_ceiling or global_breaker_tripped
+            is_captcha_required(state.consecutive_failures)
+            or past_ceiling
+            or global_breaker_tripped
         ),
         locked_until=locked_until,
         hard_locked=past_ceiling and locked_until is not None,
@@ -219,6 +223,17 @@ def normalize_code_input(text: str) -> str | None:
     """The six digits typed (spaces and dashes ignored), or None if it cannot be a code."""
     cleaned = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", text))
     return cleaned if _CODE_RE.fullmatch(cleaned) else None
+
+
+# A long one-time code: 12 symbols of the recovery-code alphabet (~59 bits), written in groups
+# of four. Sent instead of 6 digits when a name's guesses at short codes are used up: nobody can
+# guess it, so it needs no limit beyond its own five tries (see ``services.recovery``).
+LONG_CODE_LENGTH = 12
+
+
+def normalize_long_code_input(text: str) -> str | None:
+    """``"7kq4 mx2p-9tra"`` → ``"7KQ4MX2P9TRA"``; None if it cannot be a long code."""
+    return normalize_recovery_code(text)
 
 
 # --- Recovery codes ----------------------------------------------------------------------------
