@@ -547,13 +547,16 @@ def test_a_locked_account_can_reset_and_then_sign_in(client: Client, capture) ->
     assert enter_password(client, NEW_PASSWORD)["Location"] == reverse("rx_login_new_device")
 
 
-def test_a_hard_locked_account_can_still_reset(client: Client, capture) -> None:
+def test_an_account_in_the_day_long_lock_can_still_reset(client: Client, capture) -> None:
     user = make_user(username="dana", role="client")
     LoginThrottle.objects.create(
         username_digest=lockout._row_digest("dana"),
         consecutive_failures=5,
         failures_since_success=100,
+        first_failure_at=clock.now(),
+        locked_until=clock.now() + dt.timedelta(hours=24),
     )
+    assert lockout.sign_in_gate(username="dana", now=clock.now()).hard_locked
     _through_the_code(client, capture, user)
     answer_question(client, ANSWER)
     choose_password(client, capture)

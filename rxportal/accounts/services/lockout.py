@@ -188,7 +188,8 @@ def _send_lockout_notice(user_pk: int) -> None:
         body = gettext(
             "Hello,\n\n"
             "Someone tried to sign in to your rxportal account several times with the wrong "
-            "password, so we have paused sign-in to it for a few minutes.\n\n"
+            "password, so we have paused sign-in to it for a while: a few minutes, or up to a "
+            "day after very many tries.\n\n"
             "If this was you, reset your password to get back in at once: choose "
             '"Forgot your password?" on the sign-in page.\n\n'
             "If it was not you, they did not get in. We suggest changing your password and "
