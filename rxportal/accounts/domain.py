@@ -7,11 +7,17 @@ Lock-out policy (per normalized username, existing or not)
     * 5 failures → locked 1 minute, then 2, 4, 8, and 15 minutes (the cap) for every further
       failure. The owner of a real account is emailed once per episode when the first lock starts.
     * An episode restarts 12 hours after its first failure (``should_reset``).
-    * 100 failures since the last success → hard lock, never lifted by time: only a password reset
-      or the service center (``clear_throttle_for``) lifts it. This is the NIST SP 800-63B limit on
-      consecutive failed attempts. It needs its own counter: with the 12-hour restart and the
+    * 100 failures since the last success → the long lock: that failure and every further one
+      lock for 24 hours, so guessing slows to one try a day (the NIST SP 800-63B limit on
+      consecutive failed attempts). It needs its own counter: with the 12-hour restart and the
       15-minute cap one episode holds at most ~55 failures, so the episode counter alone would never
-      reach 100.
+      reach 100. A password reset, a successful sign-in or the service center
+      (``clear_throttle_for``) lifts it at once.
+
+    Every lock ends by itself. Whoever knows a username drives these counters, so a lock without an
+    end would let anyone shut any owner out for good; a lock ends at most a day after the failure
+    that set it, and the owner's way back in while locked is a password reset by email, which
+    these counters never block (see ``services.recovery``).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ LOCK_AFTER_FAILURES = 5
 LOCK_BASE = dt.timedelta(minutes=1)
 LOCK_CAP = dt.timedelta(minutes=15)
 HARD_LOCK_FAILURES = 100
+LONG_LOCK = dt.timedelta(hours=24)
 EPISODE_LENGTH = dt.timedelta(hours=12)
 
 
@@ -95,7 +102,7 @@ class GateDecision:
 
     captcha_required: bool
     locked_until: dt.datetime | None
-    hard_locked: bool
+    hard_locked: bool  # in the 24-hour lock past 100 failures (``locked_until`` says when it ends)
     ip_throttled: bool = False
 
     @property
@@ -111,11 +118,13 @@ class GateDecision:
 
 
 def current_state(state: ThrottleState, now: dt.datetime) -> ThrottleState:
-    """``state`` with a stale episode dropped; a hard lock is kept whatever its age."""
-    if is_hard_locked(state.failures_since_success):
-        return state
+    """``state`` with a stale episode dropped (the failures since the last success are kept)."""
     if should_reset(state.first_failure_at, now):
-        return ThrottleState(failures_since_success=state.failures_since_success)
+        # A lock still running (the 24-hour one outlives its 12-hour episode) runs to its end.
+        running = state.locked_until if state.locked_until and state.locked_until > now else None
+        return ThrottleState(
+            failures_since_success=state.failures_since_success, locked_until=running
+        )
     return state
 
 
@@ -125,6 +134,8 @@ def compute_failure(state: ThrottleState, now: dt.datetime) -> FailureOutcome:
     failures = state.consecutive_failures + 1
     since_success = state.failures_since_success + 1
     duration = compute_lock_duration(failures)
+    if is_hard_locked(since_success):
+        duration = LONG_LOCK
     locked_until = now + duration if duration is not None else state.locked_until
     notify_owner = duration is not None and not state.owner_notified
     new_state = replace(
@@ -154,10 +165,15 @@ def compute_gate_decision(
     locked_until = state.locked_until
     if locked_until is not None and locked_until <= now:
         locked_until = None
+    past_ceiling = is_hard_locked(state.failures_since_success)
     return GateDecision(
-        captcha_required=is_captcha_required(state.consecutive_failures) or global_breaker_tripped,
+        captcha_required=(
+            is_captcha_required(state.consecutive_failures)
+            or past_ceiling
+            or global_breaker_tripped
+        ),
         locked_until=locked_until,
-        hard_locked=is_hard_locked(state.failures_since_success),
+        hard_locked=past_ceiling and locked_until is not None,
         ip_throttled=ip_throttled,
     )
 
@@ -207,6 +223,17 @@ def normalize_code_input(text: str) -> str | None:
     """The six digits typed (spaces and dashes ignored), or None if it cannot be a code."""
     cleaned = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", text))
     return cleaned if _CODE_RE.fullmatch(cleaned) else None
+
+
+# A long one-time code: 12 symbols of the recovery-code alphabet (~59 bits), written in groups
+# of four. Sent instead of 6 digits when a name's guesses at short codes are used up: nobody can
+# guess it, so it needs no limit beyond its own five tries (see ``services.recovery``).
+LONG_CODE_LENGTH = 12
+
+
+def normalize_long_code_input(text: str) -> str | None:
+    """``"7kq4 mx2p-9tra"`` → ``"7KQ4MX2P9TRA"``; None if it cannot be a long code."""
+    return normalize_recovery_code(text)
 
 
 # --- Recovery codes ----------------------------------------------------------------------------

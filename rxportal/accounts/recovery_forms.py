@@ -88,19 +88,29 @@ class ResetCodeForm(RecoveryForm):
         widget=_SecretTextInput(
             attrs={
                 "autocomplete": "one-time-code",
-                "inputmode": "numeric",
+                "autocapitalize": "characters",
                 "spellcheck": "false",
                 "autofocus": True,
             }
         ),
-        help_text=_("Six digits. It works for 10 minutes, once."),
+        help_text=_(
+            "The code from the email or text: 6 digits, or 12 letters and digits if we sent a "
+            "longer one. It works for 10 minutes, once."
+        ),
     )
 
     def clean_code(self) -> str:
-        code = domain.normalize_code_input(self.cleaned_data["code"])
+        typed: str = self.cleaned_data["code"]
+        code = domain.normalize_code_input(typed)
+        if code is None and domain.normalize_long_code_input(typed) is not None:
+            return typed
         if code is None:
             raise ValidationError(
-                _("Enter the 6 digits of the code, for example 123456."), code="format"
+                _(
+                    "Enter the code as it is in the email or text: 6 digits (for example 123456) "
+                    "or 12 letters and digits (for example 7KQ4-MX2P-9TRA)."
+                ),
+                code="format",
             )
         return code
 

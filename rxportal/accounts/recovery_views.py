@@ -32,7 +32,7 @@ from rxportal.accounts.recovery_forms import (
     ResetCodeForm,
     ResetSecondFactorForm,
 )
-from rxportal.accounts.services import recovery, signin
+from rxportal.accounts.services import recovery, recovery_limits, signin
 from rxportal.accounts.services.recovery import ResetAttempt, Step
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
@@ -79,7 +79,9 @@ class ForgotPasswordView(_SignedOutOnlyMixin, FormView):
         limited = ratelimit.consume_or_429(
             self.request,
             action="rx_password_reset",
-            key=recovery.normalize_identifier(identifier),
+            key=recovery_limits.request_quota_key(
+                name=recovery.normalize_identifier(identifier), request=self.request
+            ),
         )
         if limited is not None:
             return limited
@@ -133,6 +135,11 @@ class _ResetStepView(_SignedOutOnlyMixin, TemplateView):
             recovery.end_reset(request)
             messages.error(request, error.message)
             return HttpResponseRedirect(reverse(START_URL_NAME))
+        except recovery.ResetShortCodesPaused as error:
+            recovery.save_reset(request, self.attempt)
+            form.add_error(None, error.message)
+            form.describe_fields()
+            return self.render_to_response(self.get_context_data(form=form))
         if not passed:
             recovery.save_reset(request, self.attempt)
             form.add_error(None, self.wrong_message())
@@ -166,7 +173,9 @@ class ResetCodeView(_ResetStepView):
 
     def _resend(self, request: HttpRequest) -> HttpResponse:
         limited = ratelimit.consume_or_429(
-            request, action="rx_password_reset", key=self.attempt.throttle_name
+            request,
+            action="rx_password_reset",
+            key=recovery_limits.request_quota_key(name=self.attempt.throttle_name, request=request),
         )
         if limited is not None:
             return limited

@@ -331,8 +331,8 @@ ACCOUNT_RATE_LIMITS = {
     # (a keyed digest); a match is never counted, so families on one connection can register.
     "rx_eligibility": "5/h/ip,20/d/ip,10/d/key",
     # Recovery (rxportal/accounts/services/recovery.py). Asking for (or re-sending) a reset code,
-    # keyed by the normalized username or email: a short per-key window, so flooding someone's
-    # inbox is capped and a blocked owner waits minutes, not hours.
+    # keyed by the normalized username or email *and* the client's address group
+    # (recovery_limits.request_quota_key): requests from elsewhere never use up the owner's.
     "rx_password_reset": "20/h/ip,5/15m/key",
     # Answering a reset code, question or second factor (each attempt also has its own caps).
     "rx_password_reset_step": "30/10m/ip",
@@ -392,6 +392,13 @@ RXPORTAL_SESSION_TOUCH_SECONDS = 60
 RXPORTAL_PASSWORD_RESET_TIMEOUT = 15 * 60
 RXPORTAL_PASSWORD_RESET_MAX_ATTEMPTS = 3
 RXPORTAL_PASSWORD_RESET_MAX_RESENDS = 2
+# Forgot password's own limits over a sliding day (rxportal/accounts/services/recovery_limits.py);
+# none of them feeds the sign-in lock-out. 6-digit codes checked per name typed (past that, new
+# codes are 12 letters and digits, so the owner still gets in); wrong answers and second-factor
+# codes per account.
+RXPORTAL_PASSWORD_RESET_LIMIT_WINDOW_SECONDS = 24 * 60 * 60
+RXPORTAL_PASSWORD_RESET_CODE_CHECKS_PER_NAME = 10
+RXPORTAL_PASSWORD_RESET_ANSWER_FAILURES_PER_ACCOUNT = 6
 
 # --- Reverse proxies: how many of ours sit in front of gunicorn (0 = none, trust no header).
 # Client addresses feed the audit trail, lock-out and rate limits (rxportal.audit.services).

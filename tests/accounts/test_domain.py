@@ -31,7 +31,7 @@ def test_captcha_is_required_from_the_third_failure(failures: int, required: boo
 
 
 @pytest.mark.parametrize(("failures", "locked"), [(99, False), (100, True), (250, True)])
-def test_hard_lock_at_one_hundred_failures(failures: int, locked: bool) -> None:
+def test_the_long_lock_starts_at_one_hundred_failures(failures: int, locked: bool) -> None:
     assert domain.is_hard_locked(failures) is locked
 
 
@@ -86,14 +86,28 @@ def test_stale_episode_is_forgotten_but_failures_since_success_are_kept() -> Non
     assert not after.state.owner_notified
 
 
-def test_hard_lock_survives_the_twelve_hour_reset() -> None:
-    state = ThrottleState(consecutive_failures=10, failures_since_success=100, first_failure_at=NOW)
-    decision = domain.compute_gate_decision(state, NOW + dt.timedelta(days=30))
-    assert decision.hard_locked
-    assert decision.blocked
+def test_every_failure_past_one_hundred_locks_for_a_day_and_the_lock_ends() -> None:
+    """No attacker-driven count may lock an account for ever: past 100 failures since the last
+    success each failure locks for 24 hours (one guess a day), and the lock then ends by itself."""
+    state = ThrottleState(failures_since_success=99, first_failure_at=NOW)
+    hundredth = domain.compute_failure(state, NOW)
+    assert hundredth.hard_lock_started
+    assert hundredth.state.locked_until == NOW + dt.timedelta(hours=24)
+    decision = domain.compute_gate_decision(hundredth.state, NOW + dt.timedelta(hours=23))
+    assert decision.hard_locked and decision.blocked
+    assert decision.retry_after_seconds(NOW + dt.timedelta(hours=23)) == 3600
+    later = NOW + dt.timedelta(hours=24)
+    reopened = domain.compute_gate_decision(hundredth.state, later)
+    assert not reopened.blocked
+    assert not reopened.hard_locked
+    assert reopened.captcha_required  # still past the ceiling: the CAPTCHA stays
+    next_one = domain.compute_failure(hundredth.state, later)
+    assert not next_one.hard_lock_started
+    assert next_one.state.locked_until == later + dt.timedelta(hours=24)
+    assert not domain.compute_gate_decision(next_one.state, later + dt.timedelta(days=30)).blocked
 
 
-def test_hundredth_failure_since_success_starts_the_hard_lock() -> None:
+def test_hundredth_failure_since_success_starts_the_long_lock() -> None:
     state = ThrottleState(failures_since_success=98, first_failure_at=NOW)
     assert not domain.compute_failure(state, NOW).hard_lock_started
     state = ThrottleState(failures_since_success=99, first_failure_at=NOW)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -331,3 +332,53 @@ def test_the_timing_test_uses_argon2id(real_hasher_without_rate_limits: None) ->
 
     assert user.password.startswith("argon2_nfkc$argon2id$v=19$m=19456,t=2,p=1$")
     assert not Authenticator.objects.filter(user=user).exists()
+
+
+# --- Forgot password's limits -------------------------------------------------------------------
+
+
+def test_forgot_password_limits_answer_the_same_for_existing_and_unknown_accounts(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Past a name's daily 6-digit code checks, and when an attempt's code dies after five wrong
+    tries, an existing account and an unknown name get the same pages (they differ only in what
+    is emailed, and nothing is emailed for an unknown name)."""
+    make_user(username="dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+    steps: dict[str, dict[str, Any]] = {label: {} for label in usernames}
+
+    def start(client: Client, name: str) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("rx_password_reset"), {"identifier": name})
+
+    def enter(client: Client, code: str) -> Any:
+        return client.post(reverse("rx_password_reset_code"), {"action": "code", "code": code})
+
+    for label, name in usernames.items():
+        for attempt in range(2):
+            client = Client()
+            client.get(reverse("rx_password_reset"))
+            start(client, name)
+            codes = re.findall(r"\b\d{6}\b", "".join(message.body for message in mail.outbox))
+            wrong = next(f"{n:06d}" for n in range(10**6) if f"{n:06d}" not in codes)
+            tries = [enter(client, wrong) for _ in range(5)]
+            steps[label][f"wrong_{attempt}"] = tries[0]
+            steps[label][f"code_dead_{attempt}"] = tries[-1]
+            steps[label][f"start_page_{attempt}"] = client.get(tries[-1]["Location"])
+        client = Client()
+        steps[label]["started"] = start(client, name)
+        steps[label]["code_page"] = client.get(reverse("rx_password_reset_code"))
+        steps[label]["refused"] = enter(client, "123456")
+        with django_capture_on_commit_callbacks(execute=True):
+            steps[label]["resent"] = client.post(
+                reverse("rx_password_reset_code"), {"action": "resend"}
+            )
+        steps[label]["after_resend"] = client.get(reverse("rx_password_reset_code"))
+        steps[label]["long_guess"] = enter(client, "AAAA-BBBB-CCCC")
+
+    for step in steps["existing"]:
+        _assert_same_answer({label: steps[label][step] for label in usernames}, usernames)
+    assert "no longer works" in html_of(steps["existing"]["start_page_1"])
+    assert "Too many wrong codes" in html_of(steps["existing"]["refused"])
+    assert "That code did not work" in html_of(steps["existing"]["long_guess"])
+    assert re.search(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", mail.outbox[-1].body)

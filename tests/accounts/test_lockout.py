@@ -10,12 +10,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from rxportal.accounts.domain import GateDecision
 from rxportal.accounts.models import LoginThrottle
+from rxportal.accounts.selectors import get_sign_in_status
 from rxportal.accounts.services.lockout import (
+    _row_digest,
     clear_throttle_for,
     global_breaker_tripped,
     ip_throttle_exceeded,
@@ -184,22 +187,49 @@ def test_episode_resets_twelve_hours_after_its_first_failure() -> None:
     assert row.first_failure_at == later
 
 
-def test_hard_lock_after_one_hundred_failures_survives_time_until_cleared() -> None:
+def test_no_burst_of_failures_locks_an_account_without_an_end() -> None:
+    """Failures as fast as the gate allows, well past the old permanent ceiling of 100: every
+    lock has an end (at most a day after the failure that started it), and a password reset or
+    the service center still lifts it at once."""
     UserFactory(username="alice")
     now, decision = NOW, sign_in_gate(username="alice", now=NOW)
     failures = 0
-    while not decision.hard_locked:
+    while failures < 130:
         assert not sign_in_gate(username="alice", now=now).blocked
         decision = record_sign_in_failure(username="alice", now=now)
         failures += 1
+        if decision.blocked:
+            assert decision.locked_until is not None
+            assert decision.locked_until <= now + dt.timedelta(hours=24)
         now = max(now, decision.locked_until or now) + SECOND
-    assert failures == 100
     assert AuditEvent.objects.filter(action="auth.lockout.hard_locked").count() == 1
-    for later in (now, now + dt.timedelta(hours=13), now + dt.timedelta(days=60)):
-        assert sign_in_gate(username="alice", now=later).hard_locked
+    locked = sign_in_gate(username="alice", now=now - 2 * SECOND)
+    assert locked.blocked and locked.hard_locked
+    assert not sign_in_gate(username="alice", now=now).blocked
+    assert not sign_in_gate(username="alice", now=now + dt.timedelta(days=60)).blocked
+    record_sign_in_failure(username="alice", now=now)
     assert clear_throttle_for(username="alice", reason="password reset")
     assert not sign_in_gate(username="alice", now=now).blocked
     assert AuditEvent.objects.filter(action="auth.lockout.cleared").count() == 1
+
+
+def test_the_service_center_sees_when_the_day_long_lock_ends() -> None:
+    state = LoginThrottle.objects.create(
+        username_digest=_row_digest("alice"),
+        consecutive_failures=1,
+        failures_since_success=120,
+        first_failure_at=NOW,
+        locked_until=NOW + dt.timedelta(hours=24),
+    )
+    status = get_sign_in_status(username="Alice", now=NOW + dt.timedelta(hours=13))
+    html = render_to_string("staff/_sign_in_status.html", {"status": status})
+
+    assert status.hard_locked and status.locked_until == state.locked_until
+    assert "100 or more failed tries since the last sign-in" in html
+    assert "Locked until" in html and "until unlocked" not in html
+    later = get_sign_in_status(username="alice", now=NOW + dt.timedelta(hours=24))
+    assert not later.locked
+    assert "Not locked" in render_to_string("staff/_sign_in_status.html", {"status": later})
 
 
 def test_clear_throttle_for_lifts_a_timed_lock_and_reports_whether_anything_was_there() -> None:

@@ -11,9 +11,9 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import PortalServer
+from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
 from tests.browser.test_signin_flow import (
     DEMO_CHALLENGE_ANSWER,
@@ -157,3 +157,69 @@ def test_forgot_username_emails_the_username_and_the_page_never_shows_it(
     assert_page_basics(page)
     message = portal_server.read_latest_email(to=EMAIL, after=sent_before)
     assert f"Your username: {recovery_member}" in message.body
+
+
+LIMITS_USERNAME = "recovery-limits-member"
+LIMITS_EMAIL = "recovery-limits-member@example.com"
+
+
+def test_a_reset_code_dies_after_five_wrong_tries_in_spanish_at_360px_without_javascript(
+    browser: Browser, portal_server: PortalServer
+) -> None:
+    """The limit hit says plainly what happened and what to do; asking again works at once."""
+    create = _CREATE_USER.replace(USERNAME, LIMITS_USERNAME).replace(EMAIL, LIMITS_EMAIL)
+    output = portal_server.manage("shell", "--verbosity", "0", "-c", create)
+    assert output.strip().splitlines()[-1] == "1"
+    context = browser.new_context(
+        base_url=portal_server.base_url,
+        locale="es-US",
+        viewport={"width": 360, "height": 740},
+        java_script_enabled=False,
+    )
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        sent_before = len(portal_server.sent_emails())
+        page.goto("/accounts/password/reset/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Restablecer su contraseña")
+        assert_page_basics(page)
+        page.locator("#id_identifier").fill(LIMITS_USERNAME)
+        page.get_by_role("button", name="Enviarme un código").click()
+        expect(page).to_have_url(re.compile(r"/accounts/password/reset/code/$"))
+        expect(page.locator("main")).to_contain_text("12 letras y números")
+        code = re.search(  # type: ignore[union-attr]
+            r"\b(\d{6})\b",
+            portal_server.read_latest_email(to=LIMITS_EMAIL, after=sent_before).body,
+        ).group(1)
+        wrong = "000000" if code != "000000" else "111111"
+
+        for attempt in range(1, 6):
+            page.locator("#id_code").fill(wrong)
+            page.get_by_role("button", name="Verificar el código").click()
+            if attempt == 1:
+                expect(page.get_by_role("alert").first).to_be_visible()
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360
+                assert_page_basics(page)
+
+        expect(page).to_have_url(re.compile(r"/accounts/password/reset/$"))
+        main = page.locator("main")
+        expect(main).to_contain_text("El código se ingresó mal 5 veces, así que ya no funciona")
+        expect(main).to_contain_text("le enviaremos un código nuevo")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert_page_basics(page)
+
+        # The dead code stays dead; a new request brings a code that works.
+        sent_before = len(portal_server.sent_emails())
+        page.locator("#id_identifier").fill(LIMITS_USERNAME)
+        page.get_by_role("button", name="Enviarme un código").click()
+        new_code = re.search(  # type: ignore[union-attr]
+            r"\b(\d{6})\b", portal_server.read_latest_email(to=LIMITS_EMAIL, after=sent_before).body
+        ).group(1)
+        page.locator("#id_code").fill(new_code)
+        page.get_by_role("button", name="Verificar el código").click()
+        expect(page).to_have_url(re.compile(r"/accounts/password/reset/question/$"))
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Responda su pregunta de seguridad"
+        )
+    finally:
+        context.close()

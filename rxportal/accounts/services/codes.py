@@ -7,6 +7,11 @@ earlier unused codes for the same purpose. Only the newest code of a purpose is 
 Five guesses at one in a million each leave 1 in 200,000 per issued code: the edges must also
 rate-limit how often codes can be requested (allauth rate limits) and count wrong codes at
 sign-in as lock-out failures (``lockout.record_sign_in_failure``).
+
+Bound codes (``issue_bound_code`` / ``verify_bound_code``, used by forgot password) differ: each
+belongs to one attempt, which keeps the code row's public id. Issuing one does not end the user's
+other codes, and only that attempt's guesses count against it, so nobody else's attempts can
+spend or replace it. They may be long (12 letters and digits) instead of 6 digits.
 """
 
 from __future__ import annotations
@@ -69,6 +74,72 @@ def verify_code(*, user: User, purpose: str, code: str, now: dt.datetime) -> boo
             OneTimeCode.objects.select_for_update()
             .filter(user=user, purpose=kind)
             .order_by("-pk")
+            .first()
+        )
+        if (
+            row is None
+            or row.used_at is not None
+            or row.expires_at <= now
+            or row.attempts >= domain.CODE_MAX_ATTEMPTS
+        ):
+            return False
+        row.attempts += 1
+        matched = typed is not None and hmac.compare_digest(
+            row.code_digest, _code_digest(row.public_id, typed)
+        )
+        if matched:
+            row.used_at = now
+        row.save(update_fields=["attempts", "used_at"])
+    return matched
+
+
+def _new_long_code() -> str:
+    """12 symbols, unformatted (the form the digest is taken of)."""
+    alphabet = domain.RECOVERY_CODE_ALPHABET
+    return "".join(secrets.choice(alphabet) for _ in range(domain.LONG_CODE_LENGTH))
+
+
+def issue_bound_code(
+    *,
+    user: User,
+    purpose: str,
+    channel: str,
+    now: dt.datetime,
+    long: bool = False,
+    replaces: uuid.UUID | None = None,
+) -> tuple[uuid.UUID, str]:
+    """A code for one attempt: (its id, the code in clear, to be sent, never stored or logged).
+
+    Only ``replaces`` (the attempt's previous code) stops working; the user's other codes of this
+    purpose, which belong to other attempts, are left alone.
+    """
+    kind, via = OneTimeCodePurpose(purpose), OneTimeCodeChannel(channel)
+    typed = _new_long_code() if long else _new_code()
+    code = domain.format_recovery_code(typed) if long else typed
+    with transaction.atomic():
+        if replaces is not None:
+            OneTimeCode.objects.filter(
+                user=user, public_id=replaces, used_at__isnull=True, expires_at__gt=now
+            ).update(expires_at=now)
+        row = OneTimeCode(
+            user=user, purpose=kind, channel=via, expires_at=now + domain.CODE_LIFETIME
+        )
+        row.code_digest = _code_digest(row.public_id, typed)
+        row.save(force_insert=True)
+    return row.public_id, code
+
+
+def verify_bound_code(
+    *, user: User, purpose: str, code_id: uuid.UUID, code: str, now: dt.datetime
+) -> bool:
+    """True once for the right code of this one row (6 digits or long), within its lifetime;
+    every try counts toward its five."""
+    kind = OneTimeCodePurpose(purpose)
+    typed = domain.normalize_code_input(code) or domain.normalize_long_code_input(code)
+    with transaction.atomic():
+        row = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=kind, public_id=code_id)
             .first()
         )
         if (

@@ -188,7 +188,8 @@ def _send_lockout_notice(user_pk: int) -> None:
         body = gettext(
             "Hello,\n\n"
             "Someone tried to sign in to your rxportal account several times with the wrong "
-            "password, so we have paused sign-in to it for a few minutes.\n\n"
+            "password, so we have paused sign-in to it for a while: a few minutes, or up to a "
+            "day after very many tries.\n\n"
             "If this was you, reset your password to get back in at once: choose "
             '"Forgot your password?" on the sign-in page.\n\n'
             "If it was not you, they did not get in. We suggest changing your password and "
@@ -235,18 +236,21 @@ def clear_throttle_for(
 # --- Per-IP throttle and global breaker (cache) ------------------------------------------------
 
 
-def _bump(base_key: str, *, window_seconds: int, now: dt.datetime) -> None:
+def bump_window_counter(base_key: str, *, window_seconds: int, now: dt.datetime) -> int:
+    """Count one event in ``now``'s fixed window; returns that window's count (atomic in Redis)."""
     index, _ = domain.compute_window_index(now, window_seconds)
     key = f"{base_key}:{index}"
     timeout = 2 * window_seconds + 60
     cache.add(key, 0, timeout=timeout)
     try:
-        cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=timeout)
+        return 1
 
 
-def _estimate(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
+def estimate_window_count(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
+    """Sliding-window estimate of the events counted under ``base_key`` in the last window."""
     index, elapsed = domain.compute_window_index(now, window_seconds)
     current_key, previous_key = f"{base_key}:{index}", f"{base_key}:{index - 1}"
     values = cache.get_many([current_key, previous_key])
@@ -267,7 +271,7 @@ def note_ip_failure(*, ip: str, now: dt.datetime | None = None) -> None:
     key = _ip_key(ip)
     if key is not None:
         window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
-        _bump(key, window_seconds=window, now=now or clock.now())
+        bump_window_counter(key, window_seconds=window, now=now or clock.now())
 
 
 def ip_throttle_exceeded(*, ip: str, now: dt.datetime) -> bool:
@@ -276,18 +280,18 @@ def ip_throttle_exceeded(*, ip: str, now: dt.datetime) -> bool:
     if key is None:
         return False
     window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
-    estimate = _estimate(key, window_seconds=window, now=now)
+    estimate = estimate_window_count(key, window_seconds=window, now=now)
     return estimate >= settings.RXPORTAL_LOGIN_IP_FAILURE_LIMIT
 
 
 def note_global_failure(*, now: dt.datetime | None = None) -> None:
     window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
-    _bump(GLOBAL_CACHE_KEY, window_seconds=window, now=now or clock.now())
+    bump_window_counter(GLOBAL_CACHE_KEY, window_seconds=window, now=now or clock.now())
 
 
 def global_breaker_tripped(*, now: dt.datetime) -> bool:
     """True while failures site-wide exceed ``RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT`` per window:
     the CAPTCHA is then required of everyone (never a block)."""
     window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
-    estimate = _estimate(GLOBAL_CACHE_KEY, window_seconds=window, now=now)
+    estimate = estimate_window_count(GLOBAL_CACHE_KEY, window_seconds=window, now=now)
     return estimate > settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT

@@ -5,9 +5,11 @@ clear in the session and knows no extra steps):
 
 1. ``start_password_reset``: a username *or* an email. Whether or not it names an account, the
    person gets the same answer and the same code page. For an account, a 6-digit code
-   (``services.codes``: keyed digest in the database, 10 minutes, single use, 5 tries) goes to
-   the email on file and, when confirmed, the text-message phone; for no account the same
-   lookups and hashing happen and nothing is sent.
+   (``services.codes``: keyed digest in the database, 10 minutes, single use, 5 tries, bound to
+   this attempt) goes to the email on file and, when confirmed, the text-message phone; a long
+   code (12 letters and digits) instead once the name's 6-digit checks for the day are used up
+   (``services.recovery_limits``). For no account the same lookups and hashing happen and
+   nothing is sent.
 2. ``verify_reset_code``: the code. Nothing else can be answered before it.
 3. ``check_reset_answer``: one of the user's challenge questions, chosen by a keyed HMAC of the
    user (always the same question, so restarting does not shop for an easier one). An unknown
@@ -21,12 +23,13 @@ clear in the session and knows no extra steps):
    emailed. The user is not signed in: they sign in normally, second factor included.
 
 The attempt lives in the session (``RESET_SESSION_KEY``): an id, the user's public id (empty for
-no account), the question, which steps passed and the failure counts, never the code. It expires
-15 minutes after step 1 (``RXPORTAL_PASSWORD_RESET_TIMEOUT``). Wrong codes (5) and wrong answers
-or second-factor codes (``RXPORTAL_PASSWORD_RESET_MAX_ATTEMPTS``, 3) end it; each one is also a
-sign-in failure for the lock-out of the name that was typed (so the hard ceiling and the owner's
-notice see them), but the lock never blocks a reset: forgot-password is the way back in for a
-locked account.
+no account), the id of its code row, the question, which steps passed and the failure counts,
+never the code. It expires 15 minutes after step 1 (``RXPORTAL_PASSWORD_RESET_TIMEOUT``). Wrong
+codes (5) and wrong answers or second-factor codes (``RXPORTAL_PASSWORD_RESET_MAX_ATTEMPTS``, 3)
+end it. They are *not* sign-in failures: they have their own limits per attempt, per name and
+per account (``services.recovery_limits``, where the reasoning is), because a reset must never
+become a way for anyone to lock an account, and the sign-in lock never blocks a reset: forgot
+password is the way back in for a locked account, and completing it lifts the lock.
 
 Forgot username (``send_username_reminder``): an email address; the username(s) of active
 accounts whose verified primary address it is go to that stored address, never to the typed one.
@@ -75,10 +78,15 @@ from rxportal.accounts.models import (
     SecurityProfile,
     User,
 )
+from rxportal.accounts.services import recovery_limits
 from rxportal.accounts.services.challenges import check_challenge_answer, pick_challenge_question
-from rxportal.accounts.services.codes import CODE_DIGEST_PURPOSE, issue_code, verify_code
+from rxportal.accounts.services.codes import (
+    CODE_DIGEST_PURPOSE,
+    issue_bound_code,
+    verify_bound_code,
+)
 from rxportal.accounts.services.devices import revoke_all_devices
-from rxportal.accounts.services.lockout import clear_throttle_for, record_sign_in_failure
+from rxportal.accounts.services.lockout import clear_throttle_for
 from rxportal.accounts.services.recovery_codes import use_recovery_code
 from rxportal.accounts.services.signin import accept_totp_step, has_second_factor
 from rxportal.audit.models import Outcome
@@ -130,6 +138,20 @@ class ResetAttemptsExhausted(DomainError):
     code = "account.password_reset.too_many_attempts"
 
 
+class ResetAnswersPaused(ResetAttemptsExhausted):
+    """Too many wrong answers or second-factor codes for this account today: the attempt is over
+    and new ones stop at the same step until the day's count falls."""
+
+    code = "account.password_reset.account_paused"
+
+
+class ResetShortCodesPaused(DomainError):
+    """A 6-digit code typed after the name's checks for the day were used up: not checked, not
+    counted; the attempt goes on (a new code will be a long one)."""
+
+    code = "account.password_reset.short_codes_paused"
+
+
 class ResetStepNotReached(DomainError):
     """An earlier step has not passed yet (e.g. the question before the code)."""
 
@@ -149,6 +171,7 @@ class ResetAttempt:
     throttle_name: str
     question: str  # question slug (a decoy when there is no account; "" when none is asked)
     started_at: float
+    code_id: str = ""  # public id of this attempt's code row ("" when none was issued)
     passed: list[str] = field(default_factory=list)
     code_failures: int = 0
     failures: int = 0
@@ -161,6 +184,7 @@ class ResetAttempt:
             "user": self.user_public_id,
             "name": self.throttle_name,
             "question": self.question,
+            "code": self.code_id,
             "at": self.started_at,
             "passed": list(self.passed),
             "code_failures": self.code_failures,
@@ -172,7 +196,7 @@ class ResetAttempt:
     def from_session(cls, data: object) -> ResetAttempt | None:
         if not isinstance(data, dict):
             return None
-        strings = ("id", "user", "name", "question")
+        strings = ("id", "user", "name", "question", "code")
         numbers = ("code_failures", "failures", "resends")
         if not all(isinstance(data.get(key), str) for key in strings):
             return None
@@ -187,6 +211,7 @@ class ResetAttempt:
             throttle_name=data["name"],
             question=data["question"],
             started_at=data["at"],
+            code_id=data["code"],
             passed=[step for step in passed if step in _STEP_VALUES],
             code_failures=data["code_failures"],
             failures=data["failures"],
@@ -324,21 +349,29 @@ def _deliver_code(*, email: str, phone: str | None, code: str) -> None:
         get_sms_gateway().send_sms(to=phone, body=_code_sms(code))
 
 
-def _send_reset_code(user: User, *, now: dt.datetime) -> list[str]:
-    """Issue one code and send it to the email on file and the confirmed phone; the channels."""
+def _send_reset_code(
+    user: User, *, now: dt.datetime, long: bool, replaces: str = ""
+) -> tuple[list[str], str]:
+    """Issue one code for an attempt and send it to the email on file and the confirmed phone;
+    (the channels, the code row's public id, "" when there is nowhere to send it)."""
     phone = _sms_phone(user)
     channels = [OneTimeCodeChannel.EMAIL.value] if user.email else []
     if phone:
         channels.append(OneTimeCodeChannel.SMS.value)
     if not channels:
-        return []
-    code = issue_code(
-        user=user, purpose=OneTimeCodePurpose.PASSWORD_RESET, channel=channels[0], now=now
+        return [], ""
+    code_id, code = issue_bound_code(
+        user=user,
+        purpose=OneTimeCodePurpose.PASSWORD_RESET,
+        channel=channels[0],
+        now=now,
+        long=long,
+        replaces=uuid.UUID(replaces) if replaces else None,
     )
     transaction.on_commit(
         partial(_deliver_code, email=user.email, phone=phone, code=code), robust=True
     )
-    return channels
+    return channels, str(code_id)
 
 
 def _spend_code_work() -> None:
@@ -355,10 +388,12 @@ def start_password_reset(
     """
     normalized = normalize_identifier(identifier)
     attempt_id = uuid.uuid4().hex
+    long = recovery_limits.code_checks_used_up(name=normalized, now=now)
+    code_id = ""
     with transaction.atomic():
         user = find_account_for_recovery(normalized)
         if user is not None:
-            channels = _send_reset_code(user, now=now)
+            channels, code_id = _send_reset_code(user, now=now, long=long)
             question = question_for(user)
         else:
             _spend_code_work()
@@ -372,6 +407,7 @@ def start_password_reset(
             details={
                 "attempt": attempt_id,
                 "channels": channels,
+                "short_checks_used_up": long,
                 "username_digest": audit_username_digest(normalized),
             },
         )
@@ -381,6 +417,7 @@ def start_password_reset(
         throttle_name=normalized,
         question=question,
         started_at=now.timestamp(),
+        code_id=code_id,
         _user=user,
     )
 
@@ -393,9 +430,12 @@ def resend_reset_code(*, attempt: ResetAttempt, now: dt.datetime) -> bool:
         return False
     attempt.resends += 1
     user = attempt.user
+    long = recovery_limits.code_checks_used_up(name=attempt.throttle_name, now=now)
     with transaction.atomic():
         if user is not None:
-            _send_reset_code(user, now=now)
+            _, attempt.code_id = _send_reset_code(
+                user, now=now, long=long, replaces=attempt.code_id
+            )
         else:
             _spend_code_work()
     return True
@@ -479,8 +519,11 @@ def _failed(
     limit: int,
     count: int,
 ) -> None:
-    """Record a wrong try; raise ``ResetAttemptsExhausted`` (after recording) at the limit."""
-    record_sign_in_failure(username=attempt.throttle_name, request=request, now=now)
+    """Record a wrong try; raise ``ResetAttemptsExhausted`` (after recording) at the limit.
+
+    Never a sign-in failure (see ``services.recovery_limits``). Wrong answers and second-factor
+    codes also count for the account over a day; when that runs out, ``ResetAnswersPaused``.
+    """
     record_event(
         action=ACTION_RESET_STEP_FAILED,
         outcome=Outcome.FAILURE,
@@ -488,14 +531,24 @@ def _failed(
         subject=attempt.user,
         details={"attempt": attempt.attempt_id, "step": str(step), "failures": count},
     )
+    user = attempt.user
+    if (
+        step != Step.CODE
+        and user is not None
+        and recovery_limits.note_answer_failure(user=user, now=now)
+    ):
+        _abandon(attempt, step, request=request, reason="account_limit")
+        raise _answers_paused(user, step)
     if count >= limit:
-        record_event(
-            action=ACTION_RESET_ABANDONED,
-            outcome=Outcome.FAILURE,
-            request=request,
-            subject=attempt.user,
-            details={"attempt": attempt.attempt_id, "step": str(step)},
-        )
+        _abandon(attempt, step, request=request, reason="attempt_limit")
+        if step == Step.CODE:
+            raise ResetAttemptsExhausted(
+                gettext(
+                    "The code was wrong 5 times, so it no longer works and we stopped this "
+                    "reset. Enter your username or email again and we will send you a new code."
+                ),
+                step=str(step),
+            )
         raise ResetAttemptsExhausted(
             gettext(
                 "That did not match too many times, so we stopped this reset. Start again to "
@@ -505,6 +558,39 @@ def _failed(
         )
 
 
+def _abandon(
+    attempt: ResetAttempt, step: Step, *, request: HttpRequest | None, reason: str
+) -> None:
+    record_event(
+        action=ACTION_RESET_ABANDONED,
+        outcome=Outcome.FAILURE,
+        request=request,
+        subject=attempt.user,
+        details={"attempt": attempt.attempt_id, "step": str(step), "reason": reason},
+    )
+
+
+def _answers_paused(user: User, step: Step) -> ResetAnswersPaused:
+    return ResetAnswersPaused(
+        gettext(
+            "Too many wrong answers have been given for this account today, so we have paused "
+            "password resets for it for up to a day. To get back in sooner, call us at "
+            "%(phone)s."
+        )
+        % {"phone": _support_phone(user)},
+        step=str(step),
+    )
+
+
+def _refuse_if_answers_paused(
+    attempt: ResetAttempt, step: Step, *, request: HttpRequest | None, now: dt.datetime
+) -> None:
+    user = attempt.user
+    if user is not None and recovery_limits.answers_used_up(user=user, now=now):
+        _abandon(attempt, step, request=request, reason="account_limit")
+        raise _answers_paused(user, step)
+
+
 def verify_reset_code(
     *, attempt: ResetAttempt, code: str, request: HttpRequest | None, now: dt.datetime
 ) -> bool:
@@ -512,12 +598,36 @@ def verify_reset_code(
 
     A wrong, expired or used code counts; after ``CODE_MAX_ATTEMPTS`` the attempt is over
     (``ResetAttemptsExhausted``). An unknown identifier never passes, after the same work.
+    A 6-digit entry once the name's checks for the day are used up is refused unchecked
+    (``ResetShortCodesPaused``); a long one is always checked.
     """
     _require_step(attempt, Step.CODE)
+    is_short = domain.normalize_code_input(code) is not None
+    if is_short and not recovery_limits.reserve_short_code_check(
+        name=attempt.throttle_name, now=now
+    ):
+        record_event(
+            action=ACTION_RESET_STEP_FAILED,
+            outcome=Outcome.FAILURE,
+            request=request,
+            subject=attempt.user,
+            details={"attempt": attempt.attempt_id, "step": "code", "reason": "name_limit"},
+        )
+        raise ResetShortCodesPaused(
+            gettext(
+                "Too many wrong codes have been entered for this username or email today, so "
+                '6-digit codes no longer work for it. Choose "Send a new code" and enter the '
+                "longer code (12 letters and digits) that we send."
+            )
+        )
     user = attempt.user
-    if user is not None:
-        matched = verify_code(
-            user=user, purpose=OneTimeCodePurpose.PASSWORD_RESET, code=code, now=now
+    if user is not None and attempt.code_id:
+        matched = verify_bound_code(
+            user=user,
+            purpose=OneTimeCodePurpose.PASSWORD_RESET,
+            code_id=uuid.UUID(attempt.code_id),
+            code=code,
+            now=now,
         )
     else:
         _spend_code_work()
@@ -542,6 +652,7 @@ def check_reset_answer(
 ) -> bool:
     """The challenge answer, only after the code has passed."""
     _require_step(attempt, Step.QUESTION)
+    _refuse_if_answers_paused(attempt, Step.QUESTION, request=request, now=now)
     user = attempt.user
     if user is not None and check_challenge_answer(
         user=user, question=attempt.question, answer=answer
@@ -577,6 +688,7 @@ def check_reset_second_factor(
 ) -> bool:
     """An authenticator-app code (6 digits) or an unused recovery code (then used up)."""
     _require_step(attempt, Step.SECOND_FACTOR)
+    _refuse_if_answers_paused(attempt, Step.SECOND_FACTOR, request=request, now=now)
     user = attempt.user
     method = ""
     if user is not None:
