@@ -16,9 +16,16 @@ class OrderLineInvalid(DomainError):
 
 
 class PrescriptionNotInFamily(DomainError):
-    """A line's prescription belongs to someone outside the ordering member's family."""
+    """A line's prescription, or the member placing the order, is outside the patient's family."""
 
     code = "order.prescription_not_in_family"
+
+
+class OrderMixesPatients(DomainError):
+    """A line's prescription is for someone other than the order's patient: one order carries
+    one person's prescriptions, so who may see it follows from that one person."""
+
+    code = "order.mixed_patients"
 
 
 class ShippingAddressNotOwned(DomainError):

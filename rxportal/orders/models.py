@@ -31,6 +31,9 @@ class CancelReason(models.TextChoices):
 
 class MailOrder(BaseModel):
     order_number = models.CharField(max_length=20, unique=True)
+    # The order's patient: every line is a prescription of this member (``place_mail_order``
+    # refuses anything else), whoever placed it. Who may see the order follows from the patient
+    # and the family-access rule (``orders.selectors._visible_orders``), never from the placer.
     member = models.ForeignKey(
         "members.Member", on_delete=models.PROTECT, related_name="mail_orders"
     )
@@ -66,8 +69,8 @@ class MailOrder(BaseModel):
 
     @property
     def patient_first_names(self) -> list[str]:
-        """Whom the order's prescriptions are for (from the prefetched lines), in line order.
-        The order's ``member`` is who placed it: a parent orders for a child."""
+        """Whom the order's prescriptions are for (from the prefetched lines), in line order:
+        the order's ``member`` alone, except on orders stored before an order had one patient."""
         names: list[str] = []
         for line in self.lines.all():
             name = line.prescription.member.first_name

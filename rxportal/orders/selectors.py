@@ -1,7 +1,9 @@
 """Reads of mail orders and shipping addresses, scoped to the signed-in viewer.
 
 Which family members' orders a viewer sees is decided by
-``members.selectors.list_family_members_visible_to`` and nowhere else.
+``members.selectors.list_family_members_visible_to`` and nowhere else, and an order is judged by
+its patient, never by who placed it: ``_visible_orders`` is the one queryset every read below
+starts from (so a revoked grant hides an order everywhere at once).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from rxportal.members.models import Member
@@ -46,6 +48,19 @@ def _visible_member_ids(viewer: Viewer, today: dt.date) -> list[int]:
     return [member.pk for member in list_family_members_visible_to(viewer=viewer, today=today)]
 
 
+def _visible_orders(member_ids: list[int]) -> QuerySet[MailOrder]:
+    """Orders whose patients are all among ``member_ids`` (the people the viewer may see).
+
+    An order's ``member`` is its patient (``place_mail_order`` keeps every line that patient's),
+    but the lines are the last word: an order with any line for someone the viewer may not see
+    (rows stored before orders were kept to one patient) is not shown at all, not even in part.
+    """
+    hidden_line = MailOrderLine.objects.filter(order=OuterRef("pk")).exclude(
+        prescription__member_id__in=member_ids
+    )
+    return MailOrder.objects.filter(member_id__in=member_ids).filter(~Exists(hidden_line))
+
+
 def _lines_prefetch() -> Any:  # django-stubs types Prefetch by its lookup string
     return Prefetch(
         "lines",
@@ -61,7 +76,7 @@ def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False)
     cancelled ones. ``older_count`` says how many older orders exist and are not shown."""
     member_ids = _visible_member_ids(viewer, today)
     since = _history_start(today)
-    base = MailOrder.objects.filter(member_id__in=member_ids)
+    base = _visible_orders(member_ids)
     orders = base.filter(ordered_at__gte=since)
     if only_open:
         orders = orders.filter(status__in=[str(s) for s in domain.OPEN_STATUSES])
@@ -100,7 +115,7 @@ def list_orders_in_progress(
     nor cancelled), placed in the last 18 months, the soonest expected first (orders without an
     expected delivery, such as those on hold, last), then the newest; at most ``limit``.
 
-    Each order has ``member`` (who placed it) set and ``expected_delivery``, ``carrier``,
+    Each order has ``member`` (its patient) set and ``expected_delivery``, ``carrier``,
     ``tracking_number`` and ``tracking_url`` to show. With ``with_lines`` (the default) its
     lines (drug, for whom: ``patient_first_names``) are loaded too, one more query; without,
     one query and only ``_IN_PROGRESS_FIELDS`` are loaded (the dashboard).
@@ -109,11 +124,14 @@ def list_orders_in_progress(
     if not members:
         return []
     by_pk = {member.pk: member for member in members}
-    orders = MailOrder.objects.filter(
-        member_id__in=list(by_pk),
-        ordered_at__gte=_history_start(today),
-        status__in=[str(s) for s in domain.OPEN_STATUSES],
-    ).order_by(F("expected_delivery").asc(nulls_last=True), "-ordered_at", "-id")
+    orders = (
+        _visible_orders(list(by_pk))
+        .filter(
+            ordered_at__gte=_history_start(today),
+            status__in=[str(s) for s in domain.OPEN_STATUSES],
+        )
+        .order_by(F("expected_delivery").asc(nulls_last=True), "-ordered_at", "-id")
+    )
     if with_lines:
         orders = orders.prefetch_related(_lines_prefetch())
     else:
@@ -129,15 +147,17 @@ def list_orders_in_progress(
 def find_mail_order(
     *, viewer: Viewer, public_id: uuid.UUID | str, today: dt.date
 ) -> MailOrder | None:
-    """One order the viewer may see (theirs or a visible family member's), with its member,
-    lines and events; None for anyone else's order or an unknown id."""
+    """One order the viewer may see (its patient is the viewer or a visible family member), with
+    its member, lines and events; None for anyone else's order or an unknown id. Every order
+    page and action (detail, cancel) goes through here."""
     try:
         wanted = uuid.UUID(str(public_id))
     except ValueError:
         return None
     member_ids = _visible_member_ids(viewer, today)
     return (
-        MailOrder.objects.filter(public_id=wanted, member_id__in=member_ids)
+        _visible_orders(member_ids)
+        .filter(public_id=wanted)
         .select_related("member")
         .prefetch_related(
             _lines_prefetch(),

@@ -28,6 +28,7 @@ from rxportal.orders.errors import (
     OrderCannotBeCancelled,
     OrderHasNoLines,
     OrderLineInvalid,
+    OrderMixesPatients,
     PrescriptionNotInFamily,
     ShippingAddressInvalid,
     ShippingAddressLimitReached,
@@ -69,20 +70,27 @@ def place_mail_order(
     address: ShippingAddress | None,
     actor: Actor,
     now: dt.datetime,
+    placed_by: Member | None = None,
 ) -> MailOrder:
     """Create a mail order in status RECEIVED with its first timeline event.
 
-    ``member`` is who places the order (the signed-in member); each line's prescription must
-    belong to someone in that member's family (the caller has already checked the viewer may
-    act for them). ``address`` is one of the member's saved shipping addresses, or None for the
-    member's address on file. The order number is random (not sequential). Expected delivery is
+    ``member`` is the order's **patient**: every line must be one of their prescriptions. An
+    order is that one person's PHI, so who may see it follows from them and the family-access
+    rule, never from who placed it; a refill for two people is two orders. ``placed_by`` is who
+    places it (the signed-in member: a parent for a child, a subscriber for a consenting adult;
+    by default the patient, as the automatic-refill job does); it must be in the patient's
+    family, and the caller has already checked they may act for the patient. ``address`` is one
+    of ``placed_by``'s saved shipping addresses, or None for ``placed_by``'s address on file. The
+    order number is random (not sequential). Expected delivery is
     ``domain.compute_expected_delivery`` business days after ``now``.
 
     This service does not touch the prescriptions' refill counts: the caller (the refill
     service) uses a refill per line in the same transaction; ``cancel_mail_order`` gives them
     back. Raises ``OrderHasNoLines``, ``OrderLineInvalid``, ``PrescriptionNotInFamily``,
-    ``ShippingAddressNotOwned`` or ``ShipToMissing``; nothing is written then.
+    ``OrderMixesPatients``, ``ShippingAddressNotOwned`` or ``ShipToMissing``; nothing is
+    written then.
     """
+    placed_by = placed_by or member
     if not lines:
         raise OrderHasNoLines(_("Choose at least one prescription to order."))
     for line in lines:
@@ -96,13 +104,22 @@ def place_mail_order(
             Q(pk=member.family_head_id) | Q(subscriber_id=member.family_head_id)
         ).values_list("pk", flat=True)
     )
+    if placed_by.pk not in family_ids:
+        raise PrescriptionNotInFamily(
+            _("One of these prescriptions is not for you or your family.")
+        )
     for line in lines:
         if line.prescription.member_id not in family_ids:
             raise PrescriptionNotInFamily(
                 _("One of these prescriptions is not for you or your family."),
                 prescription=str(line.prescription.public_id),
             )
-    ship_to = _ship_to(member=member, address=address)
+        if line.prescription.member_id != member.pk:
+            raise OrderMixesPatients(
+                _("One order can carry the prescriptions of one person only."),
+                prescription=str(line.prescription.public_id),
+            )
+    ship_to = _ship_to(member=placed_by, address=address)
 
     with transaction.atomic():
         order = MailOrder.objects.create(
@@ -143,6 +160,7 @@ def place_mail_order(
                 "lines": len(lines),
                 "ship_to": "saved" if address is not None else "on_file",
                 "member": str(member.public_id),
+                "placed_by": str(placed_by.public_id),
             },
         )
     return order

@@ -35,6 +35,18 @@ def _order_or_404(request: HttpRequest, public_id: uuid.UUID) -> MailOrder:
     return order
 
 
+def _audit_order_viewed(request: HttpRequest, order: MailOrder, **details: str) -> None:
+    """Every page that shows an order (its drugs, for whom) records one PHI-view event."""
+    record_event(
+        action=ACTION_ORDER_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=request.user,
+        request=request,
+        subject=order,
+        details={"status": order.status, **details},
+    )
+
+
 def _address_or_404(request: HttpRequest, public_id: uuid.UUID) -> ShippingAddress:
     address = selectors.find_shipping_address(
         member=request.member,  # type: ignore[attr-defined]
@@ -77,14 +89,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """One order: status timeline, lines, ship-to, expected delivery, tracking."""
     order = _order_or_404(request, public_id)
-    record_event(
-        action=ACTION_ORDER_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
-        subject=order,
-        details={"status": order.status},
-    )
+    _audit_order_viewed(request, order)
     return render(
         request,
         "orders/order_detail.html",
@@ -118,6 +123,7 @@ def order_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 % {"number": order.order_number},
             )
         return redirect("orders:detail", public_id=order.public_id)
+    _audit_order_viewed(request, order, page="cancel")
     return render(request, "orders/order_cancel.html", {"order": order, "form": form})
 
 

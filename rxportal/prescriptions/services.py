@@ -147,8 +147,10 @@ def _place_refill(
     today: dt.date,
     now: dt.datetime,
 ) -> RefillRequest:
-    """The shared body of member and automatic refills: ``orderer`` places the mail order and
-    owns the address; ``member`` is who the prescriptions are for."""
+    """The shared body of member and automatic refills: ``member`` is who the prescriptions are
+    for, and so the mail order's patient (who may see the order follows from them); ``orderer``
+    places it and owns the shipping address (the signed-in member, or the patient for the
+    automatic-refill job)."""
     if not lines:
         raise errors.RefillNothingSelected(_("Choose at least one prescription to refill."))
     if len(lines) > domain.MAX_LINES_PER_REFILL:
@@ -234,7 +236,8 @@ def _place_refill(
             RefillRequestLine.objects.bulk_create(request_lines)
             if fulfilment is Fulfilment.MAIL:
                 request.mail_order = place_mail_order(
-                    member=orderer,
+                    member=member,
+                    placed_by=orderer,
                     lines=[
                         MailOrderLineInput(
                             prescription=line.prescription,
@@ -373,7 +376,9 @@ class AutoRefillRun:
 
 def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
     """Place a mail refill for each automatic-refill prescription whose next refill date is
-    today or past and that has refills left and has not expired.
+    today or past and that has refills left and has not expired. Each order is placed as the
+    prescription's patient (never as their subscriber), shipped to the patient's default
+    address or address on file.
 
     Safe to run twice, or in two workers at once: each refill's idempotency key is derived from
     the prescription and its due date. A prescription that fails (not covered, no address on
@@ -398,20 +403,18 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
         key = domain.compute_auto_refill_key(prescription_public_id=rx.public_id, due_on=due_on)
         if _find_existing(requested_by=None, idempotency_key=key) is not None:
             continue
-        orderer = (
-            rx.member
-            if rx.member.subscriber_id is None
-            else Member.objects.get(pk=rx.member.subscriber_id)
-        )
         try:
+            # The job orders as the prescription's patient, to the patient's own default
+            # address (or address on file): an adult dependent's refill is hers, and the
+            # subscriber sees it only while she grants access (a minor's: always).
             request = _place_refill(
                 actor=None,
-                orderer=orderer,
+                orderer=rx.member,
                 member=rx.member,
                 lines=[RefillLineInput(prescription_id=rx.public_id)],
                 fulfilment=Fulfilment.MAIL,
                 pharmacy_id=None,
-                address_id=_default_address_id(orderer),
+                address_id=_default_address_id(rx.member),
                 idempotency_key=key,
                 is_automatic=True,
                 today=today,

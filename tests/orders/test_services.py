@@ -16,6 +16,7 @@ from rxportal.orders.errors import (
     OrderCannotBeCancelled,
     OrderHasNoLines,
     OrderLineInvalid,
+    OrderMixesPatients,
     PrescriptionNotInFamily,
     ShippingAddressInvalid,
     ShippingAddressLimitReached,
@@ -55,20 +56,21 @@ def _line(prescription: object, quantity: str = "90", days: int = 90) -> MailOrd
 
 def test_place_mail_order_creates_a_received_order_with_lines_event_and_audit(family):
     rx_own = PrescriptionFactory(member=family.subscriber)
-    rx_child = PrescriptionFactory(member=family.minor_child)
+    rx_other = PrescriptionFactory(member=family.subscriber)
     address = ShippingAddressFactory(
         member=family.subscriber, line1="9 Oak Road", line2="Apt 2", city="Hartford"
     )
 
     order = place_mail_order(
         member=family.subscriber,
-        lines=[_line(rx_own), _line(rx_child, "30", 30)],
+        lines=[_line(rx_own), _line(rx_other, "30", 30)],
         address=address,
         actor=family.subscriber.user,
         now=NOW,
     )
 
     order.refresh_from_db()
+    assert order.member == family.subscriber
     assert order.status == OrderStatus.RECEIVED
     assert order.ordered_at == NOW
     assert order.ship_to_address_line == "9 Oak Road, Apt 2"
@@ -76,15 +78,73 @@ def test_place_mail_order_creates_a_received_order_with_lines_event_and_audit(fa
     assert order.expected_delivery == domain.compute_expected_delivery(ordered_on=NOW.date())
     assert [(line.prescription_id, line.days_supply) for line in order.lines.order_by("id")] == [
         (rx_own.pk, 90),
-        (rx_child.pk, 30),
+        (rx_other.pk, 30),
     ]
     events = list(order.events.values_list("status", "occurred_at"))
     assert events == [(OrderStatus.RECEIVED, NOW)]
     audit = AuditEvent.objects.get(action="order.placed")
     assert audit.subject_id == str(order.public_id)
     assert audit.actor_id == family.subscriber.user.pk
-    assert audit.details["lines"] == 2
-    assert audit.details["ship_to"] == "saved"
+    assert audit.details == {
+        "lines": 2,
+        "ship_to": "saved",
+        "member": str(family.subscriber.public_id),
+        "placed_by": str(family.subscriber.public_id),
+    }
+
+
+def test_a_parents_order_for_a_child_is_the_childs_shipped_to_the_parent(family):
+    """``member`` is the order's patient; ``placed_by`` owns the address it ships to."""
+    rx = PrescriptionFactory(member=family.minor_child)
+    address = ShippingAddressFactory(member=family.subscriber, line1="9 Oak Road")
+
+    order = place_mail_order(
+        member=family.minor_child,
+        placed_by=family.subscriber,
+        lines=[_line(rx)],
+        address=address,
+        actor=family.subscriber.user,
+        now=NOW,
+    )
+
+    assert order.member == family.minor_child
+    assert order.ship_to_address_line == "9 Oak Road"
+    audit = AuditEvent.objects.get(action="order.placed")
+    assert audit.details["member"] == str(family.minor_child.public_id)
+    assert audit.details["placed_by"] == str(family.subscriber.public_id)
+
+
+def test_one_order_carries_one_patients_prescriptions(family):
+    """Mixing people would make the order visible to nobody or leak one person's drugs."""
+    rx_own = PrescriptionFactory(member=family.subscriber)
+    rx_child = PrescriptionFactory(member=family.minor_child)
+
+    with pytest.raises(OrderMixesPatients) as caught:
+        place_mail_order(
+            member=family.subscriber,
+            lines=[_line(rx_own), _line(rx_child)],
+            address=None,
+            actor=family.subscriber.user,
+            now=NOW,
+        )
+
+    assert caught.value.code == "order.mixed_patients"
+    assert caught.value.details == {"prescription": str(rx_child.public_id)}
+    assert not MailOrder.objects.exists()
+
+
+def test_an_order_placed_by_someone_outside_the_family_is_refused(family):
+    rx = PrescriptionFactory(member=family.minor_child)
+    with pytest.raises(PrescriptionNotInFamily):
+        place_mail_order(
+            member=family.minor_child,
+            placed_by=MemberFactory(),
+            lines=[_line(rx)],
+            address=None,
+            actor=None,
+            now=NOW,
+        )
+    assert not MailOrder.objects.exists()
 
 
 def test_place_mail_order_ships_to_the_address_on_file_without_a_saved_address(family):

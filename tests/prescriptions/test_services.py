@@ -159,6 +159,10 @@ def test_a_subscriber_refills_a_minor_childs_prescription(setting: Setting, toda
     assert request.member == setting.family.minor_child
     rx.refresh_from_db()
     assert rx.refills_remaining == 2
+    # The order is the child's (its patient), placed by and shipped to the subscriber.
+    assert request.mail_order is not None
+    assert request.mail_order.member == setting.family.minor_child
+    assert request.mail_order.ship_to_name == setting.family.subscriber.full_name
 
 
 def test_a_quantity_below_the_prescription_is_allowed(setting: Setting, today: dt.date) -> None:
@@ -541,8 +545,12 @@ def test_due_auto_refills_are_placed_once(setting: Setting, today: dt.date) -> N
     assert [r.member_id for r in requests] == [due.member_id, childs_due.member_id]
     assert all(r.is_automatic and r.requested_by is None for r in requests)
     assert all(r.mail_order is not None for r in requests)
-    # The child's order is placed by (and shipped to) the subscriber.
-    assert requests[1].mail_order.member == setting.family.subscriber  # type: ignore[union-attr]
+    # The child's order is the child's (the job orders as the prescription's patient), shipped
+    # to the child's address on file.
+    childs_order = requests[1].mail_order
+    assert childs_order is not None
+    assert childs_order.member == setting.family.minor_child
+    assert childs_order.ship_to_name == setting.family.minor_child.full_name
     assert len(events("prescription.auto_refill.placed")) == 2
 
     again = services.run_due_auto_refills(today=today, now=clock.now())

@@ -1,0 +1,56 @@
+"""The data migration that moves orders stored under whoever placed them to their patient."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from rxportal.members.models import Member
+from rxportal.orders.models import MailOrder
+from tests.conftest import Family
+from tests.factories import PrescriptionFactory
+from tests.orders.factories import MailOrderLineFactory, make_order
+
+pytestmark = pytest.mark.django_db
+
+_migration = importlib.import_module(
+    "rxportal.orders.migrations.0003_reattribute_orders_to_their_patient"
+)
+
+
+def _order_with_lines_for(placed_under: Member, *patients: Member) -> MailOrder:
+    order = make_order(member=placed_under, lines=0)
+    for patient in patients:
+        MailOrderLineFactory(order=order, prescription=PrescriptionFactory(member=patient))
+    return order
+
+
+def test_orders_placed_for_one_other_person_move_to_that_patient(family: Family) -> None:
+    spouses = _order_with_lines_for(family.subscriber, family.spouse, family.spouse)
+    childs = _order_with_lines_for(family.subscriber, family.minor_child)
+    own = _order_with_lines_for(family.subscriber, family.subscriber)
+    mixed = _order_with_lines_for(family.subscriber, family.subscriber, family.spouse)
+    mixed_others = _order_with_lines_for(family.subscriber, family.spouse, family.adult_child)
+
+    _migration.reattribute_orders_to_their_patient(apps, None)
+
+    for order in (spouses, childs, own, mixed, mixed_others):
+        order.refresh_from_db()
+    assert spouses.member == family.spouse
+    assert childs.member == family.minor_child
+    assert own.member == family.subscriber
+    # No single patient: left alone; the read rule shows it only to who may see everyone on it.
+    assert mixed.member == family.subscriber
+    assert mixed_others.member == family.subscriber
+
+
+def test_running_it_twice_changes_nothing_more(family: Family) -> None:
+    order = _order_with_lines_for(family.subscriber, family.spouse)
+
+    _migration.reattribute_orders_to_their_patient(apps, None)
+    _migration.reattribute_orders_to_their_patient(apps, None)
+
+    order.refresh_from_db()
+    assert order.member == family.spouse
