@@ -143,7 +143,9 @@ class SignInQuestionForm(_AccessibleErrorsMixin, forms.Form):
         label=_("Your answer"),
         max_length=ANSWER_MAX_LENGTH,
         strip=True,
-        widget=_NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=_NeverShowValueInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
+        ),
     )
 
     def __init__(
