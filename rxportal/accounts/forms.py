@@ -1,4 +1,5 @@
-"""Sign-in forms: the username step, the SiteKey + password step, the new-device check, MFA.
+"""Sign-in forms: the username step, the question, the SiteKey + password step, the new-device
+check, MFA.
 
 The password step subclasses allauth's ``LoginForm`` (configured as ``ACCOUNT_FORMS["login"]``),
 the MFA forms allauth's (``MFA_FORMS``); allauth's views drive them.
@@ -23,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from rxportal.accounts import captcha
 from rxportal.accounts.adapters import GENERIC_SIGN_IN_ERROR
 from rxportal.accounts.domain import normalize_recovery_code, normalize_username
+from rxportal.accounts.flows import signin as signin_flow
 from rxportal.accounts.services import lockout, signin
 from rxportal.accounts.services.recovery_codes import use_recovery_code
-from rxportal.accounts.services.sitekey import get_sitekey_for_login
 from rxportal.accounts.services.sms_factor import record_second_factor_failure
 from rxportal.accounts.sitekeys import STATIC_DIR as SITEKEY_STATIC_DIR
 from rxportal.audit.services import client_ip
@@ -107,19 +108,79 @@ class IdentifyForm(_AccessibleErrorsMixin, forms.Form):
         return username
 
 
-class SiteKeyLoginForm(_AccessibleErrorsMixin, LoginForm):
-    """Step 2: the SiteKey, then the password (and the CAPTCHA when the lock-out asks for it).
+def _add_captcha_field(form: forms.Form, *, now: Any) -> captcha.CaptchaChallenge:
+    challenge = captcha.issue_captcha(now=now)
+    form.fields["captcha_answer"] = forms.CharField(
+        label=challenge.prompt,
+        max_length=100,
+        widget=_NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=challenge.hint,
+    )
+    return challenge
 
-    The username comes from the session (step 1), never from the posted data. The page is built
-    the same way for every username, existing or not: only the picture and phrase differ.
+
+def _captcha_solved(form: forms.Form, *, now: Any) -> bool:
+    """Checks the posted token and answer; adds the field error when they do not match."""
+    token = form.data.get("captcha_token", "")
+    answer = form.cleaned_data.get("captcha_answer", "")
+    if (
+        isinstance(token, str)
+        and token
+        and captcha.verify_captcha(token=token, answer=answer, now=now)
+    ):
+        return True
+    form.add_error(
+        "captcha_answer", _("That answer did not match the check. Try the new one below.")
+    )
+    return False
+
+
+class SignInQuestionForm(_AccessibleErrorsMixin, forms.Form):
+    """Step 2 on a browser the portal does not recognize: one challenge question (and the
+    CAPTCHA when the lock-out asks for it). Built the same way for every username."""
+
+    answer = forms.CharField(
+        label=_("Your answer"),
+        max_length=ANSWER_MAX_LENGTH,
+        strip=True,
+        widget=_NeverShowValueInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, question_text: str = "", captcha_required: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if question_text:
+            self.fields["answer"].label = question_text
+        self.captcha: captcha.CaptchaChallenge | None = None
+        if captcha_required:
+            self.captcha = _add_captcha_field(self, now=clock.now())
+        self.describe_fields()
+
+    def clean(self) -> dict[str, Any]:
+        if self.captcha is not None and not self.errors:
+            _captcha_solved(self, now=clock.now())
+        return self.cleaned_data
+
+
+class SiteKeyLoginForm(_AccessibleErrorsMixin, LoginForm):
+    """The password step: the SiteKey (only once the question was answered or the browser is
+    recognized, see ``flows.signin``), the password, and the CAPTCHA when the lock-out asks.
+
+    The username comes from the session (step 1), never from the posted data.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        now = clock.now()
         self.identity = (
-            signin.get_identified_username(self.request, now=clock.now()) if self.request else None
+            signin_flow.current_identity(self.request, now=now) if self.request else None
         )
-        typed, normalized = self.identity or ("", "")
+        typed, normalized = (
+            (self.identity.typed, self.identity.normalized) if self.identity else ("", "")
+        )
         login_field = self.fields["login"]
         login_field.required = False
         login_field.widget = forms.HiddenInput(attrs={"autocomplete": "username"})
@@ -130,47 +191,28 @@ class SiteKeyLoginForm(_AccessibleErrorsMixin, LoginForm):
         password.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
         password.widget.attrs.pop("placeholder", None)
 
-        now = clock.now()
-        self.sitekey = get_sitekey_for_login(normalized_username=normalized)
+        self.sitekey = signin_flow.sitekey_for(self.identity) if self.identity else None
         ip = client_ip(self.request) if self.request is not None else None
         self.gate = lockout.sign_in_gate(username=normalized, now=now, ip=ip)
         self.captcha: captcha.CaptchaChallenge | None = None
         if self.gate.captcha_required:
-            self.captcha = captcha.issue_captcha(now=now)
-            self.fields["captcha_answer"] = forms.CharField(
-                label=self.captcha.prompt,
-                max_length=100,
-                widget=_NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-                help_text=self.captcha.hint,
-            )
+            self.captcha = _add_captcha_field(self, now=now)
         self.describe_fields()
 
     @property
     def sitekey_static_path(self) -> str:
-        return f"{SITEKEY_STATIC_DIR}/{self.sitekey.image_slug}.svg"
+        return f"{SITEKEY_STATIC_DIR}/{self.sitekey.image_slug}.svg" if self.sitekey else ""
 
     def clean_login(self) -> str:
-        if self.identity is None:
+        if self.identity is None or not self.identity.may_enter_password:
             raise ValidationError(GENERIC_SIGN_IN_ERROR, code="username_password_mismatch")
-        return self.identity[0]
+        return self.identity.typed
 
     def clean(self) -> dict[str, Any]:
         if self.identity is None or self._errors:
             return self.cleaned_data
-        now = clock.now()
-        if self.gate.captcha_required:
-            token = self.data.get("captcha_token", "")
-            answer = self.cleaned_data.get("captcha_answer", "")
-            if not (
-                isinstance(token, str)
-                and token
-                and captcha.verify_captcha(token=token, answer=answer, now=now)
-            ):
-                self.add_error(
-                    "captcha_answer",
-                    _("That answer did not match the check. Try the new one below."),
-                )
-                return self.cleaned_data
+        if self.gate.captcha_required and not _captcha_solved(self, now=clock.now()):
+            return self.cleaned_data
         if self.gate.blocked:
             # Locked (or this connection throttled): the same answer as a wrong password, after
             # the same amount of hashing work, and the password is not checked at all.
@@ -182,21 +224,6 @@ class SiteKeyLoginForm(_AccessibleErrorsMixin, LoginForm):
         # The password factor has passed: a new session id before the next stage.
         signin.rotate_session_key(request)
         return super().login(request, redirect_url=redirect_url)
-
-
-class ChallengeAnswerForm(_AccessibleErrorsMixin, forms.Form):
-    answer = forms.CharField(
-        label=_("Your answer"),
-        max_length=ANSWER_MAX_LENGTH,
-        strip=True,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-
-    def __init__(self, *args: Any, question_text: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if question_text:
-            self.fields["answer"].label = question_text
-        self.describe_fields()
 
 
 class OneTimeCodeForm(_AccessibleErrorsMixin, forms.Form):

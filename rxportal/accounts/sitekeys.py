@@ -1,14 +1,10 @@
-"""The SiteKey catalog: anti-phishing images, decoys for unknown names, phrase validation.
+"""The SiteKey catalog: anti-phishing images and phrase validation.
 
 Before asking for a password the sign-in page shows the image and phrase the user chose, so a
-look-alike site that does not know them is easier to spot. To avoid telling anyone whether a
-username exists, every other name gets a *decoy*: an image from the same pool and a phrase that
-reads like one a person would pick, both derived from a keyed HMAC of the normalized username, so
-the same unknown name shows the same decoy on every visit.
-
-The decoy phrase is deliberately never translated: switching the page language must not change a
-decoy while leaving a real phrase alone. Image alt texts are translated for real and decoy images
-alike.
+look-alike site that does not know them is easier to spot. It is shown only on a browser the
+portal recognizes for that user or after a right answer to the user's challenge question
+(``accounts/flows/signin.py``), so there are no decoy SiteKeys: a name that cannot pass the
+question never sees one. Image alt texts are translated.
 
 The images in ``static/accounts/sitekeys/`` are simple illustrations drawn for this project
 (96×96, no text, no external references), so they carry no third-party licence.
@@ -24,11 +20,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.errors import InvalidSiteKeyPhrase, UnknownSiteKeyImage
 
 STATIC_DIR = "accounts/sitekeys"
-DECOY_DIGEST_PURPOSE = "sitekey-decoy"
 PHRASE_MIN_LENGTH = 3
 PHRASE_MAX_LENGTH = 60
 
@@ -86,22 +80,6 @@ SITEKEY_IMAGES: tuple[SiteKeyImage, ...] = (
 )
 SITEKEY_IMAGES_BY_SLUG: dict[str, SiteKeyImage] = {image.slug: image for image in SITEKEY_IMAGES}
 
-# Decoy phrases: adjective + noun + place, e.g. "Quiet harbor at dawn" (16 × 16 × 12 = 3,072).
-DECOY_ADJECTIVES = (
-    "Quiet", "Golden", "Little", "Silver", "Bright", "Gentle", "Lucky", "Sleepy",
-    "Happy", "Old", "Green", "Blue", "Cozy", "Wild", "Red", "Sunny",
-)  # fmt: skip
-DECOY_NOUNS = (
-    "harbor", "garden", "river", "meadow", "lantern", "kitten", "sparrow", "maple",
-    "bridge", "cabin", "orchard", "canoe", "violin", "teacup", "pony", "comet",
-)  # fmt: skip
-DECOY_PLACES = (
-    "at dawn", "by the sea", "in the rain", "after the storm", "under the stars",
-    "near the hills", "in the snow", "at midnight", "on a Sunday", "by the fire",
-    "in the spring", "at the lake",
-)  # fmt: skip
-DECOY_PHRASE_COUNT = len(DECOY_ADJECTIVES) * len(DECOY_NOUNS) * len(DECOY_PLACES)
-
 
 class SiteKeyDisplay(NamedTuple):
     image_slug: str
@@ -116,21 +94,6 @@ def get_sitekey_image(slug: str) -> SiteKeyImage:
         raise UnknownSiteKeyImage(
             gettext("Choose one of the pictures shown."), image_slug=slug[:40]
         ) from None
-
-
-def decoy_phrase(index: int) -> str:
-    """The ``index``-th decoy phrase (wraps around the 3,072 combinations)."""
-    index %= DECOY_PHRASE_COUNT
-    index, place = divmod(index, len(DECOY_PLACES))
-    adjective, noun = divmod(index, len(DECOY_NOUNS))
-    return f"{DECOY_ADJECTIVES[adjective]} {DECOY_NOUNS[noun]} {DECOY_PLACES[place]}"
-
-
-def decoy_sitekey(normalized_username: str) -> tuple[str, str]:
-    """(image slug, phrase) for a name without a real SiteKey; stable for a given name."""
-    digest = keyed_digest(DECOY_DIGEST_PURPOSE, normalized_username)
-    image = SITEKEY_IMAGES[int(digest[:16], 16) % len(SITEKEY_IMAGES)]
-    return image.slug, decoy_phrase(int(digest[16:32], 16))
 
 
 def clean_sitekey_phrase(raw: str) -> str:

@@ -18,6 +18,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from rxportal.accounts.flows import signin as signin_flow
 from rxportal.accounts.services import devices, signin, sms_factor
 from rxportal.core import clock
 
@@ -27,10 +28,12 @@ SECOND_FACTOR_POLICY_STAGE_KEY = "rx_second_factor_policy"
 
 
 class NewDeviceStage(LoginStage):
-    """A browser without a valid device cookie for this user answers one extra check.
+    """A browser without a valid device cookie for this user passes one extra check.
 
-    The cookie only skips this step; the password was already checked and the second factor
-    follows regardless.
+    A right answer to the challenge question before the password (``flows.signin``) is that
+    check: the browser is remembered and nothing more is asked here. Otherwise ("Can't answer?")
+    its page asks for a code by email or text message. The cookie only skips this step; the
+    password was already checked and the second factor follows regardless.
     """
 
     key = NEW_DEVICE_STAGE_KEY
@@ -43,7 +46,10 @@ class NewDeviceStage(LoginStage):
             # the inbox, the same proof this step would ask for.
             return None, True
         cookie = self.request.COOKIES.get(settings.RXPORTAL_DEVICE_COOKIE_NAME)
-        if devices.find_recognized_device(user=user, cookie_value=cookie, now=clock.now()):
+        now = clock.now()
+        if devices.find_recognized_device(user=user, cookie_value=cookie, now=now):
+            return None, True
+        if signin_flow.skip_new_device_check(request=self.request, user=user, now=now):
             return None, True
         return HttpResponseRedirect(reverse(self.urlname)), True
 

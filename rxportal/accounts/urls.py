@@ -14,6 +14,7 @@ from rxportal.accounts import (
 
 urlpatterns = [
     path("accounts/login/", views.IdentifyView.as_view(), name="rx_identify"),
+    path("accounts/login/question/", views.QuestionView.as_view(), name="rx_login_question"),
     path("accounts/login/password/", views.PasswordStepView.as_view(), name="rx_login_password"),
     path("accounts/login/new-device/", views.NewDeviceView.as_view(), name="rx_login_new_device"),
     # The text-message second factor at sign-in (SmsSecondFactorStage).

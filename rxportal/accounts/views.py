@@ -1,8 +1,10 @@
-"""Sign-in pages that allauth does not have: the username step and the new-device check.
+"""Sign-in pages that allauth does not have: the username step, the challenge question and the
+new-device check.
 
-The password step is allauth's ``LoginView`` (our form via ``ACCOUNT_FORMS["login"]``); the second
-factor is allauth's MFA ``AuthenticateView`` (our forms via ``MFA_FORMS``). These views are edges:
-they read the request, call the services and render.
+The rules of the steps before the password live in ``accounts/flows/signin.py``. The password
+step is allauth's ``LoginView`` (our form via ``ACCOUNT_FORMS["login"]``); the second factor is
+allauth's MFA ``AuthenticateView`` (our forms via ``MFA_FORMS``). These views are edges: they read
+the request, call the flow or the services and render.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
+from rxportal.accounts.flows import signin as signin_flow
 from rxportal.accounts.forms import (
     SIGN_IN_ERRORS_ID,
-    ChallengeAnswerForm,
     IdentifyForm,
     OneTimeCodeForm,
+    SignInQuestionForm,
 )
 from rxportal.accounts.services import devices, signin
 from rxportal.accounts.stages import NEW_DEVICE_STAGE_KEY
@@ -70,8 +73,9 @@ def _remembered_username(request: HttpRequest) -> str:
 class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
     """Step 1 at /accounts/login/: the username only.
 
-    Nothing is looked up here, so known and unknown names do the same work and land on the same
-    password page. A signed-in visitor is sent on; a sign-in waiting at a later stage resumes.
+    Known and unknown names land on the same question page; only a browser holding that user's
+    device cookie goes straight to the SiteKey and password. A signed-in visitor is sent on; a
+    sign-in waiting at a later stage resumes.
     """
 
     form_class = IdentifyForm
@@ -85,7 +89,7 @@ class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if self.changing_username:
-            signin.forget_identified_username(request)
+            signin_flow.forget(request)
             response = HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
             response.delete_cookie(settings.RXPORTAL_USERNAME_COOKIE_NAME)
             return response
@@ -108,10 +112,9 @@ class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
 
     def form_valid(self, form: IdentifyForm) -> HttpResponse:
         username = form.cleaned_data["username"]
-        signin.remember_identified_username(
-            request=self.request, username=username, now=clock.now()
-        )
-        response = HttpResponseRedirect(_url_with_next(self.request, reverse("rx_login_password")))
+        identity = signin_flow.identify(request=self.request, username=username, now=clock.now())
+        next_step = "rx_login_password" if identity.may_enter_password else "rx_login_question"
+        response = HttpResponseRedirect(_url_with_next(self.request, reverse(next_step)))
         name = settings.RXPORTAL_USERNAME_COOKIE_NAME
         if form.cleaned_data["remember"]:
             response.set_signed_cookie(
@@ -128,29 +131,143 @@ class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
         return response
 
 
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-cache, no-store, must-revalidate, private"
+    return response
+
+
+@method_decorator(never_cache, name="dispatch")
+@method_decorator(sensitive_post_parameters("answer"), name="dispatch")
+class QuestionView(TemplateView):
+    """Step 2 on a browser the portal does not recognize: the challenge question.
+
+    The same page for every username. A right answer opens the SiteKey and password; a wrong one
+    ends the attempt (back to step 1 with one message); "Can't answer?" opens the password
+    without the SiteKey.
+    """
+
+    template_name = "accounts/signin_question.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(reverse("account_login"))
+        now = clock.now()
+        identity = signin_flow.current_identity(request, now=now)
+        if identity is None:
+            return _no_store(
+                HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
+            )
+        if identity.may_enter_password:
+            return HttpResponseRedirect(_url_with_next(request, reverse("rx_login_password")))
+        self.identity = identity
+        self.now = now
+        return super().dispatch(request, *args, **kwargs)
+
+    def _form(self, data: Any = None) -> SignInQuestionForm:
+        return SignInQuestionForm(
+            data,
+            question_text=self.identity.question_text,
+            captcha_required=signin_flow.is_captcha_required(
+                request=self.request, identity=self.identity, now=self.now
+            ),
+        )
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.POST.get("action") == "skip":
+            signin_flow.continue_without_sitekey(
+                request=request, identity=self.identity, now=self.now
+            )
+            return HttpResponseRedirect(_url_with_next(request, reverse("rx_login_password")))
+        limited = ratelimit.consume_or_429(
+            request, action="rx_new_device", key=f"name:{self.identity.normalized}"
+        )
+        if limited is not None:
+            return limited
+        form = self._form(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        outcome = signin_flow.check_answer(
+            request=request,
+            identity=self.identity,
+            answer=form.cleaned_data["answer"],
+            now=self.now,
+        )
+        if outcome == signin_flow.AnswerOutcome.PASSED:
+            return HttpResponseRedirect(_url_with_next(request, reverse("rx_login_password")))
+        messages.error(
+            request,
+            _(
+                "That answer did not match, so we stopped this sign-in. Start again with your "
+                "username. If you can't remember the answer, choose “Can't answer? Sign in "
+                "without seeing your SiteKey” after your username."
+            ),
+        )
+        return HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = kwargs.get("form") or self._form()
+        context.update(
+            form=form,
+            sign_in_errors_id=SIGN_IN_ERRORS_ID,
+            identified_username=self.identity.typed,
+            change_username_url=_url_with_next(self.request, reverse("account_login")),
+            redirect_field_value=get_next_redirect_url(self.request, REDIRECT_FIELD_NAME) or "",
+        )
+        return context
+
+
 class PasswordStepView(LoginView):
-    """Step 2: allauth's own login view; it only needs step 1 to have happened first."""
+    """The password step: allauth's own login view, open once the question was answered or
+    skipped ("Can't answer?"), or at once on a recognized browser."""
 
     template_name = "account/login.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated and (
-            signin.get_identified_username(request, now=clock.now()) is None
-        ):
-            response = HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
-            response["Cache-Control"] = "no-cache, no-store, must-revalidate, private"
-            return response
+        if not request.user.is_authenticated:
+            identity = signin_flow.current_identity(request, now=clock.now())
+            if identity is None:
+                return _no_store(
+                    HttpResponseRedirect(_url_with_next(request, reverse("account_login")))
+                )
+            if not identity.may_enter_password:
+                return _no_store(
+                    HttpResponseRedirect(_url_with_next(request, reverse("rx_login_question")))
+                )
         return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # A right answer at the question step was this attempt's new-device check: the stage
+        # remembers the browser and hands over the device cookie for this response.
+        signin_flow.open_device_cookie_slot(self.request)
+        response = super().form_valid(form)
+        cookie_value = signin_flow.take_device_cookie(self.request)
+        if cookie_value:
+            _set_device_cookie(response, cookie_value)
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         identity = context["form"].identity
         context.update(
             sign_in_errors_id=SIGN_IN_ERRORS_ID,
-            identified_username=identity[0] if identity else "",
+            identified_username=identity.typed if identity else "",
+            sign_in_step=identity.step if identity else "",
             change_username_url=_url_with_next(self.request, reverse("account_login")),
         )
         return context
+
+
+def _set_device_cookie(response: HttpResponseBase, cookie_value: str) -> None:
+    name = settings.RXPORTAL_DEVICE_COOKIE_NAME
+    response.set_cookie(
+        name,
+        cookie_value,
+        max_age=settings.RXPORTAL_DEVICE_COOKIE_AGE,
+        secure=_cookie_secure(name),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _login_stage(request: HttpRequest) -> LoginStage:
@@ -161,9 +278,10 @@ def _login_stage(request: HttpRequest) -> LoginStage:
     login_stage_required(stage=NEW_DEVICE_STAGE_KEY, redirect_urlname="account_login"),
     name="dispatch",
 )
-@method_decorator(sensitive_post_parameters("answer", "code"), name="dispatch")
+@method_decorator(sensitive_post_parameters("code"), name="dispatch")
 class NewDeviceView(TemplateView):
-    """The new-device check: one challenge question, or a code by email (or text message)."""
+    """The new-device check after the password, when the question was not answered first
+    ("Can't answer?"): a code by email (or text message)."""
 
     template_name = "accounts/new_device.html"
 
@@ -173,9 +291,6 @@ class NewDeviceView(TemplateView):
         self.check = devices.start_check(user=self.user, state=self.stage.state)
         stash_login(request, self.stage.login)
         return super().dispatch(request, *args, **kwargs)
-
-    def _answer_form(self, data: Any = None) -> ChallengeAnswerForm:
-        return ChallengeAnswerForm(data, question_text=self.check.question_text)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         action = request.POST.get("action", "")
@@ -199,38 +314,24 @@ class NewDeviceView(TemplateView):
             else:
                 messages.error(request, _("We could not send a code that way. Try another way."))
             return HttpResponseRedirect(reverse("rx_login_new_device"))
-
-        form: forms.Form
-        if action == "code":
-            form = OneTimeCodeForm(request.POST)
-        elif action == "answer" and self.check.can_answer:
-            form = self._answer_form(request.POST)
-        else:
+        if action != "code":
             return HttpResponseRedirect(reverse("rx_login_new_device"))
+        form = OneTimeCodeForm(request.POST)
         limited = ratelimit.consume_or_429(request, action="rx_new_device", key=key)
         if limited is not None:
             return limited
         if not form.is_valid():
             return self._render(form)
         now = clock.now()
-        if action == "code":
-            passed = devices.verify_check_code(
-                user=self.user,
-                state=self.stage.state,
-                code=form.cleaned_data["code"],
-                request=request,
-                now=now,
-            )
-        else:
-            passed = devices.verify_check_answer(
-                user=self.user,
-                state=self.stage.state,
-                answer=form.cleaned_data["answer"],
-                request=request,
-                now=now,
-            )
+        passed = devices.verify_check_code(
+            user=self.user,
+            state=self.stage.state,
+            code=form.cleaned_data["code"],
+            request=request,
+            now=now,
+        )
         if passed:
-            return self._passed(method="code" if action == "code" else "question", now=now)
+            return self._passed(now=now)
         if devices.attempts_exhausted(state=self.stage.state):
             devices.record_exhausted_check(user=self.user, request=request)
             clear_login(request)
@@ -243,22 +344,14 @@ class NewDeviceView(TemplateView):
         form.add_error(None, _("That did not match. Check it and try again."))
         return self._render(form)
 
-    def _passed(self, *, method: str, now: dt.datetime) -> HttpResponse:
+    def _passed(self, *, now: dt.datetime) -> HttpResponse:
         _device, cookie_value = devices.complete_check(
-            user=self.user, request=self.request, method=method, now=now
+            user=self.user, request=self.request, method="code", now=now
         )
         # This check is a factor too: a new session id before the next stage (or sign-in).
         signin.rotate_session_key(self.request)
         response = self.stage.exit()
-        name = settings.RXPORTAL_DEVICE_COOKIE_NAME
-        response.set_cookie(
-            name,
-            cookie_value,
-            max_age=settings.RXPORTAL_DEVICE_COOKIE_AGE,
-            secure=_cookie_secure(name),
-            httponly=True,
-            samesite="Lax",
-        )
+        _set_device_cookie(response, cookie_value)
         return response
 
     def _render(self, form: forms.Form) -> HttpResponse:
@@ -270,7 +363,6 @@ class NewDeviceView(TemplateView):
         context.update(
             check=self.check,
             sign_in_errors_id=SIGN_IN_ERRORS_ID,
-            answer_form=form if isinstance(form, ChallengeAnswerForm) else self._answer_form(),
             code_form=form if isinstance(form, OneTimeCodeForm) else OneTimeCodeForm(),
             failed_form=form,
         )

@@ -1,7 +1,9 @@
 """Sign-in never tells an existing account from a missing one, nor a locked one from a wrong
 password: not by status, headers, cookies, template, form fields, page shape or length, and not
-by how long the password step takes. The SiteKey picture and phrase (a keyed decoy for unknown
-names) are the only part allowed to differ.
+by how long the question or password step takes. On a browser the portal does not recognize,
+everyone gets the challenge question first (its text, from the one shared list, is the only part
+allowed to differ); the SiteKey appears only after a right answer, which an unknown name never
+gives. "Can't answer?" leads everyone to the same password page, without a SiteKey.
 
 Registration, forgot-password and forgot-username have their own enumeration tests.
 """
@@ -13,14 +15,17 @@ import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from rxportal.accounts.models import Role, User
+from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS
+from rxportal.accounts.models import LoginThrottle, Role, User
 from rxportal.accounts.services import lockout
 from rxportal.core import clock
 from tests.accounts.test_signin_support import (
@@ -52,8 +57,10 @@ SAME_VALUE_HEADERS = (
     "Cross-Origin-Opener-Policy",
     "Content-Language",
 )
-# The SiteKey phrase and alt text differ in length between a user's choice and a decoy.
+# The question text differs in length between questions of the shared list.
 LENGTH_MARGIN = 80
+QUESTION_TEXTS = {str(question.text) for question in CHALLENGE_QUESTIONS}
+_QUESTION_LABEL_RE = re.compile(r'<label for="id_answer">([^<]*)</label>')
 
 
 def _existing(kind: str, username: str) -> User:
@@ -84,9 +91,9 @@ ACCOUNT_KINDS = [
 
 
 def _shape(html: str, username: str) -> str:
-    """The page with what may differ masked: per-request tokens, the SiteKey, the username."""
+    """The page with what may differ masked: per-request tokens, the question, the username."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
-    html = re.sub(r'<figure class="sitekey">.*?</figure>', "SITEKEY", html, flags=re.S)
+    html = _QUESTION_LABEL_RE.sub("QUESTION", html)
     html = re.sub(r'name="captcha_token" value="[^"]+"', "CAPTCHA-TOKEN", html)
     html = re.sub(r'<label for="id_captcha_answer">[^<]*</label>', "CAPTCHA-PROMPT", html)
     return html.replace(username, "USERNAME")
@@ -108,10 +115,10 @@ def _answer(response: Any, username: str) -> dict[str, Any]:
             for name, morsel in sorted(response.cookies.items())
         },
         "templates": [template.name for template in response.templates],
-        "form_fields": list(form.fields) if form is not None else None,
+        "form_fields": list(form.fields) if form is not None and hasattr(form, "fields") else None,
         "form_errors": (
             {field: list(errors) for field, errors in form.errors.items()}
-            if form is not None
+            if form is not None and hasattr(form, "errors")
             else None
         ),
         "shape": _shape(html_of(response), username),
@@ -130,10 +137,17 @@ def _assert_same_answer(
     assert max(lengths) - min(lengths) < margin, lengths
 
 
-def _fresh_client_at_password_step(username: str) -> Client:
+def _fresh_client_at_question(username: str) -> Client:
     client = Client()
     client.get(reverse("account_login"))  # CSRF cookie, as a browser would have
-    enter_username(client, username)
+    enter_username(client, username, question="stop")
+    return client
+
+
+def _fresh_client_at_password_step(username: str) -> Client:
+    """Through "Can't answer?": the password page every name can reach without the answer."""
+    client = _fresh_client_at_question(username)
+    client.post(reverse("rx_login_question"), {"action": "skip"})
     return client
 
 
@@ -169,12 +183,55 @@ def test_the_username_step_answers_the_same_for_existing_and_unknown_accounts(ki
         )
 
     _assert_same_answer(responses, usernames)
-    assert responses["existing"]["Location"] == reverse("rx_login_password")
+    assert responses["existing"]["Location"] == reverse("rx_login_question")
 
 
 @pytest.mark.parametrize("kind", ACCOUNT_KINDS)
-def test_the_password_page_is_the_same_but_for_the_sitekey(kind: str) -> None:
-    user = _existing(kind, "dana-existing")
+def test_the_question_page_is_the_same_but_for_the_question_from_the_shared_list(
+    kind: str,
+) -> None:
+    _existing(kind, "dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+
+    responses = {
+        label: _fresh_client_at_question(username).get(reverse("rx_login_question"))
+        for label, username in usernames.items()
+    }
+
+    _assert_same_answer(responses, usernames)
+    for response in responses.values():
+        html = html_of(response)
+        match = _QUESTION_LABEL_RE.search(html)
+        assert match is not None and match.group(1) in QUESTION_TEXTS
+        assert SITEKEY_PHRASE not in html
+        assert "sitekey__" not in html and "/static/accounts/sitekeys/" not in html
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_a_wrong_answer_gets_the_same_answer_for_existing_and_unknown_accounts(kind: str) -> None:
+    _existing(kind, "dana-existing")
+    usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
+    clients = {label: _fresh_client_at_question(name) for label, name in usernames.items()}
+
+    responses = {
+        label: clients[label].post(
+            reverse("rx_login_question"), {"action": "answer", "answer": "red heron"}
+        )
+        for label in usernames
+    }
+    pages = {label: clients[label].get(responses[label]["Location"]) for label in usernames}
+
+    _assert_same_answer(responses, usernames)
+    _assert_same_answer(pages, usernames)
+    assert responses["existing"]["Location"] == reverse("account_login")
+    assert "That answer did not match" in html_of(pages["existing"])
+    assert LoginThrottle.objects.count() == 2
+    assert set(LoginThrottle.objects.values_list("consecutive_failures", flat=True)) == {1}
+
+
+@pytest.mark.parametrize("kind", ACCOUNT_KINDS)
+def test_the_password_page_without_the_answer_is_the_same_and_has_no_sitekey(kind: str) -> None:
+    _existing(kind, "dana-existing")
     usernames = {"existing": "dana-existing", "unknown": "dana-notfound"}
 
     responses = {
@@ -182,13 +239,10 @@ def test_the_password_page_is_the_same_but_for_the_sitekey(kind: str) -> None:
         for label, username in usernames.items()
     }
 
-    _assert_same_answer(responses, usernames)
-    known_html, unknown_html = (html_of(responses[label]) for label in ("existing", "unknown"))
-    assert 'class="sitekey__phrase"' in known_html
-    assert 'class="sitekey__phrase"' in unknown_html
-    if kind != "without_sitekey":
-        assert (SITEKEY_PHRASE in known_html) == user.is_active
-    assert SITEKEY_PHRASE not in unknown_html
+    _assert_same_answer(responses, usernames, margin=1)
+    for response in responses.values():
+        assert "sitekey__" not in html_of(response)
+        assert SITEKEY_PHRASE not in html_of(response)
 
 
 @pytest.mark.parametrize("kind", ACCOUNT_KINDS)
@@ -252,6 +306,33 @@ def test_a_locked_account_answers_exactly_like_a_wrong_password() -> None:
 
 
 # --- Same time ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["right_question_wrong", "unknown", "without_answers", "locked"])
+def test_every_answer_costs_one_hash(case: str) -> None:
+    """A known name's answer is checked against its hash; any other name, and a locked one,
+    against a dummy: the same hasher work (test settings use the MD5 hasher: count its runs)."""
+    if case == "without_answers":
+        make_user(username="dana", answers=False)
+    elif case != "unknown":
+        make_user(username="dana")
+    if case == "locked":
+        _lock("dana")
+    client = _fresh_client_at_question("dana")
+    page = html_of(client.get(reverse("rx_login_question")))
+    data = {"action": "answer", "answer": "red heron"}
+    captcha = solve_captcha(page)
+    if captcha is not None:
+        data.update(captcha_token=captcha[0], captcha_answer=captcha[1])
+    original = MD5PasswordHasher.encode
+
+    with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=original) as spy:
+        response = client.post(reverse("rx_login_question"), data)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login")
+    assert spy.call_count == 1
+
 
 TIMING_ATTEMPTS = 15
 TIMING_BAND = (0.7, 1.4)

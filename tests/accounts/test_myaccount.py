@@ -16,7 +16,6 @@ from rxportal.audit.models import AuditEvent
 from rxportal.audit.services import record_event
 from tests.accounts.test_signin_support import (
     ANSWER,
-    answer_new_device_question,
     enter_password,
     enter_username,
     fresh_cache,  # noqa: F401
@@ -35,11 +34,10 @@ FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Fir
 
 
 def sign_in(client: Client, username: str = "dana", password: str = DEFAULT_PASSWORD) -> None:
-    """Username, password and new-device question (clients: no second factor needed)."""
+    """Username, challenge question (unrecognized browser) and password (clients: no second
+    factor needed)."""
     enter_username(client, username)
-    response = enter_password(client, password)
-    if response["Location"] == reverse("rx_login_new_device"):
-        answer_new_device_question(client)
+    enter_password(client, password)
     assert "_auth_user_id" in client.session
 
 
@@ -380,14 +378,13 @@ def test_forgetting_a_browser_brings_the_new_device_check_back(client: Client) -
 
     response = client.post(reverse("rx_myaccount_forget_device", args=[device.public_id]))
     client.post(reverse("web:logout"))
-    enter_username(client, "dana")
-    again = enter_password(client)
+    again = enter_username(client, "dana", question="stop")
 
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.revoked_at is not None
     assert AuditEvent.objects.filter(action="auth.device.revoked", actor=user).count() == 1
-    assert again["Location"] == reverse("rx_login_new_device")
+    assert again["Location"] == reverse("rx_login_question")
 
 
 def test_another_users_device_cannot_be_forgotten(client: Client) -> None:
@@ -435,9 +432,7 @@ def test_sign_in_activity_lists_this_users_successes_and_failures_only() -> None
 
 def test_failed_later_steps_show_in_the_activity(client: Client) -> None:
     dana = make_user(username="dana", role="client")
-    enter_username(client, "dana")
-    enter_password(client)
-    answer_new_device_question(client, "not the answer")
+    enter_username(client, "dana", answer="not the answer")
 
     activity = activity_selectors.list_sign_in_activity(viewer=dana)
 

@@ -20,7 +20,6 @@ from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
 from tests.accounts.test_myaccount import reauthenticate
 from tests.accounts.test_signin_support import (
-    answer_new_device_question,
     enter_password,
     enter_totp,
     enter_username,
@@ -59,10 +58,7 @@ def _with_verified_phone(user) -> None:
 
 def _to_second_step(client: Client, username: str = "dana"):
     enter_username(client, username)
-    response = enter_password(client)
-    if response["Location"] == reverse("rx_login_new_device"):
-        response = answer_new_device_question(client)
-    return response
+    return enter_password(client)
 
 
 # --- Recovery codes in My Account ------------------------------------------------------------

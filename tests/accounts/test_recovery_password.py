@@ -39,13 +39,15 @@ from tests.accounts.test_recovery_support import (
 )
 from tests.accounts.test_signin_support import (
     ANSWER,
-    answer_new_device_question,
     enter_password,
     enter_username,
     fresh_cache,  # noqa: F401
     html_of,
     make_user,
     totp_code,
+)
+from tests.accounts.test_signin_support import (
+    answer_question as answer_sign_in_question,
 )
 from tests.factories import DEFAULT_PASSWORD
 
@@ -194,13 +196,15 @@ def test_after_a_reset_the_user_signs_in_normally_with_the_new_password(
     answer_question(client, ANSWER)
     choose_password(client, capture)
 
-    enter_username(client, "dana")
+    identified = enter_username(client, "dana", question="stop")
+    answer_sign_in_question(client)
     old = enter_password(client, DEFAULT_PASSWORD)
     new = enter_password(client, NEW_PASSWORD)
 
+    assert identified["Location"] == reverse("rx_login_question")  # devices were forgotten
     assert old.status_code == 200
     assert new.status_code == 302
-    assert new["Location"] == reverse("rx_login_new_device")  # devices were forgotten
+    assert new["Location"] == reverse("web:dashboard")
 
 
 def test_an_account_without_questions_or_second_factor_goes_from_code_to_password(
@@ -510,7 +514,6 @@ def test_the_reset_ends_every_session_and_forgets_every_device(client: Client, c
     for browser in browsers:
         enter_username(browser, "dana")
         enter_password(browser)
-        answer_new_device_question(browser)
         assert _signed_in(browser)
     assert UserSession.objects.filter(user=user).count() == 2
     assert RecognizedDevice.objects.filter(user=user, revoked_at__isnull=True).count() == 2
@@ -544,7 +547,7 @@ def test_a_locked_account_can_reset_and_then_sign_in(client: Client, capture) ->
     assert not lockout.sign_in_gate(username="dana", now=clock.now()).blocked
     assert AuditEvent.objects.get(action="account.password.reset").details["lock_cleared"]
     enter_username(client, "dana")
-    assert enter_password(client, NEW_PASSWORD)["Location"] == reverse("rx_login_new_device")
+    assert enter_password(client, NEW_PASSWORD)["Location"] == reverse("web:dashboard")
 
 
 def test_an_account_in_the_day_long_lock_can_still_reset(client: Client, capture) -> None:
@@ -687,7 +690,7 @@ def test_every_step_explains_bad_input_without_counting_it(
 
 def test_the_sign_in_pages_link_to_both_recovery_pages(client: Client) -> None:
     identify = html_of(client.get(reverse("account_login")))
-    enter_username(client, "someone")
+    enter_username(client, "someone", question="skip")
     password = html_of(client.get(reverse("rx_login_password")))
 
     for page in (identify, password):

@@ -242,13 +242,13 @@ def test_a_new_sign_in_starts_a_new_session_clock(client: Client, frozen: Frozen
 
 def test_the_session_id_changes_at_each_step_and_at_sign_in(client: Client) -> None:
     make_user(username="dana", role="client")
-    enter_username(client, "dana")
+    enter_username(client, "dana", question="stop")
     keys = [session_key(client)]
-    enter_password(client)
-    keys.append(session_key(client))
-    from tests.accounts.test_signin_support import answer_new_device_question
+    from tests.accounts.test_signin_support import answer_question
 
-    answer_new_device_question(client)
+    answer_question(client)
+    keys.append(session_key(client))
+    enter_password(client)
     keys.append(session_key(client))
 
     assert "_auth_user_id" in client.session

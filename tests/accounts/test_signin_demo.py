@@ -15,7 +15,6 @@ from rxportal.accounts.models import ChallengeAnswer, Role, SecurityProfile
 from rxportal.accounts.services.challenges import check_challenge_answer
 from rxportal.accounts.services.demo import DEMO_TOTP_SECRET, prepare_demo_security
 from tests.accounts.test_signin_support import (
-    answer_new_device_question,
     enter_password,
     enter_totp,
     enter_username,
@@ -80,13 +79,13 @@ def test_a_demo_member_signs_in_with_every_step(client: Client) -> None:
     user = UserFactory(username="demo-member", role=Role.MEMBER)
     prepare_demo_security(user=user)
 
-    enter_username(client, "demo-member")
+    enter_username(client, "demo-member", answer="blue heron")
     page = html_of(client.get(reverse("rx_login_password")))
-    enter_password(client)
-    answer_new_device_question(client, "blue heron")
+    after_password = enter_password(client)
     response = enter_totp(client, totp_code(DEMO_TOTP_SECRET))
 
     assert "Morning tea by the lake" in page
+    assert after_password["Location"] == reverse("mfa_authenticate")
     assert response["Location"] == reverse("web:dashboard")
     assert client.get(reverse("web:dashboard")).status_code == 200
 

@@ -1,4 +1,8 @@
-"""After the password: the new-device check, the second factor, enrolment, session rotation."""
+"""After the password: the new-device check, the second factor, enrolment, session rotation.
+
+A right answer to the question before the password is the new-device check (see
+test_signin_question.py); "Can't answer?" leads to a code after the password instead.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from rxportal.accounts.services import devices, signin
 from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
 from tests.accounts.test_signin_support import (
-    answer_new_device_question,
+    answer_question,
     enter_password,
     enter_totp,
     enter_username,
@@ -32,8 +36,8 @@ from tests.factories import DEFAULT_PASSWORD
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
-def _password_steps(client: Client, username: str = "dana"):
-    enter_username(client, username)
+def _password_steps(client: Client, username: str = "dana", question: str = "answer"):
+    enter_username(client, username, question=question)
     return enter_password(client)
 
 
@@ -44,18 +48,13 @@ def _signed_in(client: Client) -> bool:
 # --- New device ----------------------------------------------------------------------------
 
 
-def test_an_unrecognized_browser_answers_a_challenge_question_then_is_remembered(
+def test_an_unrecognized_browser_that_answered_first_is_remembered_after_the_password(
     client: Client, settings
 ) -> None:
     user = make_user(username="dana", role="client")
 
     response = _password_steps(client)
-    assert response["Location"] == reverse("rx_login_new_device")
-    assert not _signed_in(client)
-    page = client.get(response["Location"])
-    response = answer_new_device_question(client, "  Blue   HERON ")
 
-    assert "Answer your security question" in html_of(page)
     assert response.status_code == 302
     assert response["Location"] == reverse("web:dashboard")
     assert _signed_in(client)
@@ -66,13 +65,15 @@ def test_an_unrecognized_browser_answers_a_challenge_question_then_is_remembered
     assert device.revoked_at is None
 
 
-def test_a_code_by_email_also_passes_the_new_device_check(
+def test_a_code_by_email_passes_the_new_device_check_after_cant_answer(
     client: Client, django_capture_on_commit_callbacks
 ) -> None:
     make_user(username="dana", role="client", answers=False)
-    _password_steps(client)
+    response = _password_steps(client, question="skip")
+    assert response["Location"] == reverse("rx_login_new_device")
+    assert not _signed_in(client)
     page = html_of(client.get(reverse("rx_login_new_device")))
-    assert "Answer your security question" not in page  # none on file
+    assert "Answer your security question" not in page
     assert "Email a code to d•••@example.org" in page
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -86,13 +87,17 @@ def test_a_code_by_email_also_passes_the_new_device_check(
     assert _signed_in(client)
 
 
-def test_wrong_answers_are_counted_and_three_start_the_sign_in_over(client: Client) -> None:
-    make_user(username="dana", role="client")
-    _password_steps(client)
+def _wrong_code(client: Client):
+    return client.post(reverse("rx_login_new_device"), {"action": "code", "code": "000000"})
 
-    first = answer_new_device_question(client, "red heron")
-    answer_new_device_question(client, "green heron")
-    last = answer_new_device_question(client, "grey heron")
+
+def test_wrong_codes_are_counted_and_three_start_the_sign_in_over(client: Client) -> None:
+    make_user(username="dana", role="client")
+    _password_steps(client, question="skip")
+
+    first = _wrong_code(client)
+    _wrong_code(client)
+    last = _wrong_code(client)
 
     assert first.status_code == 200
     assert "That did not match" in html_of(first)
@@ -108,11 +113,12 @@ def test_wrong_answers_are_counted_and_three_start_the_sign_in_over(client: Clie
 def test_with_the_device_cookie_the_new_device_check_is_skipped(client: Client) -> None:
     make_user(username="dana", role="client")
     _password_steps(client)
-    answer_new_device_question(client)
     client.post(reverse("web:logout"))
 
-    response = _password_steps(client)
+    identified = enter_username(client, "dana")
+    response = enter_password(client)
 
+    assert identified["Location"] == reverse("rx_login_password")  # no question either
     assert response["Location"] == reverse("web:dashboard")
     assert _signed_in(client)
 
@@ -120,7 +126,6 @@ def test_with_the_device_cookie_the_new_device_check_is_skipped(client: Client) 
 def test_the_device_cookie_never_skips_the_password_or_the_second_factor(client: Client) -> None:
     make_user(username="dana", totp=True)
     _password_steps(client)
-    answer_new_device_question(client)
     enter_totp(client, totp_code())
     client.post(reverse("web:logout"))
 
@@ -142,7 +147,6 @@ def test_a_device_cookie_that_is_not_this_users_live_device_does_not_count(
     owner = eve if how == "other_user" else dana
     enter_username(client, owner.username)
     enter_password(client)
-    answer_new_device_question(client)
     client.post(reverse("web:logout"))
     if how == "revoked":
         devices.revoke_device(
@@ -155,9 +159,9 @@ def test_a_device_cookie_that_is_not_this_users_live_device_does_not_count(
         value = client.cookies[name].value
         client.cookies[name] = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
 
-    response = _password_steps(client, "dana")
+    response = enter_username(client, "dana", question="stop")
 
-    assert response["Location"] == reverse("rx_login_new_device")
+    assert response["Location"] == reverse("rx_login_question")
 
 
 def test_one_browser_remembers_several_people(client: Client) -> None:
@@ -165,9 +169,9 @@ def test_one_browser_remembers_several_people(client: Client) -> None:
     make_user(username="eve", role="client")
     for username in ("dana", "eve"):
         _password_steps(client, username)
-        answer_new_device_question(client)
         client.post(reverse("web:logout"))
 
+    assert enter_username(client, "dana")["Location"] == reverse("rx_login_password")
     assert _password_steps(client, "dana")["Location"] == reverse("web:dashboard")
 
 
@@ -178,9 +182,8 @@ def test_a_member_with_an_authenticator_app_must_enter_a_code_after_the_password
     client: Client,
 ) -> None:
     make_user(username="dana", totp=True)
-    _password_steps(client)
 
-    response = answer_new_device_question(client)
+    response = _password_steps(client)
 
     assert response["Location"] == reverse("mfa_authenticate")
     assert not _signed_in(client)
@@ -196,7 +199,6 @@ def test_a_member_with_an_authenticator_app_must_enter_a_code_after_the_password
 def test_a_wrong_code_is_refused_and_counted(client: Client) -> None:
     make_user(username="dana", totp=True)
     _password_steps(client)
-    answer_new_device_question(client)
 
     response = enter_totp(client, "000000" if totp_code() != "000000" else "111111")
 
@@ -214,7 +216,6 @@ def _sign_in_with_code(client: Client, code: str):
 def test_a_totp_code_is_accepted_only_once(client: Client) -> None:
     make_user(username="dana", totp=True)
     _password_steps(client)
-    answer_new_device_question(client)
     code = totp_code()
     assert enter_totp(client, code).status_code == 302
     client.post(reverse("web:logout"))
@@ -231,7 +232,6 @@ def test_a_totp_code_stays_used_after_allauths_short_cache_marker_expires(
 ) -> None:
     user = make_user(username="dana", totp=True)
     _password_steps(client)
-    answer_new_device_question(client)
     code = totp_code()
     enter_totp(client, code)
     client.post(reverse("web:logout"))
@@ -269,9 +269,8 @@ def test_the_totp_secret_is_stored_encrypted(client: Client) -> None:
 
 def test_a_member_without_a_second_factor_is_sent_to_enrol(client: Client) -> None:
     user = make_user(username="dana")
-    _password_steps(client)
 
-    response = answer_new_device_question(client)
+    response = _password_steps(client)
     assert _signed_in(client)
     dashboard = client.get(reverse("web:dashboard"))
     enrol_page = client.get(dashboard["Location"])
@@ -296,7 +295,6 @@ def test_a_member_without_a_second_factor_is_sent_to_enrol(client: Client) -> No
 def test_staff_without_a_second_factor_cannot_reach_the_back_office(client: Client) -> None:
     make_user(username="agent", role="service_center", is_staff=True)
     _password_steps(client, "agent")
-    answer_new_device_question(client)
 
     response = client.get(reverse("admin:index"))
 
@@ -307,7 +305,6 @@ def test_staff_without_a_second_factor_cannot_reach_the_back_office(client: Clie
 def test_clients_may_sign_in_without_a_second_factor(client: Client) -> None:
     make_user(username="dana", role="client")
     _password_steps(client)
-    answer_new_device_question(client)
 
     assert client.get(reverse("web:dashboard")).status_code == 200
 
@@ -315,7 +312,6 @@ def test_clients_may_sign_in_without_a_second_factor(client: Client) -> None:
 def test_sign_out_stays_reachable_while_enrolment_is_pending(client: Client) -> None:
     make_user(username="dana")
     _password_steps(client)
-    answer_new_device_question(client)
 
     response = client.post(reverse("web:logout"))
 
@@ -337,12 +333,12 @@ def test_the_last_second_factor_of_a_member_cannot_be_removed() -> None:
 
 def test_the_session_id_changes_at_each_factor_and_at_sign_in(client: Client) -> None:
     make_user(username="dana", totp=True)
-    enter_username(client, "dana")
+    enter_username(client, "dana", question="stop")
     keys = [session_key(client)]
 
-    enter_password(client)
+    answer_question(client)
     keys.append(session_key(client))
-    answer_new_device_question(client)
+    enter_password(client)
     keys.append(session_key(client))
     enter_totp(client, totp_code())
     keys.append(session_key(client))
@@ -353,9 +349,8 @@ def test_the_session_id_changes_at_each_factor_and_at_sign_in(client: Client) ->
 
 def test_the_session_cookie_ends_with_the_browser(client: Client) -> None:
     make_user(username="dana", role="client")
-    _password_steps(client)
 
-    response = answer_new_device_question(client)
+    response = _password_steps(client)
 
     assert client.session.get_expire_at_browser_close()
     assert response.status_code == 302

@@ -82,10 +82,27 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
-def enter_username(client: Client, username: str, **data: str):
+def enter_username(
+    client: Client, username: str, *, question: str = "answer", answer: str = ANSWER, **data: str
+):
+    """Step 1, then the challenge question when this browser is not recognized.
+
+    ``question``: "answer" (with ``answer``; the SiteKey and password come next), "skip" ("Can't
+    answer?": the password without the SiteKey, then a code after it), or "stop" (left open).
+    Returns the last response.
+    """
     response = client.post(reverse("account_login"), {"username": username, **data})
     assert response.status_code == 302, html_of(response)[:2000]
-    return response
+    if question == "stop" or response["Location"].split("?")[0] != reverse("rx_login_question"):
+        return response
+    if question == "skip":
+        return client.post(reverse("rx_login_question"), {"action": "skip"})
+    return answer_question(client, answer)
+
+
+def answer_question(client: Client, answer: str = ANSWER):
+    """The challenge question before the password (step 2 on an unrecognized browser)."""
+    return client.post(reverse("rx_login_question"), {"action": "answer", "answer": answer})
 
 
 def enter_password(client: Client, password: str = DEFAULT_PASSWORD, **data: str):
@@ -115,10 +132,6 @@ def solve_captcha(page_html: str) -> tuple[str, str] | None:
     else:
         answer = max(numbers)
     return html_lib.unescape(token.group(1)), str(answer)
-
-
-def answer_new_device_question(client: Client, answer: str = ANSWER):
-    return client.post(reverse("rx_login_new_device"), {"action": "answer", "answer": answer})
 
 
 def enter_totp(client: Client, code: str):

@@ -1,4 +1,5 @@
-"""SiteKey images, catalog, decoys, and the SiteKey / SMS-phone services."""
+"""SiteKey images, catalog, and the SiteKey / SMS-phone services (no decoys: the SiteKey is shown
+only after the challenge question, see test_signin_question.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from django.utils.functional import Promise
 
 from rxportal.accounts import sitekeys
@@ -72,36 +72,6 @@ def test_static_path() -> None:
     assert sitekeys.get_sitekey_image("owl").static_path == "accounts/sitekeys/owl.svg"
 
 
-# --- Decoys ------------------------------------------------------------------------------------
-
-
-def test_decoy_is_deterministic_per_name() -> None:
-    assert sitekeys.decoy_sitekey("nobody-here") == sitekeys.decoy_sitekey("nobody-here")
-
-
-def test_decoys_come_from_the_real_catalog_and_look_like_real_phrases() -> None:
-    decoys = [sitekeys.decoy_sitekey(f"someone{n}") for n in range(300)]
-    slugs = {slug for slug, _ in decoys}
-    assert slugs <= set(sitekeys.SITEKEY_IMAGES_BY_SLUG)
-    assert len(slugs) >= 25  # spread over the pool, not a tell-tale few
-    for _, phrase in decoys:
-        assert sitekeys.clean_sitekey_phrase(phrase) == phrase
-    assert len({phrase for _, phrase in decoys}) >= 250
-
-
-def test_decoy_phrase_pool_holds_at_least_fifty_phrases() -> None:
-    assert sitekeys.DECOY_PHRASE_COUNT >= 50
-    phrases = {sitekeys.decoy_phrase(i) for i in range(sitekeys.DECOY_PHRASE_COUNT)}
-    assert len(phrases) == sitekeys.DECOY_PHRASE_COUNT
-    assert "Quiet harbor at dawn" in phrases
-
-
-def test_decoy_does_not_change_with_the_page_language() -> None:
-    with translation.override("es"):
-        in_spanish = sitekeys.decoy_sitekey("nobody-here")
-    assert in_spanish == sitekeys.decoy_sitekey("nobody-here")
-
-
 # --- Phrase validation -------------------------------------------------------------------------
 
 
@@ -160,29 +130,24 @@ def test_login_shows_the_users_own_sitekey_case_insensitively() -> None:
 
 
 @pytest.mark.django_db
-def test_unknown_names_get_their_decoy() -> None:
-    slug, phrase = sitekeys.decoy_sitekey("nobody")
-    shown = get_sitekey_for_login(normalized_username="nobody")
-    assert (shown.image_slug, shown.phrase) == (slug, phrase)
-    assert shown.alt_text == str(sitekeys.get_sitekey_image(slug).alt_text)
+def test_unknown_names_get_no_sitekey() -> None:
+    assert get_sitekey_for_login(normalized_username="nobody") is None
 
 
 @pytest.mark.django_db
-def test_existing_users_without_a_sitekey_yet_get_the_decoy_too() -> None:
+def test_existing_users_without_a_sitekey_yet_get_none() -> None:
     UserFactory(username="bob")
     phone_only = UserFactory(username="carol")
     set_sms_phone(user=phone_only, phone_e164="+15550100199", actor=phone_only)
     for name in ("bob", "carol"):
-        shown = get_sitekey_for_login(normalized_username=name)
-        assert (shown.image_slug, shown.phrase) == sitekeys.decoy_sitekey(name)
+        assert get_sitekey_for_login(normalized_username=name) is None
 
 
 @pytest.mark.django_db
-def test_inactive_users_get_the_decoy() -> None:
+def test_inactive_users_get_no_sitekey() -> None:
     user = UserFactory(username="dave", is_active=False)
     set_sitekey(user=user, image_slug="owl", phrase="Blue heron", actor=user)
-    shown = get_sitekey_for_login(normalized_username="dave")
-    assert (shown.image_slug, shown.phrase) == sitekeys.decoy_sitekey("dave")
+    assert get_sitekey_for_login(normalized_username="dave") is None
 
 
 @pytest.mark.django_db

@@ -290,7 +290,7 @@ def page(browser: Browser, portal_server: PortalServer) -> Iterator[Page]:
 
 @pytest.fixture(scope="package")
 def demo_member_storage_state(browser: Browser, portal_server: PortalServer) -> dict[str, Any]:
-    """Cookies of one full demo-member sign-in (SiteKey, new-device check, TOTP), made once.
+    """Cookies of one full demo-member sign-in (question, SiteKey, TOTP), made once.
 
     Signing in takes a TOTP time step each time, so feature tests share this session instead.
     Tests that use it must not sign out or end sessions: every other test would lose it.

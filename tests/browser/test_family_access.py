@@ -16,7 +16,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
-from tests.browser.test_signin_flow import DEMO_CHALLENGE_ANSWER, next_totp_code
+from tests.browser.test_signin_flow import (
+    DEMO_CHALLENGE_ANSWER,
+    answer_the_security_question,
+    next_totp_code,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,11 +61,9 @@ def _sign_in_as_spouse(page: Page) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username", exact=True).fill(SPOUSE_USERNAME)
     page.get_by_role("button", name="Continue").click()
+    answer_the_security_question(page, DEMO_CHALLENGE_ANSWER)
     page.get_by_label("Password").fill(SPOUSE_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/new-device/"))
-    page.locator("#id_answer").fill(DEMO_CHALLENGE_ANSWER)
-    page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     page.get_by_label("Code from your authenticator app").fill(next_totp_code())
     page.get_by_role("button", name="Verify").click()

@@ -106,6 +106,9 @@ def test_a_wrong_password_is_explained(page: Page) -> None:
 
     page.get_by_label("Username", exact=True).fill(DEMO_MEMBER_USERNAME)
     page.get_by_role("button", name="Continue").click()
+    from tests.browser.test_signin_flow import answer_the_security_question
+
+    answer_the_security_question(page)
     assert_page_basics(page)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
@@ -125,7 +128,7 @@ def test_demo_member_signs_in_reads_dashboard_in_two_languages_and_signs_out(
     main_nav = page.get_by_role("navigation", name="Main")
     main_nav.get_by_role("link", name="Sign in").click()
 
-    # Username, SiteKey + password, new-device check, authenticator code (test_signin_flow.py).
+    # Username, question, SiteKey + password, authenticator code (test_signin_flow.py).
     from tests.browser.test_signin_flow import sign_in_as_demo_member
 
     sign_in_as_demo_member(page, portal_server)

@@ -1,5 +1,6 @@
-"""The demo member signs in through every step: username, SiteKey + password, new-device
-check, authenticator-app code, dashboard.
+"""The demo member signs in through every step: username, challenge question (this browser is
+new), SiteKey + password, authenticator-app code, dashboard; then again on the remembered browser
+(no question); and an unknown name, which never sees a SiteKey.
 
 The demo account's security (SiteKey "Morning tea by the lake", challenge answers "blue heron",
 TOTP secret RXPORTALDEMOMEMBERTOTPSECRETAAAA) comes from
@@ -17,7 +18,7 @@ import struct
 import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import DEMO_MEMBER_PASSWORD, DEMO_MEMBER_USERNAME, PortalServer
 from tests.browser.test_sign_in import assert_page_basics
@@ -93,14 +94,28 @@ def next_totp_code(secret: str = DEMO_TOTP_SECRET) -> str:
         time.sleep(TOTP_PERIOD - time.time() % TOTP_PERIOD + 0.5)
 
 
+def answer_the_security_question(page: Page, answer: str = DEMO_CHALLENGE_ANSWER) -> None:
+    """Step 2 on a browser the portal does not recognize: the question, with no SiteKey yet."""
+    expect(page).to_have_url(re.compile(r"/accounts/login/question/"))
+    expect(page.locator(".sitekey__phrase")).to_have_count(0)
+    expect(page.locator("img.sitekey__image")).to_have_count(0)
+    page.locator("#id_answer").fill(answer)
+    page.get_by_role("button", name="Continue").click()
+
+
 def sign_in_as_demo_member(page: Page, portal_server: PortalServer) -> None:
-    """From the sign-in page to the dashboard, checking each step's page on the way."""
+    """From the sign-in page to the dashboard on a new browser, checking each step's page."""
     require_demo_security(portal_server)
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     assert_page_basics(page)
     page.get_by_label("Username", exact=True).fill(DEMO_MEMBER_USERNAME)
     page.get_by_role("button", name="Continue").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/login/question/"))
+    assert_page_basics(page)
+    expect(page.locator("#id_answer")).to_be_focused()
+    answer_the_security_question(page)
 
     expect(page).to_have_url(re.compile(r"/accounts/login/password/"))
     expect(page.locator(".sitekey__phrase")).to_have_text(DEMO_SITEKEY_PHRASE)
@@ -109,12 +124,7 @@ def sign_in_as_demo_member(page: Page, portal_server: PortalServer) -> None:
     page.get_by_label("Password").fill(DEMO_MEMBER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(re.compile(r"/accounts/login/new-device/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it's you")
-    assert_page_basics(page)
-    page.locator("#id_answer").fill(DEMO_CHALLENGE_ANSWER)
-    page.get_by_role("button", name="Continue").click()
-
+    # The right answer was the new-device check: no second "Confirm it's you" page.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your second step")
     assert_page_basics(page)
@@ -124,7 +134,7 @@ def sign_in_as_demo_member(page: Page, portal_server: PortalServer) -> None:
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
-def test_demo_member_signs_in_with_sitekey_new_device_check_and_totp(
+def test_demo_member_signs_in_with_question_sitekey_and_totp(
     page: Page, portal_server: PortalServer
 ) -> None:
     csp_violations: list[str] = []
@@ -155,26 +165,54 @@ def test_the_browser_is_remembered_after_the_new_device_check(
     page.goto("/accounts/login/")
     page.get_by_label("Username", exact=True).fill(DEMO_MEMBER_USERNAME)
     page.get_by_role("button", name="Continue").click()
+    # No question this time: the SiteKey at once, and the second factor is still asked for.
+    expect(page).to_have_url(re.compile(r"/accounts/login/password/"))
+    expect(page.locator(".sitekey__phrase")).to_have_text(DEMO_SITEKEY_PHRASE)
     page.get_by_label("Password").fill(DEMO_MEMBER_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    # No new-device check this time, but the second factor is still asked for.
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     page.get_by_label("Code from your authenticator app").fill(next_totp_code())
     page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
-def test_an_unknown_username_gets_a_decoy_sitekey_and_the_same_error(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username", exact=True).fill("nobody-by-this-name")
-    page.get_by_role("button", name="Continue").click()
+def test_an_unknown_username_never_sees_a_sitekey_even_without_javascript(
+    browser: Browser, portal_server: PortalServer
+) -> None:
+    """A wrong answer ends the attempt; "Can't answer?" reaches the password without a SiteKey,
+    and the password fails as for any wrong password. No JavaScript, 360 px wide."""
+    context = browser.new_context(
+        base_url=portal_server.base_url,
+        locale="en-US",
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 800},
+    )
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username", exact=True).fill("nobody-by-this-name")
+        page.get_by_role("button", name="Continue").click()
+        expect(page).to_have_url(re.compile(r"/accounts/login/question/"))
+        assert_page_basics(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        answer_the_security_question(page, "not the answer")
 
-    expect(page.locator(".sitekey__phrase")).not_to_have_text(DEMO_SITEKEY_PHRASE)
-    expect(page.locator("img.sitekey__image")).to_be_visible()
-    page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+        expect(page.get_by_role("status")).to_contain_text("That answer did not match")
+        page.get_by_label("Username", exact=True).fill("nobody-by-this-name")
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_role("button", name="Sign in without seeing your SiteKey").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("We could not sign you in")
-    expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
-    assert_page_basics(page)
+        expect(page).to_have_url(re.compile(r"/accounts/login/password/"))
+        expect(page.locator("main")).to_contain_text("it is shown only after you answer")
+        expect(page.locator(".sitekey__phrase")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.get_by_label("Password").fill("not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+
+        expect(page.get_by_role("alert")).to_contain_text("We could not sign you in")
+        expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+        assert_page_basics(page)
+    finally:
+        context.close()

@@ -21,6 +21,20 @@ def test_prints_every_demo_sign_in() -> None:
     assert "RXPORTALDEMOMEMBERTOTPSECRETAAAA" in text
 
 
+def test_prints_the_challenge_questions_and_the_steps_on_a_new_browser() -> None:
+    out = StringIO()
+    call_command("demo_sign_ins", stdout=out)
+    text = out.getvalue()
+    for question in (
+        "What was the name of your first pet?",
+        "What was the first concert you went to?",
+        "What was your childhood nickname?",
+    ):
+        assert question in text
+    assert "On a browser the portal does not know yet" in text
+    assert text.index("blue heron") < text.index("Morning tea by the lake")
+
+
 @override_settings(RXPORTAL_CREATE_DEMO_ACCOUNTS=False)
 def test_prints_no_passwords_outside_development() -> None:
     out = StringIO()

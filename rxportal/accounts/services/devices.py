@@ -18,7 +18,6 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest
 
-from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS_BY_SLUG
 from rxportal.accounts.domain import normalize_username
 from rxportal.accounts.gateways import is_sms_enabled
 from rxportal.accounts.models import (
@@ -27,7 +26,6 @@ from rxportal.accounts.models import (
     SecurityProfile,
     User,
 )
-from rxportal.accounts.services.challenges import check_challenge_answer, pick_challenge_question
 from rxportal.accounts.services.codes import send_code, verify_code
 from rxportal.accounts.services.lockout import record_sign_in_failure
 from rxportal.audit.models import Outcome
@@ -155,9 +153,9 @@ def revoke_all_devices(*, user: User, now: dt.datetime) -> int:
 
 # --- The new-device check at sign-in -----------------------------------------------------------
 # Its progress lives in the login stage's state (allauth keeps it in the session with the pending
-# sign-in): which question was asked, where a code went, how many wrong tries.
+# sign-in): where a code went, how many wrong tries. A right answer to the challenge question
+# before the password (accounts/flows/signin.py) counts as this check (``complete_check``).
 
-QUESTION_KEY = "question"
 CODE_CHANNEL_KEY = "code_channel"
 FAILURES_KEY = "failures"
 ACTION_CHECK_PASSED = "auth.new_device.passed"
@@ -167,17 +165,12 @@ ACTION_CHECK_ABANDONED = "auth.new_device.exhausted"
 
 @dataclass(frozen=True)
 class NewDeviceCheck:
-    """What the new-device page offers this user."""
+    """What the new-device page offers this user (the challenge question is asked before the
+    password now, ``accounts/flows/signin.py``; this page is for those who could not answer)."""
 
-    question_slug: str | None
-    question_text: str
     email_hint: str  # masked address, e.g. "d•••@example.com"
     sms_last4: str  # "" when no verified phone (or SMS is off)
     code_channel: str  # where the last code went ("" before any)
-
-    @property
-    def can_answer(self) -> bool:
-        return bool(self.question_slug)
 
     @property
     def can_email(self) -> bool:
@@ -196,18 +189,12 @@ def _mask_email(email: str) -> str:
 
 
 def start_check(*, user: User, state: dict[str, Any]) -> NewDeviceCheck:
-    """The check for this sign-in; the question is chosen once and kept in ``state``."""
-    if QUESTION_KEY not in state:
-        state[QUESTION_KEY] = pick_challenge_question(user=user) or ""
-    slug = state[QUESTION_KEY] or None
-    question = CHALLENGE_QUESTIONS_BY_SLUG.get(slug) if slug else None
+    """The check for this sign-in: where a code can go."""
     profile = SecurityProfile.objects.filter(user=user).first()
     sms_last4 = ""
     if profile is not None and profile.sms_phone_verified and is_sms_enabled():
         sms_last4 = profile.sms_phone_last4
     return NewDeviceCheck(
-        question_slug=slug if question else None,
-        question_text=str(question.text) if question else "",
         email_hint=_mask_email(user.email),
         sms_last4=sms_last4,
         code_channel=str(state.get(CODE_CHANNEL_KEY, "")),
@@ -238,16 +225,6 @@ def _record_failure(
         subject=user,
         details={"method": method, "attempt": state[FAILURES_KEY]},
     )
-
-
-def verify_check_answer(
-    *, user: User, state: dict[str, Any], answer: str, request: HttpRequest, now: dt.datetime
-) -> bool:
-    slug = state.get(QUESTION_KEY) or ""
-    if slug and check_challenge_answer(user=user, question=slug, answer=answer):
-        return True
-    _record_failure(user=user, state=state, request=request, now=now, method="question")
-    return False
 
 
 def verify_check_code(

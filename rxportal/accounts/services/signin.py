@@ -20,13 +20,11 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from allauth.mfa.utils import decrypt
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
 
-from rxportal.accounts.domain import normalize_username
 from rxportal.accounts.gateways import is_sms_enabled
 from rxportal.accounts.models import Role, SecurityProfile
 
@@ -38,30 +36,7 @@ SIGNED_IN_AT_SESSION_KEY = "rx_auth_at"
 LAST_TOTP_STEP_KEY = "rx_last_step"
 
 
-# --- Step 1: the username, kept in the session for the password step -------------------------
-
-
-def remember_identified_username(*, request: HttpRequest, username: str, now: dt.datetime) -> None:
-    """Store what the person typed (NFKC, trimmed) and its normalized form for step 2."""
-    typed = " ".join(username.split())
-    request.session[IDENTIFIED_USERNAME_SESSION_KEY] = {
-        "typed": typed,
-        "normalized": normalize_username(typed),
-        "at": now.timestamp(),
-    }
-
-
-def get_identified_username(request: HttpRequest, *, now: dt.datetime) -> tuple[str, str] | None:
-    """(typed, normalized) from step 1, or None if missing or older than the sign-in timeout."""
-    data = request.session.get(IDENTIFIED_USERNAME_SESSION_KEY)
-    if not isinstance(data, dict):
-        return None
-    typed, normalized, at = data.get("typed"), data.get("normalized"), data.get("at")
-    if not (isinstance(typed, str) and isinstance(normalized, str) and isinstance(at, float)):
-        return None
-    if now.timestamp() - at > settings.ACCOUNT_LOGIN_TIMEOUT:
-        return None
-    return typed, normalized
+# --- The sign-in attempt's session state (rules in accounts/flows/signin.py) ------------------
 
 
 def forget_identified_username(request: HttpRequest) -> None:

@@ -16,7 +16,6 @@ from rxportal.accounts.sitekeys import (
     SITEKEY_IMAGES_BY_SLUG,
     SiteKeyDisplay,
     clean_sitekey_phrase,
-    decoy_sitekey,
     get_sitekey_image,
 )
 from rxportal.audit.models import Outcome
@@ -44,14 +43,10 @@ def set_sitekey(*, user: User, image_slug: str, phrase: str, actor: User) -> Sec
     return profile
 
 
-def get_sitekey_for_login(*, normalized_username: str) -> SiteKeyDisplay:
-    """The SiteKey to show for a typed username: the user's own, else a stable decoy.
-
-    The decoy is shown for unknown names, inactive accounts, and existing accounts that have
-    not chosen a SiteKey yet, so the page looks the same whether or not the name exists. The
-    same work is done either way (one query, one HMAC).
-    """
-    decoy_slug, decoy_phrase = decoy_sitekey(normalized_username)
+def get_sitekey_for_login(*, normalized_username: str) -> SiteKeyDisplay | None:
+    """The active user's own SiteKey for a typed username, or None (no such user, or no SiteKey
+    chosen yet). Only the sign-in flow calls this, and only once the browser is recognized or
+    the challenge question was answered (``accounts/flows/signin.py``): no decoys exist."""
     row = (
         SecurityProfile.objects.filter(
             user__username__iexact=normalized_username, user__is_active=True
@@ -61,9 +56,9 @@ def get_sitekey_for_login(*, normalized_username: str) -> SiteKeyDisplay:
         .values_list("sitekey_image", "sitekey_phrase")
         .first()
     )
-    slug, phrase = decoy_slug, decoy_phrase
-    if row is not None and row[0] in SITEKEY_IMAGES_BY_SLUG and row[1]:
-        slug, phrase = row
+    if row is None or row[0] not in SITEKEY_IMAGES_BY_SLUG or not row[1]:
+        return None
+    slug, phrase = row
     return SiteKeyDisplay(
         image_slug=slug, alt_text=str(SITEKEY_IMAGES_BY_SLUG[slug].alt_text), phrase=phrase
     )

@@ -7,8 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS_BY_SLUG
 from rxportal.accounts.services.demo import (
     DEMO_CHALLENGE_ANSWER,
+    DEMO_CHALLENGE_QUESTIONS,
     DEMO_SITEKEY_PHRASE,
     DEMO_TOTP_SECRET,
 )
@@ -30,8 +32,17 @@ class Command(BaseCommand):
                 f"  {account.username.ljust(width)}  {account.password}  ({account.role})"
             )
         self.stdout.write("")
-        self.stdout.write(f"  SiteKey phrase shown before the password: {DEMO_SITEKEY_PHRASE}")
+        self.stdout.write(
+            "  On a browser the portal does not know yet: username, then one security"
+        )
+        self.stdout.write(
+            "  question (the same answer for all of them), then the SiteKey and password,"
+        )
+        self.stdout.write("  then (members, staff) a code from the authenticator app.")
         self.stdout.write(f"  Answer to every challenge question:       {DEMO_CHALLENGE_ANSWER}")
+        for slug in DEMO_CHALLENGE_QUESTIONS:
+            self.stdout.write(f"    {CHALLENGE_QUESTIONS_BY_SLUG[slug].text}")
+        self.stdout.write(f"  SiteKey phrase shown after the answer:    {DEMO_SITEKEY_PHRASE}")
         self.stdout.write(f"  Authenticator app secret (members, staff): {DEMO_TOTP_SECRET}")
         self.stdout.write("    add it to any TOTP app (30 s, 6 digits, SHA-1) to get sign-in codes")
         self.stdout.write("")
