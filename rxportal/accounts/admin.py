@@ -13,6 +13,7 @@ from allauth.usersessions.admin import UserSessionAdmin
 from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest, HttpResponse
 
 from rxportal.accounts.models import User
 from rxportal.audit.phi_admin import PhiAdminMixin
@@ -23,6 +24,13 @@ class PortalUserAdmin(PhiAdminMixin, UserAdmin):
     list_display = ("username", "email", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff")
     fieldsets = (*UserAdmin.fieldsets, ("Portal", {"fields": ("role", "organization")}))  # type: ignore[misc]
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """The user admin's own page (set a password): refused and recorded like the others."""
+        self._refuse_unless_allowed(request, "password")
+        return super().user_change_password(request, id, form_url)
 
 
 for _model in (EmailAddress, Authenticator, UserSession):

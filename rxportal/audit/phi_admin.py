@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IS_POPUP_VAR
-from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -48,7 +47,7 @@ ACTION_USED = "phi.admin.action_used"
 MAX_FIELDS = 20
 FIELD_LABEL_MAX_LENGTH = 60
 # List-page parameters that are paging and display, not filters.
-_NOT_FILTERS = frozenset({SEARCH_VAR, ORDER_VAR, PAGE_VAR, IS_POPUP_VAR, "_to_field", "e"})
+_NOT_FILTERS = frozenset({*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG})
 
 if TYPE_CHECKING:
     _Base = admin.ModelAdmin[Any]

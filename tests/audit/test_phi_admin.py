@@ -19,7 +19,7 @@ from rxportal.audit.models import AuditEvent
 from rxportal.demo.services import create_demo_accounts
 from rxportal.orders.models import ShippingAddress
 from tests.audit.phi_admin_support import PHI_MODELS, REFERENCE_MODELS, make_record
-from tests.factories import DrugFactory, MemberFactory, PrescriptionFactory
+from tests.factories import DrugFactory, MemberFactory, PrescriptionFactory, UserFactory
 from tests.orders.factories import MailOrderFactory, ShippingAddressFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,18 @@ def test_staff_are_refused_every_page_of_a_phi_admin(staff: User, label: str) ->
     assert {(event.actor_id, event.outcome, event.subject_type) for event in denied} == {
         (staff.pk, "denied", label)
     }
+
+
+def test_staff_are_refused_the_user_admins_set_password_page(staff: User) -> None:
+    member_account = UserFactory()
+
+    response = _signed_in(staff).get(
+        reverse("admin:auth_user_password_change", args=[member_account.pk])
+    )
+
+    assert response.status_code == 403
+    [denied] = _events("phi.admin.denied")
+    assert (denied.subject_type, denied.details) == ("accounts.user", {"page": "password"})
 
 
 def test_the_service_center_can_no_longer_edit_a_mail_orders_ship_to(db: None) -> None:
