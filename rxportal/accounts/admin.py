@@ -2,7 +2,8 @@
 
 All of them hold a person's data, so they use the audited PHI base (superusers only; the account
 team works in the staff console). allauth registers its own admins first (its apps come before
-ours in INSTALLED_APPS); they are registered again here on that base.
+ours in INSTALLED_APPS); they are registered again here on that base. Django's permission
+groups are configuration, registered again on the reference base.
 """
 
 from allauth.account.admin import EmailAddressAdmin
@@ -12,11 +13,12 @@ from allauth.mfa.models import Authenticator
 from allauth.usersessions.admin import UserSessionAdmin
 from allauth.usersessions.models import UserSession
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 
 from rxportal.accounts.models import User
-from rxportal.audit.phi_admin import PhiAdminMixin
+from rxportal.audit.phi_admin import PhiAdminMixin, ReferenceAdminMixin
 
 
 @admin.register(User)
@@ -33,7 +35,7 @@ class PortalUserAdmin(PhiAdminMixin, UserAdmin):
         return super().user_change_password(request, id, form_url)
 
 
-for _model in (EmailAddress, Authenticator, UserSession):
+for _model in (EmailAddress, Authenticator, UserSession, Group):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
@@ -51,3 +53,8 @@ class AuditedAuthenticatorAdmin(PhiAdminMixin, AuthenticatorAdmin):
 @admin.register(UserSession)
 class AuditedUserSessionAdmin(PhiAdminMixin, UserSessionAdmin):
     pass
+
+
+@admin.register(Group)
+class PortalGroupAdmin(ReferenceAdminMixin, GroupAdmin):
+    """Permission groups are configuration (their delete page lists the group, not its users)."""

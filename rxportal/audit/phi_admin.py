@@ -19,17 +19,21 @@ does. Use it before ``admin.ModelAdmin`` (or a third-party admin) in the class b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import NestedObjects
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db import router
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import capfirst
 
 from rxportal.audit import services
 from rxportal.audit.models import Outcome
@@ -201,6 +205,30 @@ class PhiAdminMixin(_Base):
             subject_id=subject_id,
             details=details,
         )
+
+
+class ReferenceAdminMixin(_Base):
+    """Admins of reference and configuration data (plans, drugs, pharmacies, clients...).
+
+    Their records hold no person's data, but deleting one lists what it would take with it or
+    what protects it, and that can be members, prescriptions or claims by name. The delete
+    page here says how many records of each kind instead, for everyone: a superuser reads the
+    records themselves in the PHI admins, where that is audited.
+    """
+
+    def get_deleted_objects(
+        self, objs: Sequence[Model] | Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[str]]:
+        _deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            collector = NestedObjects(using=router.db_for_write(self.model))
+            collector.collect(objs)
+            counts = Counter(
+                str(capfirst(obj._meta.verbose_name_plural)) for obj in collector.protected
+            )
+            protected = [f"{kind}: {count}" for kind, count in sorted(counts.items())]
+        # The records being deleted themselves; what goes with them is in the page's summary.
+        return [str(obj) for obj in objs], model_count, perms_needed, protected
 
 
 def _context(response: HttpResponse) -> Mapping[str, Any]:

@@ -18,8 +18,15 @@ from rxportal.accounts.models import User
 from rxportal.audit.models import AuditEvent
 from rxportal.demo.services import create_demo_accounts
 from rxportal.orders.models import ShippingAddress
+from rxportal.pharmacies.models import Network
 from tests.audit.phi_admin_support import PHI_MODELS, REFERENCE_MODELS, make_record
-from tests.factories import DrugFactory, MemberFactory, PrescriptionFactory, UserFactory
+from tests.factories import (
+    DrugFactory,
+    MemberFactory,
+    NetworkFactory,
+    PrescriptionFactory,
+    UserFactory,
+)
 from tests.orders.factories import MailOrderFactory, ShippingAddressFactory
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +341,52 @@ def test_no_event_holds_names_dates_of_birth_or_drugs(superuser: User) -> None:
     assert AuditEvent.objects.filter(action__startswith="phi.admin.").count() == 3
     for phi in ("Quintessa", "Zebulon", "1980-06-15", "Rosuvastatin", "rosuva"):
         assert phi not in trail
+
+
+# --- Reference data's delete pages never list people's records ---------------------------------
+
+
+def test_a_reference_delete_page_counts_related_records_instead_of_naming_them(
+    superuser: User,
+) -> None:
+    """Deleting a plan or a drug would need deleting members' records (protected): the page says
+    how many, never whose (a superuser reads them in the audited PHI admins)."""
+    member = MemberFactory(first_name="Quintessa", last_name="Zebulon")
+    prescription = PrescriptionFactory(
+        member=member, drug=DrugFactory(name="Rosuvastatin 5 MG Oral Tablet")
+    )
+    client = _signed_in(superuser)
+
+    plan_page = client.get(_url("plans.plan", "delete", member.plan.pk)).content.decode()
+    drug_page = client.get(_url("formulary.drug", "delete", prescription.drug.pk)).content.decode()
+
+    assert "Zebulon" not in plan_page and member.member_id not in plan_page
+    assert "Members: 1" in plan_page
+    assert prescription.rx_number not in drug_page
+    assert "Prescriptions: 1" in drug_page
+
+
+def test_staff_deleting_reference_data_are_told_which_kinds_of_record_block_it(db: None) -> None:
+    user = User.objects.create_user(
+        username="ops.admin", password=PASSWORD, role="admin", is_staff=True
+    )
+    user.user_permissions.set(Permission.objects.all())
+    member = MemberFactory(first_name="Quintessa", last_name="Zebulon")
+
+    page = _signed_in(user).get(_url("plans.plan", "delete", member.plan.pk)).content.decode()
+
+    assert "Zebulon" not in page and member.member_id not in page
+
+
+def test_reference_data_is_still_deleted_from_its_delete_page(superuser: User) -> None:
+    network = NetworkFactory()
+    client = _signed_in(superuser)
+    url = _url("pharmacies.network", "delete", network.pk)
+
+    page = client.get(url)
+    done = client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert str(network) in page.content.decode()
+    assert done.status_code == 302
+    assert not Network.objects.filter(pk=network.pk).exists()

@@ -12,7 +12,7 @@ import pytest
 from django.contrib import admin
 from django.db.models import Model
 
-from rxportal.audit.phi_admin import PhiAdminMixin
+from rxportal.audit.phi_admin import PhiAdminMixin, ReferenceAdminMixin
 from tests.audit.phi_admin_support import (
     AUDIT_TRAIL_MODELS,
     MAKERS,
@@ -84,3 +84,8 @@ def test_the_audit_trail_keeps_its_own_rule() -> None:
     """Not PHI-gated: PBM staff with the view permission search it (see test_admin.py)."""
     for label in AUDIT_TRAIL_MODELS:
         assert not isinstance(_registered()[label], PhiAdminMixin)
+
+
+@pytest.mark.parametrize("label", sorted(REFERENCE_MODELS))
+def test_every_reference_admin_counts_related_records_on_its_delete_page(label: str) -> None:
+    assert isinstance(_registered()[label], ReferenceAdminMixin)
