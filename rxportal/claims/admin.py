@@ -7,10 +7,11 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from rxportal.audit.phi_admin import PhiAdminMixin
 from rxportal.claims.models import Accumulator, Claim
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PhiAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from rxportal.audit.phi_admin import ReferenceAdminMixin
 from rxportal.clients.models import Client
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReferenceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "kind", "member_services_phone", "created_at")
     list_filter = ("kind",)
     search_fields = ("name", "code")

@@ -92,20 +92,14 @@ DEMO_ACCOUNTS = (
     DemoAccount("demo-service", "Demo-Service-Passphrase-2026", Role.SERVICE_CENTER, True),
 )
 
-# Back-office groups for the demo staff: read everything their job needs in the admin.
+# Back-office groups for the demo staff: read the reference data their job needs in the admin.
+# Nothing that holds a person's data: PHI admins are for superusers only (audit.phi_admin), and
+# the staff console (/staff/) is where the service center verifies callers and the account team
+# manages accounts.
 STAFF_GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    Role.ACCOUNT_TEAM: (
-        "Account team",
-        ("clients", "plans", "formulary", "pharmacies", "members", "prescriptions", "claims",
-         "orders", "accounts"),
-        (),
-    ),
-    Role.SERVICE_CENTER: (
-        "Service center",
-        ("members", "prescriptions", "claims", "orders", "formulary", "pharmacies", "plans"),
-        ("change_mailorder",),
-    ),
-}  # fmt: skip
+    Role.ACCOUNT_TEAM: ("Account team", ("clients", "plans", "formulary", "pharmacies"), ()),
+    Role.SERVICE_CENTER: ("Service center", ("formulary", "pharmacies", "plans"), ()),
+}
 
 
 @dataclass
@@ -457,9 +451,10 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
 
 
 def _ensure_group(name: str, view_apps: tuple[str, ...], extra: tuple[str, ...]) -> Group:
+    """The group with exactly these permissions (a re-seed takes back any granted before)."""
     group, _ = Group.objects.get_or_create(name=name)
     view = Permission.objects.filter(
         content_type__app_label__in=view_apps, codename__startswith="view_"
     )
-    group.permissions.add(*view, *Permission.objects.filter(codename__in=extra))
+    group.permissions.set([*view, *Permission.objects.filter(codename__in=extra)])
     return group

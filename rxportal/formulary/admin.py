@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from rxportal.audit.phi_admin import ReferenceAdminMixin
 from rxportal.formulary.models import Drug, Formulary, FormularyEntry
 
 
 @admin.register(Drug)
-class DrugAdmin(admin.ModelAdmin):
+class DrugAdmin(ReferenceAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "rxcui",
@@ -23,7 +24,7 @@ class DrugAdmin(admin.ModelAdmin):
 
 
 @admin.register(Formulary)
-class FormularyAdmin(admin.ModelAdmin):
+class FormularyAdmin(ReferenceAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "plan_year", "source")
     list_filter = ("plan_year",)
     search_fields = ("code", "name", "source")
@@ -31,7 +32,7 @@ class FormularyAdmin(admin.ModelAdmin):
 
 
 @admin.register(FormularyEntry)
-class FormularyEntryAdmin(admin.ModelAdmin):
+class FormularyEntryAdmin(ReferenceAdminMixin, admin.ModelAdmin):
     list_display = (
         "drug",
         "formulary",

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from rxportal.audit.phi_admin import PhiAdminMixin
 from rxportal.members.models import FamilyAccessGrant, Member
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = (
         "member_id",
         "person_code",
@@ -25,7 +26,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(FamilyAccessGrant)
-class FamilyAccessGrantAdmin(admin.ModelAdmin):
+class FamilyAccessGrantAdmin(PhiAdminMixin, admin.ModelAdmin):
     """Read-only: consent is given and removed by the member themself (audited service)."""
 
     list_display = ("public_id", "grantor", "grantee", "created_at", "revoked_at")

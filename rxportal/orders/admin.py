@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from rxportal.audit.phi_admin import PhiAdminMixin
 from rxportal.orders.models import MailOrder, MailOrderEvent, MailOrderLine, ShippingAddress
 
 
@@ -24,7 +25,7 @@ class MailOrderEventInline(admin.TabularInline):
 
 
 @admin.register(MailOrder)
-class MailOrderAdmin(admin.ModelAdmin):
+class MailOrderAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = (
         "order_number",
         "member",
@@ -44,7 +45,7 @@ class MailOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShippingAddress)
-class ShippingAddressAdmin(admin.ModelAdmin):
+class ShippingAddressAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "member", "is_default", "created_at")
     list_filter = ("is_default", "state")
     list_select_related = ("member",)

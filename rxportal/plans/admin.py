@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from rxportal.audit.phi_admin import ReferenceAdminMixin
 from rxportal.plans.models import CostShare, Plan
 
 
@@ -19,7 +20,7 @@ class CostShareInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ReferenceAdminMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from rxportal.audit.phi_admin import PhiAdminMixin
 from rxportal.prescriptions.models import (
     Prescription,
     RefillRequest,
@@ -9,7 +10,7 @@ from rxportal.prescriptions.models import (
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(admin.ModelAdmin):
+class PrescriptionAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = (
         "rx_number",
         "member",
@@ -43,7 +44,7 @@ class RefillRequestLineInline(admin.TabularInline):
 
 
 @admin.register(RefillRequest)
-class RefillRequestAdmin(admin.ModelAdmin):
+class RefillRequestAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = ("public_id", "member", "fulfilment", "status", "is_automatic", "created_at")
     list_filter = ("fulfilment", "status", "is_automatic")
     list_select_related = ("member",)
@@ -55,7 +56,7 @@ class RefillRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(RenewalRequest)
-class RenewalRequestAdmin(admin.ModelAdmin):
+class RenewalRequestAdmin(PhiAdminMixin, admin.ModelAdmin):
     list_display = ("public_id", "prescription", "status", "created_at")
     list_filter = ("status",)
     list_select_related = ("prescription",)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from rxportal.audit.phi_admin import PhiAdminMixin
 from rxportal.pricing.models import PriceQuote
 
 
 @admin.register(PriceQuote)
-class PriceQuoteAdmin(admin.ModelAdmin):
+class PriceQuoteAdmin(PhiAdminMixin, admin.ModelAdmin):
     """Read-only: a quote is a promise to the member, never edited after the fact."""
 
     list_display = ("public_id", "quoted_at", "channel", "member_pays", "valid_until")

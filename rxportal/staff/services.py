@@ -72,14 +72,21 @@ def open_member_card(
     """A verified caller's record for the service center (audited as a view of member data)."""
     card = find_member_card(viewer=actor, public_id=public_id)
     if card is not None:
-        record_event(
-            action=ACTION_MEMBER_VIEWED,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
-            subject=card.member,
-        )
+        record_member_card_viewed(actor=actor, card=card, request=request)
     return card
+
+
+def record_member_card_viewed(
+    *, actor: Actor, card: MemberCard, request: HttpRequest | None = None
+) -> None:
+    """The member page was shown (also when it is shown again after a refused action)."""
+    record_event(
+        action=ACTION_MEMBER_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        request=request,
+        subject=card.member,
+    )
 
 
 def search_users(*, actor: Actor, query: str, request: HttpRequest | None = None) -> list[User]:
@@ -100,11 +107,18 @@ def open_account_card(
 ) -> AccountCard | None:
     card = find_account_card(viewer=actor, public_id=public_id)
     if card is not None:
-        record_event(
-            action=ACTION_USER_VIEWED,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
-            subject=card.user,
-        )
+        record_account_card_viewed(actor=actor, card=card, request=request)
     return card
+
+
+def record_account_card_viewed(
+    *, actor: Actor, card: AccountCard, request: HttpRequest | None = None
+) -> None:
+    """The account page was shown (also when it is shown again after a refused action)."""
+    record_event(
+        action=ACTION_USER_VIEWED,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        request=request,
+        subject=card.user,
+    )

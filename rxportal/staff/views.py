@@ -147,6 +147,7 @@ def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         form = unlock_form
     else:
         messages.error(request, _("Choose one of the actions on this page."))
+        services.record_member_card_viewed(actor=request.user, card=card, request=request)
         return _render_member(request, card, reminder_form, unlock_form, status=400)
     if form.is_valid():
         try:
@@ -181,6 +182,7 @@ def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 messages.error(request, error.message)
         else:
             return HttpResponseRedirect(reverse("staff:member_detail", args=[public_id]))
+    services.record_member_card_viewed(actor=request.user, card=card, request=request)
     return _render_member(request, card, reminder_form, unlock_form)
 
 
@@ -246,6 +248,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     action = request.POST.get("action", "")
     if action not in forms:
         messages.error(request, _("Choose one of the actions on this page."))
+        services.record_account_card_viewed(actor=request.user, card=card, request=request)
         return _render_account(request, card, forms, status=400)
     form = type(forms[action])(request.POST, prefix=action)
     forms[action] = form
@@ -286,6 +289,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, message)
             return HttpResponseRedirect(reverse("staff:user_detail", args=[public_id]))
+    services.record_account_card_viewed(actor=request.user, card=card, request=request)
     return _render_account(request, card, forms)
 
 

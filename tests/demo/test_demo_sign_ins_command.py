@@ -40,3 +40,14 @@ def test_prints_no_passwords_outside_development() -> None:
     out = StringIO()
     call_command("demo_sign_ins", stdout=out)
     assert "Passphrase" not in out.getvalue()
+
+
+def test_says_where_staff_work_and_what_the_back_office_holds() -> None:
+    out = StringIO()
+    call_command("demo_sign_ins", stdout=out)
+    text = out.getvalue()
+
+    assert "staff console: /staff/" in text
+    assert "back office: /backoffice/ (plans, drugs, pharmacies; superusers: audited records)" in (
+        text
+    )

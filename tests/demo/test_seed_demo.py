@@ -231,8 +231,10 @@ def test_demo_sign_ins_work_and_the_member_has_a_family(seeded: SeedSummary) -> 
     ):
         staff = users[username]
         assert (staff.role, staff.is_staff) == (role, True)
-        assert staff.has_perm("claims.view_claim")
-        assert staff.has_perm("members.view_member")
+        # Reference data in the back office; member records only in the staff console.
+        assert staff.has_perm("plans.view_plan")
+        assert not staff.has_perm("claims.view_claim")
+        assert not staff.has_perm("members.view_member")
     assert not users["demo-member"].is_staff
     # The spouse signs in to their own record, the subscriber's adult dependent.
     assert Member.objects.get(user=users["demo-spouse"]) == dependents["spouse"]

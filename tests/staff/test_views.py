@@ -544,3 +544,53 @@ def test_a_reason_with_null_bytes_never_reaches_the_audit_trail(
     assert response.status_code == 200
     assert "Null characters are not allowed." in _html(response)
     assert events("staff.account.unlocked") == []
+
+
+# --- A record shown again after a refused action is a view too ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [({"action": "unlock", "unlock-reason": "   "}, 200), ({"action": "delete"}, 400)],
+)
+def test_the_member_page_shown_again_after_a_post_is_audited_as_a_view(
+    service_agent: User, member: Member, data: dict[str, str], status: int
+) -> None:
+    client = _verified_client(service_agent, member)
+
+    response = client.post(reverse("staff:member_detail", args=[member.public_id]), data)
+
+    assert response.status_code == status
+    assert member.full_name in _html(response)
+    [viewed] = events("staff.member.viewed")
+    assert (viewed.actor_id, viewed.subject_id) == (service_agent.pk, str(member.public_id))
+
+
+def test_an_action_that_succeeds_records_one_view_of_the_page_it_returns_to(
+    service_agent: User, member: Member
+) -> None:
+    client = _verified_client(service_agent, member)
+    url = reverse("staff:member_detail", args=[member.public_id])
+
+    response = client.post(url, {"action": "unlock", "unlock-reason": REASON}, follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert len(events("staff.member.viewed")) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [({"action": "username", "username-new_username": "x", "username-reason": ""}, 200),
+     ({"action": "nothing"}, 400)],
+)  # fmt: skip
+def test_the_account_page_shown_again_after_a_post_is_audited_as_a_view(
+    account_agent: User, member_account: User, data: dict[str, str], status: int
+) -> None:
+    response = staff_client(account_agent).post(
+        reverse("staff:user_detail", args=[member_account.public_id]), data
+    )
+
+    assert response.status_code == status
+    assert "jordan.smith@example.org" in _html(response)
+    [viewed] = events("staff.user.viewed")
+    assert (viewed.actor_id, viewed.subject_id) == (account_agent.pk, str(member_account.public_id))

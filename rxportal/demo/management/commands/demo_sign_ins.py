@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS_BY_SLUG
 from rxportal.accounts.services.demo import (
@@ -46,7 +47,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  Authenticator app secret (members, staff): {DEMO_TOTP_SECRET}")
         self.stdout.write("    add it to any TOTP app (30 s, 6 digits, SHA-1) to get sign-in codes")
         self.stdout.write("")
+        self.stdout.write("Portal:      http://127.0.0.1:8000/")
         self.stdout.write(
-            f"Portal:      http://127.0.0.1:8000/    back office: /{settings.RXPORTAL_ADMIN_PATH}"
+            f"Staff:       staff console: {reverse('staff:home')} "
+            "(demo-service verifies callers, demo-accountteam manages accounts)"
+        )
+        self.stdout.write(
+            f"             back office: /{settings.RXPORTAL_ADMIN_PATH} "
+            "(plans, drugs, pharmacies; superusers: audited records)"
         )
         self.stdout.write("")
