@@ -367,3 +367,15 @@ def test_staff_home_links_the_account_team_to_the_section(agent: User) -> None:
 def test_a_fresh_client_user_account_gets_the_group_on_sign_in(db: None) -> None:
     user = make_user("fresh.client", "client")
     assert user.has_perm("clients.use_client_portal")
+
+
+def test_the_pages_are_in_spanish(scene: Scene, agent: User) -> None:
+    owner = logged_in(scene.owner)
+    owner.cookies["django_language"] = "es"
+    html = owner.get(reverse("clients:home")).content.decode()
+    assert "Inicio de cliente" in html and "Consulta de elegibilidad" in html
+    team = logged_in(agent)
+    team.cookies["django_language"] = "es"
+    assert "Solicitudes de acceso por decidir" in team.get(
+        reverse("staff:clients_queue")
+    ).content.decode()
