@@ -36,6 +36,13 @@ class Command(BaseCommand):
         self.stdout.write("    add it to any TOTP app (30 s, 6 digits, SHA-1) to get sign-in codes")
         self.stdout.write("")
         self.stdout.write(
+            "  demo-client and demo-advisor (linked to two clients) open /clients/ with access"
+        )
+        self.stdout.write(
+            "    requests in every stage; demo-accountteam decides them at /staff/clients/"
+        )
+        self.stdout.write("")
+        self.stdout.write(
             f"Portal:      http://127.0.0.1:8000/    back office: /{settings.RXPORTAL_ADMIN_PATH}"
         )
         self.stdout.write("")
