@@ -30,7 +30,12 @@ Viewer = AbstractBaseUser | AnonymousUser
 
 
 def _may(viewer: Viewer, permission: str) -> bool:
-    return bool(viewer.is_authenticated and viewer.is_active and viewer.has_perm(permission))
+    return isinstance(viewer, User) and viewer.is_active and viewer.has_perm(permission)
+
+
+def _viewer_pk(viewer: Viewer, permission: str) -> int | None:
+    """The viewer's id when they hold ``permission``, else None (they see nothing)."""
+    return viewer.pk if isinstance(viewer, User) and _may(viewer, permission) else None
 
 
 # --- The client user's or advisor's own view ---------------------------------------------------
@@ -60,20 +65,22 @@ class ClientHome:
 
 
 def list_linked_clients(*, viewer: Viewer) -> list[Client]:
-    if not _may(viewer, PERM_PORTAL):
+    viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
+    if viewer_pk is None:
         return []
     return list(
-        Client.objects.filter(links__user_id=viewer.pk, links__ended_at__isnull=True).order_by(
+        Client.objects.filter(links__user_id=viewer_pk, links__ended_at__isnull=True).order_by(
             "name"
         )
     )
 
 
 def find_linked_client(*, viewer: Viewer, public_id: uuid.UUID) -> Client | None:
-    if not _may(viewer, PERM_PORTAL):
+    viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
+    if viewer_pk is None:
         return None
     return Client.objects.filter(
-        public_id=public_id, links__user_id=viewer.pk, links__ended_at__isnull=True
+        public_id=public_id, links__user_id=viewer_pk, links__ended_at__isnull=True
     ).first()
 
 
@@ -101,15 +108,16 @@ def _grant_row(grant: ToolGrant, *, now: dt.datetime) -> GrantRow:
 
 
 def get_client_home(*, viewer: Viewer, now: dt.datetime) -> ClientHome:
-    if not _may(viewer, PERM_PORTAL):
+    viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
+    if viewer_pk is None:
         return ClientHome(clients=[], requests=[], grants=[], organization_claim="")
     requests = (
-        AccessRequest.objects.filter(requester_id=viewer.pk)
+        AccessRequest.objects.filter(requester_id=viewer_pk)
         .select_related("client", "grant")
         .order_by("-submitted_at")
     )
     grants = (
-        ToolGrant.objects.filter(user_id=viewer.pk).select_related("client").order_by("-granted_at")
+        ToolGrant.objects.filter(user_id=viewer_pk).select_related("client").order_by("-granted_at")
     )
     return ClientHome(
         clients=list_linked_clients(viewer=viewer),
@@ -122,10 +130,11 @@ def get_client_home(*, viewer: Viewer, now: dt.datetime) -> ClientHome:
 def find_own_request(
     *, viewer: Viewer, public_id: uuid.UUID, now: dt.datetime
 ) -> RequestRow | None:
-    if not _may(viewer, PERM_PORTAL):
+    viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
+    if viewer_pk is None:
         return None
     found = (
-        AccessRequest.objects.filter(public_id=public_id, requester_id=viewer.pk)
+        AccessRequest.objects.filter(public_id=public_id, requester_id=viewer_pk)
         .select_related("client", "grant")
         .first()
     )
@@ -137,11 +146,12 @@ def find_live_grant(
 ) -> ToolGrant | None:
     """The viewer's grant in force for this client and tool: linked now, not revoked and not
     past its expiry (whether or not the daily job has recorded the expiry)."""
-    if not _may(viewer, PERM_PORTAL) or tool not in domain.Tool.__members__.values():
+    viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
+    if viewer_pk is None or tool not in domain.Tool.__members__.values():
         return None
     return (
         ToolGrant.objects.filter(
-            user_id=viewer.pk,
+            user_id=viewer_pk,
             client__public_id=client_public_id,
             tool=tool,
             revoked_at__isnull=True,
@@ -150,7 +160,7 @@ def find_live_grant(
         .filter(
             Exists(
                 ClientLink.objects.filter(
-                    user_id=viewer.pk, client_id=OuterRef("client_id"), ended_at__isnull=True
+                    user_id=viewer_pk, client_id=OuterRef("client_id"), ended_at__isnull=True
                 )
             )
         )

@@ -41,7 +41,7 @@ Actor = AbstractBaseUser | AnonymousUser
 T = TypeVar("T")
 
 # Each role's group (made with its permissions by migration 0003).
-ROLE_GROUPS = {
+ROLE_GROUPS: dict[str, str] = {
     Role.ACCOUNT_TEAM: "Account team",
     Role.SERVICE_CENTER: "Service center",
     Role.CLIENT: "Client",
@@ -95,7 +95,7 @@ def _audits_refusals(service: Callable[..., T]) -> Callable[..., T]:
 
 def ensure_role_group(*, user: AbstractBaseUser) -> None:
     """Put the user in their role's group (idempotent); called when someone signs up or in."""
-    name = ROLE_GROUPS.get(getattr(user, "role", ""))
+    name = ROLE_GROUPS.get(str(getattr(user, "role", "")))
     if name is None or not user.pk:
         return
     group = Group.objects.filter(name=name).first()
@@ -119,7 +119,7 @@ def link_user_to_client(
 ) -> ClientLink:
     """The account team links a client user (to their one client) or an advisor (to one more
     client) after verifying them; the link records who vouched, how, when and notes."""
-    _require(actor, PERM_LINK, action=ACTION_LINKED, request=request, subject=user)
+    agent = _require(actor, PERM_LINK)
     if user.role not in BUSINESS_ROLES or not user.is_active:
         _refuse_link(
             "clients.link.not_business_user",
@@ -128,7 +128,7 @@ def link_user_to_client(
             request,
             user,
         )
-    if user.pk == actor.pk:
+    if user.pk == agent.pk:
         _refuse_link(
             "clients.link.self",
             _("Someone else on the account team must verify your own account."),
@@ -168,7 +168,7 @@ def link_user_to_client(
             user=user,
             client=client,
             kind=LinkKind.MEMBER_OF if user.role == Role.CLIENT else LinkKind.ADVISES,
-            verified_by=actor,
+            verified_by=agent,
             method=method,
             verified_at=now,
             notes=notes,
@@ -206,7 +206,7 @@ def submit_access_request(
     request: HttpRequest | None = None,
 ) -> AccessRequest:
     """A linked client user or advisor asks to use a tool for one of their clients."""
-    _require(requester, PERM_PORTAL, action=ACTION_REQUESTED, request=request, subject=client)
+    _require(requester, PERM_PORTAL)
     refuse = partial(_refuse_request, actor=requester, request=request, subject=client)
     if tool not in Tool.__members__.values():
         refuse("clients.access.unknown_tool", _("Choose one of the tools."))
@@ -265,7 +265,7 @@ def start_verification(
     request: HttpRequest | None = None,
 ) -> AccessRequest:
     """The account team records how it is verifying the request; the stage becomes verifying."""
-    _require(actor, PERM_DECIDE, action=ACTION_VERIFYING, request=request, subject=access_request)
+    agent = _require(actor, PERM_DECIDE)
     refuse = partial(_refuse_request, actor=actor, request=request, subject=access_request)
     if method not in VerificationMethod.values:
         refuse("clients.access.verification_required", _("Choose how you verified this request."))
@@ -277,7 +277,7 @@ def start_verification(
         locked.stage = Stage.VERIFYING
         locked.verification_method = method
         locked.verification_notes = notes
-        locked.verified_by = actor  # type: ignore[assignment]
+        locked.verified_by = agent
         locked.save(
             update_fields=[
                 "stage",
@@ -313,7 +313,7 @@ def decide_access_request(
     """Approve (a grant for a year) or deny an open request, with a reason. The verification
     method is required: recorded earlier (verifying) or given now. The requester is emailed."""
     action = ACTION_APPROVED if approve else ACTION_DENIED
-    _require(actor, PERM_DECIDE, action=action, request=request, subject=access_request)
+    agent = _require(actor, PERM_DECIDE)
     refuse = partial(_refuse_request, actor=actor, request=request, subject=access_request)
     text = _clean_text(
         reason,
@@ -336,7 +336,7 @@ def decide_access_request(
                     "clients.access.verification_required",
                     _("Choose how you verified this request."),
                 )
-            locked.verification_method, locked.verified_by = method, actor  # type: ignore[assignment]
+            locked.verification_method, locked.verified_by = method, agent
             if notes:
                 locked.verification_notes = notes
         if approve and not locked.verification_method:
@@ -354,7 +354,7 @@ def decide_access_request(
                 "clients.access.not_linked", _("The requester is no longer linked to this client.")
             )
         locked.stage = Stage.APPROVED if approve else Stage.DENIED
-        locked.decided_by = actor  # type: ignore[assignment]
+        locked.decided_by = agent
         locked.decided_at = now
         locked.decision_reason = text
         locked.save()
@@ -368,13 +368,13 @@ def decide_access_request(
             details={**_request_details(locked), "method": locked.verification_method},
         )
         if approve:
-            _grant(locked, actor=actor, now=now, request=request)
+            _grant(locked, actor=agent, now=now, request=request)
         transaction.on_commit(partial(notices.send_decision_notice, locked.pk))
     return locked
 
 
 def _grant(
-    access_request: AccessRequest, *, actor: Actor, now: dt.datetime, request: HttpRequest | None
+    access_request: AccessRequest, *, actor: User, now: dt.datetime, request: HttpRequest | None
 ) -> ToolGrant:
     # A grant past its expiry that the daily job has not marked yet would hold the one-open-grant
     # constraint: record its expiry first.
@@ -426,7 +426,7 @@ def revoke_grant(
     request: HttpRequest | None = None,
 ) -> ToolGrant:
     """End a grant now, with a reason; the holder is emailed."""
-    _require(actor, PERM_DECIDE, action=ACTION_REVOKED, request=request, subject=grant)
+    agent = _require(actor, PERM_DECIDE)
     text = _clean_text(
         reason,
         required=True,
@@ -441,7 +441,7 @@ def revoke_grant(
         ):
             raise GrantRefused(_("This grant has already ended."), code="clients.grant.not_live")
         locked.revoked_at = now
-        locked.revoked_by = actor  # type: ignore[assignment]
+        locked.revoked_by = agent
         locked.revoke_reason = text
         locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
         record_event(
@@ -498,9 +498,10 @@ def _record_expiry(grant: ToolGrant, *, now: dt.datetime) -> None:
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _require(actor: Actor, permission: str, **context: Any) -> None:
-    if actor.is_authenticated and actor.is_active and actor.has_perm(permission):
-        return
+def _require(actor: Actor, permission: str) -> User:
+    """The actor as a ``User`` when active and holding ``permission``; else ``NotPermitted``."""
+    if isinstance(actor, User) and actor.is_active and actor.has_perm(permission):
+        return actor
     raise NotPermitted(_("Your role does not allow this."), code="clients.not_permitted")
 
 

@@ -376,6 +376,7 @@ def test_the_pages_are_in_spanish(scene: Scene, agent: User) -> None:
     assert "Inicio de cliente" in html and "Consulta de elegibilidad" in html
     team = logged_in(agent)
     team.cookies["django_language"] = "es"
-    assert "Solicitudes de acceso por decidir" in team.get(
-        reverse("staff:clients_queue")
-    ).content.decode()
+    assert (
+        "Solicitudes de acceso por decidir"
+        in team.get(reverse("staff:clients_queue")).content.decode()
+    )

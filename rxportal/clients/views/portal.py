@@ -6,6 +6,7 @@ viewer's is a 404, never a 403.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.contrib import messages
@@ -96,5 +97,5 @@ def tool(request: HttpRequest, client_public_id: uuid.UUID, tool: str) -> HttpRe
     return render(request, "clients/tool.html", {"grant": grant})
 
 
-def _format_date(value: object) -> str:
+def _format_date(value: dt.date) -> str:
     return date_format(value, "DATE_FORMAT")
