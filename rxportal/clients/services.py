@@ -146,8 +146,9 @@ def link_user_to_client(
         )
     notes = _clean_text(notes, required=False)
     with transaction.atomic():
-        # Lock the user's links so two agents cannot both give a client user a client.
-        live = list(ClientLink.objects.select_for_update().filter(user=user, ended_at__isnull=True))
+        # Lock the user so two agents cannot both give a client user a client.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        live = list(ClientLink.objects.filter(user=user, ended_at__isnull=True))
         if any(link.client_id == client.pk for link in live):
             _refuse_link(
                 "clients.link.already_linked",
@@ -324,7 +325,7 @@ def decide_access_request(
     notes = _clean_text(notes, required=False)
     with transaction.atomic():
         locked = (
-            AccessRequest.objects.select_for_update()
+            AccessRequest.objects.select_for_update(of=("self",))
             .select_related("client", "requester")
             .get(pk=access_request.pk)
         )

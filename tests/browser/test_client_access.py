@@ -179,6 +179,15 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
     decide(agent_page, approved_id, decision="Approve", reason="Confirmed by phone.")
     notice = portal_server.read_latest_email(to=email, after=sent_before)
     assert "approved" in notice.subject
+    # The rest of the console: grants in force (revoke page) and the designated contacts.
+    agent_page.goto("/staff/clients/")
+    agent_page.get_by_role(
+        "link", name=re.compile("^Revoke Eligibility lookup · " + re.escape(email))
+    ).click()
+    expect(agent_page.get_by_role("heading", level=1)).to_have_text("Revoke access")
+    check_page(agent_page)
+    agent_page.goto("/staff/clients/directory/")
+    check_page(agent_page)
 
     # The client opens the tool from their home.
     client_page.goto("/clients/")
