@@ -97,3 +97,15 @@ class DecisionForm(ClientsForm):
 
 class RevokeForm(ClientsForm):
     reason = _text(_("Reason"), _("Sent to the holder by email and kept in the audit trail."))
+
+
+class LinkRequestForm(ClientsForm):
+    organization = forms.CharField(
+        label=_("Organization"),
+        max_length=200,
+        help_text=_("The employer or plan sponsor, as the account team would know it."),
+    )
+    reason = _text(
+        _("How you work with this organization"),
+        _("For example, your job there or the services your firm provides to it."),
+    )

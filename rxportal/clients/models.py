@@ -98,6 +98,24 @@ class ClientLink(BaseModel):
         return f"client link {self.public_id}"
 
 
+class LinkRequest(BaseModel):
+    """A client user or advisor asks to be linked to an organization (before any access
+    request for it). Resolved when the account team links them, or declined."""
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="link_requests"
+    )
+    organization = models.CharField(max_length=200)
+    reason = models.TextField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"link request {self.public_id}"
+
+
 class AccessRequest(BaseModel):
     """A user's request to use one secure tool for one client they are linked to."""
 

@@ -17,7 +17,14 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from rxportal.accounts.models import User
 from rxportal.clients import domain
 from rxportal.clients.domain import OPEN_STAGES
-from rxportal.clients.models import AccessRequest, Client, ClientLink, DesignatedContact, ToolGrant
+from rxportal.clients.models import (
+    AccessRequest,
+    Client,
+    ClientLink,
+    DesignatedContact,
+    LinkRequest,
+    ToolGrant,
+)
 from rxportal.clients.services import (
     BUSINESS_ROLES,
     PERM_DECIDE,
@@ -62,6 +69,7 @@ class ClientHome:
     requests: list[RequestRow]
     grants: list[GrantRow]
     organization_claim: str
+    link_requests: list[LinkRequest]
 
 
 def list_linked_clients(*, viewer: Viewer) -> list[Client]:
@@ -110,7 +118,9 @@ def _grant_row(grant: ToolGrant, *, now: dt.datetime) -> GrantRow:
 def get_client_home(*, viewer: Viewer, now: dt.datetime) -> ClientHome:
     viewer_pk = _viewer_pk(viewer, PERM_PORTAL)
     if viewer_pk is None:
-        return ClientHome(clients=[], requests=[], grants=[], organization_claim="")
+        return ClientHome(
+            clients=[], requests=[], grants=[], organization_claim="", link_requests=[]
+        )
     requests = (
         AccessRequest.objects.filter(requester_id=viewer_pk)
         .select_related("client", "grant")
@@ -124,6 +134,9 @@ def get_client_home(*, viewer: Viewer, now: dt.datetime) -> ClientHome:
         requests=[_request_row(r, now=now) for r in requests],
         grants=[_grant_row(g, now=now) for g in grants],
         organization_claim=getattr(viewer, "organization", ""),
+        link_requests=list(
+            LinkRequest.objects.filter(requester_id=viewer_pk, resolved_at__isnull=True)
+        ),
     )
 
 
@@ -177,16 +190,26 @@ class PendingUser:
     user: User
     organization_claim: str
     links: list[ClientLink]
+    link_requests: list[LinkRequest]
 
 
 def list_pending_verifications(*, viewer: Viewer) -> list[User]:
-    """Client and advisor accounts with no live link yet (with the organization they typed)."""
+    """Client and advisor accounts with no live link yet (with the organization they typed), or
+    with an open request to be linked to another organization."""
     if not _may(viewer, PERM_LINK):
         return []
     live = ClientLink.objects.filter(user_id=OuterRef("pk"), ended_at__isnull=True)
+    asked = LinkRequest.objects.filter(requester_id=OuterRef("pk"), resolved_at__isnull=True)
     return list(
         User.objects.filter(role__in=BUSINESS_ROLES, is_active=True)
-        .exclude(Exists(live))
+        .filter(~Exists(live) | Exists(asked))
+        .prefetch_related(
+            Prefetch(
+                "link_requests",
+                queryset=LinkRequest.objects.filter(resolved_at__isnull=True),
+                to_attr="open_link_requests",
+            )
+        )
         .order_by("date_joined")
     )
 
@@ -219,7 +242,10 @@ def find_business_user(*, viewer: Viewer, public_id: uuid.UUID) -> PendingUser |
         .select_related("client", "verified_by")
         .order_by("-verified_at")
     )
-    return PendingUser(user=user, organization_claim=user.organization, links=links)
+    asked = list(LinkRequest.objects.filter(requester=user, resolved_at__isnull=True))
+    return PendingUser(
+        user=user, organization_claim=user.organization, links=links, link_requests=asked
+    )
 
 
 def list_access_queue(*, viewer: Viewer, today: dt.date) -> list[RequestRow]:

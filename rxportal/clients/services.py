@@ -33,6 +33,7 @@ from rxportal.clients.models import (
     Client,
     ClientLink,
     LinkKind,
+    LinkRequest,
     ToolGrant,
     VerificationMethod,
 )
@@ -57,6 +58,7 @@ PERM_DIRECTORY = "clients.view_client_directory"
 TEXT_MAX_LENGTH = 1000
 
 ACTION_LINKED = "clients.link.created"
+ACTION_LINK_REQUESTED = "clients.link.requested"
 ACTION_REQUESTED = "clients.access.requested"
 ACTION_VERIFYING = "clients.access.verifying"
 ACTION_APPROVED = "clients.access.approved"
@@ -77,7 +79,11 @@ def _audits_refusals(service: Callable[..., T]) -> Callable[..., T]:
             return service(**kwargs)
         except ClientAccessError as error:
             subject = next(
-                (kwargs[k] for k in ("access_request", "grant", "user", "client") if k in kwargs),
+                (
+                    kwargs[k]
+                    for k in ("access_request", "grant", "user", "client", "requester")
+                    if k in kwargs
+                ),
                 None,
             )
             record_event(
@@ -174,6 +180,11 @@ def link_user_to_client(
             verified_at=now,
             notes=notes,
         )
+        # Linking answers the person's open link requests (to this or any organization they
+        # named: the agent decided which client they belong to).
+        LinkRequest.objects.filter(requester=user, resolved_at__isnull=True).update(
+            resolved_at=now, updated_at=now
+        )
         record_event(
             action=ACTION_LINKED,
             outcome=Outcome.SUCCESS,
@@ -187,6 +198,53 @@ def link_user_to_client(
             },
         )
     return link
+
+
+@_audits_refusals
+def ask_for_link(
+    *,
+    requester: User,
+    organization: str,
+    reason: str,
+    now: dt.datetime,
+    request: HttpRequest | None = None,
+) -> LinkRequest:
+    """A client user or advisor asks the account team to verify them for an organization."""
+    _require(requester, PERM_PORTAL)
+    name = _clean_text(
+        organization,
+        required=True,
+        missing=_("Enter the organization's name."),
+        code="clients.link.organization_required",
+        error=LinkRefused,
+    )[:200]
+    text = _clean_text(
+        reason,
+        required=True,
+        missing=_("Tell us how you work with this organization."),
+        code="clients.link.reason_required",
+        error=LinkRefused,
+    )
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=requester.pk).first()
+        if LinkRequest.objects.filter(
+            requester=requester, organization__iexact=name, resolved_at__isnull=True
+        ).exists():
+            raise LinkRefused(
+                _(
+                    "You already asked to be linked to this organization; the account team is working on it."
+                ),
+                code="clients.link.already_asked",
+            )
+        created = LinkRequest.objects.create(requester=requester, organization=name, reason=text)
+        record_event(
+            action=ACTION_LINK_REQUESTED,
+            outcome=Outcome.SUCCESS,
+            actor=requester,
+            request=request,
+            subject=created,
+        )
+    return created
 
 
 def _refuse_link(code: str, message: str, *context: Any) -> NoReturn:
@@ -516,7 +574,7 @@ def _clean_text(
     required: bool,
     missing: str = "",
     code: str = "clients.access.reason_required",
-    error: type[AccessRequestRefused] | type[GrantRefused] = AccessRequestRefused,
+    error: type[ClientAccessError] = AccessRequestRefused,
 ) -> str:
     """Trimmed, at most 1000 characters, no control characters but newlines and tabs."""
     value = text.strip() if isinstance(text, str) else ""

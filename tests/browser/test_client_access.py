@@ -157,6 +157,13 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
     expect(client_page).to_have_url(re.compile(r"/clients/$"))
     expect(client_page.locator("main")).to_contain_text("has not linked your account")
     check_page(client_page)
+    client_page.get_by_role("link", name="Ask to be linked to an organization").click()
+    check_page(client_page)
+    client_page.get_by_label("Organization", exact=True).fill("Demo employer")
+    client_page.get_by_label("How you work with this organization").fill("I run its benefits.")
+    client_page.get_by_role("button", name="Send", exact=True).click()
+    expect(client_page).to_have_url(re.compile(r"/clients/$"))
+    expect(client_page.locator("main")).to_contain_text("Demo employer: asked on")
 
     # The account team finds them in the verification queue and links them to a client.
     sign_in_agent(agent_page)
@@ -164,6 +171,7 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
     check_page(agent_page)
     agent_page.get_by_role("link", name=email).first.click()
     expect(agent_page.locator("main")).to_contain_text("Demo employer benefits office")
+    expect(agent_page.locator("main")).to_contain_text("I run its benefits.")
     check_page(agent_page)
     agent_page.get_by_label("Client", exact=True).select_option(index=1)
     agent_page.get_by_label("How you verified this person").select_option(

@@ -10,7 +10,7 @@ from django.core import mail
 from rxportal.accounts.models import User
 from rxportal.clients import services
 from rxportal.clients.errors import AccessRequestRefused, GrantRefused, LinkRefused, NotPermitted
-from rxportal.clients.models import AccessRequest, Client, ClientLink, ToolGrant
+from rxportal.clients.models import AccessRequest, Client, ClientLink, LinkRequest, ToolGrant
 from rxportal.core import clock
 from tests.clients.conftest import approve, events, link, submit
 
@@ -387,3 +387,52 @@ def test_signing_in_puts_a_user_in_their_role_group(db: None) -> None:
     assert not user.has_perm("clients.use_client_portal")
     HttpClient().force_login(user)
     assert get_user_model().objects.get(pk=user.pk).has_perm("clients.use_client_portal")
+
+
+# --- Asking for a link ----------------------------------------------------------------------------
+
+
+def test_asking_for_a_link_is_audited_and_linking_answers_it(
+    unlinked_advisor: User, acme: Client, agent: User
+) -> None:
+    asked = services.ask_for_link(
+        requester=unlinked_advisor,
+        organization="Acme Mfg",
+        reason="We are their broker.",
+        now=clock.now(),
+    )
+    [event] = events("clients.link.requested")
+    assert event.subject_id == str(asked.public_id)
+    link(unlinked_advisor, acme, agent)
+    asked.refresh_from_db()
+    assert asked.resolved_at is not None
+
+
+@pytest.mark.parametrize(
+    ("organization", "reason", "code"),
+    [
+        ("  ", "Broker.", "clients.link.organization_required"),
+        ("Acme", "", "clients.link.reason_required"),
+        ("ACME", "Broker.", "clients.link.already_asked"),
+    ],
+)
+def test_link_request_refusals(
+    organization: str, reason: str, code: str, unlinked_advisor: User
+) -> None:
+    services.ask_for_link(
+        requester=unlinked_advisor, organization="Acme", reason="Broker.", now=clock.now()
+    )
+    with pytest.raises(LinkRefused) as raised:
+        services.ask_for_link(
+            requester=unlinked_advisor, organization=organization, reason=reason, now=clock.now()
+        )
+    assert raised.value.code == code
+    assert LinkRequest.objects.count() == 1
+    assert events("clients.action.refused")[-1].details == {"error_code": code}
+
+
+def test_a_member_cannot_ask_for_a_link(member_user: User) -> None:
+    with pytest.raises(NotPermitted):
+        services.ask_for_link(
+            requester=member_user, organization="Acme", reason="Hi.", now=clock.now()
+        )

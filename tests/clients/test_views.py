@@ -40,6 +40,7 @@ def client_side_urls(scene: Scene) -> dict[str, str]:
     return {
         "home": reverse("clients:home"),
         "request_new": reverse("clients:request_new"),
+        "link_request_new": reverse("clients:link_request_new"),
         "request_detail": reverse("clients:request_detail", args=[scene.request.public_id]),
         "tool": reverse("clients:tool", args=[scene.acme.public_id, scene.grant.tool]),
     }
@@ -73,7 +74,7 @@ def test_home_lists_linked_clients_requests_with_due_dates_grants_with_expiry_an
     scene: Scene, django_assert_max_num_queries
 ) -> None:
     http = logged_in(scene.owner)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = http.get(reverse("clients:home"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -178,7 +179,7 @@ def test_sweep_every_client_url_as_another_clients_user_or_an_unlinked_advisor(
     http = logged_in(request.getfixturevalue(intruder))
     for name, url in client_side_urls(scene).items():
         response = http.get(url)
-        if name in {"home", "request_new"}:  # their own pages: nothing of Acme's on them
+        if name in {"home", "request_new", "link_request_new"}:  # their own: nothing of Acme's
             assert response.status_code == 200, name
             assert "Acme" not in response.content.decode(), name
         else:
@@ -216,7 +217,13 @@ CLIENT_PAGES = {
     "account_team": 403,
     "service_center": 403,
 }
-ADVISOR_ON_OWNERS_PAGES = {"home": 200, "request_new": 200, "request_detail": 404, "tool": 404}
+ADVISOR_ON_OWNERS_PAGES = {
+    "home": 200,
+    "request_new": 200,
+    "link_request_new": 200,
+    "request_detail": 404,
+    "tool": 404,
+}
 CONSOLE_PAGES = {
     "anonymous": 302,
     "member": 403,
@@ -380,3 +387,25 @@ def test_the_pages_are_in_spanish(scene: Scene, agent: User) -> None:
         "Solicitudes de acceso por decidir"
         in team.get(reverse("staff:clients_queue")).content.decode()
     )
+
+
+def test_a_user_asks_to_be_linked_and_the_account_team_sees_it(
+    linked_advisor: User, agent: User
+) -> None:
+    http = logged_in(linked_advisor)
+    response = http.post(
+        reverse("clients:link_request_new"),
+        {"organization": "Initech Benefits Trust", "reason": "We broker their plan."},
+    )
+    assert response["Location"] == reverse("clients:home")
+    assert "Initech Benefits Trust" in http.get(reverse("clients:home")).content.decode()
+    queue = logged_in(agent).get(reverse("staff:clients_queue")).content.decode()
+    assert "alex.advisor" in queue and "Initech Benefits Trust" in queue
+
+
+def test_the_link_request_form_shows_errors_on_its_fields(linked_advisor: User) -> None:
+    response = logged_in(linked_advisor).post(
+        reverse("clients:link_request_new"), {"organization": "Initech", "reason": " "}
+    )
+    assert response.status_code == 200
+    assert 'id="id_reason_error"' in response.content.decode()

@@ -21,7 +21,7 @@ from rxportal.audit.services import record_event
 from rxportal.clients import selectors, services
 from rxportal.clients.domain import is_phi_tool
 from rxportal.clients.errors import ClientAccessError
-from rxportal.clients.forms import AccessRequestForm
+from rxportal.clients.forms import AccessRequestForm, LinkRequestForm
 from rxportal.clients.views.access import permission_page
 from rxportal.core import clock
 
@@ -68,6 +68,37 @@ def request_new(request: HttpRequest) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("clients:request_detail", args=[created.public_id]))
     return render(request, "clients/request_form.html", {"form": form, "clients": clients})
+
+
+@permission_page(services.PERM_PORTAL)
+def link_request_new(request: HttpRequest) -> HttpResponse:
+    """Ask the account team to verify a link to an organization (before any tool request)."""
+    form = LinkRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ask_for_link(
+                requester=request.user,  # type: ignore[arg-type]
+                organization=form.cleaned_data["organization"],
+                reason=form.cleaned_data["reason"],
+                now=clock.now(),
+                request=request,
+            )
+        except ClientAccessError as error:
+            form.add_domain_error(
+                error,
+                fields={
+                    "clients.link.organization_required": "organization",
+                    "clients.link.already_asked": "organization",
+                    "clients.link.reason_required": "reason",
+                },
+            )
+        else:
+            messages.success(
+                request,
+                _("Sent. The account team will verify you with the organization and link you."),
+            )
+            return HttpResponseRedirect(reverse("clients:home"))
+    return render(request, "clients/link_request_form.html", {"form": form})
 
 
 @permission_page(services.PERM_PORTAL)
