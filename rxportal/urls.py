@@ -28,6 +28,7 @@ urlpatterns = [
     path("orders/", include("rxportal.orders.urls")),
     path("claims/", include("rxportal.claims.urls")),
     path("family/", include("rxportal.members.urls")),
+    path("clients/", include("rxportal.clients.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),

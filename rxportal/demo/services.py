@@ -36,6 +36,7 @@ from rxportal.clients.models import Client, ClientKind
 from rxportal.core import clock
 from rxportal.core.errors import ValidationFailed
 from rxportal.demo.bulk import TABLE_SPECS, check_table_specs, make_ids, make_writer
+from rxportal.demo.client_access import seed_demo_client_access
 from rxportal.demo.domain import (
     TABLES,
     Batch,
@@ -447,7 +448,23 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
         # SiteKey, challenge answers, verified email and (members, staff) the demo TOTP secret.
         for user in users:
             prepare_demo_security(user=user)
+        by_name = {user.username: user for user in users}
+        seed_demo_client_access(
+            client_user=by_name["demo-client"],
+            advisor=by_name["demo-advisor"],
+            agent=by_name["demo-accountteam"],
+            clients=_demo_clients(client_name),
+            now=clock.now(),
+        )
     return users
+
+
+def _demo_clients(client_name: str) -> list[Client]:
+    """The demo family's client first, then another plan sponsor (not a seed marker)."""
+    sponsors = Client.objects.exclude(code__startswith=MARKER_PREFIX).order_by("code")
+    first = sponsors.filter(name=client_name).first()
+    others = list(sponsors.exclude(pk=first.pk)[:1]) if first is not None else list(sponsors[:2])
+    return [first, *others] if first is not None else others
 
 
 def _ensure_group(name: str, view_apps: tuple[str, ...], extra: tuple[str, ...]) -> Group:

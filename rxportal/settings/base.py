@@ -159,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prescriptions.run_due_auto_refills",
         "schedule": crontab(hour=6, minute=0),
     },
+    "clients.record_due_expiries": {
+        "task": "clients.record_due_expiries",
+        "schedule": crontab(hour=5, minute=30),
+    },
 }
 
 # --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first

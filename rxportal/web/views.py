@@ -6,8 +6,9 @@ import uuid
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from rxportal.audit.models import Outcome
@@ -48,6 +49,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     the viewer's member record and visible family once (``family_visibility_cache``)."""
     member_dashboard = find_member_dashboard(viewer=request.user, today=clock.today())
     if member_dashboard is None:
+        if request.user.has_perm("clients.use_client_portal"):
+            return HttpResponseRedirect(reverse("clients:home"))
         return render(request, "web/not_a_member.html")
     record_event(
         action=ACTION_DASHBOARD_VIEWED,

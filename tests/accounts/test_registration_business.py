@@ -52,9 +52,11 @@ def test_a_client_or_advisor_registers_and_gets_general_access_at_once(
     # Signed in, with no second factor demanded, and the general (non-member) page shown.
     assert response.status_code == 302
     assert ENROLMENT_REQUIRED_SESSION_KEY not in client.session
-    dashboard = client.get(reverse("web:dashboard"))
-    assert dashboard.status_code == 200
-    assert "web/not_a_member.html" in [t.name for t in dashboard.templates]
+    # The dashboard sends them to the client home, which waits for the account team's link.
+    assert client.get(reverse("web:dashboard"))["Location"] == reverse("clients:home")
+    home = client.get(reverse("clients:home"))
+    assert home.status_code == 200
+    assert "has not linked your account to a client yet" in home.content.decode()
 
 
 def test_step_one_keeps_only_work_details_in_the_session(client: Client) -> None:

@@ -306,7 +306,9 @@ def test_clients_may_sign_in_without_a_second_factor(client: Client) -> None:
     make_user(username="dana", role="client")
     _password_steps(client)
 
-    assert client.get(reverse("web:dashboard")).status_code == 200
+    # Not held on the enrolment page: the dashboard sends a client on to the client home.
+    assert client.get(reverse("web:dashboard"))["Location"] == reverse("clients:home")
+    assert client.get(reverse("clients:home")).status_code == 200
 
 
 def test_sign_out_stays_reachable_while_enrolment_is_pending(client: Client) -> None:

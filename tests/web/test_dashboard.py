@@ -186,7 +186,7 @@ def test_viewing_the_dashboard_is_audited_with_counts_only(
 
 
 def test_the_not_a_member_page_writes_no_audit_event(client: Client) -> None:
-    client.force_login(UserFactory(role="client"))
+    client.force_login(UserFactory(role="service_center"))
 
     response = client.get(URL)
 

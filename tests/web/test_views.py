@@ -211,8 +211,17 @@ def test_dashboard_is_never_cached(client: Client, family: Family) -> None:
 
 
 @pytest.mark.parametrize("role", ["client", "advisor"])
-def test_signed_in_non_members_get_a_friendly_page(client: Client, role: str) -> None:
+def test_signed_in_clients_and_advisors_go_to_the_client_home(client: Client, role: str) -> None:
     client.force_login(UserFactory(role=role))
+
+    response = client.get(reverse("web:dashboard"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clients:home")
+
+
+def test_a_signed_in_non_member_without_a_portal_gets_a_friendly_page(client: Client) -> None:
+    client.force_login(UserFactory(role="admin"))
 
     response = client.get(reverse("web:dashboard"))
 

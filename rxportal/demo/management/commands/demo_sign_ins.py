@@ -56,4 +56,11 @@ class Command(BaseCommand):
             f"             back office: /{settings.RXPORTAL_ADMIN_PATH} "
             "(plans, drugs, pharmacies; superusers: audited records)"
         )
+        self.stdout.write(
+            "Clients:     demo-client and demo-advisor (linked to two clients) open /clients/ with"
+        )
+        self.stdout.write(
+            "             access requests in every stage; demo-accountteam decides them at"
+            " /staff/clients/"
+        )
         self.stdout.write("")
