@@ -97,9 +97,19 @@ DEMO_ACCOUNTS = (
 # Nothing that holds a person's data: PHI admins are for superusers only (audit.phi_admin), and
 # the staff console (/staff/) is where the service center verifies callers and the account team
 # manages accounts.
+# The same groups as clients' migration 0003 (ROLE_GROUPS): view rights on reference data for the
+# back office, plus the console permissions that migration grants (set here, so keep them).
 STAFF_GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
-    Role.ACCOUNT_TEAM: ("Account team", ("clients", "plans", "formulary", "pharmacies"), ()),
-    Role.SERVICE_CENTER: ("Service center", ("formulary", "pharmacies", "plans"), ()),
+    Role.ACCOUNT_TEAM: (
+        "Account team",
+        ("clients", "plans", "formulary", "pharmacies"),
+        ("verify_client_links", "decide_tool_access", "view_client_directory"),
+    ),
+    Role.SERVICE_CENTER: (
+        "Service center",
+        ("formulary", "pharmacies", "plans"),
+        ("view_client_directory",),
+    ),
 }
 
 
