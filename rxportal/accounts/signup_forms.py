@@ -211,6 +211,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
     When the email, the username derived from it, or the member record already belongs to an
     account, the form is still valid and ``account_already_exists`` is set: allauth then shows the
     same "check your email" page without creating anything, and the adapter notifies the owner.
+    Either way ``try_save`` does the same work first, so the answer takes as long.
     """
 
     field_order = [
