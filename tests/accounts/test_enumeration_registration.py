@@ -4,8 +4,9 @@ the account step takes, nor by whether an email goes out.
 The account step (allauth's signup page, our ``RegistrationSignupForm``) is where the taken/free
 decision is made: a free one creates the account, a taken one takes allauth's enumeration-safe
 path (see ``services.registration``). Both must cost the same: four Argon2id hashes (the password
-and three challenge answers) and one email. The pages themselves are compared in
-test_registration.py and test_registration_business.py.
+and three challenge answers), the account's writes (rehearsed and rolled back on the taken path)
+and one email. The pages themselves are compared in test_registration.py and
+test_registration_business.py.
 """
 
 from __future__ import annotations
