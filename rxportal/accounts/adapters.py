@@ -70,6 +70,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         self, request: HttpRequest, user: AbstractBaseUser, form: Any, commit: bool = True
     ) -> AbstractBaseUser:
         user = super().save_user(request, user, form, commit=False)
+        secrets = getattr(form, "account_secrets", None)
+        if isinstance(secrets, registration.AccountSecrets):
+            # Registration hashed the password already, on every path (timing): allauth was
+            # given none and set an unusable one.
+            user.password = secrets.password_hash  # type: ignore[attr-defined]
         profile = getattr(form, "account_profile", None)
         if isinstance(profile, registration.AccountProfile):
             user.role = profile.role  # type: ignore[attr-defined]

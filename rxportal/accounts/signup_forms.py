@@ -196,6 +196,10 @@ class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
         )
 
 
+class _RehearsalOver(Exception):
+    """Ends ``RegistrationSignupForm._rehearse_account_creation``, rolling its writes back."""
+
+
 def _question_choices() -> list[tuple[str, Any]]:
     return [("", _("Choose a question")), *((q.slug, q.text) for q in CHALLENGE_QUESTIONS)]
 
@@ -207,6 +211,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
     When the email, the username derived from it, or the member record already belongs to an
     account, the form is still valid and ``account_already_exists`` is set: allauth then shows the
     same "check your email" page without creating anything, and the adapter notifies the owner.
+    Either way ``try_save`` does the same work first, so the answer takes as long.
     """
 
     field_order = [
@@ -229,6 +234,8 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         self.account_profile: registration.AccountProfile | None = None
         self._to_retire: dict[int, User] = {}
         self.username_unavailable = False
+        # Set by try_save on every path; the account adapter's save_user stores the password hash.
+        self.account_secrets: registration.AccountSecrets | None = None
 
         email = self.fields["email"]
         business = self.registration is not None and not self.registration.is_member
@@ -421,18 +428,25 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
     # --- saving ---------------------------------------------------------------------------------
 
     def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
-        if not self.account_already_exists:
-            now = clock.now()
+        # A taken record, email or username must not answer sooner than a new account, so both
+        # paths do the same work: four Argon2id hashes (registration.hash_account_secrets),
+        # then the account's writes, which the taken path rehearses and rolls back. The plain
+        # password leaves cleaned_data: allauth's save_user, finding none, sets an unusable one,
+        # and our adapter puts this hash in its place.
+        self.account_secrets = registration.hash_account_secrets(
+            password=self.cleaned_data.pop("password1"),
+            answers=self.cleaned_data["challenge_answers"],
+        )
+        self.cleaned_data.pop("password2", None)
+        if self.account_already_exists:
+            self._rehearse_account_creation(request)
+        else:
             try:
-                with transaction.atomic():
-                    for holder in self._to_retire.values():
-                        registration.retire_abandoned_registration(
-                            user=holder, request=request, now=now
-                        )
-                    user = self.save(request)
+                user = self._create_account(request)
             except registration.MemberAlreadyRegistered:
                 self.account_already_exists = True  # lost a race: same answer as a taken record
             else:
+                registration.note_pending_registration(request, user)
                 registration.end_registration(request)
                 return user, None
         # allauth's enumeration-safe path: no account, the same code page, a notice to owners.
@@ -442,15 +456,47 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         registration.end_registration(request)
         return user, response
 
+    def _create_account(self, request: HttpRequest) -> Any:
+        """Every write of a new account, in one transaction: abandoned registrations in its way
+        retired; allauth's save (the user row; our ``signup``: SiteKey, answers, audit entry;
+        the email address); last, the member record's link, which may refuse and roll back."""
+        now = clock.now()
+        with transaction.atomic():
+            for holder in self._to_retire.values():
+                registration.retire_abandoned_registration(user=holder, request=request, now=now)
+            user = self.save(request)
+            assert self.registration is not None  # checked in clean()
+            registration.link_member_record(user=user, registration=self.registration)
+        return user
+
+    def _rehearse_account_creation(self, request: HttpRequest) -> None:
+        """The taken path's ``_create_account``: the same writes for a throwaway username and
+        address, rolled back, so the database work of a taken record, email or username matches
+        a new account's. A taken record is refused at its link, the last write."""
+        typed = {"username": self.cleaned_data["username"], "email": self.cleaned_data["email"]}
+        username, email = registration.stand_in_identity()
+        self.cleaned_data.update(username=username, email=email)
+        self.account_already_exists = False  # allauth's save refuses to run otherwise
+        try:
+            with transaction.atomic():
+                self._create_account(request)
+                raise _RehearsalOver
+        except (_RehearsalOver, registration.MemberAlreadyRegistered):
+            pass  # all rolled back
+        finally:
+            self.cleaned_data.update(typed)
+            self.account_already_exists = True
+
     def signup(self, request: HttpRequest, user: Any) -> None:
         """allauth's hook after the user row is saved (inside ``try_save``'s transaction)."""
         assert self.registration is not None  # checked in clean()
+        assert self.account_secrets is not None  # hashed in try_save
         registration.complete_registration(
             user=user,
             registration=self.registration,
             sitekey_image=self.cleaned_data["sitekey_image"],
             sitekey_phrase=self.cleaned_data["sitekey_phrase"],
-            answers=self.cleaned_data["challenge_answers"],
+            answers=self.account_secrets.challenge_answers,
             request=request,
         )
 

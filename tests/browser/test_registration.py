@@ -158,3 +158,69 @@ def test_details_that_match_nobody_get_one_plain_answer(page: Page) -> None:
     )
     expect(page.get_by_label("First name")).to_have_value("Nobody")
     assert_page_basics(page)
+
+
+_TAKEN_USERNAME = """
+import json
+from rxportal.accounts.models import User
+print(json.dumps(
+    User.objects.filter(is_active=True).order_by("pk").values_list("username", flat=True).first()
+))
+"""
+
+_ACCOUNT_FOOTPRINT = """
+import json
+from rxportal.accounts.models import User
+from rxportal.members.models import Member
+print(json.dumps({
+    "users": User.objects.count(),
+    "with_email": User.objects.filter(email=%r).count(),
+    "rehearsals": User.objects.filter(username__startswith="rehearsal-").count(),
+    "member_user": Member.objects.get(public_id=%r).user_id,
+}))
+"""
+
+
+def test_a_taken_username_looks_like_a_new_account_and_leaves_nothing_behind(
+    page: Page, portal_server: PortalServer
+) -> None:
+    """The taken path (which rehearses the new account's writes against the real database and
+    rolls them back, so it takes as long): the same code page, the typed inbox told why, and
+    no account, no stand-in row, no member link left."""
+    member = _shell_json(portal_server, _UNREGISTERED_ADULT)
+    assert isinstance(member, dict), "the seeded data has no adult member without an account"
+    taken = _shell_json(portal_server, _TAKEN_USERNAME)
+    assert isinstance(taken, str)
+    email = f"reg-{uuid.uuid4().hex[:10]}@example.org"
+    footprint = _ACCOUNT_FOOTPRINT % (email, member["public_id"])
+    before = _shell_json(portal_server, footprint)
+    sent_before = len(portal_server.sent_emails())
+
+    page.goto("/accounts/register/member/")
+    page.get_by_label("Member ID").fill(member["member_id"])
+    page.get_by_label("First name").fill(member["first_name"])
+    page.get_by_label("Last name").fill(member["last_name"])
+    page.get_by_label("Date of birth").fill(member["date_of_birth"])
+    page.get_by_label("ZIP code").fill(member["zip_code"][:5])
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Username (optional)").fill(taken.upper())
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
+    page.get_by_role("radio", name="A green teapot").check()
+    page.get_by_label("Your SiteKey phrase").fill(SITEKEY_PHRASE)
+    for number, question in enumerate(QUESTIONS, start=1):
+        page.get_by_label(f"Question {number}", exact=True).select_option(question)
+        page.get_by_label(f"Answer to question {number}").fill(f"answer number {number}")
+    page.get_by_role("button", name="Create my account").click()
+
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.locator("main")).to_contain_text(email)
+    assert_page_basics(page)
+    message = portal_server.read_latest_email(to=email, after=sent_before)
+    assert "was not created" in message.subject
+    assert taken not in message.body
+    assert _shell_json(portal_server, footprint) == {**before, "with_email": 0}
+    assert before == {**before, "rehearsals": 0, "member_user": None}

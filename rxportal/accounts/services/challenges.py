@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
@@ -33,8 +34,19 @@ from rxportal.audit.services import record_event
 ACTION_CHANGED = "account.challenges.changed"
 
 
-def set_challenge_answers(*, user: User, answers: Mapping[str, str], actor: User) -> None:
-    """Replace the user's answers with exactly three, for three different questions."""
+@dataclass(frozen=True)
+class HashedChallengeAnswers:
+    """Three checked answers, hashed: question slug -> Argon2id hash of the normalized answer."""
+
+    by_question: Mapping[str, str]
+
+
+def hash_challenge_answers(answers: Mapping[str, str]) -> HashedChallengeAnswers:
+    """Check exactly three answers, for three different questions, and hash them.
+
+    Argon2 is deliberately slow: call this before taking locks. Registration calls it on every
+    path, also when no account is created (``registration.hash_account_secrets``).
+    """
     if len(answers) != ANSWERS_REQUIRED:
         raise WrongNumberOfChallengeAnswers(
             gettext("Answer exactly %(count)d different questions.") % {"count": ANSWERS_REQUIRED},
@@ -54,13 +66,24 @@ def set_challenge_answers(*, user: User, answers: Mapping[str, str], actor: User
                 question=slug,
             )
         normalized[slug] = clean
-    # Hash before taking locks: Argon2 is deliberately slow.
-    hashes = {slug: make_password(clean) for slug, clean in normalized.items()}
+    return HashedChallengeAnswers(
+        by_question={slug: make_password(clean) for slug, clean in normalized.items()}
+    )
+
+
+def set_challenge_answers(*, user: User, answers: Mapping[str, str], actor: User) -> None:
+    """Replace the user's answers with exactly three, for three different questions."""
+    save_challenge_answers(user=user, hashed=hash_challenge_answers(answers), actor=actor)
+
+
+def save_challenge_answers(*, user: User, hashed: HashedChallengeAnswers, actor: User) -> None:
+    """Replace the user's answers with ones already checked and hashed."""
+    hashes = hashed.by_question
     with transaction.atomic():
         ChallengeAnswer.objects.filter(user=user).delete()
         ChallengeAnswer.objects.bulk_create(
-            ChallengeAnswer(user=user, question=slug, answer_hash=hashed)
-            for slug, hashed in sorted(hashes.items())
+            ChallengeAnswer(user=user, question=slug, answer_hash=answer_hash)
+            for slug, answer_hash in sorted(hashes.items())
         )
         record_event(
             action=ACTION_CHANGED,
