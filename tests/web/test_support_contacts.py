@@ -77,3 +77,26 @@ def test_visitors_and_clients_see_the_pbm_member_services_number(client: Client,
     html = client.get(reverse("web:home")).content.decode()
     assert _footer_member_line(html) == default
     assert f'href="tel:{settings.RXPORTAL_SUPPORT["client_phone"]}"' in _footer(html)
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        "rxportal.accounts.services.recovery._send_password_changed_notice",
+        "rxportal.accounts.services.staff._send_username_changed_notice",
+    ],
+)
+def test_notice_emails_give_a_member_the_number_on_their_card(send: str) -> None:
+    from django.core import mail
+    from django.utils.module_loading import import_string
+
+    member = MemberFactory(
+        user=UserFactory(email="dana@example.com"),
+        client=ClientFactory(member_services_phone=COMMERCIAL_PHONE),
+    )
+
+    import_string(send)(member.user.pk)
+
+    assert len(mail.outbox) == 1
+    assert COMMERCIAL_PHONE in mail.outbox[0].body
+    assert id_card_for(member).member_services_phone == COMMERCIAL_PHONE
