@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import cast
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -67,8 +68,8 @@ def default_support_contacts() -> SupportContacts:
         pharmacist_phone=str(support["pharmacist_phone"]),
         client_phone=str(support["client_phone"]),
         tty=str(support["tty"]),
-        hours=support["hours"],
-        client_hours=support["client_hours"],
+        hours=cast("str | Promise", support["hours"]),
+        client_hours=cast("str | Promise", support["client_hours"]),
     )
 
 

@@ -12,8 +12,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
-from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from rxportal.core.contact import default_support_contacts

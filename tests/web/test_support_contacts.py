@@ -38,7 +38,7 @@ def test_the_footer_and_the_id_card_show_the_sponsors_member_services_number(
         user=UserFactory(username="demo-like"),
         client=ClientFactory(member_services_phone=COMMERCIAL_PHONE),
     )
-    assert COMMERCIAL_PHONE != settings.RXPORTAL_SUPPORT["member_phone"]
+    assert settings.RXPORTAL_SUPPORT["member_phone"] != COMMERCIAL_PHONE
     client.force_login(member.user)
 
     page = client.get(reverse("web:id_card")).content.decode()
