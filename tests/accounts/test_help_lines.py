@@ -72,3 +72,22 @@ def test_my_account_gives_a_member_the_number_on_their_card(client: Client) -> N
 
     assert "To change them, call member services at 1-800-555-0150" in html
     assert "call client services" not in html.split('<footer class="site-footer">')[0]
+
+
+def test_the_already_registered_notice_gives_the_member_the_number_on_their_card(
+    client: Client,
+) -> None:
+    from django.core import mail
+
+    from tests.accounts.test_registration import register
+    from tests.accounts.test_registration_support import adult_member
+
+    owner = UserFactory(username="dana", email="owner@example.org")
+    registered = adult_member(
+        user=owner, client=ClientFactory(member_services_phone="1-800-555-0150")
+    )
+
+    register(client, registered, email="someone@example.org")
+
+    assert [m.to for m in mail.outbox] == [["owner@example.org"]]
+    assert "call member services at 1-800-555-0150" in mail.outbox[0].body
