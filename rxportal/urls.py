@@ -13,6 +13,9 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 handler429 = "rxportal.accounts.views.rate_limited"
 # A body too large for Django (RequestDataTooBig) is a 413 page, not a bare 400.
 handler400 = "rxportal.core.views.bad_request"
+# Branded error pages: the site's navigation, help lines and a way on (core/views.py).
+handler404 = "rxportal.core.views.page_not_found"
+handler500 = "rxportal.core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -7,11 +7,16 @@ import uuid
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template import loader
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
+from rxportal.core.contact import default_support_contacts
 from rxportal.core.middleware import request_too_large
 
 
@@ -55,3 +60,18 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         return request_too_large(request)
     return defaults.bad_request(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: the branded page, in the site's layout (the viewer's own help line)."""
+    return render(request, "core/404.html", status=404)
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: branded and in the active language, but rendered without the request's
+    context processors: whatever failed (the database, the session, the user) is not touched
+    again. Only settings' phone numbers, and the CSRF token for the language switch."""
+    template = loader.get_template("core/500.html")
+    context = {"support": default_support_contacts(), "csrf_token": get_token(request)}
+    return HttpResponseServerError(template.render(context))

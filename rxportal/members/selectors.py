@@ -20,7 +20,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 
+from rxportal.accounts.models import Role
 from rxportal.core import clock
+from rxportal.core.contact import Audience, SupportContacts, support_contacts
 from rxportal.members import domain
 from rxportal.members.models import FamilyAccessGrant, Member
 
@@ -296,3 +298,30 @@ def find_member_for_staff(
     return (
         Member.objects.select_related("user", "client", "plan").filter(public_id=public_id).first()
     )
+
+
+# --- Help lines -------------------------------------------------------------------------------
+
+
+def support_contacts_for_member(member: Member) -> SupportContacts:
+    """The numbers a member is given (ID card, footer, emails): their sponsor's own
+    member-services line when it has one, else the PBM's (`member.client` fetched with it)."""
+    return support_contacts(
+        audience=Audience.MEMBER, sponsor_member_phone=member.client.member_services_phone
+    )
+
+
+def get_support_contacts(*, viewer: AbstractBaseUser | AnonymousUser) -> SupportContacts:
+    """The phone numbers and hours every page shows this viewer (the one read for pages, PDFs
+    and emails; see ``rxportal.core.contact``). One small query for a signed-in member."""
+    role = getattr(viewer, "role", None)
+    if not viewer.is_authenticated or role is None:
+        return support_contacts()
+    if role in (Role.CLIENT, Role.ADVISOR):
+        return support_contacts(audience=Audience.CLIENT)
+    if role != Role.MEMBER:
+        return support_contacts()  # PBM staff: both lines, labelled
+    member = find_member_for_user(user=viewer)
+    if member is None:
+        return support_contacts(audience=Audience.MEMBER)
+    return support_contacts_for_member(member)

@@ -1,6 +1,18 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from rxportal.core.contact import default_support_contacts
+from rxportal.members.selectors import get_support_contacts
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
-    return {"support": settings.RXPORTAL_SUPPORT, "rxportal_env": settings.RXPORTAL_ENV}
+    """``support``: the viewer's phone numbers and hours (``rxportal.core.contact``), read only
+    when a template uses them (one small query for a signed-in member)."""
+    user = getattr(request, "user", None)
+    support: object
+    if user is None:  # a request that never passed the auth middleware
+        support = default_support_contacts()
+    else:
+        support = SimpleLazyObject(lambda: get_support_contacts(viewer=user))
+    return {"support": support, "rxportal_env": settings.RXPORTAL_ENV}

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
@@ -21,6 +20,7 @@ from rxportal.members.selectors import (
     family_visibility_cache,
     find_member_for_user,
     list_family_members_visible_to,
+    support_contacts_for_member,
 )
 from rxportal.orders.models import MailOrder
 from rxportal.orders.selectors import list_orders_in_progress
@@ -159,10 +159,11 @@ class IdCard:
 def id_card_for(member: Member) -> IdCard:
     """A member's card (`member.plan` and `member.client` should be fetched with the member).
 
-    The issuer is the plan's issuer, else the client sponsoring the coverage; member services
-    is the client's own line when it has one, else the PBM's.
+    The issuer is the plan's issuer, else the client sponsoring the coverage; the phone numbers
+    are the member's (``members.selectors.support_contacts_for_member``: the client's own
+    member-services line when it has one, else the PBM's), the same the footer shows them.
     """
-    support = settings.RXPORTAL_SUPPORT
+    contacts = support_contacts_for_member(member)
     plan = member.plan
     return IdCard(
         member=member,
@@ -175,9 +176,9 @@ def id_card_for(member: Member) -> IdCard:
         rx_group=plan.rx_group,
         plan_name=plan.name,
         issuer=plan.issuer_name or member.client.name,
-        member_services_phone=member.client.member_services_phone or str(support["member_phone"]),
-        pharmacist_phone=str(support["pharmacist_phone"]),
-        tty=str(support["tty"]),
+        member_services_phone=contacts.member_phone,
+        pharmacist_phone=contacts.pharmacist_phone,
+        tty=contacts.tty,
         coverage_start=member.coverage_start,
         coverage_end=member.coverage_end,
     )

@@ -93,6 +93,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core.errors import DomainError
+from rxportal.members.selectors import get_support_contacts
 
 logger = logging.getLogger(__name__)
 
@@ -723,8 +724,9 @@ class ResetResult:
 
 
 def _support_phone(user: User) -> str:
-    key = "member_phone" if user.role == Role.MEMBER else "client_phone"
-    return str(settings.RXPORTAL_SUPPORT[key])
+    """The user's own help line, as every page shows it (``rxportal.core.contact``)."""
+    contacts = get_support_contacts(viewer=user)
+    return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
 
 
 def _send_password_changed_notice(user_pk: int) -> None:

@@ -64,7 +64,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.core.errors import DomainError
 from rxportal.members import services as member_services
-from rxportal.members.selectors import normalize_member_id
+from rxportal.members.selectors import get_support_contacts, normalize_member_id
 
 logger = logging.getLogger(__name__)
 
@@ -418,7 +418,10 @@ def send_existing_account_notices(*, request: HttpRequest, email: str, now: dt.d
     if registration is not None and registration.is_member:
         owner = member_holder(registration)
         if isinstance(owner, User) and owner.email:
-            adapter.send_mail(MEMBER_TAKEN_MAIL, owner.email, {**context, "owner": owner})
+            # The owner is a member: the number on their ID card (rxportal.core.contact).
+            owner_phone = get_support_contacts(viewer=owner).member_phone
+            owner_context = {**context, "owner": owner, "member_phone": owner_phone}
+            adapter.send_mail(MEMBER_TAKEN_MAIL, owner.email, owner_context)
             notified.add(owner.pk)
             _record_notice(owner, reason="member", request=request)
     # Holders of the address, and an account whose username is the address itself.

@@ -47,6 +47,7 @@ from rxportal.accounts.services import lockout
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event, username_digest
 from rxportal.core.errors import DomainError, ValidationFailed
+from rxportal.members.selectors import get_support_contacts
 
 logger = logging.getLogger(__name__)
 
@@ -588,9 +589,9 @@ def send_username_reminder(
 
 
 def _support_phone(user: User) -> str:
-    support = settings.RXPORTAL_SUPPORT
-    key = "member_phone" if user.role == Role.MEMBER else "client_phone"
-    return str(support[key])
+    """The user's own help line, as every page shows it (``rxportal.core.contact``)."""
+    contacts = get_support_contacts(viewer=user)
+    return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
 
 
 def _send_username_changed_notice(user_pk: int) -> None:
