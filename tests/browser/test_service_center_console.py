@@ -44,6 +44,13 @@ user, _ = User.objects.get_or_create(
 user.set_password({AGENT_PASSWORD!r})
 user.save()
 prepare_demo_security(user=user)
+User.objects.update_or_create(
+    username="sc-browser-client",
+    defaults={{
+        "email": "sc-browser-client@example.com", "role": "client", "first_name": "Casey",
+        "last_name": "Nguyen", "organization": "Acme Manufacturing",
+    }},
+)
 member = Member.objects.get(user__username="demo-member")
 print(json.dumps({{
     "public_id": str(member.public_id),
@@ -168,6 +175,39 @@ def test_an_agent_finds_a_member_by_name_reads_the_orders_and_the_audit_trail_ha
         expect(page.locator("main tbody tr")).to_have_count(len(member["orders"]))
         for number in member["orders"]:
             expect(page.locator("main")).to_contain_text(number)
+        assert_page_basics(page)
+        _fits_360(page)
+
+        # One order, then the claims and one claim: the other pages of the caller's records.
+        page.locator("main tbody tr a").first.click()
+        expect(page).to_have_url(re.compile(r"/orders/[0-9a-f-]+/\?reason=order_question$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Pedido")
+        assert_page_basics(page)
+        _fits_360(page)
+        page.goto(f"/staff/members/{member['public_id']}/records/")
+        page.locator("#claims_reason").select_option("claim_question")
+        page.get_by_role("button", name="Mostrar reclamaciones").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Reclamaciones de")
+        assert_page_basics(page)
+        _fits_360(page)
+        page.locator("main tbody tr a").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Reclamación")
+        assert_page_basics(page)
+        _fits_360(page)
+
+        # A client who forgot their username: found by name, email on file and organization.
+        page.goto("/staff/")
+        page.get_by_role("link", name="Ayudar a un cliente o asesor").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Ayudar a un cliente o asesor")
+        assert_page_basics(page)
+        _fits_360(page)
+        page.locator("#id_first_name").fill("Casey")
+        page.locator("#id_last_name").fill("Nguyen")
+        page.locator("#id_email").fill("sc-browser-client@example.com")
+        page.locator("#id_organization").fill("acme manufacturing")
+        page.get_by_role("button", name="Buscar").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Casey Nguyen")
+        expect(page.locator("main")).not_to_contain_text("sc-browser-client@")
         assert_page_basics(page)
         _fits_360(page)
     finally:
