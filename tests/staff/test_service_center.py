@@ -502,3 +502,17 @@ def test_service_center_and_admin_reach_every_page(member: Member, role: str) ->
         if name == "client_user_help":
             expected = 302  # an unknown account was never verified
         assert response.status_code == expected, name
+
+
+def test_orders_and_claims_lists_have_a_query_budget(
+    service_agent: User, member: Member, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(5):
+        make_order(member=member, lines=2)
+        ClaimFactory(member=member)
+    client = _verified(service_agent, member)
+    # Session, user, member, the rows (and their lines), the audit chain: not one per row.
+    with django_assert_max_num_queries(10):
+        assert client.get(_orders_url(member)).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(_claims_url(member)).status_code == 200
