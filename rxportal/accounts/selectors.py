@@ -7,6 +7,7 @@ live here too: the staff console shows a caller's username only masked.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -144,3 +145,67 @@ def is_email_verified(*, user: User) -> bool:
     return EmailAddress.objects.filter(
         user_id=user.pk, email__iexact=user.email, verified=True
     ).exists()
+
+
+# Who the service center may look up when a client or advisor calls.
+_CALLER_USER_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
+_CALLER_CHECK_ROLES = frozenset({Role.SERVICE_CENTER, Role.ACCOUNT_TEAM, Role.ADMIN})
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def find_client_user_for_caller(
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    email: str,
+    organization: str,
+    username: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User | None:
+    """The one active client or advisor account matching what a caller states, or None.
+
+    The caller gives their username, or their first and last name, and in both cases the email
+    address on file and their organization; every detail must match exactly (case and spacing
+    ignored), never a prefix. None for a miss, for more than one match, for members and staff
+    accounts, and for viewers outside the service center, the account team and admins.
+    """
+    if not (
+        viewer.is_authenticated
+        and viewer.is_active
+        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
+    ):
+        return None
+    wanted_email = email.strip()
+    wanted_org = _fold(organization)
+    if not wanted_email or not wanted_org:
+        return None
+    users = User.objects.filter(
+        is_active=True, role__in=_CALLER_USER_ROLES, email__iexact=wanted_email
+    )
+    if username.strip():
+        users = users.filter(username__iexact=domain.normalize_username(username))
+    elif first_name.strip() and last_name.strip():
+        users = users.filter(
+            first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip()
+        )
+    else:
+        return None
+    matches = [user for user in users[:5] if _fold(user.organization) == wanted_org]
+    return matches[0] if len(matches) == 1 else None
+
+
+def find_client_user_for_staff(
+    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID
+) -> User | None:
+    """One client or advisor account by public id for the service center, the account team and
+    admins (a caller they verified); None for other accounts and other viewers."""
+    if not (
+        viewer.is_authenticated
+        and viewer.is_active
+        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
+    ):
+        return None
+    return User.objects.filter(public_id=public_id, role__in=_CALLER_USER_ROLES).first()

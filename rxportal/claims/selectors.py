@@ -524,3 +524,44 @@ def find_claim(*, viewer: Viewer, public_id: uuid.UUID, today: dt.date) -> Claim
         .filter(member_id__in=[person.pk for person in people], public_id=public_id)
         .first()
     )
+
+
+# --- The service center, for a caller it has verified (rxportal.staff.service_center) --------
+
+STAFF_CLAIMS_LIMIT = 50
+
+
+def _is_pbm_staff(viewer: Viewer) -> bool:
+    return bool(
+        viewer.is_authenticated and viewer.is_active and getattr(viewer, "is_pbm_staff", False)
+    )
+
+
+def list_claims_for_staff(
+    *, viewer: Viewer, member: Member, limit: int = STAFF_CLAIMS_LIMIT
+) -> list[Claim]:
+    """One member's own newest claims (at most ``limit``), with drug and pharmacy, for PBM staff
+    (empty for anyone else). The caller check and the audit are the staff console's."""
+    if not _is_pbm_staff(viewer):
+        return []
+    claims = list(
+        Claim.objects.filter(member_id=member.pk)
+        .select_related("drug", "pharmacy")
+        .order_by("-service_date", "-id")[:limit]
+    )
+    for claim in claims:
+        claim.member = member
+    return claims
+
+
+def find_claim_for_staff(*, viewer: Viewer, member: Member, public_id: uuid.UUID) -> Claim | None:
+    """One of ``member``'s own claims (with its original or its reversal) for PBM staff."""
+    if not _is_pbm_staff(viewer):
+        return None
+    return (
+        Claim.objects.select_related(
+            "member", "plan", "drug", "pharmacy", "prescription", "reverses", "reversal"
+        )
+        .filter(member_id=member.pk, public_id=public_id)
+        .first()
+    )

@@ -325,3 +325,50 @@ def get_support_contacts(*, viewer: AbstractBaseUser | AnonymousUser) -> Support
     if member is None:
         return support_contacts(audience=Audience.MEMBER)
     return support_contacts_for_member(member)
+
+
+def _same_name(stored: str, typed: str) -> bool:
+    """Names compared whole, ignoring case, accents and spacing (``"José  Núñez"`` ==
+    ``"jose nunez"``); never a prefix or a partial match."""
+
+    def fold(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return " ".join(plain.casefold().split())
+
+    wanted = fold(typed)
+    return bool(wanted) and fold(stored) == wanted
+
+
+def list_members_by_name(
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    zip_code: str,
+) -> list[Member]:
+    """Members whose first and last name, date of birth and ZIP all match a caller's, for PBM
+    staff only (the service center's other way to verify a caller).
+
+    Exact matches only: whole names (case, accents and spacing ignored), the exact date of birth,
+    the first five digits of the ZIP. Usually one member; more only when two people share all
+    four (the console then asks for the member id). Empty for anyone who is not PBM staff.
+    """
+    if not _is_pbm_staff(viewer):
+        return []
+    wanted_zip = normalize_zip5(zip_code)
+    if wanted_zip is None or not first_name.strip() or not last_name.strip():
+        return []
+    candidates = (
+        Member.objects.select_related("user", "client", "plan")
+        .filter(date_of_birth=date_of_birth)
+        .order_by("client_id", "member_id", "person_code")
+    )
+    return [
+        member
+        for member in candidates
+        if normalize_zip5(member.zip_code) == wanted_zip
+        and _same_name(member.first_name, first_name)
+        and _same_name(member.last_name, last_name)
+    ]

@@ -209,3 +209,51 @@ def find_shipping_address(*, member: Member, public_id: uuid.UUID | str) -> Ship
 
 def find_default_shipping_address(*, member: Member) -> ShippingAddress | None:
     return ShippingAddress.objects.filter(member=member, is_default=True).first()
+
+
+# --- The service center, for a caller it has verified (rxportal.staff.service_center) --------
+
+
+def _is_pbm_staff(viewer: Viewer) -> bool:
+    return bool(
+        viewer.is_authenticated and viewer.is_active and getattr(viewer, "is_pbm_staff", False)
+    )
+
+
+def list_mail_orders_for_staff(*, viewer: Viewer, member: Member, today: dt.date) -> OrderHistory:
+    """One member's own mail orders of the last 18 months, newest first, with their lines, for
+    PBM staff (empty for anyone else). The caller check and the audit are the staff console's
+    (``staff.service_center``); orders with a line for someone else are left out, as for members.
+    """
+    since = _history_start(today)
+    if not _is_pbm_staff(viewer):
+        return OrderHistory(orders=[], since=since.date(), older_count=0)
+    base = _visible_orders([member.pk])
+    return OrderHistory(
+        orders=list(
+            base.filter(ordered_at__gte=since)
+            .select_related("member")
+            .prefetch_related(_lines_prefetch())
+            .order_by("-ordered_at", "-id")
+        ),
+        since=since.date(),
+        older_count=base.filter(ordered_at__lt=since).count(),
+    )
+
+
+def find_mail_order_for_staff(
+    *, viewer: Viewer, member: Member, public_id: uuid.UUID
+) -> MailOrder | None:
+    """One of ``member``'s own orders, with lines and events, for PBM staff; None otherwise."""
+    if not _is_pbm_staff(viewer):
+        return None
+    return (
+        _visible_orders([member.pk])
+        .filter(public_id=public_id)
+        .select_related("member")
+        .prefetch_related(
+            _lines_prefetch(),
+            Prefetch("events", queryset=MailOrderEvent.objects.order_by("occurred_at", "id")),
+        )
+        .first()
+    )

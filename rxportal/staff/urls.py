@@ -25,3 +25,46 @@ urlpatterns = [
         name="clients_grant_revoke",
     ),
 ]
+
+# Service center: find a caller by name, their records with a reason code, client/advisor callers.
+from rxportal.staff import service_center_views  # noqa: E402
+
+urlpatterns += [
+    path("members/find/", service_center_views.member_find, name="member_find"),
+    path(
+        "members/<uuid:public_id>/records/",
+        service_center_views.member_records,
+        name="member_records",
+    ),
+    path(
+        "members/<uuid:public_id>/orders/",
+        service_center_views.member_orders,
+        name="member_orders",
+    ),
+    path(
+        "members/<uuid:public_id>/orders/<uuid:order_id>/",
+        service_center_views.member_order,
+        name="member_order",
+    ),
+    path(
+        "members/<uuid:public_id>/claims/",
+        service_center_views.member_claims,
+        name="member_claims",
+    ),
+    path(
+        "members/<uuid:public_id>/claims/<uuid:claim_id>/",
+        service_center_views.member_claim,
+        name="member_claim",
+    ),
+    path(
+        "members/<uuid:public_id>/challenges/reset/",
+        service_center_views.member_challenges_reset,
+        name="member_challenges_reset",
+    ),
+    path("clients/find/", service_center_views.client_user_find, name="client_user_find"),
+    path(
+        "clients/<uuid:public_id>/",
+        service_center_views.client_user_help,
+        name="client_user_help",
+    ),
+]

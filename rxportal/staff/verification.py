@@ -36,3 +36,9 @@ def remember_verified(request: HttpRequest, public_ids: Iterable[str], *, now: d
 def is_verified(request: HttpRequest, public_id: str, *, now: dt.datetime) -> bool:
     at = _entries(request).get(public_id)
     return at is not None and now.timestamp() - at <= VERIFIED_FOR.total_seconds()
+
+
+def verified_at(request: HttpRequest, public_id: str) -> dt.datetime | None:
+    """When this session last verified the caller ``public_id`` (None if never)."""
+    at = _entries(request).get(public_id)
+    return dt.datetime.fromtimestamp(at, tz=dt.UTC) if at is not None else None
