@@ -51,6 +51,7 @@ COMMAND_TIMEOUT_SECONDS = 600
 DATA_COMMANDS: list[list[str]] = [
     ["import_reference_data", "--no-progress"],
     ["seed_demo", "--members", "20", "--seed", "1", "--no-progress"],
+    ["seed_hub"],
 ]
 
 DEMO_MEMBER_USERNAME = "demo-member"

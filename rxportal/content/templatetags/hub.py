@@ -1,0 +1,22 @@
+"""Template helpers of the content hub."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
+from wagtail.rich_text import expand_db_html
+
+from rxportal.content.models import RICH_TEXT_FEATURES
+
+register = template.Library()
+
+
+@register.filter
+def hub_richtext(value: object) -> SafeString:
+    """Rich text through the editor's own whitelist on the way out, whatever is stored: only the
+    hub's features survive (no script, style, iframe, event handler or javascript: link), then
+    Wagtail expands its internal links."""
+    converter = ContentstateConverter(features=RICH_TEXT_FEATURES)
+    cleaned = converter.to_database_format(converter.from_database_format(str(value or "")))
+    return mark_safe(expand_db_html(cleaned))  # noqa: S308 - whitelisted just above
