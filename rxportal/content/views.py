@@ -8,6 +8,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from csp.decorators import csp_replace, csp_update
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from rxportal.content import selectors, services
 from rxportal.content.domain import CalendarEvent, compute_ics
@@ -133,10 +135,21 @@ def hub_sign_in_required(view: View) -> View:
     return never_cache(wrapped)
 
 
+# Wagtail's editor runs inline scripts and styles (its configuration, Draftail, previews in
+# a same-origin iframe): the site-wide policy is relaxed for /cms/ only, and only for those.
+CMS_CSP_UPDATE = {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]}
+CMS_CSP_REPLACE = {"frame-ancestors": ["'self'"]}
+
+
 def cms_view(view: View) -> View:
     """Every /cms/ view: anonymous callers sign in through the portal (SiteKey, second factor);
     signed-in users who are not content editors get 403, never Wagtail's own login form."""
+    return csp_update(CMS_CSP_UPDATE)(
+        csp_replace(CMS_CSP_REPLACE)(xframe_options_sameorigin(_cms_staff_only(view)))
+    )
 
+
+def _cms_staff_only(view: View) -> View:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
