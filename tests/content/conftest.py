@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from wagtail.documents.models import Document
 from wagtail.models import Page
 
@@ -70,6 +70,13 @@ def publish_item(
     section.add_child(instance=item)
     item.save_revision().publish()
     return item
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _media_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Uploaded documents go to a temporary folder, never the checkout's var/media."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @dataclass
