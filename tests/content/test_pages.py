@@ -215,3 +215,19 @@ def test_seed_hub_is_idempotent_and_seeds_both_languages(db: None) -> None:
             seeded = model.objects.live().filter(slug__in=slugs, locale__language_code=language)
             assert seeded.count() == len(slugs) >= 3, (section, language)
             assert all(item.is_sample for item in seeded)
+
+
+def test_only_the_editor_relaxes_the_content_security_policy(
+    hub: Hub, editor_user, client_user
+) -> None:
+    cms = signed_in(editor_user).get("/cms/")
+    hub_page = signed_in(client_user).get("/hub/")
+    cms_policy = cms["Content-Security-Policy"]
+    hub_policy = hub_page["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline'" in cms_policy
+    assert "frame-ancestors 'self'" in cms_policy
+    assert cms["X-Frame-Options"] == "SAMEORIGIN"
+    assert "unsafe-inline" not in hub_policy
+    assert "frame-ancestors 'none'" in hub_policy
+    assert hub_page["X-Frame-Options"] == "DENY"
+    assert "no-store" in hub_page["Cache-Control"]
