@@ -158,3 +158,30 @@ def test_content_editors_preview_every_audience_and_document(hub: Hub, editor_us
     client = signed_in(editor_user)
     assert client.get(hub.items["toolpage"]["advisors"].document.url).status_code == 200
     assert client.get(make_document("Unattached").url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"), [("/hub/", 24), ("/hub/news/", 16), ("/hub/news/?q=formulary", 16)]
+)
+def test_hub_pages_keep_a_query_budget_whatever_the_number_of_items(
+    hub: Hub, client_user, url: str, budget: int
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(client_user)
+    client.get("/hub/")  # the visit mark is written on the first view of a session
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for number in range(4):
+        publish_item(
+            hub.section_for("newspage"), ITEM_MODELS[0], title=f"More {number}", audience="both"
+        )
+    client = signed_in(client_user)
+    client.get("/hub/")
+    assert queries() == before <= budget
