@@ -39,6 +39,7 @@ setup: $(VENV)/.runtime-installed
 data: setup
 	$(BIN)/python manage.py import_reference_data
 	$(BIN)/python manage.py seed_demo --members $(DEMO_MEMBERS) --seed $(DEMO_SEED)
+	$(BIN)/python manage.py seed_hub
 
 run: data
 	@$(BIN)/python manage.py demo_sign_ins

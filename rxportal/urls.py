@@ -2,7 +2,12 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from rxportal.content.views import cms_view, hub_sign_in_required
 from rxportal.core.views import healthz
 
 # The back office signs in through the portal's sign-in (SiteKey, new-device check, second
@@ -36,4 +41,12 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/sessions/", include("allauth.usersessions.urls")),
+    # Wagtail: the editor for PBM content editors only, documents after the audience check,
+    # and the content hub's pages (audience checked in rxportal/content/wagtail_hooks.py).
+    path("cms/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, cms_view))),
+    path(
+        "documents/",
+        include(decorate_urlpatterns(list(wagtaildocs_urls.urlpatterns), hub_sign_in_required)),
+    ),
+    path("hub/", include(wagtail_urls)),
 ]

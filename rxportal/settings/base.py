@@ -55,6 +55,20 @@ INSTALLED_APPS = [
     "rxportal.web",
     "rxportal.staff",
     "rxportal.demo",
+    "rxportal.content",
+    # Wagtail (the clients' content hub at /hub/, its editor at /cms/): rxportal/content.
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +273,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("RXPORTAL_LOG_LEVEL", "INFO")},
+    # Wagtail's search and reference index run as immediate django-tasks: one line each.
+    "loggers": {"django_tasks": {"level": "WARNING"}},
 }
 
 # --- Email: the console in development (messages, one-time codes included, go to stdout), SMTP
@@ -270,6 +286,34 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+
+# --- Wagtail: the clients' and advisors' content hub (rxportal/content). Editors work at /cms/
+# (PBM staff with the "Content editors" group only); pages are served at /hub/ to the audience
+# each page names. One page tree per language, kept in step by simple_translation.
+WAGTAIL_SITE_NAME = "rxportal"
+WAGTAILADMIN_BASE_URL = env_str("RXPORTAL_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Email addresses change through My Account (allauth verifies them), never in the editor.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests from the editor
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Documents are streamed by Django after the audience check (rxportal/content/wagtail_hooks.py),
+# never from a public media URL; and always as attachments, so an upload never renders inline.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "pptx", "xlsx", "txt", "rtf", "csv"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+MEDIA_ROOT = Path(env_str("RXPORTAL_MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "/media/"  # never routed: documents go through the checked view above
 
 # --- rxportal's own settings.
 RXPORTAL_ADMIN_PATH = env_str("RXPORTAL_ADMIN_PATH", "backoffice/")

@@ -51,6 +51,7 @@ COMMAND_TIMEOUT_SECONDS = 600
 DATA_COMMANDS: list[list[str]] = [
     ["import_reference_data", "--no-progress"],
     ["seed_demo", "--members", "20", "--seed", "1", "--no-progress"],
+    ["seed_hub"],
 ]
 
 DEMO_MEMBER_USERNAME = "demo-member"
@@ -196,6 +197,7 @@ def portal_server(
         RXPORTAL_LOG_LEVEL="WARNING",
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
+        RXPORTAL_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
     )
     server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir)
     server.manage("migrate", "--no-input", "--verbosity", "0")

@@ -1,0 +1,135 @@
+"""Reads of the content hub. Every one takes ``viewer=`` and shows only the audiences the viewer
+may read (rxportal/content/domain.py), so a listing, a search or a download cannot leak an
+advisor-only item to a client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from wagtail.documents.models import AbstractDocument
+from wagtail.models import Locale, Page
+
+from rxportal.accounts.models import User
+from rxportal.content.domain import compute_audiences, is_visible
+from rxportal.content.models import (
+    DOCUMENT_MODELS,
+    ITEM_MODELS,
+    HubIndexPage,
+    HubItemPage,
+    HubVisit,
+    WebinarPage,
+    WebinarRegistration,
+)
+
+CMS_PERMISSION = "wagtailadmin.access_admin"
+
+
+@dataclass(frozen=True)
+class HubViewer:
+    user: User
+    audiences: frozenset[str]
+    is_editor: bool
+
+
+def is_content_editor(user: User | AnonymousUser) -> bool:
+    """PBM staff whose groups grant Wagtail's admin access (the "Content editors" group)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (user.is_pbm_staff or user.is_superuser) and user.has_perm(CMS_PERMISSION)
+
+
+def find_hub_viewer(user: User | AnonymousUser) -> HubViewer | None:
+    """The hub's reader, or None for anyone the hub is not for (members, other staff)."""
+    if not user.is_authenticated:
+        return None
+    editor = is_content_editor(user)
+    audiences = compute_audiences(role=user.role, is_editor=editor)
+    if not audiences:
+        return None
+    return HubViewer(user=user, audiences=audiences, is_editor=editor)
+
+
+def can_view_page(*, viewer: HubViewer, page: Page) -> bool:
+    """Sections and the home are for every hub reader; an item for its audience only."""
+    audience = getattr(page.specific_deferred, "audience", None)
+    return audience is None or is_visible(audience=audience, audiences=viewer.audiences)
+
+
+@dataclass(frozen=True)
+class SectionFilters:
+    query: str = ""
+    topic: str = ""
+    year: int | None = None
+
+
+def list_section_items(
+    *, viewer: HubViewer, section: HubIndexPage, filters: SectionFilters
+) -> QuerySet[Any]:
+    """Live items of one section that the viewer may read: newest first, or by relevance when
+    searching (Wagtail's database search backend, filtered before it ranks)."""
+    item_model = _item_model(section)
+    items = item_model.objects.live().child_of(section).filter(audience__in=viewer.audiences)
+    if filters.topic:
+        items = items.filter(topic=filters.topic)
+    if filters.year is not None:
+        items = items.filter(
+            date__gte=dt.date(filters.year, 1, 1), date__lt=dt.date(filters.year + 1, 1, 1)
+        )
+    if filters.query:
+        return items.search(filters.query)  # type: ignore[return-value]
+    return items.order_by("-date", "-first_published_at")
+
+
+def list_section_years(*, viewer: HubViewer, section: HubIndexPage) -> list[int]:
+    dates = (
+        _item_model(section)
+        .objects.live()
+        .child_of(section)
+        .filter(audience__in=viewer.audiences)
+        .dates("date", "year", order="DESC")
+    )
+    return [day.year for day in dates]
+
+
+def _item_model(section: HubIndexPage) -> type[HubItemPage]:
+    by_name = {model._meta.model_name: model for model in ITEM_MODELS}
+    return by_name[type(section).item_model_name]
+
+
+def list_new_items(
+    *, viewer: HubViewer, locale: Locale, since: dt.datetime | None, limit: int = 10
+) -> list[HubItemPage]:
+    """Items first published after ``since`` (everything, the first time), newest first."""
+    found: list[HubItemPage] = []
+    for model in ITEM_MODELS:
+        items = model.objects.live().filter(locale=locale, audience__in=viewer.audiences)
+        if since is not None:
+            items = items.filter(first_published_at__gt=since)
+        found.extend(items.order_by("-first_published_at")[:limit])
+    found.sort(key=lambda item: item.first_published_at or dt.datetime.min, reverse=True)
+    return found[:limit]
+
+
+def find_last_visit(*, viewer: HubViewer) -> dt.datetime | None:
+    visit = HubVisit.objects.filter(user=viewer.user).only("last_visit_at").first()
+    return visit.last_visit_at if visit else None
+
+
+def can_download_document(*, viewer: HubViewer, document: AbstractDocument) -> bool:
+    """Only to a reader of a live page that attaches it; editors may fetch any document."""
+    if viewer.is_editor:
+        return True
+    return any(
+        model.objects.live().filter(document_id=document.pk, audience__in=viewer.audiences).exists()
+        for model in DOCUMENT_MODELS
+    )
+
+
+def is_registered(*, viewer: HubViewer, webinar: WebinarPage) -> bool:
+    return WebinarRegistration.objects.filter(
+        user=viewer.user, webinar_key=webinar.translation_key
+    ).exists()
