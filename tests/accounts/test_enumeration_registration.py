@@ -219,11 +219,11 @@ def test_the_timing_tests_use_argon2id_and_a_free_path_stores_four_hashes(
     _time_account_step(attempt)
 
     user = User.objects.get(email=attempt.fields["email"])
-    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.password.startswith("argon2_nfkc$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password(PASSWORD)
     hashes = list(ChallengeAnswer.objects.filter(user=user).values_list("answer_hash", flat=True))
     assert len(hashes) == 3
-    assert all(value.startswith("argon2$argon2id$") for value in hashes)
+    assert all(value.startswith("argon2_nfkc$argon2id$") for value in hashes)
 
 
 # --- The taken path's rehearsal leaves nothing behind --------------------------------------------

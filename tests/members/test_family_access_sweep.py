@@ -441,7 +441,11 @@ EXEMPT: dict[str, str] = {
 }
 
 # Namespaces of the URLconf that hold no member-facing pages.
-NOT_MEMBER_NAMESPACES = {"admin", "staff"}
+# The back office, the staff console, the clients' portal (swept in tests/clients) and the
+# Wagtail editor at /cms/ (staff only, tests/content) hold no member pages.
+NOT_MEMBER_NAMESPACES = {"admin", "staff", "clients", "simple_translation"} | {
+    namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")
+}
 
 
 # --- The sweep ----------------------------------------------------------------------------------
