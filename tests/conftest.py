@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from rxportal.core import clock
 from rxportal.members.models import Member
@@ -17,6 +18,11 @@ from tests.audit.support import (  # noqa: F401 (fixtures, see support.py)
     purge_audit_trail_before_flush,
 )
 from tests.factories import DependentFactory, MemberFactory, UserFactory
+
+# No per-example deadline: on a shared 2-core machine under load an example can take longer than
+# Hypothesis's default 200 ms, and a deadline failure there says nothing about the code.
+hypothesis_settings.register_profile("rxportal", deadline=None)
+hypothesis_settings.load_profile("rxportal")
 
 
 @dataclass(frozen=True)
