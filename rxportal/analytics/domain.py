@@ -439,8 +439,8 @@ def compute_trend_report(
             decomposition=Decomposition(None, None, None, None, suppressed=True),
         )  # fmt: skip
 
-    def per_member_month(amount: Decimal, member_months: int) -> Decimal:
-        return _round(_ratio(amount, member_months), CENT)
+    def per_member_month(amount: Decimal, member_months: int) -> Decimal | None:
+        return _round(_ratio(amount, member_months), CENT) if member_months else None
 
     def money(rows: Sequence[DrugAggregate], name: str) -> Decimal:
         return _sum(getattr(r, name) for r in rows)
@@ -451,7 +451,9 @@ def compute_trend_report(
             per_member_month(money(prior, name), prior_totals.member_months),
         )
 
-    def per_1000(count: Fraction | int, member_months: int) -> Decimal:
+    def per_1000(count: Fraction | int, member_months: int) -> Decimal | None:
+        if not member_months:
+            return None
         return _round(_ratio(Fraction(count) * 12000, member_months), ONE_DECIMAL)
 
     def count_per_1000(count: Callable[[Sequence[DrugAggregate]], Fraction | int]) -> Figure:
