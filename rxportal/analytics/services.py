@@ -132,7 +132,16 @@ def _insert_drug_rows(client_id: int, targets: list[dt.date]) -> int:
         counted_claims(client_id)
         .filter(_month_filter(targets))
         .annotate(month=TruncMonth("service_date"))
-        .values("month", "plan_id", "drug_id", "tier", "channel")
+        # The drug's brand flag and class depend on the drug: grouping by them adds no cells.
+        .values(
+            "month",
+            "plan_id",
+            "drug_id",
+            "tier",
+            "channel",
+            "drug__is_brand",
+            "drug__therapeutic_class",
+        )
         .annotate(
             claim_count=Count("id"),
             days=Sum("days_supply"),
@@ -140,8 +149,6 @@ def _insert_drug_rows(client_id: int, targets: list[dt.date]) -> int:
             plan=Sum("plan_paid"),
             paid_by_member=Sum("member_paid"),
             people=Count("member_id", distinct=True),
-            brand=Max("drug__is_brand"),
-            drug_class=Max("drug__therapeutic_class"),
         )
         .order_by()
     )
@@ -158,8 +165,8 @@ def _insert_drug_rows(client_id: int, targets: list[dt.date]) -> int:
                 drug_id=cell["drug_id"],
                 tier=cell["tier"],
                 channel=cell["channel"],
-                is_brand=bool(cell["brand"]),
-                therapeutic_class=cell["drug_class"] or "",
+                is_brand=cell["drug__is_brand"],
+                therapeutic_class=cell["drug__therapeutic_class"],
                 claims=cell["claim_count"],
                 days_supply=cell["days"],
                 total_cost=cell["cost"],
