@@ -204,7 +204,7 @@ def _insert_member_rows(client_id: int, targets: list[dt.date]) -> int:
         .filter(Q(coverage_end__isnull=True) | Q(coverage_end__gte=first))
         .values_list("id", "plan_id", "coverage_start", "coverage_end")
     )
-    for member_id, plan_id, start, end in eligible.iterator(chunk_size=BATCH):
+    for member_id, plan_id, start, end in eligible:
         for month in months_between(max(start, first), min(end or period_end, period_end)):
             if month in wanted:
                 cells[(member_id, plan_id, month)].eligible = True
@@ -224,12 +224,18 @@ def _insert_member_rows(client_id: int, targets: list[dt.date]) -> int:
             deductible=Sum("deductible_applied"),
             oop=Sum("oop_applied"),
         )
-        .order_by("member_id", "plan_id", "month")
+        .order_by()
     )
     # Per member, plan and year: (month, deductible, OOP applied to date), months ascending.
     running: dict[tuple[int, int, int], list[tuple[dt.date, Decimal, Decimal]]] = defaultdict(list)
-    for row in sums.iterator(chunk_size=BATCH):
-        month = _as_date(row["month"])
+    # Evaluated at once and sorted here: a server-side cursor (iterator()) makes PostgreSQL plan
+    # for the first rows and took 10x longer; the rows are one per member and month.
+    rows_in_order = sorted(
+        ({**row, "month": _as_date(row["month"])} for row in sums),
+        key=lambda row: (row["member_id"], row["plan_id"], row["month"]),
+    )
+    for row in rows_in_order:
+        month = row["month"]
         steps = running[(row["member_id"], row["plan_id"], month.year)]
         ded, oop = (steps[-1][1], steps[-1][2]) if steps else (ZERO, ZERO)
         steps.append((month, ded + row["deductible"], oop + row["oop"]))
