@@ -12,6 +12,10 @@ year, a touched month also refreshes the later months of its year, up to the cli
 month of service. Loaders call `schedule_claim_rollup_refresh`, which enqueues the Celery task
 on commit (eager in the embedded default and in tests).
 
+Eligibility (PMPM denominators) is counted on the member's current plan (`Member.plan`: the
+project keeps no plan history yet) for months from the client's first to its last month of
+service; "reached" uses the plan's individual deductible and out-of-pocket maximum.
+
 Counted claims: status paid and not reversed by another row. Rejected claims, reversed
 originals and reversal rows count nowhere.
 """
