@@ -117,36 +117,29 @@ def get_drug_trend(
 def _period_totals(
     scope: Q, months: tuple[dt.date, ...], prior_months: tuple[dt.date, ...]
 ) -> tuple[PeriodTotals, PeriodTotals]:
-    """Distinct members in two steps: one row per member (flags per period), then sums. One
-    hash aggregate instead of ten COUNT(DISTINCT ...), which each sort the rows."""
-
-    def flag(condition: Q) -> Max:
-        return Max(Case(When(condition, then=Value(1)), default=Value(0)))
-
-    per_member: dict[str, Any] = {}
-    for prefix, in_period in (("c_", Q(month__in=months)), ("p_", Q(month__in=prior_months))):
+    def counts(prefix: str, in_period: Q) -> dict[str, Any]:
         eligible = in_period & Q(eligible=True)
-        per_member[f"{prefix}mm"] = Count("id", filter=eligible)
-        per_member[f"{prefix}members"] = flag(eligible)
-        per_member[f"{prefix}utilizers"] = flag(in_period & Q(claims__gt=0))
-        per_member[f"{prefix}reached_deductible"] = flag(in_period & Q(reached_deductible=True))
-        per_member[f"{prefix}reached_oop_max"] = flag(in_period & Q(reached_oop_max=True))
-    result = (
-        MemberMonthRollup.objects.filter(scope, month__in=[*months, *prior_months])
-        .values("member_id")
-        .annotate(**per_member)
-        .order_by()
-        .aggregate(**{f"sum_{name}": Sum(name) for name in per_member})
+        return {
+            f"{prefix}member_months": Count("id", filter=eligible),
+            f"{prefix}members": Count("member_id", filter=eligible, distinct=True),
+            f"{prefix}utilizers": Count("member_id", filter=in_period & Q(claims__gt=0),
+                                        distinct=True),
+            f"{prefix}reached_deductible": Count(
+                "member_id", filter=in_period & Q(reached_deductible=True), distinct=True
+            ),
+            f"{prefix}reached_oop_max": Count(
+                "member_id", filter=in_period & Q(reached_oop_max=True), distinct=True
+            ),
+        }  # fmt: skip
+
+    result = MemberMonthRollup.objects.filter(scope, month__in=[*months, *prior_months]).aggregate(
+        **counts("c_", Q(month__in=months)), **counts("p_", Q(month__in=prior_months))
     )
-    fields = ("members", "utilizers", "reached_deductible", "reached_oop_max")
-
-    def totals(prefix: str) -> PeriodTotals:
-        return PeriodTotals(
-            member_months=result[f"sum_{prefix}mm"] or 0,
-            **{name: result[f"sum_{prefix}{name}"] or 0 for name in fields},
-        )
-
-    return totals("c_"), totals("p_")
+    fields = ("member_months", "members", "utilizers", "reached_deductible", "reached_oop_max")
+    return (
+        PeriodTotals(**{name: result[f"c_{name}"] for name in fields}),
+        PeriodTotals(**{name: result[f"p_{name}"] for name in fields}),
+    )
 
 
 def _drug_aggregates(
