@@ -1,6 +1,6 @@
 """Pre-aggregated rollups of the claims for the plan sponsors' drug-trend analytics.
 
-Two tables, both written only by `analytics.services` and read only by `analytics.selectors`
+Three tables, all written only by `analytics.services` and read only by `analytics.selectors`
 (the dashboard never scans the claims table):
 
 * `DrugMonthRollup`: one row per client, plan, month, drug, tier and channel with the sums
@@ -8,6 +8,8 @@ Two tables, both written only by `analytics.services` and read only by `analytic
 * `MemberMonthRollup`: one row per client, plan, month and member: eligibility (PMPM
   denominators), the member's claims and spend that month, and whether the member had reached
   the individual deductible / out-of-pocket maximum by the end of that month.
+* `PeriodMemberRollup`: the distinct-member counts of each month, quarter and plan year, per
+  plan and for the whole client, recounted from the member-month rows at refresh.
 
 Why a per-member-month table: distinct counts (members, utilizers, members reaching the
 deductible) cannot be summed across months, and a quarter's or a plan year's utilizers are the
@@ -79,3 +81,29 @@ class MemberMonthRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.month:%Y-%m} {self.member_id}"
+
+
+class PeriodMemberRollup(models.Model):
+    """Distinct-member counts per period (month, quarter, plan year), per plan and for the
+    whole client (`plan` null), computed from `MemberMonthRollup` when a month is refreshed,
+    so the dashboard reads two rows instead of counting distinct members at page time."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(
+        "plans.Plan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10)  # analytics.domain.PeriodKind
+    start = models.DateField()
+    member_months = models.PositiveIntegerField()
+    members = models.PositiveIntegerField()
+    utilizers = models.PositiveIntegerField()
+    reached_deductible = models.PositiveIntegerField()
+    reached_oop_max = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "kind", "start"], name="period_member_rollup_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.kind} {self.start}"

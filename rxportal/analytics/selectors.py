@@ -1,7 +1,8 @@
 """Reads for the drug-trend analytics: only the rollups (never the claims table).
 
 `get_drug_trend` checks who asks (`can_view_drug_trend`, or the `can_view` callable given),
-reads the current and prior period's aggregates from the two rollups in two queries, and hands
+reads the current and prior period's member counts (`PeriodMemberRollup`) and drug
+aggregates (`DrugMonthRollup`), one query each, and hands
 them to `analytics.domain.compute_trend_report`, which applies the small-cell suppression.
 The figures are de-identified aggregates: no PHI, so no PHI-view audit entry is written.
 """
@@ -13,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Max, Q, Sum, Value, When
+from django.db.models import Case, CharField, Max, Q, Sum, Value, When
 
 from rxportal.accounts.models import STAFF_ROLES
 from rxportal.analytics.domain import (
     DrugAggregate,
+    Period,
     PeriodKind,
     PeriodTotals,
     TrendReport,
@@ -26,7 +28,7 @@ from rxportal.analytics.domain import (
     compute_trend_report,
 )
 from rxportal.analytics.errors import DrugTrendNotFound
-from rxportal.analytics.models import DrugMonthRollup, MemberMonthRollup
+from rxportal.analytics.models import DrugMonthRollup, PeriodMemberRollup
 from rxportal.clients.models import Client
 from rxportal.formulary.models import Drug
 from rxportal.plans.models import Plan
@@ -87,7 +89,7 @@ def get_drug_trend(
     current = compute_period(period, day)
     prior = compute_prior_period(current)
     scope = Q(client_id=client_id) & (Q(plan_id=plan_id) if plan_id is not None else Q())
-    totals, prior_totals = _period_totals(scope, current.months, prior.months)
+    totals, prior_totals = _period_totals(client_id, plan_id, current, prior)
     rows, prior_rows = _drug_aggregates(scope, current.months, prior.months)
     report = compute_trend_report(
         period=current,
@@ -115,30 +117,25 @@ def get_drug_trend(
 
 
 def _period_totals(
-    scope: Q, months: tuple[dt.date, ...], prior_months: tuple[dt.date, ...]
+    client_id: int, plan_id: int | None, current: Period, prior: Period
 ) -> tuple[PeriodTotals, PeriodTotals]:
-    def counts(prefix: str, in_period: Q) -> dict[str, Any]:
-        eligible = in_period & Q(eligible=True)
-        return {
-            f"{prefix}member_months": Count("id", filter=eligible),
-            f"{prefix}members": Count("member_id", filter=eligible, distinct=True),
-            f"{prefix}utilizers": Count("member_id", filter=in_period & Q(claims__gt=0),
-                                        distinct=True),
-            f"{prefix}reached_deductible": Count(
-                "member_id", filter=in_period & Q(reached_deductible=True), distinct=True
-            ),
-            f"{prefix}reached_oop_max": Count(
-                "member_id", filter=in_period & Q(reached_oop_max=True), distinct=True
-            ),
-        }  # fmt: skip
-
-    result = MemberMonthRollup.objects.filter(scope, month__in=[*months, *prior_months]).aggregate(
-        **counts("c_", Q(month__in=months)), **counts("p_", Q(month__in=prior_months))
-    )
-    fields = ("member_months", "members", "utilizers", "reached_deductible", "reached_oop_max")
+    """The two periods' distinct-member counts, precomputed at refresh (two rows at most)."""
+    rows = {
+        start: row
+        for start, *row in PeriodMemberRollup.objects.filter(
+            Q(plan_id=plan_id) if plan_id is not None else Q(plan__isnull=True),
+            client_id=client_id,
+            kind=current.kind.value,
+            start__in=[current.start, prior.start],
+        ).values_list(
+            "start", "member_months", "members", "utilizers", "reached_deductible",
+            "reached_oop_max",
+        )
+    }  # fmt: skip
+    empty = [0, 0, 0, 0, 0]
     return (
-        PeriodTotals(**{name: result[f"c_{name}"] for name in fields}),
-        PeriodTotals(**{name: result[f"p_{name}"] for name in fields}),
+        PeriodTotals(*rows.get(current.start, empty)),
+        PeriodTotals(*rows.get(prior.start, empty)),
     )
 
 

@@ -2,7 +2,8 @@
 
 `refresh_claim_rollups(client_id=, months=)` recomputes the (client, month) cells of the given
 months from the claims, in one transaction: it locks the client row (so two refreshes of one
-client queue up), deletes those months' rows of both rollups and inserts the new ones (plain
+client queue up), deletes those months' rows of the rollups and inserts the new ones (and recounts the
+periods containing them) (plain
 DELETE + INSERT, the same on SQLite and PostgreSQL). Nothing else is touched.
 
 Which months a load affects: the months of service of the loaded rows. A reversal carries the
@@ -28,13 +29,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from rxportal.analytics.domain import add_months, month_start, months_between
-from rxportal.analytics.models import DrugMonthRollup, MemberMonthRollup
+from rxportal.analytics.domain import (
+    PeriodKind,
+    add_months,
+    compute_period,
+    month_start,
+    months_between,
+)
+from rxportal.analytics.models import DrugMonthRollup, MemberMonthRollup, PeriodMemberRollup
 from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.clients.models import Client
 from rxportal.members.models import Member
@@ -90,6 +98,7 @@ def refresh_claim_rollups(*, client_id: int, months: Iterable[dt.date]) -> Refre
         MemberMonthRollup.objects.filter(client_id=client_id, month__in=targets).delete()
         drug_rows = _insert_drug_rows(client_id, targets)
         member_rows = _insert_member_rows(client_id, targets)
+        _replace_period_rows(client_id, targets)
     return RefreshSummary(client_id, tuple(targets), drug_rows, member_rows)
 
 
@@ -103,6 +112,7 @@ def rebuild_claim_rollups(*, client_id: int) -> RefreshSummary:
         )
         DrugMonthRollup.objects.filter(client_id=client_id).delete()
         MemberMonthRollup.objects.filter(client_id=client_id).delete()
+        PeriodMemberRollup.objects.filter(client_id=client_id).delete()
         if span["first"] is None:
             return RefreshSummary(client_id, (), 0, 0)
         return refresh_claim_rollups(
@@ -286,3 +296,45 @@ def _to_date(
     if not index:
         return ZERO, ZERO
     return steps[index - 1][1], steps[index - 1][2]
+
+
+def period_member_counts(scope: Q, months: Iterable[dt.date]) -> dict[str, Any]:
+    """Distinct members over member-month rows of `months` (exact: one row per member-month)."""
+    in_period = Q(month__in=list(months))
+    return {
+        "member_months": Count("id", filter=in_period & Q(eligible=True)),
+        "members": Count("member_id", filter=in_period & Q(eligible=True), distinct=True),
+        "utilizers": Count("member_id", filter=in_period & Q(claims__gt=0), distinct=True),
+        "reached_deductible": Count(
+            "member_id", filter=in_period & Q(reached_deductible=True), distinct=True
+        ),
+        "reached_oop_max": Count(
+            "member_id", filter=in_period & Q(reached_oop_max=True), distinct=True
+        ),
+    }
+
+
+def _replace_period_rows(client_id: int, targets: list[dt.date]) -> None:
+    """Recount every month, quarter and plan year that contains a target month, per plan and
+    for the whole client, from the member-month rows (other months' rows are current)."""
+    periods = {compute_period(kind, month) for month in targets for kind in PeriodKind}
+    stale = Q()
+    for period in periods:
+        stale |= Q(kind=period.kind.value, start=period.start)
+    PeriodMemberRollup.objects.filter(stale, client_id=client_id).delete()
+    rows = []
+    for period in sorted(periods, key=lambda p: (p.kind.value, p.start)):
+        in_months = MemberMonthRollup.objects.filter(client_id=client_id, month__in=period.months)
+        counts = period_member_counts(Q(), period.months)
+        per_plan = in_months.values("plan_id").annotate(**counts).order_by()
+        whole = in_months.aggregate(**counts)
+        for plan_id, figures in [(row.pop("plan_id"), row) for row in per_plan] + [(None, whole)]:
+            if not figures["member_months"] and not figures["utilizers"]:
+                continue
+            rows.append(
+                PeriodMemberRollup(
+                    client_id=client_id, plan_id=plan_id, kind=period.kind.value,
+                    start=period.start, **figures,
+                )
+            )  # fmt: skip
+    PeriodMemberRollup.objects.bulk_create(rows, batch_size=BATCH)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from rxportal.analytics.models import DrugMonthRollup, MemberMonthRollup
+from rxportal.analytics.models import DrugMonthRollup, MemberMonthRollup, PeriodMemberRollup
 from rxportal.analytics.services import (
     rebuild_claim_rollups,
     refresh_claim_rollups,
@@ -38,6 +38,34 @@ def member_rows(client_id: int) -> set[tuple[Any, ...]]:
             "member_paid", "reached_deductible", "reached_oop_max",
         )
     )  # fmt: skip
+
+
+def period_rows(client_id: int) -> set[tuple[Any, ...]]:
+    return set(
+        PeriodMemberRollup.objects.filter(client_id=client_id).values_list(
+            "plan_id", "kind", "start", "member_months", "members", "utilizers",
+            "reached_deductible", "reached_oop_max",
+        )
+    )  # fmt: skip
+
+
+def test_period_rows_count_distinct_members_per_month_quarter_and_year(
+    claims_set: ClaimsSet,
+) -> None:
+    """January and February: 12 eligible members each, all 12 with a claim; member 12 reached
+    both amounts. The quarter and the year: 24 member-months but still 12 members."""
+    rebuild_claim_rollups(client_id=claims_set.client.pk)
+
+    plan = claims_set.plan.pk
+    expected = {
+        ("month", JAN, 12, 12, 12, 1, 1),
+        ("month", FEB, 12, 12, 12, 1, 1),
+        ("quarter", JAN, 24, 12, 12, 1, 1),
+        ("plan_year", JAN, 24, 12, 12, 1, 1),
+    }
+    assert period_rows(claims_set.client.pk) == {
+        (plan_id, *row) for row in expected for plan_id in (plan, None)
+    }
 
 
 def test_rebuild_counts_paid_claims_only_per_drug_month_cell(claims_set: ClaimsSet) -> None:
@@ -117,9 +145,9 @@ def test_refresh_rewrites_only_the_touched_months_and_equals_a_rebuild(
     assert not february_ids & set(
         DrugMonthRollup.objects.filter(month=FEB).values_list("id", flat=True)
     )
-    incremental = drug_rows(client_id), member_rows(client_id)
+    incremental = drug_rows(client_id), member_rows(client_id), period_rows(client_id)
     rebuild_claim_rollups(client_id=client_id)
-    assert (drug_rows(client_id), member_rows(client_id)) == incremental
+    assert (drug_rows(client_id), member_rows(client_id), period_rows(client_id)) == incremental
     assert DrugMonthRollup.objects.get(month=FEB, drug=claims_set.brand).total_cost == D("340.00")
 
 
