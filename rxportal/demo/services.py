@@ -30,6 +30,7 @@ from django.db.models import Case, When
 
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services.demo import prepare_demo_security
+from rxportal.analytics.services import schedule_claim_rollup_rebuild
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients.models import Client, ClientKind
@@ -231,6 +232,10 @@ def seed_demo(
             actor=actor,
             details={"seed": seed, "members": members, "claims": summary.rows.get("claim", 0)},
         )
+    # Drug-trend rollups of the clients whose claims were just written (after commit; eager
+    # by default, a Celery job with a broker).
+    for client_id in sorted({plan.client_id for plan in plans}):
+        schedule_claim_rollup_rebuild(client_id=client_id)
     _analyze()
     summary.seconds = time.monotonic() - started
     return summary

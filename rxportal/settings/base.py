@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rxportal.claims",
     "rxportal.pricing",
     "rxportal.orders",
+    "rxportal.analytics",
     "rxportal.web",
     "rxportal.staff",
     "rxportal.demo",

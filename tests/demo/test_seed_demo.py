@@ -298,3 +298,25 @@ def test_refuses_in_production(settings: Any) -> None:
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo", "--members", "5", "--no-progress")
     assert not Member.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seeding_builds_the_drug_trend_rollups_after_commit(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from rxportal.analytics.models import DrugMonthRollup
+    from rxportal.analytics.services import rebuild_claim_rollups
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _seed()
+
+    counted = Claim.objects.filter(status="paid", reversal__isnull=True)
+    rolled_up = DrugMonthRollup.objects.values_list("claims", "total_cost")
+    assert sum(n for n, _ in rolled_up) == counted.count() > 0
+    assert sum(cost for _, cost in rolled_up) == sum(c.total_cost for c in counted)
+    before = sorted(DrugMonthRollup.objects.values_list("month", "drug_id", "channel", "claims"))
+    for client_id in {m.client_id for m in Member.objects.all()}:
+        rebuild_claim_rollups(client_id=client_id)
+    assert sorted(DrugMonthRollup.objects.values_list("month", "drug_id", "channel", "claims")) == (
+        before
+    )

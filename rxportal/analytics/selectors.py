@@ -1,0 +1,185 @@
+"""Reads for the drug-trend analytics: only the rollups (never the claims table).
+
+`get_drug_trend` checks who asks (`can_view_drug_trend`, or the `can_view` callable given),
+reads the current and prior period's member counts (`PeriodMemberRollup`) and drug
+aggregates (`DrugMonthRollup`), one query each, and hands
+them to `analytics.domain.compute_trend_report`, which applies the small-cell suppression.
+The figures are de-identified aggregates: no PHI, so no PHI-view audit entry is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Case, CharField, Max, Q, Sum, Value, When
+
+from rxportal.accounts.models import STAFF_ROLES
+from rxportal.analytics.domain import (
+    DrugAggregate,
+    Period,
+    PeriodKind,
+    PeriodTotals,
+    TrendReport,
+    compute_period,
+    compute_prior_period,
+    compute_trend_report,
+)
+from rxportal.analytics.errors import DrugTrendNotFound
+from rxportal.analytics.models import DrugMonthRollup, PeriodMemberRollup
+from rxportal.clients.models import Client
+from rxportal.formulary.models import Drug
+from rxportal.plans.models import Plan
+
+AccessCheck = Callable[[Any, Client], bool]
+
+
+def can_view_drug_trend(viewer: Any, client: Client) -> bool:
+    """THE access hook for drug-trend reports. For now: signed-in PBM staff roles only.
+
+    The client-grant check (an approved, unexpired drug-trend grant of `viewer` for `client`,
+    from the clients/staff apps) plugs in here, so every edge gets it at once.
+    """
+    return bool(
+        getattr(viewer, "is_authenticated", False)
+        and getattr(viewer, "is_active", False)
+        and getattr(viewer, "role", None) in STAFF_ROLES
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DrugLabel:
+    rxcui: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DrugTrend:
+    client_public_id: str
+    plan_public_id: str | None
+    report: TrendReport  # top_drugs keys are RxNorm codes; top_classes keys are class names
+    drugs: dict[str, DrugLabel]  # rxcui -> label, for the top drugs
+
+
+def get_drug_trend(
+    *,
+    viewer: Any,
+    client_id: int,
+    plan_id: int | None,
+    period: PeriodKind,
+    day: dt.date,
+    top: int = 10,
+    can_view: AccessCheck = can_view_drug_trend,
+) -> DrugTrend:
+    """The drug trend of the period (month, quarter or plan year) containing `day` against the
+    prior one, for the client or one of its plans. Raises `DrugTrendNotFound` when the client or
+    plan does not exist, the plan is another client's, or the viewer may not see it."""
+    client = Client.objects.filter(pk=client_id).only("id", "public_id").first()
+    if client is None or not can_view(viewer, client):
+        raise DrugTrendNotFound("No drug trend to show.")
+    plan_public_id = None
+    if plan_id is not None:
+        plan = Plan.objects.filter(pk=plan_id, client_id=client_id).only("public_id").first()
+        if plan is None:
+            raise DrugTrendNotFound("No drug trend to show.")
+        plan_public_id = str(plan.public_id)
+
+    current = compute_period(period, day)
+    prior = compute_prior_period(current)
+    scope = Q(client_id=client_id) & (Q(plan_id=plan_id) if plan_id is not None else Q())
+    totals, prior_totals = _period_totals(client_id, plan_id, current, prior)
+    rows, prior_rows = _drug_aggregates(scope, current.months, prior.months)
+    report = compute_trend_report(
+        period=current,
+        prior_period=prior,
+        totals=totals,
+        prior_totals=prior_totals,
+        current=rows,
+        prior=prior_rows,
+        top=top,
+    )
+    rxcuis = dict(
+        Drug.objects.filter(pk__in=[int(r.key) for r in report.top_drugs]).values_list(
+            "id", "rxcui"
+        )
+    )
+    labels = {
+        rxcui: DrugLabel(rxcui, name)
+        for rxcui, name in Drug.objects.filter(pk__in=rxcuis).values_list("rxcui", "name")
+    }
+    report = replace(
+        report,
+        top_drugs=[replace(r, key=rxcuis[int(r.key)]) for r in report.top_drugs],
+    )
+    return DrugTrend(str(client.public_id), plan_public_id, report, labels)
+
+
+def _period_totals(
+    client_id: int, plan_id: int | None, current: Period, prior: Period
+) -> tuple[PeriodTotals, PeriodTotals]:
+    """The two periods' distinct-member counts, precomputed at refresh (two rows at most)."""
+    rows = {
+        start: row
+        for start, *row in PeriodMemberRollup.objects.filter(
+            Q(plan_id=plan_id) if plan_id is not None else Q(plan__isnull=True),
+            client_id=client_id,
+            kind=current.kind.value,
+            start__in=[current.start, prior.start],
+        ).values_list(
+            "start", "member_months", "members", "utilizers", "reached_deductible",
+            "reached_oop_max",
+        )
+    }  # fmt: skip
+    empty = [0, 0, 0, 0, 0]
+    return (
+        PeriodTotals(*rows.get(current.start, empty)),
+        PeriodTotals(*rows.get(prior.start, empty)),
+    )
+
+
+def _drug_aggregates(
+    scope: Q, months: tuple[dt.date, ...], prior_months: tuple[dt.date, ...]
+) -> tuple[list[DrugAggregate], list[DrugAggregate]]:
+    rows = (
+        DrugMonthRollup.objects.filter(scope, month__in=[*months, *prior_months])
+        .annotate(
+            bucket=Case(
+                When(month__in=months, then=Value("c")),
+                default=Value("p"),
+                output_field=CharField(),
+            )
+        )
+        .values("bucket", "drug_id", "therapeutic_class", "tier", "channel", "is_brand")
+        .annotate(
+            n=Sum("claims"),
+            days=Sum("days_supply"),
+            cost=Sum("total_cost"),
+            plan=Sum("plan_paid"),
+            paid_by_member=Sum("member_paid"),
+            most=Max("utilizers"),
+            total_people=Sum("utilizers"),
+        )
+        .order_by()
+    )
+    current: list[DrugAggregate] = []
+    prior: list[DrugAggregate] = []
+    for row in rows:
+        (current if row["bucket"] == "c" else prior).append(
+            DrugAggregate(
+                drug_key=str(row["drug_id"]),
+                drug_class=row["therapeutic_class"],
+                tier=row["tier"],
+                channel=row["channel"],
+                is_brand=row["is_brand"],
+                claims=row["n"],
+                days_supply=row["days"],
+                total_cost=row["cost"],
+                plan_paid=row["plan"],
+                member_paid=row["paid_by_member"],
+                max_cell_utilizers=row["most"],
+                sum_cell_utilizers=row["total_people"],
+            )
+        )
+    return current, prior
