@@ -12,6 +12,11 @@ id and counts, never names, dates of birth, drugs or what was typed into the sea
   changed fields' labels, the number of inline rows touched);
 * ``phi.admin.action_used``: a list action such as "delete selected" (``selected``: row count).
 
+The back office's autocomplete endpoint (``PhiSafeAutocompleteJsonView``) searches the admin of
+whatever model a related field points to and passes through none of these pages; no PHI admin
+uses autocomplete fields, so it refuses every search of a PHI admin's records, for superusers
+too, recorded as ``phi.admin.denied`` (``page``: ``autocomplete``, the source model and field).
+
 Writes are recorded inside the admin's own transaction, so an event exists only if the change
 does. Use it before ``admin.ModelAdmin`` (or a third-party admin) in the class bases:
 ``class MemberAdmin(PhiAdminMixin, admin.ModelAdmin)``; a test holds every PHI admin to it.
@@ -26,13 +31,14 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import NestedObjects
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import router
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.text import capfirst
 
 from rxportal.audit import services
@@ -205,6 +211,36 @@ class PhiAdminMixin(_Base):
             subject_id=subject_id,
             details=details,
         )
+
+
+class PhiSafeAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete view, refusing (and recording) any search of a PHI admin."""
+
+    def process_request(self, request: HttpRequest) -> tuple[str, Any, Any, str]:
+        # Django's own checks first (app, model, field, search fields); django-stubs lack it.
+        term, model_admin, source_field, to_field_name = super().process_request(request)  # type: ignore[misc]
+        if isinstance(model_admin, PhiAdminMixin):
+            model_admin._record(
+                request,
+                ACTION_DENIED,
+                outcome=Outcome.DENIED,
+                details={
+                    "page": "autocomplete",
+                    "source": source_field.model._meta.label_lower,
+                    "field": source_field.name,
+                },
+            )
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
+def phi_safe_autocomplete_view(site: admin.AdminSite) -> Any:
+    """The view to put in place of ``site.autocomplete_view`` (see ``rxportal/urls.py``)."""
+
+    def autocomplete_view(request: HttpRequest) -> HttpResponseBase:
+        return PhiSafeAutocompleteJsonView.as_view(admin_site=site)(request)
+
+    return autocomplete_view
 
 
 class ReferenceAdminMixin(_Base):
