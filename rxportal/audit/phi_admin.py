@@ -17,6 +17,10 @@ whatever model a related field points to and passes through none of these pages;
 uses autocomplete fields, so it refuses every search of a PHI admin's records, for superusers
 too, recorded as ``phi.admin.denied`` (``page``: ``autocomplete``, the source model and field).
 
+Django's own admin log (``LogEntry``: the index's "Recent actions", history pages) names these
+records by public id (primary key for the third-party models), never by their str(), and the
+change message names inline rows the same way (migration ``audit.0003`` renamed older entries).
+
 Writes are recorded inside the admin's own transaction, so an event exists only if the change
 does. Use it before ``admin.ModelAdmin`` (or a third-party admin) in the class bases:
 ``class MemberAdmin(PhiAdminMixin, admin.ModelAdmin)``; a test holds every PHI admin to it.
