@@ -7,12 +7,15 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from rxportal.audit.phi_admin import phi_safe_autocomplete_view
 from rxportal.content.views import cms_view, hub_sign_in_required
 from rxportal.core.views import healthz
 
 # The back office signs in through the portal's sign-in (SiteKey, new-device check, second
 # factor), never through Django admin's own password form.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# Its autocomplete endpoint never searches a PHI admin's records (refused and recorded).
+admin.site.autocomplete_view = phi_safe_autocomplete_view(admin.site)  # type: ignore[method-assign]
 
 # allauth's rate limits answer with this view (429, in the portal's layout and language).
 handler429 = "rxportal.accounts.views.rate_limited"

@@ -12,6 +12,15 @@ id and counts, never names, dates of birth, drugs or what was typed into the sea
   changed fields' labels, the number of inline rows touched);
 * ``phi.admin.action_used``: a list action such as "delete selected" (``selected``: row count).
 
+The back office's autocomplete endpoint (``PhiSafeAutocompleteJsonView``) searches the admin of
+whatever model a related field points to and passes through none of these pages; no PHI admin
+uses autocomplete fields, so it refuses every search of a PHI admin's records, for superusers
+too, recorded as ``phi.admin.denied`` (``page``: ``autocomplete``, the source model and field).
+
+Django's own admin log (``LogEntry``: the index's "Recent actions", history pages) names these
+records by public id (primary key for the third-party models), never by their str(), and the
+change message names inline rows the same way (migration ``audit.0003`` renamed older entries).
+
 Writes are recorded inside the admin's own transaction, so an event exists only if the change
 does. Use it before ``admin.ModelAdmin`` (or a third-party admin) in the class bases:
 ``class MemberAdmin(PhiAdminMixin, admin.ModelAdmin)``; a test holds every PHI admin to it.
@@ -19,20 +28,24 @@ does. Use it before ``admin.ModelAdmin`` (or a third-party admin) in the class b
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import NestedObjects
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, PAGE_VAR
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import router
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.text import capfirst
 
 from rxportal.audit import services
@@ -159,22 +172,52 @@ class PhiAdminMixin(_Base):
         return response
 
     # --- Saved changes (called by Django inside the admin's transaction) ---------------------
+    # Django's own admin log (LogEntry: the index's "Recent actions", a record's history page)
+    # stores each record's str(), which for these models is a name or an address: it gets the
+    # public id instead, and the change message names inline rows by id too.
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> list[dict[str, Any]]:
+        message: list[dict[str, Any]] = super().construct_change_message(
+            request, form, formsets, add
+        )
+        # Django lists each formset's added, changed and deleted rows in this order, one
+        # message entry (holding the row's text as "object") per row.
+        rows = iter(
+            [
+                *(
+                    row
+                    for formset in formsets or ()
+                    for row in (
+                        *formset.new_objects,
+                        *(changed for changed, _fields in formset.changed_objects),
+                        *formset.deleted_objects,
+                    )
+                )
+            ]
+        )
+        for entry in message:
+            for change in entry.values():
+                if isinstance(change, dict) and "object" in change:
+                    change["object"] = audit_subject(next(rows))[1]
+        return message
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        entry = super().log_addition(request, obj, message)
+        [entry] = _log_entries(request, [obj], ADDITION, message)
         self._record(request, ACTION_ADDED, subject=obj, details=_change_details(message))
         return entry
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        entry = super().log_change(request, obj, message)
+        [entry] = _log_entries(request, [obj], CHANGE, message)
         self._record(request, ACTION_CHANGED, subject=obj, details=_change_details(message))
         return entry
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
-        # Called before the rows are deleted, with a list (one record) or a queryset (an action),
-        # whose rows the base class's loop has already fetched and cached.
-        entries = super().log_deletions(request, queryset)
-        for obj in queryset:
+        # Called before the rows are deleted, with a list (one record) or a queryset (an action).
+        objs = list(queryset)
+        entries = _log_entries(request, objs, DELETION, "")
+        for obj in objs:
             self._record(request, ACTION_DELETED, subject=obj)
         return entries
 
@@ -207,6 +250,36 @@ class PhiAdminMixin(_Base):
         )
 
 
+class PhiSafeAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete view, refusing (and recording) any search of a PHI admin."""
+
+    def process_request(self, request: HttpRequest) -> tuple[str, Any, Any, str]:
+        # Django's own checks first (app, model, field, search fields); django-stubs lack it.
+        term, model_admin, source_field, to_field_name = super().process_request(request)  # type: ignore[misc]
+        if isinstance(model_admin, PhiAdminMixin):
+            model_admin._record(
+                request,
+                ACTION_DENIED,
+                outcome=Outcome.DENIED,
+                details={
+                    "page": "autocomplete",
+                    "source": source_field.model._meta.label_lower,
+                    "field": source_field.name,
+                },
+            )
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
+def phi_safe_autocomplete_view(site: admin.AdminSite) -> Any:
+    """The view to put in place of ``site.autocomplete_view`` (see ``rxportal/urls.py``)."""
+
+    def autocomplete_view(request: HttpRequest) -> HttpResponseBase:
+        return PhiSafeAutocompleteJsonView.as_view(admin_site=site)(request)
+
+    return autocomplete_view
+
+
 class ReferenceAdminMixin(_Base):
     """Admins of reference and configuration data (plans, drugs, pharmacies, clients...).
 
@@ -229,6 +302,32 @@ class ReferenceAdminMixin(_Base):
             protected = [f"{kind}: {count}" for kind, count in sorted(counts.items())]
         # The records being deleted themselves; what goes with them is in the page's summary.
         return [str(obj) for obj in objs], model_count, perms_needed, protected
+
+
+def _log_entries(
+    request: HttpRequest, objs: Sequence[Model], action_flag: int, message: Any
+) -> list[LogEntry]:
+    """Django's admin log entries for ``objs`` (as ``LogEntry.objects.log_actions`` writes
+    them), each named by its public id rather than its str()."""
+    user_id = request.user.pk
+    if user_id is None:  # the admin's pages are for signed-in staff only
+        raise PermissionDenied
+    change_message = json.dumps(message) if isinstance(message, list) else str(message)
+    entries = [
+        LogEntry(
+            user_id=user_id,
+            content_type_id=ContentType.objects.get_for_model(obj, for_concrete_model=False).pk,
+            object_id=str(obj.pk),
+            object_repr=audit_subject(obj)[1][:200],
+            action_flag=action_flag,
+            change_message=change_message,
+        )
+        for obj in objs
+    ]
+    if len(entries) == 1:
+        entries[0].save()
+        return entries
+    return LogEntry.objects.bulk_create(entries)
 
 
 def _context(response: HttpResponse) -> Mapping[str, Any]:

@@ -4,15 +4,20 @@ Writes to accounts (username, email, unlock, reminder) are in
 ``rxportal.accounts.services.staff``; this module records that a staff member looked something
 up or opened it, and refusals of the console's pages. Audit details carry counts and view names
 only, never what was typed (member ids, dates of birth, ZIPs, names and addresses are PHI).
+A page that lists records (a lookup matching several members, an account search) also records
+each record it lists, by public id, one ``*.listed`` event each: the trail then answers "who
+was shown this member or account" by subject.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
 from django.http import HttpRequest
 
 from rxportal.accounts import selectors as account_selectors
@@ -25,7 +30,9 @@ from rxportal.staff.selectors import AccountCard, MemberCard, find_account_card,
 
 ACTION_ACCESS_DENIED = "staff.access.denied"
 ACTION_MEMBER_LOOKUP = "staff.member.lookup"
+ACTION_MEMBER_LISTED = "staff.member.listed"
 ACTION_MEMBER_VIEWED = "staff.member.viewed"
+ACTION_USER_LISTED = "staff.user.listed"
 ACTION_USER_SEARCHED = "staff.user.searched"
 ACTION_USER_VIEWED = "staff.user.viewed"
 
@@ -63,6 +70,8 @@ def look_up_members(
         subject=members[0] if len(members) == 1 else None,
         details={"matches": len(members)},
     )
+    if len(members) > 1:  # one match goes straight to its page, recorded as its subject above
+        _record_listed(ACTION_MEMBER_LISTED, actor=actor, request=request, records=members)
     return members
 
 
@@ -99,6 +108,7 @@ def search_users(*, actor: Actor, query: str, request: HttpRequest | None = None
         request=request,
         details={"results": len(users)},
     )
+    _record_listed(ACTION_USER_LISTED, actor=actor, request=request, records=users)
     return users
 
 
@@ -122,3 +132,13 @@ def record_account_card_viewed(
         request=request,
         subject=card.user,
     )
+
+
+def _record_listed(
+    action: str, *, actor: Actor, request: HttpRequest | None, records: Sequence[Model]
+) -> None:
+    """Each record a page lists (its public id as the subject; nothing else about it)."""
+    for record in records:
+        record_event(
+            action=action, outcome=Outcome.SUCCESS, actor=actor, request=request, subject=record
+        )
