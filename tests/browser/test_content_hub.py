@@ -26,18 +26,18 @@ PHONE = {"width": 360, "height": 800}
 
 
 def sign_in_as_demo_client(page: Page) -> None:
-    """Username, SiteKey and password, the new-device question (clients have no second factor
-    yet: they see no PHI); lands on the dashboard, which points clients to the hub."""
+    """Username, the challenge question (a new browser), SiteKey and password (clients have no
+    second factor yet: they see no PHI); lands on the client home, which links to the hub."""
     page.goto("/accounts/login/")
     page.get_by_label("Username", exact=True).fill(DEMO_CLIENT_USERNAME)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/question/"))
+    page.locator("#id_answer").fill(DEMO_CHALLENGE_ANSWER)
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".sitekey__phrase")).to_have_text(DEMO_SITEKEY_PHRASE)
     page.get_by_label("Password").fill(DEMO_CLIENT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/accounts/login/new-device/"))
-    page.locator("#id_answer").fill(DEMO_CHALLENGE_ANSWER)
-    page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/dashboard/$"))
+    expect(page).to_have_url(re.compile(r"/clients/$"))
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,11 @@ def test_a_content_editor_works_in_the_cms_under_the_content_security_policy(
     problems: list[str] = []
     page.on(
         "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
+        lambda message: (
+            problems.append(f"{message.text} {message.location}")
+            if message.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(str(error)))
 
@@ -175,10 +179,10 @@ def test_a_content_editor_works_in_the_cms_under_the_content_security_policy(
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Username", exact=True).fill("demo-accountteam")
     page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Password").fill("Demo-AccountTeam-Passphrase-2026")
-    page.get_by_role("button", name="Sign in").click()
     page.locator("#id_answer").fill(DEMO_CHALLENGE_ANSWER)
     page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Password").fill("Demo-AccountTeam-Passphrase-2026")
+    page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Code from your authenticator app").fill(next_totp_code())
     page.get_by_role("button", name="Verify").click()
     expect(page).to_have_url(re.compile(r"/cms/$"))
