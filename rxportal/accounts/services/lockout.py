@@ -21,9 +21,9 @@ one. The only difference is the owner email, sent after commit (``on_commit``, f
 never raised). Its SMTP time is still spent inside the request of the fifth failure; when the
 notifications app arrives it should become a queued task so the response time is the same too.
 
-The per-IP and global counters live in the Django cache (LocMem per process in development,
-Redis in production), as sliding-window estimates over two fixed windows; IPs appear in cache
-keys only as keyed digests.
+The per-IP and global counters live in the ``RateCounter`` table (not the cache: Django's
+database cache neither increments atomically nor keeps keys from being culled), as
+sliding-window estimates over two fixed windows; IPs appear in keys only as keyed digests.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -44,7 +43,7 @@ from django.utils.translation import gettext
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.domain import GateDecision, ThrottleState, normalize_username
-from rxportal.accounts.models import LoginThrottle, User
+from rxportal.accounts.models import LoginThrottle, RateCounter, User
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import client_ip, record_event
 from rxportal.audit.services import username_digest as audit_username_digest
@@ -382,30 +381,59 @@ def clear_throttle_for(
     return bool(deleted)
 
 
-# --- Per-IP throttle and global breaker (cache) ------------------------------------------------
+# --- Per-IP throttle and global breaker (RateCounter) ------------------------------------------------
 
 
 def bump_window_counter(base_key: str, *, window_seconds: int, now: dt.datetime) -> int:
-    """Count one event in ``now``'s fixed window; returns that window's count (atomic in Redis)."""
+    """Count one event in ``now``'s fixed window; returns that window's count including it.
+
+    One statement, INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count
+    (PostgreSQL and SQLite >= 3.35): atomic under parallel requests whatever the cache backend,
+    the count returned is exactly this event's place, and it costs the same one query whether
+    or not the window has started.
+    """
     index, _ = domain.compute_window_index(now, window_seconds)
-    key = f"{base_key}:{index}"
-    timeout = 2 * window_seconds + 60
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+    quote = connection.ops.quote_name
+    table, key, count = quote(RateCounter._meta.db_table), quote("key"), quote("count")
+    expires_at = now + dt.timedelta(seconds=2 * window_seconds + 60)
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model; the values are parameters
+            f"INSERT INTO {table} ({key}, {count}, {quote('expires_at')}) "  # noqa: S608
+            f"VALUES (%s, 1, %s) ON CONFLICT ({key}) "
+            f"DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [f"{base_key}:{index}", expires_at],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def purge_expired_counters(*, now: dt.datetime) -> int:
+    """Delete the windows nobody reads any more (a periodic task); returns how many."""
+    deleted, _ = RateCounter.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 def estimate_window_count(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
     """Sliding-window estimate of the events counted under ``base_key`` in the last window."""
     index, elapsed = domain.compute_window_index(now, window_seconds)
+    return domain.estimate_sliding_count(*_window_counts(base_key, index), elapsed_fraction=elapsed)
+
+
+def estimate_after_bump(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
+    """Count one event and return the sliding estimate as of that event (for a reservation:
+    parallel callers each see a different count, so no more than the limit get through)."""
+    current = bump_window_counter(base_key, window_seconds=window_seconds, now=now)
+    index, elapsed = domain.compute_window_index(now, window_seconds)
+    _, previous = _window_counts(base_key, index)
+    return domain.estimate_sliding_count(current, previous, elapsed)
+
+
+def _window_counts(base_key: str, index: int) -> tuple[int, int]:
     current_key, previous_key = f"{base_key}:{index}", f"{base_key}:{index - 1}"
-    values = cache.get_many([current_key, previous_key])
-    return domain.estimate_sliding_count(
-        int(values.get(current_key, 0)), int(values.get(previous_key, 0)), elapsed
+    counts = dict(
+        RateCounter.objects.filter(key__in=[current_key, previous_key]).values_list("key", "count")
     )
+    return int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
 
 
 def _ip_key(ip: str) -> str | None:
