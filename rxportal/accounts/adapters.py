@@ -114,10 +114,14 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         ``credentials`` holds the raw password: never log or store it.
         """
         username = credentials.get("username")
-        if isinstance(username, str) and username:
-            lockout.record_sign_in_failure(
-                username=normalize_username(username), request=request, now=clock.now()
-            )
+        if not (isinstance(username, str) and username):
+            return
+        normalized = normalize_username(username)
+        attempt = lockout.take_held_sign_in_attempt(request, username=normalized)
+        if attempt is not None:  # the password step counted it before the check
+            lockout.fail_sign_in_attempt(attempt, request=request, now=clock.now())
+        else:
+            lockout.record_sign_in_failure(username=normalized, request=request, now=clock.now())
 
     def post_login(
         self,

@@ -213,12 +213,25 @@ class SiteKeyLoginForm(_AccessibleErrorsMixin, LoginForm):
             return self.cleaned_data
         if self.gate.captcha_required and not _captcha_solved(self, now=clock.now()):
             return self.cleaned_data
-        if self.gate.blocked:
+        # Decided and counted as a failure under the row's lock before the password is checked,
+        # so parallel requests cannot all be tried (the adapter confirms it when it is wrong).
+        ip = client_ip(self.request) if self.request is not None else None
+        attempt = lockout.begin_sign_in_attempt(
+            username=self.identity.normalized, now=clock.now(), ip=ip
+        )
+        if attempt.refused:
             # Locked (or this connection throttled): the same answer as a wrong password, after
             # the same amount of hashing work, and the password is not checked at all.
             signin.spend_password_hash_time(self.cleaned_data.get("password", ""))
             raise ValidationError(GENERIC_SIGN_IN_ERROR, code="username_password_mismatch")
-        return super().clean()
+        lockout.hold_sign_in_attempt(self.request, attempt)
+        try:
+            cleaned = super().clean()
+        finally:
+            if lockout.release_sign_in_attempt(self.request, attempt):
+                # The adapter did not report a wrong password: right, or never checked.
+                lockout.cancel_sign_in_attempt(attempt)
+        return cleaned
 
     def login(self, request: Any, redirect_url: str | None = None) -> Any:
         # The password factor has passed: a new session id before the next stage.

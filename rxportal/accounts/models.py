@@ -90,6 +90,25 @@ class LoginThrottle(models.Model):
         return f"sign-in throttle {self.username_digest[:12]}…"
 
 
+class RateCounter(models.Model):
+    """One fixed window of a sign-in or reset counter (per client address, global, per name).
+
+    Not in the cache: Django's database cache increments by reading then writing and culls
+    keys past ``MAX_ENTRIES``, so parallel requests could overshoot a limit and someone making
+    many keys could evict live counters. Counted with one atomic upsert
+    (``services.lockout.bump_window_counter``); keys are keyed digests, never a name or an
+    address. Rows past ``expires_at`` are deleted by the ``accounts.purge_expired_counters``
+    periodic task.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"rate counter {self.key[:24]}…"
+
+
 class RecognizedDevice(models.Model):
     """A browser that passed the new-device check; its signed cookie names device_id."""
 

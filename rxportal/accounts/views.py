@@ -178,14 +178,18 @@ class QuestionView(TemplateView):
                 request=request, identity=self.identity, now=self.now
             )
             return HttpResponseRedirect(_url_with_next(request, reverse("rx_login_password")))
-        limited = ratelimit.consume_or_429(
-            request, action="rx_new_device", key=f"name:{self.identity.normalized}"
-        )
-        if limited is not None:
-            return limited
         form = self._form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
+        # Only answers that will be checked use the quota, and it is kept per name and address
+        # group: posts from elsewhere never use up the owner's (the lock-out counts per name).
+        limited = ratelimit.consume_or_429(
+            request,
+            action="rx_new_device",
+            key=signin_flow.question_quota_key(request=request, identity=self.identity),
+        )
+        if limited is not None:
+            return limited
         outcome = signin_flow.check_answer(
             request=request,
             identity=self.identity,

@@ -158,7 +158,10 @@ else:
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "rxportal_cache",
             "KEY_PREFIX": env_str("RXPORTAL_CACHE_PREFIX", "rxportal"),
-            # Django's default (300) would cull live rate-limit windows under load.
+            # Django's default (300) would cull live rate-limit windows under load. The sign-in
+            # lock-out's per-address and global counters and the reset code-check and answer
+            # counters are not here (accounts.RateCounter: atomic, never culled); allauth's
+            # rate limits and the CAPTCHA nonces are.
             "OPTIONS": {"MAX_ENTRIES": env_int("RXPORTAL_DB_CACHE_MAX_ENTRIES", 100_000)},
         }
     }
@@ -173,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
     "prescriptions.run_due_auto_refills": {
         "task": "prescriptions.run_due_auto_refills",
         "schedule": crontab(hour=6, minute=0),
+    },
+    "accounts.purge_expired_counters": {
+        "task": "accounts.purge_expired_counters",
+        "schedule": crontab(minute=17),
     },
     "clients.record_due_expiries": {
         "task": "clients.record_due_expiries",

@@ -216,3 +216,35 @@ def test_an_unknown_username_never_sees_a_sitekey_even_without_javascript(
         assert_page_basics(page)
     finally:
         context.close()
+
+
+def test_a_blank_answer_is_refused_on_the_page_and_the_right_one_still_opens_the_sitekey(
+    browser: Browser, portal_server: PortalServer
+) -> None:
+    """A blank answer is never checked and uses nothing up (no 429 for the owner later): the
+    question page says what is missing; the right answer then shows the SiteKey. No JavaScript,
+    360 px wide."""
+    require_demo_security(portal_server)
+    context = browser.new_context(
+        base_url=portal_server.base_url,
+        locale="en-US",
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 800},
+    )
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username", exact=True).fill(DEMO_MEMBER_USERNAME)
+        page.get_by_role("button", name="Continue").click()
+        answer_the_security_question(page, "   ")
+
+        expect(page).to_have_url(re.compile(r"/accounts/login/question/"))
+        expect(page.locator("#id_answer")).to_have_attribute("aria-invalid", "true")
+        assert_page_basics(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        answer_the_security_question(page)
+
+        expect(page).to_have_url(re.compile(r"/accounts/login/password/"))
+        expect(page.locator(".sitekey__phrase")).to_have_text(DEMO_SITEKEY_PHRASE)
+    finally:
+        context.close()

@@ -41,7 +41,7 @@ from rxportal.accounts.challenge_questions import (
     normalize_answer,
 )
 from rxportal.accounts.crypto import keyed_digest
-from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.domain import compute_ip_group, normalize_username
 from rxportal.accounts.models import ChallengeAnswer, User
 from rxportal.accounts.services import devices, lockout, signin
 from rxportal.accounts.services.sitekey import get_sitekey_for_login
@@ -53,6 +53,7 @@ from rxportal.audit.services import username_digest as audit_username_digest
 IDENTIFIED_USERNAME_SESSION_KEY = signin.IDENTIFIED_USERNAME_SESSION_KEY
 QUESTION_CHOICE_PURPOSE = "signin-question-choice"
 UNKNOWN_QUESTION_PURPOSE = "signin-question-unknown"
+QUESTION_QUOTA_PURPOSE = "signin-question-quota"
 # The request attribute through which NewDeviceStage hands the device cookie to the password view.
 _DEVICE_COOKIE_ATTRIBUTE = "_rx_new_device_cookie"
 
@@ -212,18 +213,22 @@ def check_answer(
     if identity.step != Step.QUESTION:
         return AnswerOutcome.FAILED
     user = lockout.find_user_for_sign_in(identity.normalized)
-    gate = lockout.sign_in_gate(username=identity.normalized, now=now, ip=client_ip(request))
-    if gate.blocked:
+    # Counted as a failure before the hash is checked, so parallel answers cannot all be tried.
+    attempt = lockout.begin_sign_in_attempt(
+        username=identity.normalized, now=now, ip=client_ip(request)
+    )
+    if attempt.refused:
         # Locked (or this connection throttled): the same work and answer as a wrong answer.
         signin.spend_password_hash_time(normalize_answer(answer))
         forget(request)
         return AnswerOutcome.FAILED
     if _answer_matches(user, identity.question, answer) and user is not None:
+        lockout.cancel_sign_in_attempt(attempt)
         _set_step(request, identity, Step.ANSWERED, now=now)
         signin.rotate_session_key(request)
         return AnswerOutcome.PASSED
     with transaction.atomic():
-        lockout.record_sign_in_failure(username=identity.normalized, request=request, now=now)
+        lockout.fail_sign_in_attempt(attempt, request=request, now=now)
         record_event(
             action=devices.ACTION_CHECK_FAILED,
             outcome=Outcome.FAILURE,
@@ -236,6 +241,13 @@ def check_answer(
         )
     forget(request)
     return AnswerOutcome.FAILED
+
+
+def question_quota_key(*, request: HttpRequest, identity: Identity) -> str:
+    """The question step's rate-limit key: the name *and* the client's address group (IPv4, or
+    IPv6 /64), as a keyed digest, so nobody elsewhere can use up the owner's answers."""
+    group = compute_ip_group(client_ip(request)) or "-"
+    return keyed_digest(QUESTION_QUOTA_PURPOSE, f"{identity.normalized}\n{group}")
 
 
 def continue_without_sitekey(*, request: HttpRequest, identity: Identity, now: dt.datetime) -> None:

@@ -2,12 +2,15 @@
 
 How the sign-in form uses this (the edges are the lead's allauth work):
 
-1. ``sign_in_gate(username=, now=, ip=)`` before checking a password: refuse when
-   ``decision.blocked`` (generic "try again later" message, no password check), ask for the
-   CAPTCHA when ``decision.captcha_required``.
-2. After a wrong password (or wrong MFA/SMS/recovery code at sign-in):
-   ``record_sign_in_failure(username=, request=, now=)``. It updates the username's row, the
-   client IP's counter and the global counter in one call.
+1. ``sign_in_gate(username=, now=, ip=)`` (read only) to show a page: ask for the CAPTCHA
+   when ``decision.captcha_required``.
+2. Before checking an answer or a password: ``begin_sign_in_attempt`` decides and, unless it
+   refuses (generic message, nothing checked), counts the attempt as a failure under the row's
+   lock. Then ``fail_sign_in_attempt`` after a wrong one, ``cancel_sign_in_attempt`` after a
+   right one. Counting first is what stops parallel requests from all being checked.
+   After a wrong MFA/SMS/recovery code at sign-in: ``record_sign_in_failure(username=,
+   request=, now=)``. Both update the username's row, the client IP's counter and the global
+   counter.
 3. After a full sign-in: ``record_sign_in_success(username=)``.
 4. ``clear_throttle_for(username=)`` at registration and after a password reset or an unlock by
    the service center.
@@ -18,21 +21,21 @@ one. The only difference is the owner email, sent after commit (``on_commit``, f
 never raised). Its SMTP time is still spent inside the request of the fifth failure; when the
 notifications app arrives it should become a queued task so the response time is the same too.
 
-The per-IP and global counters live in the Django cache (LocMem per process in development,
-Redis in production), as sliding-window estimates over two fixed windows; IPs appear in cache
-keys only as keyed digests.
+The per-IP and global counters live in the ``RateCounter`` table (not the cache: Django's
+database cache neither increments atomically nor keeps keys from being culled), as
+sliding-window estimates over two fixed windows; IPs appear in keys only as keyed digests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext
@@ -40,7 +43,7 @@ from django.utils.translation import gettext
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.domain import GateDecision, ThrottleState, normalize_username
-from rxportal.accounts.models import LoginThrottle, User
+from rxportal.accounts.models import LoginThrottle, RateCounter, User
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import client_ip, record_event
 from rxportal.audit.services import username_digest as audit_username_digest
@@ -115,31 +118,176 @@ def sign_in_gate(*, username: str, now: dt.datetime, ip: str | None = None) -> G
     )
 
 
+@dataclass(frozen=True)
+class SignInAttempt:
+    """One answer or password about to be checked (``begin_sign_in_attempt``).
+
+    ``refused``: the gate said no; nothing was counted and nothing may be checked. Otherwise the
+    attempt is already counted as a failure: ``fail_sign_in_attempt`` after a wrong one (audit,
+    owner email, IP and global counters), ``cancel_sign_in_attempt`` after a right one.
+    """
+
+    username: str  # normalized
+    decision: GateDecision  # the gate before this attempt
+    before: ThrottleState | None = None
+    counted: ThrottleState | None = None
+    outcome: domain.FailureOutcome | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome is None
+
+
+def _write_failure(row: LoginThrottle, outcome: domain.FailureOutcome, now: dt.datetime) -> None:
+    state = outcome.state
+    row.consecutive_failures = state.consecutive_failures
+    row.failures_since_success = state.failures_since_success
+    row.first_failure_at = state.first_failure_at
+    row.last_failure_at = now
+    row.locked_until = state.locked_until
+    if not state.owner_notified:
+        row.owner_notified_at = None
+    elif outcome.notify_owner:
+        row.owner_notified_at = now
+    row.save()
+
+
+def begin_sign_in_attempt(
+    *, username: str, now: dt.datetime, ip: str | None = None
+) -> SignInAttempt:
+    """Before checking an answer or password: decide, and count the attempt as a failure.
+
+    Both under the row's lock in one transaction (SELECT ... FOR UPDATE; SQLite's write lock
+    serializes), so parallel attempts each see the ones before them: at most as many guesses
+    are checked as the lock-out allows, however many requests arrive at once.
+    """
+    normalized = normalize_username(username)
+    global_tripped = global_breaker_tripped(now=now)
+    ip_throttled = ip is not None and ip_throttle_exceeded(ip=ip, now=now)
+    with transaction.atomic():
+        row = _locked_row(keyed_digest(USERNAME_DIGEST_PURPOSE, normalized))
+        before = _state(row)
+        decision = domain.compute_gate_decision(
+            before, now, global_breaker_tripped=global_tripped, ip_throttled=ip_throttled
+        )
+        if decision.blocked:
+            if before == ThrottleState():  # only the IP throttle refused: keep no empty row
+                row.delete()
+            return SignInAttempt(username=normalized, decision=decision)
+        outcome = domain.compute_failure(before, now)
+        _write_failure(row, outcome, now)
+    return SignInAttempt(
+        username=normalized,
+        decision=decision,
+        before=before,
+        counted=_state(row),
+        outcome=outcome,
+    )
+
+
+def cancel_sign_in_attempt(attempt: SignInAttempt) -> None:
+    """The answer or password was right: give back the failure ``begin_sign_in_attempt`` counted.
+
+    When nothing else touched the row since, it is put back exactly as it was (a lock that this
+    attempt started is lifted; no audit or email was sent for it). When parallel attempts counted
+    meanwhile, only this attempt's one failure is taken off and their locks stand.
+    """
+    if attempt.refused or attempt.before is None:
+        return
+    with transaction.atomic():
+        row = (
+            LoginThrottle.objects.select_for_update()
+            .filter(username_digest=keyed_digest(USERNAME_DIGEST_PURPOSE, attempt.username))
+            .first()
+        )
+        if row is None:  # a sign-in or reset cleared it meanwhile
+            return
+        if _state(row) == attempt.counted:
+            before = attempt.before
+            if before == ThrottleState():  # there was no row: leave none
+                row.delete()
+                return
+            row.consecutive_failures = before.consecutive_failures
+            row.failures_since_success = before.failures_since_success
+            row.first_failure_at = before.first_failure_at
+            row.locked_until = before.locked_until
+            if not before.owner_notified:
+                row.owner_notified_at = None
+        else:
+            row.consecutive_failures = max(0, row.consecutive_failures - 1)
+            row.failures_since_success = max(0, row.failures_since_success - 1)
+        row.save()
+
+
+def fail_sign_in_attempt(
+    attempt: SignInAttempt, *, now: dt.datetime, request: HttpRequest | None = None
+) -> GateDecision:
+    """The answer or password was wrong: the failure ``begin_sign_in_attempt`` counted stands.
+
+    Writes the lock-out audit events, queues the owner's email and counts the failure against
+    the client's IP and globally. Returns the decision for the next attempt.
+    """
+    if attempt.outcome is None:
+        return attempt.decision
+    return _after_failure(attempt.username, attempt.outcome, now=now, request=request)
+
+
+# The password step hands its attempt to the adapter's ``authentication_failed`` on the request.
+_HELD_ATTEMPT_ATTRIBUTE = "_rx_sign_in_attempt"
+
+
+def hold_sign_in_attempt(request: HttpRequest | None, attempt: SignInAttempt) -> None:
+    if request is not None:
+        setattr(request, _HELD_ATTEMPT_ATTRIBUTE, attempt)
+
+
+def take_held_sign_in_attempt(
+    request: HttpRequest | None, *, username: str
+) -> SignInAttempt | None:
+    """The held attempt for ``username`` (normalized), now owned by the caller, or None."""
+    attempt = getattr(request, _HELD_ATTEMPT_ATTRIBUTE, None)
+    if not isinstance(attempt, SignInAttempt) or attempt.username != username:
+        return None
+    delattr(request, _HELD_ATTEMPT_ATTRIBUTE)
+    return attempt
+
+
+def release_sign_in_attempt(request: HttpRequest | None, attempt: SignInAttempt) -> bool:
+    """Stop holding ``attempt``; True when nobody took it (the password was not reported wrong)."""
+    if request is None:
+        return True
+    if getattr(request, _HELD_ATTEMPT_ATTRIBUTE, None) is attempt:
+        delattr(request, _HELD_ATTEMPT_ATTRIBUTE)
+        return True
+    return False
+
+
 def record_sign_in_failure(
     *, username: str, now: dt.datetime, request: HttpRequest | None = None
 ) -> GateDecision:
     """Count one failed attempt for ``username`` (and the request's IP, and globally).
 
-    Returns the decision for the next attempt. Call ``sign_in_gate`` first: attempts refused
-    by the gate are not failures and must not be recorded.
+    Returns the decision for the next attempt. For a factor checked after the gate (second
+    factor codes); answers and passwords use ``begin_sign_in_attempt``, which counts first.
     """
     normalized = normalize_username(username)
     with transaction.atomic():
         row = _locked_row(keyed_digest(USERNAME_DIGEST_PURPOSE, normalized))
         outcome = domain.compute_failure(_state(row), now)
-        state = outcome.state
-        row.consecutive_failures = state.consecutive_failures
-        row.failures_since_success = state.failures_since_success
-        row.first_failure_at = state.first_failure_at
-        row.last_failure_at = now
-        row.locked_until = state.locked_until
-        if not state.owner_notified:
-            row.owner_notified_at = None
-        elif outcome.notify_owner:
-            row.owner_notified_at = now
-        row.save()
+        _write_failure(row, outcome, now)
+    return _after_failure(normalized, outcome, now=now, request=request)
 
-        if outcome.lock_started or outcome.hard_lock_started:
+
+def _after_failure(
+    normalized: str,
+    outcome: domain.FailureOutcome,
+    *,
+    now: dt.datetime,
+    request: HttpRequest | None,
+) -> GateDecision:
+    state = outcome.state
+    if outcome.lock_started or outcome.hard_lock_started:
+        with transaction.atomic():
             owner = find_user_for_sign_in(normalized)  # same query for unknown names
             details = {
                 "username_digest": audit_username_digest(normalized),
@@ -233,30 +381,59 @@ def clear_throttle_for(
     return bool(deleted)
 
 
-# --- Per-IP throttle and global breaker (cache) ------------------------------------------------
+# --- Per-IP throttle and global breaker (RateCounter) ------------------------------------------------
 
 
 def bump_window_counter(base_key: str, *, window_seconds: int, now: dt.datetime) -> int:
-    """Count one event in ``now``'s fixed window; returns that window's count (atomic in Redis)."""
+    """Count one event in ``now``'s fixed window; returns that window's count including it.
+
+    One statement, INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count
+    (PostgreSQL and SQLite >= 3.35): atomic under parallel requests whatever the cache backend,
+    the count returned is exactly this event's place, and it costs the same one query whether
+    or not the window has started.
+    """
     index, _ = domain.compute_window_index(now, window_seconds)
-    key = f"{base_key}:{index}"
-    timeout = 2 * window_seconds + 60
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
+    quote = connection.ops.quote_name
+    table, key, count = quote(RateCounter._meta.db_table), quote("key"), quote("count")
+    expires_at = now + dt.timedelta(seconds=2 * window_seconds + 60)
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model; the values are parameters
+            f"INSERT INTO {table} ({key}, {count}, {quote('expires_at')}) "  # noqa: S608
+            f"VALUES (%s, 1, %s) ON CONFLICT ({key}) "
+            f"DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [f"{base_key}:{index}", expires_at],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+def purge_expired_counters(*, now: dt.datetime) -> int:
+    """Delete the windows nobody reads any more (a periodic task); returns how many."""
+    deleted, _ = RateCounter.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 def estimate_window_count(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
     """Sliding-window estimate of the events counted under ``base_key`` in the last window."""
     index, elapsed = domain.compute_window_index(now, window_seconds)
+    return domain.estimate_sliding_count(*_window_counts(base_key, index), elapsed_fraction=elapsed)
+
+
+def estimate_after_bump(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
+    """Count one event and return the sliding estimate as of that event (for a reservation:
+    parallel callers each see a different count, so no more than the limit get through)."""
+    current = bump_window_counter(base_key, window_seconds=window_seconds, now=now)
+    index, elapsed = domain.compute_window_index(now, window_seconds)
+    _, previous = _window_counts(base_key, index)
+    return domain.estimate_sliding_count(current, previous, elapsed)
+
+
+def _window_counts(base_key: str, index: int) -> tuple[int, int]:
     current_key, previous_key = f"{base_key}:{index}", f"{base_key}:{index - 1}"
-    values = cache.get_many([current_key, previous_key])
-    return domain.estimate_sliding_count(
-        int(values.get(current_key, 0)), int(values.get(previous_key, 0)), elapsed
+    counts = dict(
+        RateCounter.objects.filter(key__in=[current_key, previous_key]).values_list("key", "count")
     )
+    return int(counts.get(current_key, 0)), int(counts.get(previous_key, 0))
 
 
 def _ip_key(ip: str) -> str | None:

@@ -29,9 +29,11 @@ the attacker cannot spend the owner's way back (a code in the owner's inbox):
    is known by then, so it is counted per account whatever name was typed. When it is used up,
    resets of that account stop for up to a day, or until the service center helps.
 
-Counters live in the cache (Redis in production) as sliding-window estimates, keyed by keyed
-digests (never a name or an address in clear). The 6-digit check is reserved before the code is
-checked (atomic increment), so parallel requests cannot overshoot the limit.
+Counters 2 and 4 live in the ``RateCounter`` table (not the cache, whose database backend neither
+increments atomically nor keeps keys from being culled) as sliding-window estimates, keyed by
+keyed digests (never a name or an address in clear). The 6-digit check is reserved before the
+code is checked (a row-locked increment whose own count decides), so parallel requests cannot
+overshoot the limit. Quota 3 is allauth's, in the cache.
 """
 
 from __future__ import annotations
@@ -44,7 +46,11 @@ from django.http import HttpRequest
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.models import User
-from rxportal.accounts.services.lockout import bump_window_counter, estimate_window_count
+from rxportal.accounts.services.lockout import (
+    bump_window_counter,
+    estimate_after_bump,
+    estimate_window_count,
+)
 from rxportal.audit.services import client_ip
 
 CODE_CHECKS_PURPOSE = "reset-code-checks"
@@ -79,10 +85,9 @@ def reserve_short_code_check(*, name: str, now: dt.datetime) -> bool:
     """Take one of ``name``'s 6-digit code checks; False (and nothing checked) when none is left."""
     if code_checks_used_up(name=name, now=now):
         return False
-    key = _code_checks_key(name)
-    bump_window_counter(key, window_seconds=_window(), now=now)
     limit = settings.RXPORTAL_PASSWORD_RESET_CODE_CHECKS_PER_NAME
-    return estimate_window_count(key, window_seconds=_window(), now=now) <= limit
+    estimate = estimate_after_bump(_code_checks_key(name), window_seconds=_window(), now=now)
+    return estimate <= limit
 
 
 # --- Wrong answers and second-factor codes per account ---------------------------------------
