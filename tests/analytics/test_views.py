@@ -90,3 +90,16 @@ def test_no_grant_expired_revoked_or_another_clients_plan_is_not_found(
     grant.revoked_at = clock.now()
     grant.save(update_fields=["expires_at", "revoked_at"])
     assert logged_in(owner).get(url(claims_set)).status_code == 404
+
+
+def test_the_dashboard_reads_in_spanish(claims_set: ClaimsSet, owner: User) -> None:
+    rebuild_claim_rollups(client_id=claims_set.client.pk)
+
+    response = logged_in(owner).get(
+        url(claims_set, day="2026-02-01"), headers={"accept-language": "es"}
+    )
+
+    html = response.content.decode()
+    assert "Tendencia de medicamentos" in html
+    assert "No se muestra: menos de 11 miembros" in html
+    assert "regla de celdas pequeñas de CMS" in html
