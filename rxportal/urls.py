@@ -9,6 +9,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from rxportal.analytics import views as analytics_views
 from rxportal.audit.phi_admin import phi_safe_autocomplete_view
 from rxportal.content.views import cms_view, hub_sign_in_required
 from rxportal.core.views import healthz
@@ -47,6 +48,12 @@ urlpatterns = [
     path("orders/", include("rxportal.orders.urls")),
     path("claims/", include("rxportal.claims.urls")),
     path("family/", include("rxportal.members.urls")),
+    # The drug-trend tool page is the analytics dashboard (ahead of the clients' placeholder).
+    path(
+        "clients/<uuid:client_public_id>/tools/drug-trend/",
+        analytics_views.drug_trend_dashboard,
+        name="drug_trend_dashboard",
+    ),
     path("clients/", include("rxportal.clients.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),

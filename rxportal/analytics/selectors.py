@@ -29,7 +29,10 @@ from rxportal.analytics.domain import (
 )
 from rxportal.analytics.errors import DrugTrendNotFound
 from rxportal.analytics.models import DrugMonthRollup, PeriodMemberRollup
+from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
+from rxportal.clients.selectors import find_live_grant
+from rxportal.core import clock
 from rxportal.formulary.models import Drug
 from rxportal.plans.models import Plan
 
@@ -37,16 +40,17 @@ AccessCheck = Callable[[Any, Client], bool]
 
 
 def can_view_drug_trend(viewer: Any, client: Client) -> bool:
-    """THE access hook for drug-trend reports. For now: signed-in PBM staff roles only.
-
-    The client-grant check (an approved, unexpired drug-trend grant of `viewer` for `client`,
-    from the clients/staff apps) plugs in here, so every edge gets it at once.
-    """
-    return bool(
-        getattr(viewer, "is_authenticated", False)
-        and getattr(viewer, "is_active", False)
-        and getattr(viewer, "role", None) in STAFF_ROLES
+    """THE access hook for drug-trend reports: signed-in PBM staff roles (the account team
+    supports clients on these de-identified figures), or a viewer holding a live drug-trend grant
+    for this client (linked now, not revoked, not expired; `clients.selectors.find_live_grant`)."""
+    if not (getattr(viewer, "is_authenticated", False) and getattr(viewer, "is_active", False)):
+        return False
+    if getattr(viewer, "role", None) in STAFF_ROLES:
+        return True
+    grant = find_live_grant(
+        viewer=viewer, client_public_id=client.public_id, tool=Tool.DRUG_TREND, now=clock.now()
     )
+    return grant is not None
 
 
 @dataclass(frozen=True, slots=True)
