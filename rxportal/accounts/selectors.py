@@ -17,8 +17,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from rxportal.accounts import domain
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.models import LoginThrottle, Role, User
+from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.services.lockout import USERNAME_DIGEST_PURPOSE
 from rxportal.core import clock
 
@@ -26,8 +28,6 @@ MASK = "•••••"
 USER_SEARCH_LIMIT = 25
 USER_SEARCH_MIN_LENGTH = 2
 USER_SEARCH_MAX_LENGTH = 254
-# Roles that may search and open accounts in the staff console (the account team's tools).
-_USER_SEARCH_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,7 @@ def mask_email(email: str) -> str:
 
 
 def _may_search_users(viewer: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _USER_SEARCH_ROLES
-    )
+    return has_permission(viewer, perms.MANAGE_ACCOUNTS)
 
 
 def list_users_for_staff(
@@ -149,7 +145,6 @@ def is_email_verified(*, user: User) -> bool:
 
 # Who the service center may look up when a client or advisor calls.
 _CALLER_USER_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
-_CALLER_CHECK_ROLES = frozenset({Role.SERVICE_CENTER, Role.ACCOUNT_TEAM, Role.ADMIN})
 
 
 def _fold(text: str) -> str:
@@ -172,11 +167,7 @@ def find_client_user_for_caller(
     ignored), never a prefix. None for a miss, for more than one match, for members and staff
     accounts, and for viewers outside the service center, the account team and admins.
     """
-    if not (
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
-    ):
+    if not has_permission(viewer, perms.HELP_CLIENT_CALLERS):
         return None
     wanted_email = email.strip()
     wanted_org = _fold(organization)
@@ -202,10 +193,6 @@ def find_client_user_for_staff(
 ) -> User | None:
     """One client or advisor account by public id for the service center, the account team and
     admins (a caller they verified); None for other accounts and other viewers."""
-    if not (
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
-    ):
+    if not has_permission(viewer, perms.HELP_CLIENT_CALLERS):
         return None
     return User.objects.filter(public_id=public_id, role__in=_CALLER_USER_ROLES).first()

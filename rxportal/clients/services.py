@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
@@ -41,13 +42,8 @@ from rxportal.clients.models import (
 Actor = AbstractBaseUser | AnonymousUser
 T = TypeVar("T")
 
-# Each role's group (made with its permissions by migration 0003).
-ROLE_GROUPS: dict[str, str] = {
-    Role.ACCOUNT_TEAM: "Account team",
-    Role.SERVICE_CENTER: "Service center",
-    Role.CLIENT: "Client",
-    Role.ADVISOR: "Advisor",
-}
+# Each role's group (made with its permissions by clients.0003 and staff.0002).
+ROLE_GROUPS: dict[str, str] = {role: name for role, (name, _perms) in perms.ROLE_GROUPS.items()}
 BUSINESS_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
 
 PERM_PORTAL = "clients.use_client_portal"
