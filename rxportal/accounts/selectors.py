@@ -163,7 +163,9 @@ def find_client_user_for_caller(
     """The one active client or advisor account matching what a caller states, or None.
 
     The caller gives their username, or their first and last name, and in both cases the email
-    address on file and their organization; every detail must match exactly (case and spacing
+    address on file and their organization: one of the clients the account team linked them to
+    (verified links), or, for a user without a live link, the organization they claimed at
+    sign-up. Every detail must match exactly (case and spacing
     ignored), never a prefix. None for a miss, for more than one match, for members and staff
     accounts, and for viewers outside the service center, the account team and admins.
     """
@@ -184,8 +186,25 @@ def find_client_user_for_caller(
         )
     else:
         return None
-    matches = [user for user in users[:5] if _fold(user.organization) == wanted_org]
+    candidates = list(users[:5])
+    linked = _live_client_names([user.pk for user in candidates])
+    matches = [
+        user for user in candidates if wanted_org in linked.get(user.pk, {_fold(user.organization)})
+    ]
     return matches[0] if len(matches) == 1 else None
+
+
+def _live_client_names(user_ids: list[int]) -> dict[int, set[str]]:
+    """Each user's live verified links (the clients' names, folded); users without any are left
+    out, so their claimed organization is what counts."""
+    names: dict[int, set[str]] = {}
+    rows = User.objects.filter(pk__in=user_ids).values_list(
+        "pk", "client_links__client__name", "client_links__ended_at"
+    )
+    for user_id, client_name, ended_at in rows:
+        if client_name is not None and ended_at is None:
+            names.setdefault(user_id, set()).add(_fold(client_name))
+    return names
 
 
 def find_client_user_for_staff(
