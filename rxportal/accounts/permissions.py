@@ -77,4 +77,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def has_permission(actor: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
     """Signed in, active, and holding ``permission`` (through a group, or as a superuser)."""
-    return bool(actor.is_authenticated and actor.is_active and actor.has_perm(permission))
+    has_perm = getattr(actor, "has_perm", None)  # PermissionsMixin's (User, AnonymousUser)
+    return bool(
+        actor.is_authenticated and actor.is_active and has_perm is not None and has_perm(permission)
+    )

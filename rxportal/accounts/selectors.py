@@ -165,9 +165,9 @@ def find_client_user_for_caller(
     The caller gives their username, or their first and last name, and in both cases the email
     address on file and their organization: one of the clients the account team linked them to
     (verified links), or, for a user without a live link, the organization they claimed at
-    sign-up. Every detail must match exactly (case and spacing
-    ignored), never a prefix. None for a miss, for more than one match, for members and staff
-    accounts, and for viewers outside the service center, the account team and admins.
+    sign-up. Every detail must match exactly (case and spacing ignored), never a prefix. None
+    for a miss, for more than one match, for members and staff accounts, and for viewers
+    without the permission to help client callers.
     """
     if not has_permission(viewer, perms.HELP_CLIENT_CALLERS):
         return None
