@@ -17,8 +17,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 
 from rxportal.accounts import domain
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.models import LoginThrottle, Role, User
+from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.services.lockout import USERNAME_DIGEST_PURPOSE
 from rxportal.core import clock
 
@@ -26,8 +28,6 @@ MASK = "•••••"
 USER_SEARCH_LIMIT = 25
 USER_SEARCH_MIN_LENGTH = 2
 USER_SEARCH_MAX_LENGTH = 254
-# Roles that may search and open accounts in the staff console (the account team's tools).
-_USER_SEARCH_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,7 @@ def mask_email(email: str) -> str:
 
 
 def _may_search_users(viewer: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _USER_SEARCH_ROLES
-    )
+    return has_permission(viewer, perms.MANAGE_ACCOUNTS)
 
 
 def list_users_for_staff(
@@ -149,7 +145,6 @@ def is_email_verified(*, user: User) -> bool:
 
 # Who the service center may look up when a client or advisor calls.
 _CALLER_USER_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
-_CALLER_CHECK_ROLES = frozenset({Role.SERVICE_CENTER, Role.ACCOUNT_TEAM, Role.ADMIN})
 
 
 def _fold(text: str) -> str:
@@ -168,15 +163,13 @@ def find_client_user_for_caller(
     """The one active client or advisor account matching what a caller states, or None.
 
     The caller gives their username, or their first and last name, and in both cases the email
-    address on file and their organization; every detail must match exactly (case and spacing
-    ignored), never a prefix. None for a miss, for more than one match, for members and staff
-    accounts, and for viewers outside the service center, the account team and admins.
+    address on file and their organization: one of the clients the account team linked them to
+    (verified links), or, for a user without a live link, the organization they claimed at
+    sign-up. Every detail must match exactly (case and spacing ignored), never a prefix. None
+    for a miss, for more than one match, for members and staff accounts, and for viewers
+    without the permission to help client callers.
     """
-    if not (
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
-    ):
+    if not has_permission(viewer, perms.HELP_CLIENT_CALLERS):
         return None
     wanted_email = email.strip()
     wanted_org = _fold(organization)
@@ -193,8 +186,25 @@ def find_client_user_for_caller(
         )
     else:
         return None
-    matches = [user for user in users[:5] if _fold(user.organization) == wanted_org]
+    candidates = list(users[:5])
+    linked = _live_client_names([user.pk for user in candidates])
+    matches = [
+        user for user in candidates if wanted_org in linked.get(user.pk, {_fold(user.organization)})
+    ]
     return matches[0] if len(matches) == 1 else None
+
+
+def _live_client_names(user_ids: list[int]) -> dict[int, set[str]]:
+    """Each user's live verified links (the clients' names, folded); users without any are left
+    out, so their claimed organization is what counts."""
+    names: dict[int, set[str]] = {}
+    rows = User.objects.filter(pk__in=user_ids).values_list(
+        "pk", "client_links__client__name", "client_links__ended_at"
+    )
+    for user_id, client_name, ended_at in rows:
+        if client_name is not None and ended_at is None:
+            names.setdefault(user_id, set()).add(_fold(client_name))
+    return names
 
 
 def find_client_user_for_staff(
@@ -202,10 +212,6 @@ def find_client_user_for_staff(
 ) -> User | None:
     """One client or advisor account by public id for the service center, the account team and
     admins (a caller they verified); None for other accounts and other viewers."""
-    if not (
-        viewer.is_authenticated
-        and viewer.is_active
-        and getattr(viewer, "role", "") in _CALLER_CHECK_ROLES
-    ):
+    if not has_permission(viewer, perms.HELP_CLIENT_CALLERS):
         return None
     return User.objects.filter(public_id=public_id, role__in=_CALLER_USER_ROLES).first()

@@ -17,7 +17,8 @@ class LinkRefused(ClientAccessError):
     """``clients.link.not_business_user``, ``clients.link.already_linked``,
     ``clients.link.one_client_only``, ``clients.link.method_required``,
     ``clients.link.self``, ``clients.link.organization_required``,
-    ``clients.link.reason_required``, ``clients.link.already_asked``."""
+    ``clients.link.reason_required``, ``clients.link.already_asked``,
+    ``clients.link.not_live``."""
 
     code = "clients.link.refused"
 

@@ -99,6 +99,12 @@ class RevokeForm(ClientsForm):
     reason = _text(_("Reason"), _("Sent to the holder by email and kept in the audit trail."))
 
 
+class LinkEndForm(ClientsForm):
+    reason = _text(
+        _("Reason"), _("Kept in the audit trail and sent with the notice of any access that ends.")
+    )
+
+
 class LinkRequestForm(ClientsForm):
     organization = forms.CharField(
         label=_("Organization"),

@@ -248,6 +248,17 @@ def find_business_user(*, viewer: Viewer, public_id: uuid.UUID) -> PendingUser |
     )
 
 
+def find_live_link_for_team(*, viewer: Viewer, public_id: uuid.UUID) -> ClientLink | None:
+    """A live link the account team may end; None for ended links and other viewers."""
+    if not _may(viewer, PERM_LINK):
+        return None
+    return (
+        ClientLink.objects.filter(public_id=public_id, ended_at__isnull=True)
+        .select_related("user", "client", "verified_by")
+        .first()
+    )
+
+
 def list_access_queue(*, viewer: Viewer, today: dt.date) -> list[RequestRow]:
     """Open requests, oldest due date first; overdue ones are flagged."""
     if not _may(viewer, PERM_DECIDE):

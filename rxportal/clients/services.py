@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
@@ -41,13 +42,8 @@ from rxportal.clients.models import (
 Actor = AbstractBaseUser | AnonymousUser
 T = TypeVar("T")
 
-# Each role's group (made with its permissions by migration 0003).
-ROLE_GROUPS: dict[str, str] = {
-    Role.ACCOUNT_TEAM: "Account team",
-    Role.SERVICE_CENTER: "Service center",
-    Role.CLIENT: "Client",
-    Role.ADVISOR: "Advisor",
-}
+# Each role's group (made with its permissions by clients.0003 and staff.0002).
+ROLE_GROUPS: dict[str, str] = {role: name for role, (name, _perms) in perms.ROLE_GROUPS.items()}
 BUSINESS_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
 
 PERM_PORTAL = "clients.use_client_portal"
@@ -59,6 +55,7 @@ TEXT_MAX_LENGTH = 1000
 
 ACTION_LINKED = "clients.link.created"
 ACTION_LINK_REQUESTED = "clients.link.requested"
+ACTION_LINK_ENDED = "clients.link.ended"
 ACTION_REQUESTED = "clients.access.requested"
 ACTION_VERIFYING = "clients.access.verifying"
 ACTION_APPROVED = "clients.access.approved"
@@ -81,7 +78,7 @@ def _audits_refusals(service: Callable[..., T]) -> Callable[..., T]:
             subject = next(
                 (
                     kwargs[k]
-                    for k in ("access_request", "grant", "user", "client", "requester")
+                    for k in ("access_request", "grant", "link", "user", "client", "requester")
                     if k in kwargs
                 ),
                 None,
@@ -470,6 +467,75 @@ def _grant(
         },
     )
     return grant
+
+
+@_audits_refusals
+def end_client_link(
+    *,
+    link: ClientLink,
+    actor: Actor,
+    reason: str,
+    now: dt.datetime,
+    request: HttpRequest | None = None,
+) -> ClientLink:
+    """The account team ends a live link, with a reason. The user's live grants for that client
+    end with it (revoked now, each audited and its holder emailed); the row stays on record."""
+    agent = _require(actor, PERM_LINK)
+    text = _clean_text(
+        reason,
+        required=True,
+        missing=_("Give the reason for ending this link."),
+        code="clients.link.reason_required",
+        error=LinkRefused,
+    )
+    with transaction.atomic():
+        locked = ClientLink.objects.select_for_update().select_related("client").get(pk=link.pk)
+        if locked.ended_at is not None:
+            raise LinkRefused(_("This link has already ended."), code="clients.link.not_live")
+        locked.ended_at = now
+        locked.save(update_fields=["ended_at", "updated_at"])
+        grants = [
+            grant
+            for grant in ToolGrant.objects.select_for_update()
+            .filter(user_id=locked.user_id, client_id=locked.client_id, revoked_at__isnull=True)
+            .select_related("client")
+            .order_by("pk")
+            if domain.is_grant_live(expires_at=grant.expires_at, revoked_at=None, now=now)
+        ]
+        for grant in grants:
+            grant.revoked_at = now
+            grant.revoked_by = agent
+            grant.revoke_reason = text
+            grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+            record_event(
+                action=ACTION_REVOKED,
+                outcome=Outcome.SUCCESS,
+                actor=actor,
+                request=request,
+                subject=grant,
+                reason=text,
+                details={
+                    "tool": grant.tool,
+                    "client": str(locked.client.public_id),
+                    "phi_level": grant.phi_level,
+                    "link_ended": True,
+                },
+            )
+            transaction.on_commit(partial(notices.send_revocation_notice, grant.pk))
+        record_event(
+            action=ACTION_LINK_ENDED,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=locked,
+            reason=text,
+            details={
+                "user": str(locked.user.public_id),
+                "client": str(locked.client.public_id),
+                "revoked_grants": len(grants),
+            },
+        )
+    return locked
 
 
 # --- Grants -----------------------------------------------------------------------------------

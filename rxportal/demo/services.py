@@ -26,8 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services.demo import prepare_demo_security
 from rxportal.analytics.services import schedule_claim_rollup_rebuild
@@ -98,18 +99,19 @@ DEMO_ACCOUNTS = (
 # Nothing that holds a person's data: PHI admins are for superusers only (audit.phi_admin), and
 # the staff console (/staff/) is where the service center verifies callers and the account team
 # manages accounts.
-# The same groups as clients' migration 0003 (ROLE_GROUPS): view rights on reference data for the
-# back office, plus the console permissions that migration grants (set here, so keep them).
+# The role groups (accounts.permissions.ROLE_GROUPS, the one list the migrations granted): view
+# rights on reference data for the back office, plus every console permission of the role (the
+# seeding *sets* a group's permissions, so it must keep them all).
 STAFF_GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     Role.ACCOUNT_TEAM: (
-        "Account team",
+        perms.ROLE_GROUPS[Role.ACCOUNT_TEAM][0],
         ("clients", "plans", "formulary", "pharmacies"),
-        ("verify_client_links", "decide_tool_access", "view_client_directory"),
+        perms.ROLE_GROUPS[Role.ACCOUNT_TEAM][1],
     ),
     Role.SERVICE_CENTER: (
-        "Service center",
+        perms.ROLE_GROUPS[Role.SERVICE_CENTER][0],
         ("formulary", "pharmacies", "plans"),
-        ("view_client_directory",),
+        perms.ROLE_GROUPS[Role.SERVICE_CENTER][1],
     ),
 }
 
@@ -483,10 +485,15 @@ def _demo_clients(client_name: str) -> list[Client]:
 
 
 def _ensure_group(name: str, view_apps: tuple[str, ...], extra: tuple[str, ...]) -> Group:
-    """The group with exactly these permissions (a re-seed takes back any granted before)."""
+    """The group with exactly these permissions (a re-seed takes back any granted before);
+    ``extra`` are "app_label.codename"."""
     group, _ = Group.objects.get_or_create(name=name)
     view = Permission.objects.filter(
         content_type__app_label__in=view_apps, codename__startswith="view_"
     )
-    group.permissions.set([*view, *Permission.objects.filter(codename__in=extra)])
+    wanted = Q(pk__in=[])
+    for dotted in extra:
+        app_label, codename = dotted.split(".", 1)
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set([*view, *Permission.objects.filter(wanted)])
     return group

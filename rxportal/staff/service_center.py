@@ -22,8 +22,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts import selectors as account_selectors
-from rxportal.accounts.models import Role, User
+from rxportal.accounts.models import User
+from rxportal.accounts.permissions import has_permission
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.claims import selectors as claim_selectors
@@ -38,7 +40,6 @@ from rxportal.orders.selectors import OrderHistory
 Actor = AbstractBaseUser | AnonymousUser
 
 CALLER_CHECK_VALID_FOR = dt.timedelta(minutes=15)
-RECORD_READER_ROLES = frozenset({Role.SERVICE_CENTER, Role.ADMIN})
 
 ACTION_MEMBER_NAME_LOOKUP = "staff.member.lookup"
 ACTION_ORDERS_VIEWED = "staff.member.orders.viewed"
@@ -86,11 +87,7 @@ class CallerCheck:
 
 
 def can_read_member_records(actor: Actor) -> bool:
-    return bool(
-        actor.is_authenticated
-        and actor.is_active
-        and getattr(actor, "role", "") in RECORD_READER_ROLES
-    )
+    return has_permission(actor, perms.READ_MEMBER_RECORDS)
 
 
 def is_caller_verified(

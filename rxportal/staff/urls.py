@@ -19,6 +19,7 @@ urlpatterns = [
         clients_console.request_decide,
         name="clients_request",
     ),
+    path("clients/links/<uuid:public_id>/end/", clients_console.link_end, name="clients_link_end"),
     path(
         "clients/grants/<uuid:public_id>/revoke/",
         clients_console.grant_revoke,

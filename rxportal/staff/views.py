@@ -54,9 +54,7 @@ EMAIL_ERRORS = {
 
 
 def is_console_user(actor: Actor) -> bool:
-    return bool(
-        actor.is_authenticated and actor.is_active and getattr(actor, "is_pbm_staff", False)
-    )
+    return account_staff.can_use_console(actor)
 
 
 def staff_page(allowed: Callable[[Actor], bool]) -> Callable[[View], View]:

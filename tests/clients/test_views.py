@@ -53,6 +53,10 @@ def console_urls(scene: Scene) -> dict[str, str]:
         "clients_user": reverse("staff:clients_user", args=[scene.owner.public_id]),
         "clients_request": reverse("staff:clients_request", args=[scene.request.public_id]),
         "clients_grant_revoke": reverse("staff:clients_grant_revoke", args=[scene.grant.public_id]),
+        "clients_link_end": reverse(
+            "staff:clients_link_end",
+            args=[ClientLink.objects.get(user=scene.owner, client=scene.acme).public_id],
+        ),
     }
 
 

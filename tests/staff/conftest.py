@@ -10,6 +10,7 @@ from django.test import Client
 
 from rxportal.accounts.models import User
 from rxportal.audit.models import AuditEvent
+from rxportal.clients.services import ensure_role_group
 from rxportal.core import clock
 from rxportal.members.models import Member
 from tests.factories import MemberFactory
@@ -19,7 +20,8 @@ USER_AGENT = "Mozilla/5.0 (staff console test)"
 
 
 def make_user(username: str, role: str, **extra: Any) -> User:
-    return get_user_model().objects.create_user(
+    """A user in their role's group, as signing in leaves them (the console checks permissions)."""
+    user = get_user_model().objects.create_user(
         username=username,
         password=PASSWORD,
         email=f"{username}@example.org",
@@ -27,6 +29,8 @@ def make_user(username: str, role: str, **extra: Any) -> User:
         is_staff=role in {"service_center", "account_team", "admin"},
         **extra,
     )
+    ensure_role_group(user=user)
+    return get_user_model().objects.get(pk=user.pk)  # fresh permission cache
 
 
 @pytest.fixture

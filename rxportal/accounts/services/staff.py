@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -40,8 +40,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.domain import normalize_username
 from rxportal.accounts.models import Role, User
+from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.selectors import mask_email
 from rxportal.accounts.services import lockout
 from rxportal.audit.models import Outcome
@@ -60,10 +62,6 @@ REASON_MAX_LENGTH = 500
 USERNAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
 
-IDENTITY_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.ADMIN})
-UNLOCK_ROLES = frozenset({Role.SERVICE_CENTER, Role.ACCOUNT_TEAM, Role.ADMIN})
-REMINDER_ROLES = frozenset({Role.SERVICE_CENTER, Role.ADMIN})
-MEMBER_LOOKUP_ROLES = frozenset({Role.SERVICE_CENTER, Role.ADMIN})
 
 Actor = AbstractBaseUser | AnonymousUser
 
@@ -126,26 +124,29 @@ class NoEmailOnFile(DomainError):
 # --- Who may do what -------------------------------------------------------------------------
 
 
-def _has_role(actor: Actor, roles: Collection[str]) -> bool:
-    return bool(actor.is_authenticated and actor.is_active and getattr(actor, "role", "") in roles)
+# By permission, held through the role's group (accounts.permissions), never by role string.
 
 
 def can_change_identity(actor: Actor) -> bool:
-    """Change usernames and email addresses (the account team's tools)."""
-    return _has_role(actor, IDENTITY_ROLES)
+    """Find accounts, change usernames and email addresses (the account team's tools)."""
+    return has_permission(actor, perms.MANAGE_ACCOUNTS)
 
 
 def can_unlock(actor: Actor) -> bool:
-    return _has_role(actor, UNLOCK_ROLES)
+    return has_permission(actor, perms.UNLOCK_ACCOUNTS)
 
 
 def can_send_username_reminder(actor: Actor) -> bool:
-    return _has_role(actor, REMINDER_ROLES)
+    return has_permission(actor, perms.SEND_USERNAME_REMINDERS)
 
 
 def can_look_up_members(actor: Actor) -> bool:
     """Verify a caller by member id, date of birth and ZIP (the service center's tool)."""
-    return _has_role(actor, MEMBER_LOOKUP_ROLES)
+    return has_permission(actor, perms.LOOK_UP_MEMBERS)
+
+
+def can_use_console(actor: Actor) -> bool:
+    return has_permission(actor, perms.USE_STAFF_CONSOLE)
 
 
 def is_protected_account(user: User) -> bool:
@@ -154,10 +155,10 @@ def is_protected_account(user: User) -> bool:
 
 
 def may_act_on(actor: Actor, user: User) -> bool:
-    """Never on one's own account; on a staff account only as an admin."""
+    """Never on one's own account; on a staff account only with the admins' permission."""
     if actor.pk == user.pk:
         return False
-    return not is_protected_account(user) or getattr(actor, "role", "") == Role.ADMIN
+    return not is_protected_account(user) or has_permission(actor, perms.ACT_ON_STAFF_ACCOUNTS)
 
 
 # --- Shared steps ----------------------------------------------------------------------------

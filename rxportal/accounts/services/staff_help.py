@@ -19,7 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from rxportal.accounts.models import ChallengeAnswer, Role, User
+from rxportal.accounts import permissions as perms
+from rxportal.accounts.models import ChallengeAnswer, User
+from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.selectors import mask_email
 from rxportal.accounts.services import staff
 from rxportal.audit.models import Outcome
@@ -30,17 +32,14 @@ logger = logging.getLogger(__name__)
 ACTION_CHALLENGES_RESET = "staff.challenges.reset"
 ACTION_CLIENT_REMINDER_SENT = "staff.username.reminder_sent"
 
-CHALLENGE_RESET_ROLES = frozenset({Role.SERVICE_CENTER, Role.ADMIN})
-CLIENT_HELP_ROLES = frozenset({Role.SERVICE_CENTER, Role.ACCOUNT_TEAM, Role.ADMIN})
-
 
 def can_reset_challenges(actor: staff.Actor) -> bool:
-    return staff._has_role(actor, CHALLENGE_RESET_ROLES)
+    return has_permission(actor, perms.RESET_CHALLENGES)
 
 
 def can_help_client_users(actor: staff.Actor) -> bool:
     """Find a client or advisor who calls, send their username, unlock them."""
-    return staff._has_role(actor, CLIENT_HELP_ROLES)
+    return has_permission(actor, perms.HELP_CLIENT_CALLERS)
 
 
 def reset_challenge_answers(

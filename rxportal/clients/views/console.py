@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from rxportal.clients import selectors, services
 from rxportal.clients.errors import ClientAccessError
-from rxportal.clients.forms import ClientsForm, DecisionForm, LinkForm, RevokeForm, VerifyForm
+from rxportal.clients.forms import (
+    ClientsForm,
+    DecisionForm,
+    LinkEndForm,
+    LinkForm,
+    RevokeForm,
+    VerifyForm,
+)
 from rxportal.clients.models import Client
 from rxportal.clients.views.access import permission_page
 from rxportal.core import clock
@@ -148,6 +155,33 @@ def grant_revoke(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             messages.success(request, _("Access revoked. We emailed the holder."))
             return HttpResponseRedirect(reverse("staff:clients_queue"))
     return render(request, "staff/clients/grant_revoke.html", {"grant": grant, "form": form})
+
+
+@permission_page(services.PERM_LINK)
+def link_end(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    link = selectors.find_live_link_for_team(viewer=request.user, public_id=public_id)
+    if link is None:
+        raise Http404
+    form = LinkEndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_client_link(
+                link=link,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                now=clock.now(),
+                request=request,
+            )
+        except ClientAccessError as error:
+            form.add_domain_error(error, fields={"clients.link.reason_required": "reason"})
+        else:
+            messages.success(
+                request,
+                _("The link to %(client)s has ended, and with it any access for that client.")
+                % {"client": link.client.name},
+            )
+            return HttpResponseRedirect(reverse("staff:clients_user", args=[link.user.public_id]))
+    return render(request, "staff/clients/link_end.html", {"link": link, "form": form})
 
 
 @permission_page(services.PERM_DIRECTORY)
