@@ -1,9 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -12,7 +10,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 from rxportal.analytics import views as analytics_views
 from rxportal.audit.phi_admin import phi_safe_autocomplete_view
 from rxportal.content.views import cms_view, hub_sign_in_required
-from rxportal.core.views import healthz
+from rxportal.core.views import favicon, healthz
 
 # The back office signs in through the portal's sign-in (SiteKey, new-device check, second
 # factor), never through Django admin's own password form.
@@ -31,11 +29,7 @@ handler500 = "rxportal.core.views.server_error"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (a 404 in every console otherwise).
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("web/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.RXPORTAL_ADMIN_PATH, admin.site.urls),
     # Ours first: they shadow allauth's paths of the same name (accounts/login/ is step 1).

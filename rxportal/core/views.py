@@ -7,10 +7,17 @@ import uuid
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
@@ -75,3 +82,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     template = loader.get_template("core/500.html")
     context = {"support": default_support_contacts(), "csrf_token": get_token(request)}
     return HttpResponseServerError(template.render(context))
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico leads to the portal's icon; resolved per request, since the static manifest
+    may not exist yet when the URLconf is imported (``migrate`` runs before ``collectstatic``)."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
