@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from rxportal.content.views import cms_view, hub_sign_in_required
+from rxportal.content.views import cms_view, help_page, hub_sign_in_required
 from rxportal.core.views import healthz
 
 # The back office signs in through the portal's sign-in (SiteKey, new-device check, second
@@ -49,4 +49,7 @@ urlpatterns = [
         include(decorate_urlpatterns(list(wagtaildocs_urls.urlpatterns), hub_sign_in_required)),
     ),
     path("hub/", include(wagtail_urls)),
+    # The public help center: Wagtail pages of its own tree, no sign-in (content/help_models.py).
+    path("help/", help_page, name="help"),
+    path("help/<path:path>", help_page, name="help_page"),
 ]
