@@ -57,12 +57,13 @@ class HelpPage(Page):
         # gives the Spanish one the slug "help-es"). Both are served at /help/ (views.help_page
         # picks the tree of the active language), so the public path is /help/ + the slugs
         # below the home.
+        below_home = [part for part in self.url_path.split("/") if part][1:]
+        path = "/".join(["/help", *below_home, ""])
         site = Site.find_for_request(request) if request is not None else None
         site = site or Site.objects.filter(is_default_site=True).first()
-        if site is None:
-            return None
-        below_home = [part for part in self.url_path.split("/") if part][1:]
-        return (site.pk, site.root_url, "/".join(["/help", *below_home, ""]))
+        if site is None:  # no Wagtail site yet: /help/ does not need one
+            return (None, "", path)
+        return (site.pk, site.root_url, path)
 
     def get_template(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
         return self.help_template
