@@ -9,7 +9,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from rxportal.analytics import views as analytics_views
 from rxportal.audit.phi_admin import phi_safe_autocomplete_view
-from rxportal.content.views import cms_view, hub_sign_in_required
+from rxportal.content.views import cms_view, help_page, hub_sign_in_required
 from rxportal.core.views import favicon, healthz
 
 # The back office signs in through the portal's sign-in (SiteKey, new-device check, second
@@ -61,4 +61,7 @@ urlpatterns = [
         include(decorate_urlpatterns(list(wagtaildocs_urls.urlpatterns), hub_sign_in_required)),
     ),
     path("hub/", include(wagtail_urls)),
+    # The public help center: Wagtail pages of its own tree, no sign-in (content/help_models.py).
+    path("help/", help_page, name="help"),
+    path("help/<path:path>", help_page, name="help_page"),
 ]

@@ -102,3 +102,18 @@ def compute_ics(*, event: CalendarEvent, now: dt.datetime) -> str:
         "END:VCALENDAR",
     ]
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+class HelpAudienceCode(StrEnum):
+    """Who a help article is written for. Help is public: this only filters lists."""
+
+    EVERYONE = "everyone"
+    MEMBERS = "members"
+    CLIENTS = "clients"
+
+
+def compute_help_audiences(*, wanted: str) -> frozenset[str]:
+    """The audiences a help list shows: one audience plus "everyone", or all when unfiltered."""
+    if wanted in {HelpAudienceCode.MEMBERS, HelpAudienceCode.CLIENTS}:
+        return frozenset({wanted, HelpAudienceCode.EVERYONE})
+    return frozenset(HelpAudienceCode)

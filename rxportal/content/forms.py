@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rxportal.content.domain import HelpAudienceCode
 from rxportal.content.selectors import SectionFilters
 from rxportal.core.forms import DescribedFieldsMixin
 
@@ -35,3 +36,18 @@ class SectionFilterForm(DescribedFieldsMixin, forms.Form):
     def filters(self) -> SectionFilters:
         data = self.cleaned_data
         return SectionFilters(query=data["q"].strip(), topic=data["topic"] or "", year=data["year"])
+
+
+class HelpSearchForm(DescribedFieldsMixin, forms.Form):
+    """The help center's search and audience filter (GET)."""
+
+    q = forms.CharField(label=_("Search the help center"), required=False, max_length=100)
+    audience = forms.ChoiceField(
+        label=_("Show help for"),
+        required=False,
+        choices=[
+            ("", _("Everyone")),
+            (HelpAudienceCode.MEMBERS, _("Members")),
+            (HelpAudienceCode.CLIENTS, _("Clients and advisors")),
+        ],
+    )

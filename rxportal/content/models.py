@@ -327,3 +327,12 @@ class WebinarRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"webinar registration {self.public_id}"
+
+
+# The public help center's pages (a module of their own; imported here so Django registers them).
+from rxportal.content.help_models import (  # noqa: E402, F401
+    HelpContactPage,
+    HelpFaqPage,
+    HelpHomePage,
+    HelpTutorialPage,
+)

@@ -14,10 +14,15 @@ from wagtail.documents.models import AbstractDocument
 from wagtail.models import Locale, Page
 
 from rxportal.accounts.models import User
-from rxportal.content.domain import compute_audiences, is_visible
+from rxportal.content.domain import compute_audiences, compute_help_audiences, is_visible
+from rxportal.content.help_models import HelpTopic
 from rxportal.content.models import (
     DOCUMENT_MODELS,
     ITEM_MODELS,
+    HelpContactPage,
+    HelpFaqPage,
+    HelpHomePage,
+    HelpTutorialPage,
     HubIndexPage,
     HubItemPage,
     HubVisit,
@@ -133,3 +138,61 @@ def is_registered(*, viewer: HubViewer, webinar: WebinarPage) -> bool:
     return WebinarRegistration.objects.filter(
         user=viewer.user, webinar_key=webinar.translation_key
     ).exists()
+
+
+# --- The public help center: no viewer (it is public and holds no PHI); lists by language.
+
+
+@dataclass(frozen=True)
+class HelpTopicGroup:
+    topic: str
+    label: str
+    questions: list[HelpFaqPage]
+
+
+def find_help_home(*, locale: Locale) -> HelpHomePage | None:
+    """The help center's home in this language, else the English one, else None."""
+    homes = HelpHomePage.objects.live()
+    return homes.filter(locale=locale).first() or homes.order_by("pk").first()
+
+
+def list_help_topics(*, home: HelpHomePage, audience: str) -> list[HelpTopicGroup]:
+    """The live questions under this home, grouped by topic (in the topics' order), filtered to
+    one audience plus "everyone" when ``audience`` names one."""
+    questions = (
+        HelpFaqPage.objects.live()
+        .child_of(home)
+        .filter(audience__in=compute_help_audiences(wanted=audience))
+        .order_by("sort_order", "title")
+    )
+    by_topic: dict[str, list[HelpFaqPage]] = {}
+    for question in questions:
+        by_topic.setdefault(question.topic, []).append(question)
+    return [
+        HelpTopicGroup(topic=str(value), label=str(label), questions=by_topic[value])
+        for value, label in HelpTopic.choices
+        if value in by_topic
+    ]
+
+
+def list_help_tutorials(*, home: HelpHomePage, audience: str) -> list[HelpTutorialPage]:
+    return list(
+        HelpTutorialPage.objects.live()
+        .child_of(home)
+        .filter(audience__in=compute_help_audiences(wanted=audience))
+        .order_by("sort_order", "title")
+    )
+
+
+def find_help_contact(*, home: HelpHomePage) -> HelpContactPage | None:
+    return HelpContactPage.objects.live().child_of(home).first()
+
+
+def search_help(*, home: HelpHomePage, query: str, audience: str) -> list[Page]:
+    """Questions first, then tutorials, each ranked by Wagtail's database search backend."""
+    audiences = compute_help_audiences(wanted=audience)
+    found: list[Page] = []
+    for model in (HelpFaqPage, HelpTutorialPage):
+        pages = model.objects.live().child_of(home).filter(audience__in=audiences)
+        found.extend(pages.search(query))
+    return found

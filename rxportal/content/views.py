@@ -19,15 +19,17 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from wagtail.models import Locale
 
 from rxportal.content import selectors, services
 from rxportal.content.domain import CalendarEvent, compute_ics
 from rxportal.content.errors import WebinarRegistrationClosed
-from rxportal.content.forms import SectionFilterForm
+from rxportal.content.forms import HelpSearchForm, SectionFilterForm
 from rxportal.content.models import Topic, WebinarPage
 from rxportal.core import clock
 
 if TYPE_CHECKING:
+    from rxportal.content.help_models import HelpPage
     from rxportal.content.models import HubHomePage, HubIndexPage
 
 PAGE_SIZE = 10
@@ -160,3 +162,44 @@ def _cms_staff_only(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- The public help center (/help/): no sign-in, no audience check; never cached, because the
+# header and the contact page differ for a signed-in viewer.
+
+
+@never_cache
+def help_page(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Route /help/<slugs>/ inside the help tree of the active language (Wagtail's own routing
+    below the help home, so drafts and unpublished pages are 404)."""
+    home = selectors.find_help_home(locale=Locale.get_active())
+    if home is None:
+        raise Http404
+    page, args, kwargs = home.route(request, [part for part in path.split("/") if part])
+    return cast(HttpResponse, page.serve(request, *args, **kwargs))
+
+
+def help_context(request: HttpRequest, *, page: HelpPage) -> dict[str, Any]:
+    home = selectors.find_help_home(locale=page.locale)
+    if home is None:
+        raise Http404
+    form = HelpSearchForm(request.GET or None)
+    query, audience = "", ""
+    if form.is_valid():
+        query, audience = form.cleaned_data["q"].strip(), form.cleaned_data["audience"]
+    context: dict[str, Any] = {
+        "help_home": home,
+        "help_contact": selectors.find_help_contact(home=home),
+        "form": form,
+        "query": query,
+        "audience": audience,
+    }
+    if page.pk == home.pk:
+        context.update(
+            topics=selectors.list_help_topics(home=home, audience=audience),
+            tutorials=selectors.list_help_tutorials(home=home, audience=audience),
+            results=selectors.search_help(home=home, query=query, audience=audience)
+            if query
+            else None,
+        )
+    return context

@@ -1,4 +1,5 @@
-"""Set up the content hub (idempotent): both page trees, the editors' group and demo items.
+"""Set up the content hub and the public help center (idempotent): both page trees of each, the
+editors' group and the hub's demo items (the help center's text is real, seeded always).
 
 python manage.py seed_hub            # with demo content (development: `make run`)
 python manage.py seed_hub --no-demo  # tree and group only
@@ -11,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from rxportal.content.help_seeding import seed_help
 from rxportal.content.seeding import seed_hub
 from rxportal.core import clock
 
@@ -28,3 +30,5 @@ class Command(BaseCommand):
             f"seed_hub: {summary.created_pages} pages and {summary.created_documents} documents "
             f"created; editors: {', '.join(summary.editors) or 'none added'}"
         )
+        help_summary = seed_help()
+        self.stdout.write(f"seed_help: {help_summary.created_pages} help pages created")
