@@ -161,9 +161,7 @@ def test_content_editors_preview_every_audience_and_document(hub: Hub, editor_us
 
 
 @pytest.mark.parametrize(
-    # +2 since the header asks perms.clients.use_client_portal (the user's and groups' permissions).
-    ("url", "budget"),
-    [("/hub/", 26), ("/hub/news/", 18), ("/hub/news/?q=formulary", 18)],
+    ("url", "budget"), [("/hub/", 24), ("/hub/news/", 16), ("/hub/news/?q=formulary", 16)]
 )
 def test_hub_pages_keep_a_query_budget_whatever_the_number_of_items(
     hub: Hub, client_user, url: str, budget: int
