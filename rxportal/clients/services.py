@@ -503,25 +503,15 @@ def end_client_link(
             if domain.is_grant_live(expires_at=grant.expires_at, revoked_at=None, now=now)
         ]
         for grant in grants:
-            grant.revoked_at = now
-            grant.revoked_by = agent
-            grant.revoke_reason = text
-            grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
-            record_event(
-                action=ACTION_REVOKED,
-                outcome=Outcome.SUCCESS,
+            _revoke_locked_grant(
+                grant,
+                agent=agent,
                 actor=actor,
-                request=request,
-                subject=grant,
                 reason=text,
-                details={
-                    "tool": grant.tool,
-                    "client": str(locked.client.public_id),
-                    "phi_level": grant.phi_level,
-                    "link_ended": True,
-                },
+                now=now,
+                request=request,
+                link_ended=True,
             )
-            transaction.on_commit(partial(notices.send_revocation_notice, grant.pk))
         record_event(
             action=ACTION_LINK_ENDED,
             outcome=Outcome.SUCCESS,
@@ -565,25 +555,45 @@ def revoke_grant(
             expires_at=locked.expires_at, revoked_at=locked.revoked_at, now=now
         ):
             raise GrantRefused(_("This grant has already ended."), code="clients.grant.not_live")
-        locked.revoked_at = now
-        locked.revoked_by = agent
-        locked.revoke_reason = text
-        locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
-        record_event(
-            action=ACTION_REVOKED,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
-            subject=locked,
-            reason=text,
-            details={
-                "tool": locked.tool,
-                "client": str(locked.client.public_id),
-                "phi_level": locked.phi_level,
-            },
+        _revoke_locked_grant(
+            locked, agent=agent, actor=actor, reason=text, now=now, request=request
         )
-        transaction.on_commit(partial(notices.send_revocation_notice, locked.pk))
     return locked
+
+
+def _revoke_locked_grant(
+    grant: ToolGrant,
+    *,
+    agent: User,
+    actor: Actor,
+    reason: str,
+    now: dt.datetime,
+    request: HttpRequest | None,
+    link_ended: bool = False,
+) -> None:
+    """End a grant the caller holds locked: record who and why, audit it, email the holder after
+    commit. Shared by a single revocation and by ending the link the grant stands on."""
+    grant.revoked_at = now
+    grant.revoked_by = agent
+    grant.revoke_reason = reason
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "updated_at"])
+    details: dict[str, object] = {
+        "tool": grant.tool,
+        "client": str(grant.client.public_id),
+        "phi_level": grant.phi_level,
+    }
+    if link_ended:
+        details["link_ended"] = True
+    record_event(
+        action=ACTION_REVOKED,
+        outcome=Outcome.SUCCESS,
+        actor=actor,
+        request=request,
+        subject=grant,
+        reason=reason,
+        details=details,
+    )
+    transaction.on_commit(partial(notices.send_revocation_notice, grant.pk))
 
 
 def record_due_expiries(*, now: dt.datetime) -> int:
