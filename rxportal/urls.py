@@ -7,7 +7,6 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from rxportal.analytics import views as analytics_views
 from rxportal.audit.phi_admin import phi_safe_autocomplete_view
 from rxportal.content.views import cms_view, help_page, hub_sign_in_required
 from rxportal.core.views import favicon, healthz
@@ -43,11 +42,7 @@ urlpatterns = [
     path("claims/", include("rxportal.claims.urls")),
     path("family/", include("rxportal.members.urls")),
     # The drug-trend tool page is the analytics dashboard (ahead of the clients' placeholder).
-    path(
-        "clients/<uuid:client_public_id>/tools/drug-trend/",
-        analytics_views.drug_trend_dashboard,
-        name="drug_trend_dashboard",
-    ),
+    path("clients/<uuid:client_public_id>/tools/drug-trend/", include("rxportal.analytics.urls")),
     path("clients/", include("rxportal.clients.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),

@@ -4,6 +4,8 @@
 reads the current and prior period's member counts (`PeriodMemberRollup`) and drug
 aggregates (`DrugMonthRollup`), one query each, and hands
 them to `analytics.domain.compute_trend_report`, which applies the small-cell suppression.
+It also reads the chart's monthly series (`analytics.series`: member counts of the months and
+paid amounts per month, one query each) for the months up to the period's end.
 The figures are de-identified aggregates: no PHI, so no PHI-view audit entry is written.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, CharField, Max, Q, Sum, Value, When
@@ -29,6 +32,12 @@ from rxportal.analytics.domain import (
 )
 from rxportal.analytics.errors import DrugTrendNotFound
 from rxportal.analytics.models import DrugMonthRollup, PeriodMemberRollup
+from rxportal.analytics.series import (
+    MonthlyCost,
+    MonthTotals,
+    compute_chart_months,
+    compute_monthly_costs,
+)
 from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
 from rxportal.clients.selectors import find_live_grant
@@ -65,6 +74,7 @@ class DrugTrend:
     plan_public_id: str | None
     report: TrendReport  # top_drugs keys are RxNorm codes; top_classes keys are class names
     drugs: dict[str, DrugLabel]  # rxcui -> label, for the top drugs
+    monthly: list[MonthlyCost]  # the chart: cost per member per month up to the period's end
 
 
 def get_drug_trend(
@@ -104,20 +114,54 @@ def get_drug_trend(
         prior=prior_rows,
         top=top,
     )
-    rxcuis = dict(
-        Drug.objects.filter(pk__in=[int(r.key) for r in report.top_drugs]).values_list(
-            "id", "rxcui"
-        )
-    )
-    labels = {
-        rxcui: DrugLabel(rxcui, name)
-        for rxcui, name in Drug.objects.filter(pk__in=rxcuis).values_list("rxcui", "name")
+    named = {
+        pk: DrugLabel(rxcui, name)
+        for pk, rxcui, name in Drug.objects.filter(
+            pk__in=[int(r.key) for r in report.top_drugs]
+        ).values_list("id", "rxcui", "name")
     }
     report = replace(
         report,
-        top_drugs=[replace(r, key=rxcuis[int(r.key)]) for r in report.top_drugs],
+        top_drugs=[replace(r, key=named[int(r.key)].rxcui) for r in report.top_drugs],
     )
-    return DrugTrend(str(client.public_id), plan_public_id, report, labels)
+    labels = {label.rxcui: label for label in named.values()}
+    chart_months = compute_chart_months(current)
+    monthly = compute_monthly_costs(
+        chart_months, _month_totals(client_id, plan_id, scope, chart_months)
+    )
+    return DrugTrend(str(client.public_id), plan_public_id, report, labels, monthly)
+
+
+def _month_totals(
+    client_id: int, plan_id: int | None, scope: Q, months: list[dt.date]
+) -> dict[dt.date, MonthTotals]:
+    """Per month: member counts (precomputed per month at refresh) and paid amounts."""
+    people: dict[dt.date, tuple[int, int, int]] = {
+        start: (member_months, members, utilizers)
+        for start, member_months, members, utilizers in PeriodMemberRollup.objects.filter(
+            Q(plan_id=plan_id) if plan_id is not None else Q(plan__isnull=True),
+            client_id=client_id,
+            kind=PeriodKind.MONTH.value,
+            start__in=months,
+        ).values_list("start", "member_months", "members", "utilizers")
+    }
+    paid = {
+        row["month"]: (row["plan"], row["paid_by_member"])
+        for row in DrugMonthRollup.objects.filter(scope, month__in=months)
+        .values("month")
+        .annotate(plan=Sum("plan_paid"), paid_by_member=Sum("member_paid"))
+        .order_by()
+    }
+    totals = {}
+    for month in months:
+        if month not in people and month not in paid:
+            continue
+        member_months, members, utilizers = people.get(month, (0, 0, 0))
+        plan_paid, member_paid = paid.get(month, (Decimal("0.00"), Decimal("0.00")))
+        totals[month] = MonthTotals(
+            month, member_months, members, utilizers, plan_paid, member_paid
+        )
+    return totals
 
 
 def _period_totals(
@@ -187,3 +231,8 @@ def _drug_aggregates(
             )
         )
     return current, prior
+
+
+def list_client_plans(*, client_id: int) -> list[Plan]:
+    """The client's plans by name, for the dashboard's plan filter (plan names, no PHI)."""
+    return list(Plan.objects.filter(client_id=client_id).order_by("name"))

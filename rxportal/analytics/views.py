@@ -1,34 +1,51 @@
-"""The drug-trend dashboard: the clients' tool page for `drug-trend`, open with a live grant.
+"""The drug-trend dashboard: the clients' tool page for `drug-trend`, open with a live grant, and
+its CSV and PDF exports for the same filters.
 
 Routed ahead of `clients:tool` for this one tool, so the clients app does not import analytics.
-Figures come only from `get_drug_trend` (the rollups), never from the claims table.
+Figures come only from `get_drug_trend` (the rollups), never from the claims table; what the
+page and the files show is built once, in `analytics.presentation`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
+from rxportal.analytics import exports
 from rxportal.analytics.domain import PeriodKind
 from rxportal.analytics.errors import DrugTrendNotFound
-from rxportal.analytics.selectors import get_drug_trend
+from rxportal.analytics.presentation import Dashboard, build_dashboard, export_filename
+from rxportal.analytics.selectors import get_drug_trend, list_client_plans
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients import selectors, services
 from rxportal.clients.domain import Tool
+from rxportal.clients.models import ToolGrant
 from rxportal.clients.views.access import permission_page
 from rxportal.core import clock
 from rxportal.plans.models import Plan
 
 ACTION_TOOL_OPENED = "clients.tool.opened"
+ACTION_TOOL_EXPORTED = "clients.tool.exported"
 
 
-@permission_page(services.PERM_PORTAL)
-def drug_trend_dashboard(request: HttpRequest, client_public_id: uuid.UUID) -> HttpResponse:
+@dataclass(frozen=True)
+class _Loaded:
+    grant: ToolGrant
+    plans: list[Plan]
+    plan: Plan | None
+    period: PeriodKind
+    day: dt.date
+    dashboard: Dashboard
+
+
+def _load(request: HttpRequest, client_public_id: uuid.UUID) -> _Loaded:
+    """The grant, the filters from the query string and the dashboard; 404 without a live grant
+    or for a plan that is not this client's."""
     grant = selectors.find_live_grant(
         viewer=request.user,
         client_public_id=client_public_id,
@@ -37,7 +54,12 @@ def drug_trend_dashboard(request: HttpRequest, client_public_id: uuid.UUID) -> H
     )
     if grant is None:
         raise Http404
-    plans = list(Plan.objects.filter(client_id=grant.client_id).order_by("name"))
+    plans = list_client_plans(client_id=grant.client_id)
+    plan = None
+    if request.GET.get("plan"):
+        plan = next((p for p in plans if str(p.public_id) == request.GET["plan"]), None)
+        if plan is None:
+            raise Http404
     try:
         period = PeriodKind(request.GET.get("period") or PeriodKind.MONTH)
     except ValueError:
@@ -46,7 +68,6 @@ def drug_trend_dashboard(request: HttpRequest, client_public_id: uuid.UUID) -> H
         day = dt.date.fromisoformat(request.GET.get("day") or "")
     except ValueError:
         day = clock.now().date()
-    plan = next((p for p in plans if str(p.public_id) == request.GET.get("plan")), None)
     try:
         trend = get_drug_trend(
             viewer=request.user,
@@ -54,44 +75,66 @@ def drug_trend_dashboard(request: HttpRequest, client_public_id: uuid.UUID) -> H
             plan_id=plan.pk if plan else None,
             period=period,
             day=day,
+            # The live grant found above is the access check: not a second lookup of it.
+            can_view=lambda viewer, client: client.pk == grant.client_id,
         )
     except DrugTrendNotFound as error:
         raise Http404 from error
+    dashboard = build_dashboard(
+        trend, client_name=grant.client.name, plan_name=plan.name if plan else None
+    )
+    return _Loaded(grant, plans, plan, period, day, dashboard)
+
+
+def _audit(request: HttpRequest, grant: ToolGrant, action: str, **details: str) -> None:
+    """De-identified figures: no PHI in the details (the tool and, for a file, its format)."""
     record_event(
-        action=ACTION_TOOL_OPENED,
+        action=action,
         outcome=Outcome.SUCCESS,
         actor=request.user,
         request=request,
         subject=grant,
-        details={"tool": Tool.DRUG_TREND.value, "phi_level": False},
+        details={"tool": Tool.DRUG_TREND.value, "phi_level": False, **details},
     )
-    report = trend.report
-    headline = [
-        (_("Total cost per member per month"), report.pmpm_total, "money"),
-        (_("Plan cost per member per month"), report.pmpm_plan, "money"),
-        (_("Member cost per member per month"), report.pmpm_member, "money"),
-        (_("Members"), report.members, "number"),
-        (_("Members with a claim"), report.utilizers, "number"),
-        (_("Claims per 1,000 members a year"), report.claims_per_1000, "number"),
-        (_("30-day scripts per 1,000 members a year"), report.scripts_30_per_1000, "number"),
-        (_("Generic dispensing rate"), report.generic_dispensing_rate, "percent"),
-        (_("Specialty share of cost"), report.specialty_share, "percent"),
-        (_("Mail-order share of claims"), report.mail_share, "percent"),
-        (_("Members' share of cost"), report.member_cost_share, "percent"),
-        (_("Members who reached the deductible"), report.reached_deductible, "number"),
-        (_("Members who reached the out-of-pocket maximum"), report.reached_oop_max, "number"),
-    ]
+
+
+@permission_page(services.PERM_PORTAL)
+def drug_trend_dashboard(request: HttpRequest, client_public_id: uuid.UUID) -> HttpResponse:
+    loaded = _load(request, client_public_id)
+    _audit(request, loaded.grant, ACTION_TOOL_OPENED)
+    query = request.GET.urlencode()
     return render(
         request,
         "analytics/drug_trend.html",
         {
-            "grant": grant,
-            "plans": plans,
-            "plan": plan,
-            "period": period.value,
-            "day": day,
-            "report": report,
-            "headline": headline,
-            "drugs": trend.drugs,
+            "grant": loaded.grant,
+            "plans": loaded.plans,
+            "plan": loaded.plan,
+            "period": loaded.period.value,
+            "day": loaded.day,
+            "dashboard": loaded.dashboard,
+            "export_query": f"?{query}" if query else "",
         },
     )
+
+
+@permission_page(services.PERM_PORTAL)
+def drug_trend_csv(request: HttpRequest, client_public_id: uuid.UUID) -> HttpResponse:
+    loaded = _load(request, client_public_id)
+    _audit(request, loaded.grant, ACTION_TOOL_EXPORTED, format="csv")
+    response = HttpResponse(
+        exports.render_csv(loaded.dashboard), content_type="text/csv; charset=utf-8"
+    )
+    filename = export_filename(loaded.dashboard, "csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@permission_page(services.PERM_PORTAL)
+def drug_trend_pdf(request: HttpRequest, client_public_id: uuid.UUID) -> HttpResponse:
+    loaded = _load(request, client_public_id)
+    _audit(request, loaded.grant, ACTION_TOOL_EXPORTED, format="pdf")
+    response = HttpResponse(exports.render_pdf(loaded.dashboard), content_type="application/pdf")
+    filename = export_filename(loaded.dashboard, "pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -16,13 +16,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+# The chart geometry and the formula-safe CSV cell are shared with other apps' pages.
+from rxportal.core.charts import BarChart as SpendingChart
+from rxportal.core.charts import (
+    ChartBar,
+    ChartGridline,
+    compute_monthly_bar_chart,
+    compute_scale_max,
+)
+from rxportal.core.spreadsheets import make_csv_safe
+
+__all__ = [
+    "ChartBar",
+    "ChartGridline",
+    "SpendingChart",
+    "compute_scale_max",
+    "make_csv_safe",
+]
+
 PAGE_SIZE = 25
 # A longer period is refused: the chart stays readable (at most 120 monthly bars) and a
 # statement or export stays a reasonable size.
 MAX_PERIOD_YEARS = 10
 FILTER_TEXT_MAX_LENGTH = 100
-# Cells a spreadsheet would read as a formula (OWASP "CSV injection"), tab and CR included.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ClaimSort(StrEnum):
@@ -141,127 +157,6 @@ def fill_months(
     ]
 
 
-@dataclass(frozen=True)
-class ChartBar:
-    month: dt.date
-    amount: Decimal
-    x: str
-    y: str
-    width: str
-    height: str
-    label_x: str
-    show_label: bool  # month names of long periods are thinned out to stay legible
-    show_year: bool
-
-
-@dataclass(frozen=True)
-class ChartGridline:
-    amount: Decimal
-    y: str
-
-    @property
-    def label(self) -> str:
-        """Short axis text: whole dollars ($2,500) unless the scale is under $10 ($2.50)."""
-        if self.amount == self.amount.to_integral_value() or self.amount >= 10:
-            return f"${self.amount:,.0f}"
-        return f"${self.amount:,.2f}"
-
-
-@dataclass(frozen=True)
-class SpendingChart:
-    """Geometry of a bar chart of what the member paid each month, in SVG user units."""
-
-    width: int
-    height: int
-    plot_left: int
-    plot_right: int
-    plot_bottom: int
-    label_y: str
-    year_y: str
-    bars: list[ChartBar]
-    gridlines: list[ChartGridline]
-    scale_max: Decimal
-
-    @property
-    def has_spending(self) -> bool:
-        return any(bar.amount > 0 for bar in self.bars)
-
-
-CHART_WIDTH = 480  # SVG units; the chart scales to its box (text stays legible on a phone)
-CHART_HEIGHT = 220
-_PLOT_LEFT = 72  # room for the amounts on the axis
-_PLOT_RIGHT_MARGIN = 8
-_PLOT_TOP = 12
-_PLOT_BOTTOM_MARGIN = 40  # room for month and year labels
-_MAX_LABELS = 12
-_TENTH = Decimal("0.1")
-
-
-def _units(value: Decimal) -> str:
-    return str(value.quantize(_TENTH))
-
-
-def compute_scale_max(largest: Decimal) -> Decimal:
-    """A round axis maximum at or above ``largest``: 1, 2, 2.5 or 5 times a power of ten."""
-    if largest <= 0:
-        return Decimal(10)
-    power = Decimal(10) ** largest.adjusted()
-    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
-        if largest <= step * power:
-            return step * power
-    return Decimal(10) * power  # pragma: no cover (10 × power always fits)
-
-
 def compute_spending_chart(months: Sequence[MonthSpending]) -> SpendingChart:
     """Bars of ``you_paid`` per month, scaled to a round maximum with three gridlines."""
-    plot_right = CHART_WIDTH - _PLOT_RIGHT_MARGIN
-    plot_bottom = CHART_HEIGHT - _PLOT_BOTTOM_MARGIN
-    plot_height = Decimal(plot_bottom - _PLOT_TOP)
-    scale_max = compute_scale_max(max((m.you_paid for m in months), default=Decimal(0)))
-    count = max(len(months), 1)
-    slot = Decimal(plot_right - _PLOT_LEFT) / count
-    bar_width = slot * Decimal("0.7")
-    label_every = -(-count // _MAX_LABELS)  # ceiling division
-    bars = []
-    for index, row in enumerate(months):
-        height = plot_height * row.you_paid / scale_max
-        left = _PLOT_LEFT + slot * index + (slot - bar_width) / 2
-        bars.append(
-            ChartBar(
-                month=row.month,
-                amount=row.you_paid,
-                x=_units(left),
-                y=_units(plot_bottom - height),
-                width=_units(bar_width),
-                height=_units(height),
-                label_x=_units(left + bar_width / 2),
-                show_label=index % label_every == 0,
-                show_year=index == 0 or (row.month.month == 1 and index % label_every == 0),
-            )
-        )
-    gridlines = [
-        ChartGridline(amount=scale_max * share, y=_units(plot_bottom - plot_height * share))
-        for share in (Decimal(0), Decimal("0.5"), Decimal(1))
-    ]
-    return SpendingChart(
-        width=CHART_WIDTH,
-        height=CHART_HEIGHT,
-        plot_left=_PLOT_LEFT,
-        plot_right=plot_right,
-        plot_bottom=plot_bottom,
-        label_y=str(plot_bottom + 17),
-        year_y=str(plot_bottom + 34),
-        bars=bars,
-        gridlines=gridlines,
-        scale_max=scale_max,
-    )
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def make_csv_safe(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with ``'`` so it stays text."""
-    if value.startswith(_FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+    return compute_monthly_bar_chart([m.month for m in months], [[m.you_paid for m in months]])

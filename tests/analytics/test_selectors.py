@@ -69,11 +69,29 @@ def test_no_query_touches_the_claims_table(
 ) -> None:
     rebuild_claim_rollups(client_id=claims_set.client.pk)
 
-    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(6):
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(7):
         trend(claims_set, staff, period=PeriodKind.PLAN_YEAR)
 
     assert queries.captured_queries
     assert not [q for q in queries.captured_queries if Claim._meta.db_table in q["sql"]]
+
+
+def test_the_monthly_series_reads_the_rollups_month_by_month(
+    claims_set: ClaimsSet, staff: Any
+) -> None:
+    """January: plan 332/12 = 27.67, members 1088/12 = 90.67, total 118.33; February: plan
+    1530/12 = 127.50, members 165/12 = 13.75, total 141.25. The 22 months before January 2026
+    have no rollups (eligibility is counted from the first month of service): no figures."""
+    rebuild_claim_rollups(client_id=claims_set.client.pk)
+
+    monthly = trend(claims_set, staff).monthly
+
+    assert len(monthly) == 24
+    assert [(m.month, m.pmpm_plan, m.pmpm_member, m.pmpm_total) for m in monthly[-2:]] == [
+        (dt.date(2026, 1, 1), D("27.67"), D("90.67"), D("118.33")),
+        (dt.date(2026, 2, 1), D("127.50"), D("13.75"), D("141.25")),
+    ]
+    assert all(m.pmpm_total is None and not m.suppressed for m in monthly[:-2])
 
 
 def test_client_level_trend_covers_every_plan(claims_set: ClaimsSet, staff: Any) -> None:

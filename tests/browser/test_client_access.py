@@ -120,6 +120,41 @@ def sign_in_agent(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
+def ask_to_be_linked(page: Page) -> None:
+    """The new client, on their home, asks the account team to link them to their employer."""
+    expect(page).to_have_url(re.compile(r"/clients/$"))
+    expect(page.locator("main")).to_contain_text("has not linked your account")
+    check_page(page)
+    page.get_by_role("link", name="Ask to be linked to an organization").click()
+    check_page(page)
+    page.get_by_label("Organization", exact=True).fill("Demo employer")
+    page.get_by_label("How you work with this organization").fill("I run its benefits.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/clients/$"))
+    expect(page.locator("main")).to_contain_text("Demo employer: asked on")
+
+
+def link_client(page: Page, email: str, *, client_name: str | None = None) -> None:
+    """The signed-in account team links the client user `email` from the verification queue to
+    `client_name` (default: the first client in the list)."""
+    page.goto("/staff/clients/")
+    check_page(page)
+    page.get_by_role("link", name=email).first.click()
+    expect(page.locator("main")).to_contain_text("Demo employer benefits office")
+    expect(page.locator("main")).to_contain_text("I run its benefits.")
+    check_page(page)
+    if client_name is None:
+        page.get_by_label("Client", exact=True).select_option(index=1)
+    else:
+        page.get_by_label("Client", exact=True).select_option(label=client_name)
+    page.get_by_label("How you verified this person").select_option(
+        label="Called the client's designated contact"
+    )
+    page.get_by_label("Notes").fill("The benefits director confirmed Robin works there.")
+    page.get_by_role("button", name="Link to this client").click()
+    expect(page.locator(".messages")).to_contain_text("Linked to")
+
+
 def request_tool(page: Page, tool: str) -> str:
     """Ask for ``tool`` for the first linked client; returns the request's public id."""
     page.goto("/clients/requests/new/")
@@ -155,32 +190,11 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
 
     # The client registers and lands on their home, waiting for the account team.
     register_client(client_page, portal_server, email)
-    expect(client_page).to_have_url(re.compile(r"/clients/$"))
-    expect(client_page.locator("main")).to_contain_text("has not linked your account")
-    check_page(client_page)
-    client_page.get_by_role("link", name="Ask to be linked to an organization").click()
-    check_page(client_page)
-    client_page.get_by_label("Organization", exact=True).fill("Demo employer")
-    client_page.get_by_label("How you work with this organization").fill("I run its benefits.")
-    client_page.get_by_role("button", name="Send", exact=True).click()
-    expect(client_page).to_have_url(re.compile(r"/clients/$"))
-    expect(client_page.locator("main")).to_contain_text("Demo employer: asked on")
+    ask_to_be_linked(client_page)
 
     # The account team finds them in the verification queue and links them to a client.
     sign_in_agent(agent_page)
-    agent_page.goto("/staff/clients/")
-    check_page(agent_page)
-    agent_page.get_by_role("link", name=email).first.click()
-    expect(agent_page.locator("main")).to_contain_text("Demo employer benefits office")
-    expect(agent_page.locator("main")).to_contain_text("I run its benefits.")
-    check_page(agent_page)
-    agent_page.get_by_label("Client", exact=True).select_option(index=1)
-    agent_page.get_by_label("How you verified this person").select_option(
-        label="Called the client's designated contact"
-    )
-    agent_page.get_by_label("Notes").fill("The benefits director confirmed Robin works there.")
-    agent_page.get_by_role("button", name="Link to this client").click()
-    expect(agent_page.locator(".messages")).to_contain_text("Linked to")
+    link_client(agent_page, email)
 
     # The client asks for the eligibility lookup; the account team approves it.
     approved_id = request_tool(client_page, "Eligibility lookup")

@@ -46,6 +46,7 @@ ROLES = (
     "superuser",
 )
 COVERED_NAMESPACES = (
+    "analytics",
     "web",
     "pharmacies",
     "formulary",
@@ -117,6 +118,10 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "rx_remove_webauthn": lambda s: [1],
     "clients:request_detail": lambda s: [s.objects["request"].public_id],
     "clients:tool": lambda s: [s.objects["acme"].public_id, s.objects["grant"].tool],
+    # The client has only asked for drug trend (pending): no one in the scene holds a grant.
+    "analytics:drug_trend": lambda s: [s.objects["acme"].public_id],
+    "analytics:drug_trend_csv": lambda s: [s.objects["acme"].public_id],
+    "analytics:drug_trend_pdf": lambda s: [s.objects["acme"].public_id],
     "staff:member_detail": lambda s: [s.records.member.public_id],
     "staff:member_records": lambda s: [s.records.member.public_id],
     "staff:member_orders": lambda s: [s.records.member.public_id],
@@ -270,6 +275,9 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
         "ok",
     ),
     "admin:index": ("login", "login", "login", "login", "login", "ok", "ok", "ok"),
+    "analytics:drug_trend": ("login", "403", "403", "404", "404", "403", "403", "404"),
+    "analytics:drug_trend_csv": ("login", "403", "403", "404", "404", "403", "403", "404"),
+    "analytics:drug_trend_pdf": ("login", "403", "403", "404", "404", "403", "403", "404"),
     "claims:detail": ("login", "ok", "404", "403", "403", "403", "403", "403"),
     "claims:export_csv": ("login", "ok", "ok", "403", "403", "403", "403", "403"),
     "claims:list": ("login", "ok", "ok", "403", "403", "403", "403", "403"),

@@ -5,14 +5,13 @@ every row, and ``{% spending_chart_bars chart %}`` (the monthly chart's SVG elem
 from __future__ import annotations
 
 from django import template
-from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from rxportal.claims.domain import SpendingChart
 from rxportal.claims.models import Claim, ClaimStatus
-from rxportal.web.templatetags.money import money
+from rxportal.web.templatetags.charts import render_bar_chart
 
 register = template.Library()
 
@@ -47,52 +46,6 @@ def _status(kind: str, label: str, note: str) -> SafeString:
 
 @register.simple_tag
 def spending_chart_bars(chart: SpendingChart) -> SafeString:
-    """The chart's gridlines, bars and month labels as SVG elements.
-
-    Built here rather than in template loops: the claims page renders it on every visit, and
-    a dozen template nodes per bar were a large share of that page's time.
-    """
-    parts: list[str] = []
-    axis_x = chart.plot_left - 6
-    for line in chart.gridlines:
-        parts.append(
-            format_html(
-                '<line class="spending-chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"></line>'
-                '<text class="spending-chart__axis" x="{}" y="{}" dy="5" text-anchor="end">'
-                "{}</text>",
-                chart.plot_left,
-                chart.plot_right,
-                line.y,
-                line.y,
-                axis_x,
-                line.y,
-                line.label,
-            )
-        )
-    for bar in chart.bars:
-        parts.append(
-            format_html(
-                '<rect class="spending-chart__bar" x="{}" y="{}" width="{}" height="{}">'
-                "<title>{}: {}</title></rect>",
-                bar.x,
-                bar.y,
-                bar.width,
-                bar.height,
-                date_format(bar.month, "F Y"),
-                money(bar.amount),
-            )
-        )
-        if bar.show_label:
-            parts.append(_chart_label(bar.label_x, chart.label_y, date_format(bar.month, "M")))
-        if bar.show_year:
-            parts.append(_chart_label(bar.label_x, chart.year_y, date_format(bar.month, "Y")))
-    return mark_safe("".join(parts))  # noqa: S308 (every part comes from format_html)
-
-
-def _chart_label(x: str, y: str, text: str) -> str:
-    return format_html(
-        '<text class="spending-chart__label" x="{}" y="{}" text-anchor="middle">{}</text>',
-        x,
-        y,
-        text,
-    )
+    """The chart's gridlines, bars and month labels as SVG elements (drawn by the portal's one
+    chart renderer, `web.templatetags.charts`)."""
+    return render_bar_chart(chart, css="spending-chart")
