@@ -48,6 +48,8 @@ urlpatterns = [
         analytics_views.drug_trend_dashboard,
         name="drug_trend_dashboard",
     ),
+    # The PHI tools (eligibility lookup, claims reports), also ahead of the placeholder.
+    path("clients/<uuid:client_public_id>/tools/", include("rxportal.sponsor_tools.urls")),
     path("clients/", include("rxportal.clients.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
