@@ -90,8 +90,9 @@ def request_claims_report(
             actor=actor,
             request=request,
             subject=report,
-            details={**_ids(report), "drug_filter": bool(report.drug_query),
-                     "member_filter": bool(card), "days": (end - start).days + 1},
+            details={**_ids(report), "days": (end - start).days + 1,
+                     # how many of the two optional filters were used (never which values)
+                     "optional_filters": int(bool(report.drug_query)) + int(bool(card))},
         )  # fmt: skip
         _enqueue_build(report.pk)
     return report
