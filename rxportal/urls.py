@@ -43,6 +43,8 @@ urlpatterns = [
     path("family/", include("rxportal.members.urls")),
     # The drug-trend tool page is the analytics dashboard (ahead of the clients' placeholder).
     path("clients/<uuid:client_public_id>/tools/drug-trend/", include("rxportal.analytics.urls")),
+    # The PHI tools (eligibility lookup, claims reports), also ahead of the placeholder.
+    path("clients/<uuid:client_public_id>/tools/", include("rxportal.sponsor_tools.urls")),
     path("clients/", include("rxportal.clients.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),

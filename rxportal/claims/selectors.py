@@ -121,20 +121,44 @@ def get_accumulator_summary(
     )
     accumulators = Accumulator.objects.filter(
         plan=plan, plan_year=plan_year, member_id__in={member.pk, family_head_id}
-    ).only("member_id", "scope", "deductible_met", "oop_met")
+    ).only("member_id", "plan_id", "scope", "deductible_met", "oop_met")
     if not has_family_on_plan:  # a subscriber: ask with the accumulators whether they have family
         accumulators = accumulators.annotate(
             has_dependents=Exists(Member.objects.filter(subscriber_id=member.pk))
         )
     rows = list(accumulators)
-    individual = _find_row(rows, member_id=member.pk, scope=AccumulatorScope.INDIVIDUAL)
-    family_row = _find_row(rows, member_id=family_head_id, scope=AccumulatorScope.FAMILY)
     if not has_family_on_plan:
         has_family_on_plan = (
             bool(getattr(rows[0], "has_dependents", False))
             if rows
             else member.dependents.exists()  # no accumulators yet this year
         )
+    return build_accumulator_summary(
+        member=member, plan_year=plan_year, rows=rows, has_family_on_plan=has_family_on_plan
+    )
+
+
+def list_accumulator_rows(*, members: Sequence[Member], plan_year: int) -> list[Accumulator]:
+    """The plan-year accumulators of these members and of their families' subscribers, in one
+    query. No viewer check: for callers that have already decided the members may be shown
+    (the plan sponsor's eligibility lookup, scoped to the sponsor's own plans)."""
+    ids = {m.pk for m in members} | {m.family_head_id for m in members}
+    return list(
+        Accumulator.objects.filter(plan_year=plan_year, member_id__in=ids).only(
+            "member_id", "plan_id", "scope", "deductible_met", "oop_met"
+        )
+    )
+
+
+def build_accumulator_summary(
+    *, member: Member, plan_year: int, rows: Sequence[Accumulator], has_family_on_plan: bool
+) -> AccumulatorSummary:
+    """A member's individual and family progress against their plan's limits, from accumulator
+    rows already read (``member.plan`` loaded). No query."""
+    plan = member.plan
+    rows = [row for row in rows if row.plan_id == plan.pk]
+    individual = _find_row(rows, member_id=member.pk, scope=AccumulatorScope.INDIVIDUAL)
+    family_row = _find_row(rows, member_id=member.family_head_id, scope=AccumulatorScope.FAMILY)
     family_deductible = family_oop = None
     if has_family_on_plan and plan.deductible_family is not None:
         family_deductible = AmountProgress.of(
@@ -158,7 +182,7 @@ def get_accumulator_summary(
     )
 
 
-def _find_row(rows: list[Accumulator], *, member_id: int, scope: str) -> Accumulator | None:
+def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Accumulator | None:
     for row in rows:
         if row.member_id == member_id and row.scope == scope:
             return row
@@ -564,4 +588,24 @@ def find_claim_for_staff(*, viewer: Viewer, member: Member, public_id: uuid.UUID
         )
         .filter(member_id=member.pk, public_id=public_id)
         .first()
+    )
+
+
+# --- A plan sponsor's claims report ------------------------------------------------------------
+
+
+def list_claims_for_sponsor_report(
+    *, client_id: int, start: dt.date, end: dt.date, drug_query: str = "", member_card: str = ""
+) -> QuerySet[Claim]:
+    """Every claim on the client's own plans (the plan the claim was priced under) in the
+    range, optionally for one drug (name contains, or exact RxCUI) and one card number (all
+    its people), oldest first, with what the sponsor CSV needs loaded. No viewer check: the
+    caller (the claims-report service, behind a live PHI grant) has decided already."""
+    claims = Claim.objects.filter(plan__client_id=client_id, service_date__range=(start, end))
+    if drug_query:
+        claims = claims.filter(Q(drug__name__icontains=drug_query) | Q(drug__rxcui=drug_query))
+    if member_card:
+        claims = claims.filter(member__member_id__iexact=member_card)
+    return claims.select_related("member", "plan", "drug", "pharmacy", "reverses").order_by(
+        "service_date", "id"
     )

@@ -29,8 +29,10 @@ from rxportal.core.money import to_money
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def csv_header() -> list[str]:
-    return [
+def csv_header(*, for_sponsor: bool = False) -> list[str]:
+    """The columns. A plan sponsor's report names the member's card and says "Member paid"
+    where the member's own export says "You paid"."""
+    header = [
         _("Claim number"),
         _("Date of service"),
         _("Person"),
@@ -46,15 +48,18 @@ def csv_header() -> list[str]:
         _("Days supply"),
         _("Total cost"),
         _("Plan paid"),
-        _("You paid"),
+        _("Member paid") if for_sponsor else _("You paid"),
         _("Deductible applied"),
         _("Out-of-pocket applied"),
         _("Counted in totals"),
     ]
+    return [_("Member ID"), _("Plan"), *header] if for_sponsor else header
 
 
-def csv_row(claim: Claim) -> list[str]:
-    """One claim as spreadsheet cells: ISO dates, plain amounts, every text cell formula-safe."""
+def csv_row(claim: Claim, *, for_sponsor: bool = False) -> list[str]:
+    """One claim as spreadsheet cells: ISO dates, plain amounts, every text cell formula-safe.
+    For a sponsor, first the card number with person code and the plan's code (``plan`` and
+    ``member`` loaded with the claim)."""
     counted = is_counted_in_totals(status=claim.status, is_reversal=claim.reverses_id is not None)
     cells = [
         claim.claim_number,
@@ -77,6 +82,8 @@ def csv_row(claim: Claim) -> list[str]:
         str(claim.oop_applied),
         _("yes") if counted else _("no"),
     ]
+    if for_sponsor:
+        cells = [f"{claim.member.member_id}-{claim.member.person_code}", claim.plan.code, *cells]
     return [make_csv_safe(cell) for cell in cells]
 
 
@@ -87,12 +94,12 @@ class _Echo:
         return value
 
 
-def stream_claims_csv(claims: Iterable[Claim]) -> Iterator[str]:
+def stream_claims_csv(claims: Iterable[Claim], *, for_sponsor: bool = False) -> Iterator[str]:
     """The CSV, line by line, with a byte-order mark so spreadsheets read it as UTF-8."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(csv_header())
+    yield "\ufeff" + writer.writerow(csv_header(for_sponsor=for_sponsor))
     for claim in claims:
-        yield writer.writerow(csv_row(claim))
+        yield writer.writerow(csv_row(claim, for_sponsor=for_sponsor))
 
 
 # --- PDF statement -----------------------------------------------------------------------------

@@ -327,6 +327,11 @@ def get_support_contacts(*, viewer: AbstractBaseUser | AnonymousUser) -> Support
     return support_contacts_for_member(member)
 
 
+def is_same_name(stored: str, typed: str) -> bool:
+    """Public name of ``_same_name`` for other apps' lookups (the sponsors' eligibility)."""
+    return _same_name(stored, typed)
+
+
 def _same_name(stored: str, typed: str) -> bool:
     """Names compared whole, ignoring case, accents and spacing (``"José  Núñez"`` ==
     ``"jose nunez"``); never a prefix or a partial match."""

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rxportal.pricing",
     "rxportal.orders",
     "rxportal.analytics",
+    "rxportal.sponsor_tools",
     "rxportal.web",
     "rxportal.staff",
     "rxportal.demo",
@@ -184,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
     "clients.record_due_expiries": {
         "task": "clients.record_due_expiries",
         "schedule": crontab(hour=5, minute=30),
+    },
+    "sponsor_tools.purge_expired_claims_reports": {
+        "task": "sponsor_tools.purge_expired_claims_reports",
+        "schedule": crontab(minute=41),
     },
 }
 

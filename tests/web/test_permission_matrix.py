@@ -11,6 +11,7 @@ tests/clients/test_views.py, tests/staff/test_phi_view_audit.py), not of this te
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from rxportal.accounts.models import User
 from rxportal.clients import services as client_services
 from rxportal.clients.models import ClientLink
 from rxportal.core import clock
+from rxportal.sponsor_tools import services as sponsor_tools_services
 from tests.factories import ClientFactory, UserFactory
 from tests.members.test_family_access_sweep import Records, sweep_family
 from tests.staff.conftest import make_user
@@ -56,6 +58,7 @@ COVERED_NAMESPACES = (
     "claims",
     "members",
     "clients",
+    "sponsor_tools",
     "staff",
 )
 MY_ACCOUNT_PREFIXES = ("rx_myaccount", "rx_session", "rx_remove_webauthn")
@@ -122,6 +125,20 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "analytics:drug_trend": lambda s: [s.objects["acme"].public_id],
     "analytics:drug_trend_csv": lambda s: [s.objects["acme"].public_id],
     "analytics:drug_trend_pdf": lambda s: [s.objects["acme"].public_id],
+    "sponsor_tools:eligibility": lambda s: [s.objects["acme"].public_id],
+    "sponsor_tools:claims_reports": lambda s: [s.objects["acme"].public_id],
+    "sponsor_tools:claims_report": lambda s: [
+        s.objects["acme"].public_id,
+        s.objects["report"].public_id,
+    ],
+    "sponsor_tools:claims_report_download": lambda s: [
+        s.objects["acme"].public_id,
+        s.objects["report"].public_id,
+    ],
+    "sponsor_tools:claims_report_again": lambda s: [
+        s.objects["acme"].public_id,
+        s.objects["report"].public_id,
+    ],
     "staff:member_detail": lambda s: [s.records.member.public_id],
     "staff:member_records": lambda s: [s.records.member.public_id],
     "staff:member_orders": lambda s: [s.records.member.public_id],
@@ -164,6 +181,21 @@ def scene(sweep_family: dict[str, Records]) -> Scene:
     pending = client_services.submit_access_request(
         requester=client, client=acme, tool="drug-trend", business_reason="HR.", now=clock.now()
     )
+    reports_request = client_services.submit_access_request(
+        requester=client, client=acme, tool="claims-reports", business_reason="HR.", now=clock.now()
+    )
+    client_services.decide_access_request(
+        access_request=reports_request, actor=agent, approve=True, reason="Confirmed.",
+        method="called_contact", now=clock.now(),
+    )  # fmt: skip
+    reports_request.refresh_from_db()
+    report = sponsor_tools_services.request_claims_report(
+        grant=reports_request.grant,
+        actor=client,
+        start=clock.today() - dt.timedelta(days=30),
+        end=clock.today(),
+    )
+    sponsor_tools_services.build_claims_report(report_id=report.pk, now=clock.now())
     return Scene(
         records=sweep_family["subscriber"],
         objects={
@@ -173,6 +205,7 @@ def scene(sweep_family: dict[str, Records]) -> Scene:
             "advisor": advisor,
             "request": pending,
             "grant": granted.grant,
+            "report": report,
             "link": ClientLink.objects.get(user=client, client=acme),
             "dependent": sweep_family["adult_child"].member.user,
         },
@@ -333,6 +366,29 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "rx_remove_webauthn": ("login", "away", "away", "away", "away", "away", "away", "away"),
     "rx_session_keep_alive": ("405", "405", "405", "405", "405", "405", "405", "405"),
     "rx_session_status": ("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    "sponsor_tools:claims_report": ("login", "403", "403", "ok", "404", "403", "403", "404"),
+    "sponsor_tools:claims_report_again": (
+        "login",
+        "403",
+        "403",
+        "405",
+        "405",
+        "403",
+        "403",
+        "405",
+    ),
+    "sponsor_tools:claims_report_download": (
+        "login",
+        "403",
+        "403",
+        "ok",
+        "404",
+        "403",
+        "403",
+        "404",
+    ),
+    "sponsor_tools:claims_reports": ("login", "403", "403", "ok", "404", "403", "403", "404"),
+    "sponsor_tools:eligibility": ("login", "403", "403", "ok", "404", "403", "403", "404"),
     "staff:client_user_find": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
     "staff:client_user_help": ("login", "403", "403", "403", "403", "verify", "verify", "verify"),
     "staff:clients_directory": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),

@@ -7,7 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 ACTION_PAGE_DENIED = "clients.page.denied"
 
 
@@ -25,7 +26,7 @@ def permission_page(permission: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.has_perm(permission):
                 match = request.resolver_match
                 record_event(
