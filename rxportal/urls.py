@@ -42,6 +42,11 @@ urlpatterns = [
     path("orders/", include("rxportal.orders.urls")),
     path("claims/", include("rxportal.claims.urls")),
     path("family/", include("rxportal.members.urls")),
+    # The plan-design what-if lives under the drug-trend tool (same grant): rxportal/whatif.
+    path(
+        "clients/<uuid:client_public_id>/tools/drug-trend/what-if/",
+        include("rxportal.whatif.urls"),
+    ),
     # The drug-trend tool page is the analytics dashboard (ahead of the clients' placeholder).
     path(
         "clients/<uuid:client_public_id>/tools/drug-trend/",

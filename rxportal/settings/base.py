@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rxportal.pricing",
     "rxportal.orders",
     "rxportal.analytics",
+    "rxportal.whatif",
     "rxportal.web",
     "rxportal.staff",
     "rxportal.demo",
