@@ -58,6 +58,11 @@ def run_list(request: HttpRequest, client: Client) -> HttpResponse:
 @what_if_page
 def run_new(request: HttpRequest, client: Client) -> HttpResponse:
     plans = selectors.list_plans(client=client)
+    asked = request.POST.get("plan", "")
+    if asked and all(str(plan.public_id) != asked for plan in plans):
+        # Only a crafted request names a plan the form never offered: another client's plan
+        # (or none at all) looks the same, a 404.
+        raise Http404
     form = WhatIfForm(request.POST or None, plans=plans)
     if request.method == "POST" and form.is_valid():
         run = services.start_what_if(

@@ -148,14 +148,17 @@ def build_book(client: Client | None = None, seed: int = 7) -> Book:
         fills.extend(family_fills)
     design = benefit_design_for(plan)
     priced = engine_walk(design, fills)
-    for fill, result in zip(fills, priced, strict=True):
-        ClaimFactory(
-            member=fill.member, plan=plan, drug=fill.drug, pharmacy=fill.pharmacy,
-            service_date=fill.day, tier=fill.claim.tier.value, channel=fill.claim.channel.value,
+    Claim.objects.bulk_create(
+        Claim(
+            claim_number=f"WI{plan.pk:05d}{number:07d}", member=fill.member, plan=plan,
+            drug=fill.drug, pharmacy=fill.pharmacy, service_date=fill.day, status="paid",
+            tier=fill.claim.tier.value, channel=fill.claim.channel.value, quantity=D(30),
             days_supply=fill.claim.days_supply, total_cost=result.total_cost,
             plan_paid=result.plan_pays, member_paid=result.member_pays,
             deductible_applied=result.deductible_applied, oop_applied=result.oop_applied,
-        )  # fmt: skip
+        )
+        for number, (fill, result) in enumerate(zip(fills, priced, strict=True))
+    )  # fmt: skip
     # Never counted: a rejection, and a paid claim backed out by its reversal.
     first = fills[0]
     ClaimFactory(member=first.member, plan=plan, drug=first.drug, service_date=WINDOW_START,

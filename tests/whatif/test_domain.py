@@ -8,8 +8,8 @@ from decimal import Decimal as D
 from rxportal.pricing.engine import BenefitDesign, Channel, CostShare, Tier
 from rxportal.whatif.domain import (
     ClaimRow,
-    Window,
     WhatIfResult,
+    Window,
     compute_what_if,
     compute_window,
     count_member_months,
