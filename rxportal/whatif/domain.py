@@ -41,20 +41,29 @@ _CHANNELS = {channel.value: channel for channel in Channel}
 
 class ClaimRow(NamedTuple):
     """One paid, not reversed claim, as `selectors.list_claim_rows` reads it (ordered by
-    family, service date, then id). Keys are internal ids, never shown."""
+    family, service date, then id), with the engine's input for it built once at load.
+    Keys are internal ids, never shown."""
 
     family_key: int
     member_key: int
     service_date: dt.date
     drug_key: int
-    tier: str
-    channel: str
-    days_supply: int
-    total_cost: Decimal
+    claim: ClaimInput  # tier, cost, days supply, channel, insulin, network status
     member_paid: Decimal
     plan_paid: Decimal
-    is_insulin: bool
-    out_of_network: bool
+
+
+def make_claim_row(
+    family_key: int, member_key: int, service_date: dt.date, drug_key: int, tier: str,
+    channel: str, days_supply: int, total_cost: Decimal, member_paid: Decimal,
+    plan_paid: Decimal, is_insulin: bool, out_of_network: bool,
+) -> ClaimRow:  # fmt: skip
+    """A stored claim's columns as a `ClaimRow`: what the engine priced it with."""
+    status = NetworkStatus.OUT_OF_NETWORK if out_of_network else NetworkStatus.IN_NETWORK
+    claim = ClaimInput(
+        _TIERS[tier], total_cost, days_supply, _CHANNELS[channel], is_insulin, status
+    )
+    return ClaimRow(family_key, member_key, service_date, drug_key, claim, member_paid, plan_paid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,76 +178,77 @@ def compute_what_if(
     on_progress: Progress | None = None,
     progress_every: int = 10_000,
 ) -> WhatIfResult:
-    """Re-adjudicate `claims` (ordered by family, date, id) under `design`; see the module."""
-    tiers, channels = _TIERS, _CHANNELS
-    in_network, out_of_network = NetworkStatus.IN_NETWORK, NetworkStatus.OUT_OF_NETWORK
+    """Re-adjudicate `claims` (ordered by family, date, id) under `design`; see the module.
+
+    The hot loop: tuples unpacked (no attribute look-ups), running totals in two-item lists
+    mutated in place, the engine's inputs built at load (`make_claim_row`), and a new
+    `Accumulators` only when the person changes; the engine does all the pricing."""
+    price, accumulators = adjudicate, Accumulators
     start = window.start
-    fresh = Accumulators()
-    family_key = None
-    individual: dict[tuple[int, int], Accumulators] = {}
-    family: dict[int, Accumulators] = {}
+    current_family = None
+    individual: dict[tuple[int, int], list[Decimal]] = {}  # (person, year) -> [deductible, oop]
+    family: dict[int, list[Decimal]] = {}  # year -> [deductible, oop]
     member_shift: dict[int, Decimal] = {}
-    drugs: dict[int, list[Any]] = {}  # drug -> [claims, members set, m_before, m_after, p_b, p_a]
-    counted = warm = not_priced = done = 0
+    drugs: dict[int, list[Any]] = {}  # drug -> [claims, members, m_before, m_after, p_b, p_a]
+    warm = not_priced = done = 0
     plan_before = plan_after = member_before = member_after = ZERO
-    for row in claims:
-        if row.family_key != family_key:
-            family_key = row.family_key
-            individual.clear()
-            family.clear()
-        year = row.service_date.year
-        person = (row.member_key, year)
-        ind = individual.get(person, fresh)
-        fam = family.get(year, fresh)
+    last_key: tuple[int, int] | None = None
+    last_after = Accumulators()
+    for family_key, member_key, service_date, drug_key, claim, member_paid, plan_paid in claims:
+        if family_key != current_family:
+            current_family, last_key = family_key, None
+            individual = {}
+            family = {}
+        year = service_date.year
+        key = (member_key, year)
+        ind = individual.get(key)
+        if ind is None:
+            ind = individual[key] = [ZERO, ZERO]
+        fam = family.get(year)
+        if fam is None:
+            fam = family[year] = [ZERO, ZERO]
+        # The same person again with no one else in the family in between: the engine's own
+        # accumulators after their last claim are exactly the ones before this one.
+        before = last_after if key == last_key else accumulators(ind[0], ind[1], fam[0], fam[1])
+        last_key = key
         try:
-            result = adjudicate(
-                design,
-                Accumulators(ind.deductible_met, ind.oop_met, fam.deductible_met, fam.oop_met),
-                ClaimInput(
-                    tiers[row.tier],
-                    row.total_cost,
-                    row.days_supply,
-                    channels[row.channel],
-                    row.is_insulin,
-                    out_of_network if row.out_of_network else in_network,
-                ),
-                explain=False,
-            )
+            result = price(design, before, claim, explain=False)
         except NotCovered:
-            paid_by_member, paid_by_plan = row.member_paid, row.plan_paid
-            not_priced += row.service_date >= start
+            by_member, by_plan = member_paid, plan_paid
+            not_priced += service_date >= start
+            last_after = before
         else:
-            paid_by_member, paid_by_plan = result.member_pays, result.plan_pays
-            if paid_by_member:
+            by_member, by_plan = result.member_pays, result.plan_pays
+            last_after = result.accumulators_after
+            if by_member:
                 deductible, oop = result.deductible_applied, result.oop_applied
-                individual[person] = Accumulators(
-                    ind.deductible_met + deductible, ind.oop_met + oop
-                )
-                family[year] = Accumulators(fam.deductible_met + deductible, fam.oop_met + oop)
+                ind[0] += deductible
+                ind[1] += oop
+                fam[0] += deductible
+                fam[1] += oop
         done += 1
         if on_progress is not None and done % progress_every == 0:
             on_progress(done)
-        if row.service_date < start:
+        if service_date < start:
             warm += 1
             continue
-        counted += 1
-        member_before += row.member_paid
-        member_after += paid_by_member
-        plan_before += row.plan_paid
-        plan_after += paid_by_plan
-        shift = paid_by_member - row.member_paid
-        member_shift[row.member_key] = member_shift.get(row.member_key, ZERO) + shift
-        drug = drugs.get(row.drug_key)
+        member_before += member_paid
+        member_after += by_member
+        plan_before += plan_paid
+        plan_after += by_plan
+        member_shift[member_key] = member_shift.get(member_key, ZERO) + by_member - member_paid
+        drug = drugs.get(drug_key)
         if drug is None:
-            drug = drugs[row.drug_key] = [0, set(), ZERO, ZERO, ZERO, ZERO]
+            drug = drugs[drug_key] = [0, set(), ZERO, ZERO, ZERO, ZERO]
         drug[0] += 1
-        drug[1].add(row.member_key)
-        drug[2] += row.member_paid
-        drug[3] += paid_by_member
-        drug[4] += row.plan_paid
-        drug[5] += paid_by_plan
+        drug[1].add(member_key)
+        drug[2] += member_paid
+        drug[3] += by_member
+        drug[4] += plan_paid
+        drug[5] += by_plan
     if on_progress is not None:
         on_progress(done)
+    counted = done - warm
     return _summarize(
         counted=counted, warm=warm, not_priced=not_priced, member_months=member_months,
         totals=(plan_before, plan_after, member_before, member_after),

@@ -22,7 +22,7 @@ from rxportal.formulary.models import Drug
 from rxportal.members.models import Member
 from rxportal.pharmacies.models import NetworkPharmacy
 from rxportal.plans.models import Plan
-from rxportal.whatif.domain import ClaimRow, Window
+from rxportal.whatif.domain import ClaimRow, Window, make_claim_row
 from rxportal.whatif.errors import WhatIfNotFound
 from rxportal.whatif.models import WhatIfRun
 
@@ -105,8 +105,8 @@ def list_claim_rows(*, plan: Plan, window: Window) -> list[ClaimRow]:
         )
     )  # fmt: skip
     return [
-        ClaimRow(family, member, day, drug, tier, channel, days, cost, by_member, by_plan,
-                 insulin, pharmacy is not None and pharmacy not in network)
+        make_claim_row(family, member, day, drug, tier, channel, days, cost, by_member, by_plan,
+                       insulin, pharmacy is not None and pharmacy not in network)
         for family, member, day, drug, tier, channel, days, cost, by_member, by_plan, insulin,
         pharmacy in rows.iterator(chunk_size=20_000)
     ]  # fmt: skip

@@ -13,6 +13,7 @@ from rxportal.whatif.domain import (
     compute_what_if,
     compute_window,
     count_member_months,
+    make_claim_row,
 )
 
 WINDOW = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -33,8 +34,8 @@ DESIGN = BenefitDesign(
 
 def row(member: int, day: dt.date, tier: str, cost: str, paid: str, drug: int = 1) -> ClaimRow:
     total, by_member = D(cost), D(paid)
-    return ClaimRow(member, member, day, drug, tier, "retail_30", 30, total, by_member,
-                    total - by_member, False, False)  # fmt: skip
+    return make_claim_row(member, member, day, drug, tier, "retail_30", 30, total, by_member,
+                          total - by_member, False, False)  # fmt: skip
 
 
 def test_the_window_is_the_last_twelve_full_months() -> None:
