@@ -240,6 +240,13 @@ def measure(args: argparse.Namespace) -> int:
         _, ms = timed(lambda: bare_loop(rows))
         bare_ms.append(ms)
     if args.profile:
+        print(selectors._claim_columns(plan, window).explain(analyze=True), file=sys.stderr)
+        fetch_started = time.perf_counter()
+        raw = list(
+            selectors._claim_columns(plan, window)  # the same query, without building rows
+        )
+        print(f"fetch {len(raw):,} raw rows: {(time.perf_counter() - fetch_started) * 1000:.0f} ms",
+              file=sys.stderr)  # fmt: skip
         profiler = cProfile.Profile()
         profiler.enable()
         compute_what_if(design=design, claims=rows, window=window, member_months=1)
