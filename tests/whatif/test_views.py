@@ -194,7 +194,7 @@ def test_a_what_if_goes_from_the_form_to_its_result_and_is_audited(
     }  # fmt: skip
 
 
-def test_a_run_in_progress_shows_a_progress_bar_that_refreshes_without_javascript(
+def test_a_run_in_progress_shows_a_progress_bar_that_refreshes_without_javascript_until_stopped(
     granted: User, acme_book: Book
 ) -> None:
     run = WhatIfRun.objects.create(
@@ -205,9 +205,16 @@ def test_a_run_in_progress_shows_a_progress_bar_that_refreshes_without_javascrip
     page = logged_in(granted).get(url("run", acme_book.client, run_public_id=run.public_id))
 
     html = page.content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in html
+    assert page["Refresh"] == "2"
     assert '<progress id="whatif-progress" max="100" value="25">' in html
     assert "250 of 1000 claims priced again" in html
+    assert "?refresh=off" in html
+
+    stopped = logged_in(granted).get(
+        url("run", acme_book.client, run_public_id=run.public_id) + "?refresh=off"
+    )
+    assert not stopped.has_header("Refresh")
+    assert "This page does not refresh itself." in stopped.content.decode()
 
 
 def test_two_runs_side_by_side_and_the_list_of_past_runs(
