@@ -145,7 +145,7 @@ def test_the_what_if_in_spanish(
         )
         _check(page)
         page.locator("#id_plan").select_option(scene["plan"])
-        page.locator("#id_oop_max_individual").fill("2500")
+        page.locator("#id_oop_max_individual").fill("9000")
         page.get_by_role("button", name="Hacer la simulación").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Resultado de la simulación")
         expect(page.locator("main")).to_contain_text("Miembros que pagarían menos")
