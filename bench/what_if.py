@@ -294,7 +294,7 @@ def measure(args: argparse.Namespace) -> int:
               f"commit {machine['commit']}, load average {load:.1f}\n")  # fmt: skip
         print("| measure | ms | per second |\n|---|---|---|")
         print(
-            f"| load {args.claims:,} rows | {load_ms:.0f} | {args.claims / load_ms * 1000:,.0f} |"
+            f"| load {args.claims:,} rows (median; cold {cold_load_ms:.0f} ms) | {load_ms:.0f} | {args.claims / load_ms * 1000:,.0f} |"
         )
         print(f"| re-adjudicate (median) | {engine:.0f} | {per_second:,.0f} |")
         print(f"| re-adjudicate, CPU time (median) | {engine_cpu:.0f} | {cpu_per_second:,.0f} |")
