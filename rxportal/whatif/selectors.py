@@ -64,11 +64,12 @@ def get_run(*, client: Client, run_public_id: uuid.UUID | str) -> WhatIfRun:
         public_id = uuid.UUID(str(run_public_id))
     except ValueError as error:
         raise WhatIfNotFound("No such what-if.") from error
-    run = WhatIfRun.objects.filter(client=client, public_id=public_id).select_related("plan")
-    found = run.first()
-    if found is None:
+    run = (
+        WhatIfRun.objects.filter(client=client, public_id=public_id).select_related("plan").first()
+    )
+    if run is None:
         raise WhatIfNotFound("No such what-if.")
-    return found
+    return run
 
 
 def _counted_claims(plan: Plan, window: Window) -> Any:

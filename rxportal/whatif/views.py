@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -145,8 +146,6 @@ def _progress(run: WhatIfRun) -> dict[str, Any]:
 
 def _presented(run: WhatIfRun) -> dict[str, Any]:
     """The stored result as the pages show it: labelled figures, drugs with their names."""
-    from django.utils.translation import gettext as _
-
     assert run.results is not None
     result = WhatIfResult.from_json(run.results)
     names = selectors.list_drug_names([row.drug_key for row in result.top_drugs])
