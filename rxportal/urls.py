@@ -41,6 +41,11 @@ urlpatterns = [
     path("orders/", include("rxportal.orders.urls")),
     path("claims/", include("rxportal.claims.urls")),
     path("family/", include("rxportal.members.urls")),
+    # The plan-design what-if lives under the drug-trend tool (same grant): rxportal/whatif.
+    path(
+        "clients/<uuid:client_public_id>/tools/drug-trend/what-if/",
+        include("rxportal.whatif.urls"),
+    ),
     # The drug-trend tool page is the analytics dashboard (ahead of the clients' placeholder).
     path("clients/<uuid:client_public_id>/tools/drug-trend/", include("rxportal.analytics.urls")),
     # The PHI tools (eligibility lookup, claims reports), also ahead of the placeholder.

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rxportal.orders",
     "rxportal.analytics",
     "rxportal.sponsor_tools",
+    "rxportal.whatif",
     "rxportal.web",
     "rxportal.staff",
     "rxportal.demo",

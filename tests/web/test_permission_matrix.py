@@ -29,7 +29,8 @@ from rxportal.clients import services as client_services
 from rxportal.clients.models import ClientLink
 from rxportal.core import clock
 from rxportal.sponsor_tools import services as sponsor_tools_services
-from tests.factories import ClientFactory, UserFactory
+from rxportal.whatif.models import WhatIfRun
+from tests.factories import ClientFactory, PlanFactory, UserFactory
 from tests.members.test_family_access_sweep import Records, sweep_family
 from tests.staff.conftest import make_user
 
@@ -60,6 +61,7 @@ COVERED_NAMESPACES = (
     "clients",
     "sponsor_tools",
     "staff",
+    "whatif",
 )
 MY_ACCOUNT_PREFIXES = ("rx_myaccount", "rx_session", "rx_remove_webauthn")
 
@@ -152,6 +154,10 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "staff:clients_request": lambda s: [s.objects["request"].public_id],
     "staff:clients_grant_revoke": lambda s: [s.objects["grant"].public_id],
     "staff:clients_link_end": lambda s: [s.objects["link"].public_id],
+    "whatif:list": lambda s: [s.objects["acme"].public_id],
+    "whatif:new": lambda s: [s.objects["acme"].public_id],
+    "whatif:compare": lambda s: [s.objects["acme"].public_id],
+    "whatif:run": lambda s: [s.objects["acme"].public_id, s.objects["whatif_run"].public_id],
 }
 
 
@@ -208,6 +214,9 @@ def scene(sweep_family: dict[str, Records]) -> Scene:
             "report": report,
             "link": ClientLink.objects.get(user=client, client=acme),
             "dependent": sweep_family["adult_child"].member.user,
+            "whatif_run": WhatIfRun.objects.create(
+                client=acme, plan=PlanFactory(client=acme), inputs={}, inputs_hash="0" * 64
+            ),
         },
     )
 
@@ -416,6 +425,12 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "web:id_card_pdf": ("login", "ok", "404", "403", "403", "403", "403", "403"),
     "web:login": ("login", "login", "login", "login", "login", "login", "login", "login"),
     "web:logout": ("405", "405", "405", "405", "405", "405", "405", "405"),
+    # The what-if opens with a live drug-trend grant (the scene's client has only a pending
+    # request) or for PBM staff roles (analytics.selectors.can_view_drug_trend); else a 404.
+    "whatif:compare": ("login", "404", "404", "404", "404", "away", "away", "away"),
+    "whatif:list": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
+    "whatif:new": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
+    "whatif:run": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
 }
 
 

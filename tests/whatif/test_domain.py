@@ -1,0 +1,165 @@
+"""Re-adjudication on a handful of claims you can add up on paper (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+from rxportal.pricing.engine import BenefitDesign, Channel, CostShare, Tier
+from rxportal.whatif.domain import (
+    ClaimRow,
+    WhatIfResult,
+    Window,
+    compute_what_if,
+    compute_window,
+    count_member_months,
+    make_claim_row,
+)
+
+WINDOW = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+# $100 deductible (generic skips it), $10 generic copay, $40 brand copay, $500 out-of-pocket max.
+DESIGN = BenefitDesign(
+    code="PAPER",
+    plan_year=2026,
+    deductible_individual=D("100.00"),
+    oop_max_individual=D("500.00"),
+    deductible_family=None,
+    oop_max_family=None,
+    cost_shares={
+        (Tier.GENERIC, Channel.RETAIL_30): CostShare(copay=D("10.00"), deductible_applies=False),
+        (Tier.PREFERRED_BRAND, Channel.RETAIL_30): CostShare(copay=D("40.00")),
+    },
+)
+
+
+def row(member: int, day: dt.date, tier: str, cost: str, paid: str, drug: int = 1) -> ClaimRow:
+    total, by_member = D(cost), D(paid)
+    return make_claim_row(member, member, day, drug, tier, "retail_30", 30, total, by_member,
+                          total - by_member, False, False)  # fmt: skip
+
+
+def test_the_window_is_the_last_twelve_full_months() -> None:
+    assert compute_window(dt.date(2026, 12, 6)) == Window(
+        dt.date(2025, 12, 1), dt.date(2026, 11, 30)
+    )
+    assert compute_window(dt.date(2026, 1, 31)) == Window(
+        dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    )
+    assert Window(dt.date(2025, 12, 1), dt.date(2026, 11, 30)).warm_start == dt.date(2025, 1, 1)
+
+
+def test_member_months_count_each_covered_month_of_the_window() -> None:
+    coverage = [
+        (dt.date(2020, 1, 1), None),  # all 12
+        (dt.date(2026, 11, 30), None),  # November and December: 2
+        (dt.date(2025, 1, 1), dt.date(2026, 3, 1)),  # January to March: 3
+        (dt.date(2024, 1, 1), dt.date(2025, 6, 30)),  # ended before: 0
+    ]
+    assert count_member_months(coverage, WINDOW) == 17
+
+
+def test_a_brand_claim_pays_the_deductible_then_the_copay_and_the_accumulators_carry_on() -> None:
+    # Member 1: brand $150 in January: deductible $100, then $40 copay on the other $50.
+    # February: deductible met, $40 copay. The stored amounts are what the engine charged.
+    claims = [
+        row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"),
+        row(1, dt.date(2026, 2, 5), "preferred-brand", "150.00", "40.00"),
+    ]
+
+    result = compute_what_if(design=DESIGN, claims=claims, window=WINDOW, member_months=12)
+
+    assert (result.member_before, result.member_after) == (D("180.00"), D("180.00"))
+    assert (result.plan_before, result.plan_after) == (D("120.00"), D("120.00"))
+    assert result.member_shift_pmpm == D("0.00")
+    assert result.top_drugs == ()
+
+
+def test_a_lower_deductible_moves_cost_to_the_plan_and_the_warm_up_only_fills_accumulators() -> (
+    None
+):
+    cheaper = BenefitDesign(**{**_fields(DESIGN), "deductible_individual": D("50.00")})
+    claims = [
+        # 2025, before the window: not counted, and a new plan year starts fresh in 2026.
+        row(1, dt.date(2025, 12, 1), "preferred-brand", "150.00", "140.00"),
+        row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"),
+        row(2, dt.date(2026, 1, 5), "generic", "30.00", "10.00", drug=2),
+    ]
+    window = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+
+    result = compute_what_if(design=cheaper, claims=claims, window=window, member_months=24)
+
+    # Member 1 in 2026: $50 deductible + $40 copay = $90 instead of $140; generic unchanged.
+    assert result.claims == 2 and result.warm_up_claims == 1
+    assert (result.member_before, result.member_after) == (D("150.00"), D("100.00"))
+    assert (result.plan_before, result.plan_after) == (D("30.00"), D("80.00"))
+    assert result.member_shift_pmpm == D("-2.08")  # -50 / 24
+    assert result.plan_shift_pmpm == D("2.08")
+    # Two members: a count of 1 to 10 is a small cell, not shown (zero is); so is the drug.
+    assert result.members_paying_less is None and result.members_paying_more == 0
+    assert result.top_drugs == () and result.drugs_not_shown == 1
+
+
+def test_counts_of_eleven_or_more_members_are_shown_and_drugs_ranked_by_shift() -> None:
+    claims = [
+        row(member, dt.date(2026, 3, 1), "generic", "30.00", "10.00", drug=7)
+        for member in range(1, 12)
+    ] + [row(member, dt.date(2026, 3, 1), "preferred-brand", "300.00", "140.00", drug=8)
+         for member in range(1, 12)]  # fmt: skip
+    claims.sort(key=lambda claim: claim.family_key)  # as the selector reads them: by family
+    pricier = BenefitDesign(
+        **{
+            **_fields(DESIGN),
+            "cost_shares": {
+                **DESIGN.cost_shares,
+                (Tier.GENERIC, Channel.RETAIL_30): CostShare(copay=D("15.00")),
+            },
+        }
+    )
+
+    result = compute_what_if(design=pricier, claims=claims, window=WINDOW, member_months=132)
+
+    # The generic now applies the deductible: $30 each (all deductible) instead of $10, and
+    # the brand after it pays $100 - $30 = $70 deductible + $40 copay = $110 instead of $140.
+    assert result.members_with_claims == 11
+    # Each member: +$20 on the generic, -$30 on the brand.
+    assert result.members_paying_more == 0 and result.members_paying_less == 11
+    assert [(drug.drug_key, drug.member_shift) for drug in result.top_drugs] == [
+        (8, D("-330.00")),
+        (7, D("220.00")),
+    ]
+    assert WhatIfResult.from_json(result.to_json()) == result
+
+
+def test_progress_is_reported_as_claims_are_priced() -> None:
+    claims = [row(1, dt.date(2026, 1, day), "generic", "30.00", "10.00") for day in range(1, 8)]
+    seen: list[int] = []
+
+    compute_what_if(
+        design=DESIGN, claims=claims, window=WINDOW, member_months=1,
+        on_progress=seen.append, progress_every=3,
+    )  # fmt: skip
+
+    assert seen == [3, 6, 7]
+
+
+def test_a_claim_the_changed_design_does_not_cover_keeps_its_amounts() -> None:
+    no_brand = BenefitDesign(
+        **{
+            **_fields(DESIGN),
+            "cost_shares": {
+                (Tier.GENERIC, Channel.RETAIL_30): DESIGN.cost_shares[
+                    (Tier.GENERIC, Channel.RETAIL_30)
+                ]
+            },
+        }
+    )
+    claims = [row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00")]
+
+    result = compute_what_if(design=no_brand, claims=claims, window=WINDOW, member_months=1)
+
+    assert result.not_priced == 1
+    assert result.member_after == D("140.00")
+
+
+def _fields(design: BenefitDesign) -> dict[str, object]:
+    return {name: getattr(design, name) for name in BenefitDesign.__slots__}
