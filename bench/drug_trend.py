@@ -186,6 +186,11 @@ def run(args: argparse.Namespace) -> int:
     require_loopback(args.server_url, schemes={"postgres", "postgresql"})
     if args.redis_url:
         require_loopback(args.redis_url, schemes={"redis"})
+    if args.reuse:  # a database a --keep run left: measure the pages again, load nothing
+        parts = urlsplit(args.server_url)
+        setup_django(urlunsplit(parts._replace(path=f"/{args.database_name}")),
+                     redis_url=args.redis_url)  # fmt: skip
+        return measure(args)
     with fresh_database(args.server_url, args.database_name, keep=args.keep) as database_url:
         setup_django(database_url, redis_url=args.redis_url)
         from django.core.management import call_command
@@ -253,40 +258,59 @@ def measure(args: argparse.Namespace) -> int:
     from rxportal.analytics.services import rebuild_claim_rollups, refresh_claim_rollups
     from rxportal.claims.models import Claim
     from rxportal.clients.models import Client
+    from rxportal.members.models import Member
     from rxportal.plans.models import Plan
 
-    rng = random.Random(args.seed)
-    client_id, members, drugs = build_client(args, rng)
-    plan_id = Plan.objects.get(client_id=client_id).pk
-    months = [add_months(dt.date(2025, 1, 1), i) for i in range(23)]  # Jan 2025 - Nov 2026
-    serial = [0]
-    started = time.monotonic()
-    write_claims(count=args.claims - args.claims // 24, months=months, plan_id=plan_id,
-                 members=members, drugs=drugs, rng=rng, serial=serial)  # fmt: skip
-    seconds = time.monotonic() - started
-    print(f"wrote {args.claims - args.claims // 24:,} claims in {seconds:.0f} s", file=sys.stderr)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    if args.max_load:
-        wait_for_quiet_machine(args.max_load)
-    load_before = os.getloadavg()
-    rebuild, rebuild_ms = timed(lambda: rebuild_claim_rollups(client_id=client_id))
-    print(f"full rebuild in {rebuild_ms / 1000:.0f} s", file=sys.stderr)
-
+    loaded = ""
     december = dt.date(2026, 12, 1)
-    write_claims(count=args.claims // 24, months=[december], plan_id=plan_id, members=members,
-                 drugs=drugs, rng=rng, serial=serial)  # fmt: skip
-    refresh, refresh_ms = timed(
-        lambda: refresh_claim_rollups(client_id=client_id, months=[december])
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    if args.reuse:
+        client_id = Client.objects.get(code="BENCH-TREND").pk
+        plan_id = Plan.objects.get(client_id=client_id).pk
+        if args.max_load:
+            wait_for_quiet_machine(args.max_load)
+        load_before = os.getloadavg()
+    else:
+        rng = random.Random(args.seed)
+        client_id, members, drugs = build_client(args, rng)
+        plan_id = Plan.objects.get(client_id=client_id).pk
+        months = [add_months(dt.date(2025, 1, 1), i) for i in range(23)]  # Jan 2025 - Nov 2026
+        serial = [0]
+        started = time.monotonic()
+        write_claims(count=args.claims - args.claims // 24, months=months, plan_id=plan_id,
+                     members=members, drugs=drugs, rng=rng, serial=serial)  # fmt: skip
+        seconds = time.monotonic() - started
+        print(
+            f"wrote {args.claims - args.claims // 24:,} claims in {seconds:.0f} s", file=sys.stderr
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        if args.max_load:
+            wait_for_quiet_machine(args.max_load)
+        load_before = os.getloadavg()
+        rebuild, rebuild_ms = timed(lambda: rebuild_claim_rollups(client_id=client_id))
+        print(f"full rebuild in {rebuild_ms / 1000:.0f} s", file=sys.stderr)
+
+        write_claims(count=args.claims // 24, months=[december], plan_id=plan_id, members=members,
+                     drugs=drugs, rng=rng, serial=serial)  # fmt: skip
+        refresh, refresh_ms = timed(
+            lambda: refresh_claim_rollups(client_id=client_id, months=[december])
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        loaded = (
+            f"full rebuild: {rebuild_ms:,.0f} ms ({rebuild.drug_rows:,} drug rows, "
+            f"{rebuild.member_rows:,} member-month rows)\n"
+            f"refresh after loading a month ({args.claims // 24:,} claims): {refresh_ms:,.0f} ms "
+            f"({refresh.drug_rows:,} drug rows, {refresh.member_rows:,} member-month rows)"
+        )
     claims_total = Claim.objects.filter(plan_id=plan_id).count()
 
     # The dashboard page, signed in as a client user with a live grant, through the whole
     # middleware stack in this process (django.test.Client, no HTTP server).
     install_bare_view()
-    client_user = grant_drug_trend(client_id)
+    client_user = (
+        User.objects.get(username="bench-client") if args.reuse else grant_drug_trend(client_id)
+    )
     public_id = Client.objects.get(pk=client_id).public_id
     http = HttpClient(HTTP_HOST="localhost")
     http.force_login(client_user)
@@ -323,15 +347,13 @@ def measure(args: argparse.Namespace) -> int:
             samples[label].append(timed(call)[1])
     load_after = os.getloadavg()
 
-    print(f"claims {claims_total:,} rows ({args.claims:,} claims plus reversal rows), "
-          f"members {args.members:,}, drugs {len(drugs)}")  # fmt: skip
+    print(f"claims {claims_total:,} rows (claims plus reversal rows), members "
+          f"{Member.objects.filter(client_id=client_id).count():,}")  # fmt: skip
     print(f"load average (1, 5, 15 min): before {load_before[0]:.2f} {load_before[1]:.2f} "
           f"{load_before[2]:.2f}, after {load_after[0]:.2f} {load_after[1]:.2f} "
           f"{load_after[2]:.2f}")  # fmt: skip
-    print(f"full rebuild: {rebuild_ms:,.0f} ms ({rebuild.drug_rows:,} drug rows, "
-          f"{rebuild.member_rows:,} member-month rows)")  # fmt: skip
-    print(f"refresh after loading a month ({args.claims // 24:,} claims): {refresh_ms:,.0f} ms "
-          f"({refresh.drug_rows:,} drug rows, {refresh.member_rows:,} member-month rows)")  # fmt: skip
+    if loaded:
+        print(loaded)
     print(f"{'':<52} {'p50':>7} {'p95':>7} {'p99':>7} {'mean':>7}  (ms)")
     results = {label: summary(values) for label, values in samples.items()}
     for label, values in results.items():
@@ -367,6 +389,9 @@ def main() -> int:
         "--redis-url", default="", help="sessions and cache in Redis, as in production"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the pages on a database --keep left"
+    )
     return run(parser.parse_args())
 
 
