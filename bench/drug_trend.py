@@ -1,23 +1,29 @@
-"""Drug-trend selector against a bare read, and the rollup refresh after loading a month.
+"""The drug-trend dashboard page against a bare view, and the rollup refresh after a month.
 
-    .venv/bin/python bench/drug_trend.py --server-url postgres://postgres@127.0.0.1:5432 \\
-        --claims 1000000 --markdown --max-load 1.0
+    nice -n 10 .venv/bin/python bench/drug_trend.py --claims 1000000 --members 10000 \\
+        --redis-url redis://127.0.0.1:6379/9 --keep --markdown
+    .venv/bin/python bench/drug_trend.py --reuse --redis-url redis://127.0.0.1:6379/9 \\
+        --markdown --max-load 1.0       # the pages again on the kept database
 
 Builds its own database (``--database-name``, default ``rxportal_bench_trend``; dropped at the
-end, also on failure), migrates it and writes one client with ``--claims`` paid claims over 24
-months (one plan, ``--members`` members, 300 drugs over every tier and channel, ~3% reversed
-with a reversal row and ~3% rejected, as the demo does), with PostgreSQL COPY-speed
-``bulk_create`` batches. Then, all in this process (Python and database, no HTTP):
+end, also on failure, unless ``--keep``), migrates it, collects the static files and writes one
+client with ``--claims`` claims over 24 months (one plan, ``--members`` members, 300 drugs over
+every tier and channel, ~3% reversed with a reversal row and ~3% rejected, as the demo does) by
+PostgreSQL COPY. Then, all in this process (Python and database, no HTTP server):
 
 1. **full rebuild** of the client's rollups (``rebuild_claim_rollups``), once;
 2. **refresh after loading a month**: one more month of claims (1/24 of ``--claims``) is
    written, then ``refresh_claim_rollups(months=[that month])`` is timed (it also recomputes
    nothing else: the month is the last of its year);
-3. **selector**: ``get_drug_trend`` for a staff viewer, client level, for the month, the
-   quarter and the plan year, interleaved sample by sample with the bare read (the client row
-   by primary key through the ORM), ``--samples`` each.
+3. **pages**, ``--samples`` rounds, the calls shuffled in each round: the dashboard page for the
+   month, the quarter and the plan year through the whole middleware stack
+   (``django.test.Client``) as a client user whose drug-trend grant was made through the clients
+   services; the bare view (session and the user's row); ``get_drug_trend`` alone for a staff
+   viewer; and the client row by primary key.
 
-The issue's target: dashboard p95 <= 300 ms for a client with 1,000,000 claims, on PostgreSQL.
+``--reuse`` skips the database set-up and steps 1-2 and measures step 3 on a database a
+``--keep`` run left. The issue's target: dashboard p95 <= 300 ms for a client with 1,000,000
+claims, on PostgreSQL.
 """
 
 from __future__ import annotations
