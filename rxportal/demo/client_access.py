@@ -27,9 +27,9 @@ REASON = "Answer our employees' benefit questions and track plan costs."
 def seed_demo_client_access(
     *, client_user: User, advisor: User, agent: User, clients: list[Client], now: dt.datetime
 ) -> None:
-    """demo-client works for ``clients[0]``; demo-advisor advises ``clients[0]`` and
-    ``clients[1]``. Their requests show every stage: submitted (one overdue), verifying,
-    approved, denied and expired."""
+    """demo-client works for ``clients[0]`` and holds a live grant for each tool there;
+    demo-advisor advises ``clients[0]`` and ``clients[1]``. Their requests show every stage:
+    approved, denied, expired, and in the account team's queue verifying and submitted (overdue)."""
     for user in (client_user, advisor, agent):
         services.ensure_role_group(user=user)
     agent = User.objects.get(pk=agent.pk)  # a fresh permission cache after joining the group
@@ -73,24 +73,25 @@ def seed_demo_client_access(
     link(client_user, home)
     link(advisor, home)
     link(advisor, other)
-    # demo-client: approved (PHI-level), verifying, and an overdue submitted request.
-    decide(ask(client_user, home, Tool.ELIGIBILITY), approve=True)
-    services.start_verification(
-        access_request=ask(client_user, home, Tool.CLAIMS_REPORTS),
-        actor=agent,
-        method="called_contact",
-        notes="Demo: left a message for the designated contact.",
-    )
-    overdue = ask(client_user, home, Tool.DRUG_TREND)
-    _move_back(overdue, days=12)
-    # demo-advisor: approved for the second client, denied and expired for the first, one new.
+    # demo-client: every tool open for its client (drug trend, and the two PHI-level tools).
+    for tool in (Tool.DRUG_TREND, Tool.ELIGIBILITY, Tool.CLAIMS_REPORTS):
+        decide(ask(client_user, home, tool), approve=True)
+    # demo-advisor: approved for the second client, denied and expired for the first, and two
+    # in the account team's queue: one being verified, one new and overdue.
     decide(ask(advisor, other, Tool.DRUG_TREND), approve=True)
     decide(ask(advisor, home, Tool.CLAIMS_REPORTS), approve=False)
     lapsed = ask(advisor, home, Tool.ELIGIBILITY)
     decide(lapsed, approve=True)
     _move_back(lapsed, days=400)
     services.record_due_expiries(now=now)
-    ask(advisor, other, Tool.ELIGIBILITY)
+    services.start_verification(
+        access_request=ask(advisor, home, Tool.DRUG_TREND),
+        actor=agent,
+        method="called_contact",
+        notes="Demo: left a message for the designated contact.",
+    )
+    overdue = ask(advisor, other, Tool.ELIGIBILITY)
+    _move_back(overdue, days=12)
 
 
 def _move_back(access_request: AccessRequest, *, days: int) -> None:

@@ -145,6 +145,9 @@ PART_D_SHARE = 0.15
 FAMILY_SIZES = (1, 2, 3, 4, 5)
 FAMILY_SIZE_WEIGHTS = (35, 25, 17, 15, 8)
 DEMO_FAMILY_SIZE = 3  # family 0: subscriber, spouse and one child under 18 (demo-member)
+# Commercial families put on the demo family's plan first: with `make run`'s 200 members that
+# plan (demo-client's) gets about 70, so its drug trend shows figures, not only cells under 11.
+DEMO_PLAN_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,7 +455,11 @@ def generate_family(
         plan_by_year = {year: ctx.part_d_plan_for(year) for year in years}
         member_plan = plan_by_year[today.year]
     else:
-        member_plan = ctx.demo_family_plan if is_demo else rng.choice(ctx.commercial_plans)
+        member_plan = (
+            ctx.demo_family_plan
+            if is_demo or rng.random() < DEMO_PLAN_SHARE
+            else rng.choice(ctx.commercial_plans)
+        )
         plan_by_year = {year: member_plan for year in years}
     designs = [plan_by_year[year].design for year in years]
 

@@ -31,7 +31,7 @@ from django.db.models import Case, Q, When
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services.demo import prepare_demo_security
-from rxportal.analytics.services import schedule_claim_rollup_rebuild
+from rxportal.analytics.services import rebuild_claim_rollups
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients.models import Client, ClientKind
@@ -234,11 +234,12 @@ def seed_demo(
             actor=actor,
             details={"seed": seed, "members": members, "claims": summary.rows.get("claim", 0)},
         )
-    # Drug-trend rollups of the clients whose claims were just written (after commit; eager
-    # by default, a Celery job with a broker).
-    for client_id in sorted({plan.client_id for plan in plans}):
-        schedule_claim_rollup_rebuild(client_id=client_id)
     _analyze()
+    # Drug-trend rollups of the clients whose claims were just written, here and now: with a
+    # broker configured a queued job would wait for a worker `make run` does not start, and the
+    # demo dashboard would stay empty.
+    for client_id in sorted({plan.client_id for plan in plans}):
+        rebuild_claim_rollups(client_id=client_id)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -31,8 +31,9 @@ def test_demo_client_and_advisor_show_every_stage(seeded: SeedSummary) -> None: 
     }
     assert stages == {"submitted", "verifying", "approved", "denied", "expired"}
     client_home = selectors.get_client_home(viewer=client_user, now=now)
-    assert any(row.overdue for row in client_home.requests)
-    assert any(row.live for row in client_home.grants)
+    assert sum(row.live for row in client_home.grants) == 3
+    advisor_home = selectors.get_client_home(viewer=advisor, now=now)
+    assert any(row.overdue for row in advisor_home.requests)
 
     http = HttpClient()
     http.force_login(client_user)

@@ -1,7 +1,11 @@
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.test import override_settings
+
+# The command reads where demo-client's tools are (nothing before seed_demo).
+pytestmark = pytest.mark.django_db
 
 
 def test_prints_every_demo_sign_in() -> None:

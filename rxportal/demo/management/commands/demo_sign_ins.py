@@ -15,6 +15,7 @@ from rxportal.accounts.services.demo import (
     DEMO_SITEKEY_PHRASE,
     DEMO_TOTP_SECRET,
 )
+from rxportal.clients.models import ClientLink
 from rxportal.demo.services import DEMO_ACCOUNTS
 
 
@@ -56,11 +57,31 @@ class Command(BaseCommand):
             f"             back office: /{settings.RXPORTAL_ADMIN_PATH} "
             "(plans, drugs, pharmacies; superusers: audited records)"
         )
+        home = reverse("clients:home")
         self.stdout.write(
-            "Clients:     demo-client and demo-advisor (linked to two clients) open /clients/ with"
+            f"Clients:     demo-client opens {home}: its three tools are approved (drug trend,"
+        )
+        self.stdout.write("             eligibility lookup, claims reports), one link each")
+        drug_trend = demo_client_drug_trend_path()
+        if drug_trend:
+            self.stdout.write(f"             drug trend: {drug_trend}")
+        self.stdout.write(
+            f"             demo-advisor (two clients) opens {home} with requests in every stage;"
         )
         self.stdout.write(
-            "             access requests in every stage; demo-accountteam decides them at"
-            " /staff/clients/"
+            "             two wait in the account team's queue, where demo-accountteam decides"
+            f" them: {reverse('staff:clients_queue')}"
         )
         self.stdout.write("")
+
+
+def demo_client_drug_trend_path() -> str:
+    """The drug-trend page of demo-client's client, once seed_demo has linked them."""
+    link = (
+        ClientLink.objects.filter(user__username="demo-client", ended_at__isnull=True)
+        .select_related("client")
+        .first()
+    )
+    if link is None:
+        return ""
+    return reverse("drug_trend_dashboard", args=[link.client.public_id])
