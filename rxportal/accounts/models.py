@@ -22,7 +22,9 @@ STAFF_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.SERVICE_CENTER, Role.ADMIN})
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
-    organization = models.CharField(max_length=200, blank=True)
+    # What the person typed at sign-up, unverified: never a link to a client (clients.ClientLink
+    # is, made by the account team after verifying them).
+    organization_claim = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     @property
