@@ -27,6 +27,12 @@ class User(AbstractUser):
     organization_claim = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # (not in django-stubs)
+        # Held through the role groups (accounts.permissions.ROLE_GROUPS, migration 0006).
+        permissions = [
+            ("must_use_second_factor", "Must sign in with a second factor"),
+        ]
+
     @property
     def is_pbm_staff(self) -> bool:
         return self.role in STAFF_ROLES
