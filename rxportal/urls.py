@@ -22,6 +22,7 @@ handler429 = "rxportal.accounts.views.rate_limited"
 # A body too large for Django (RequestDataTooBig) is a 413 page, not a bare 400.
 handler400 = "rxportal.core.views.bad_request"
 # Branded error pages: the site's navigation, help lines and a way on (core/views.py).
+handler403 = "rxportal.core.views.permission_denied"
 handler404 = "rxportal.core.views.page_not_found"
 handler500 = "rxportal.core.views.server_error"
 

@@ -80,7 +80,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             user.role = profile.role  # type: ignore[attr-defined]
             user.first_name = profile.first_name  # type: ignore[attr-defined]
             user.last_name = profile.last_name  # type: ignore[attr-defined]
-            user.organization = profile.organization  # type: ignore[attr-defined]
+            user.organization_claim = profile.organization_claim  # type: ignore[attr-defined]
         if commit:
             user.save()
         return user

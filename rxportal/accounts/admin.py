@@ -25,7 +25,7 @@ from rxportal.audit.phi_admin import PhiAdminMixin, ReferenceAdminMixin
 class PortalUserAdmin(PhiAdminMixin, UserAdmin):
     list_display = ("username", "email", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff")
-    fieldsets = (*UserAdmin.fieldsets, ("Portal", {"fields": ("role", "organization")}))  # type: ignore[misc]
+    fieldsets = (*UserAdmin.fieldsets, ("Portal", {"fields": ("role", "organization_claim")}))  # type: ignore[misc]
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""

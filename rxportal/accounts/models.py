@@ -22,8 +22,16 @@ STAFF_ROLES = frozenset({Role.ACCOUNT_TEAM, Role.SERVICE_CENTER, Role.ADMIN})
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
-    organization = models.CharField(max_length=200, blank=True)
+    # What the person typed at sign-up, unverified: never a link to a client (clients.ClientLink
+    # is, made by the account team after verifying them).
+    organization_claim = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # (not in django-stubs)
+        # Held through the role groups (accounts.permissions.ROLE_GROUPS, migration 0006).
+        permissions = [
+            ("must_use_second_factor", "Must sign in with a second factor"),
+        ]
 
     @property
     def is_pbm_staff(self) -> bool:

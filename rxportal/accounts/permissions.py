@@ -23,6 +23,10 @@ RESET_CHALLENGES = "staff.reset_challenges"
 HELP_CLIENT_CALLERS = "staff.help_client_callers"
 ACT_ON_STAFF_ACCOUNTS = "staff.act_on_staff_accounts"
 
+# The accounts app's one (accounts.models.User.Meta): whoever holds it signs in with a second
+# factor (members see PHI; PBM staff can reach everyone's).
+MUST_USE_SECOND_FACTOR = "accounts.must_use_second_factor"
+
 # The clients app's permissions (clients.models.Client.Meta), held through the same groups.
 USE_CLIENT_PORTAL = "clients.use_client_portal"
 VERIFY_CLIENT_LINKS = "clients.verify_client_links"
@@ -42,6 +46,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             RESET_CHALLENGES,
             HELP_CLIENT_CALLERS,
             VIEW_CLIENT_DIRECTORY,
+            MUST_USE_SECOND_FACTOR,
         ),
     ),
     Role.ACCOUNT_TEAM: (
@@ -54,6 +59,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             VERIFY_CLIENT_LINKS,
             DECIDE_TOOL_ACCESS,
             VIEW_CLIENT_DIRECTORY,
+            MUST_USE_SECOND_FACTOR,
         ),
     ),
     Role.ADMIN: (
@@ -68,8 +74,10 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             RESET_CHALLENGES,
             HELP_CLIENT_CALLERS,
             ACT_ON_STAFF_ACCOUNTS,
+            MUST_USE_SECOND_FACTOR,
         ),
     ),
+    Role.MEMBER: ("Member", (MUST_USE_SECOND_FACTOR,)),
     Role.CLIENT: ("Client", (USE_CLIENT_PORTAL,)),
     Role.ADVISOR: ("Advisor", (USE_CLIENT_PORTAL,)),
 }

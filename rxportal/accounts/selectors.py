@@ -189,7 +189,9 @@ def find_client_user_for_caller(
     candidates = list(users[:5])
     linked = _live_client_names([user.pk for user in candidates])
     matches = [
-        user for user in candidates if wanted_org in linked.get(user.pk, {_fold(user.organization)})
+        user
+        for user in candidates
+        if wanted_org in linked.get(user.pk, {_fold(user.organization_claim)})
     ]
     return matches[0] if len(matches) == 1 else None
 

@@ -161,7 +161,7 @@ class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
         max_length=NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
-    organization = forms.CharField(
+    organization_claim = forms.CharField(
         label=_("Organization"),
         max_length=ORGANIZATION_MAX_LENGTH,
         help_text=_("The employer, plan sponsor or firm you work for."),
@@ -190,9 +190,9 @@ class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
     def clean_last_name(self) -> str:
         return _clean_text(self.cleaned_data["last_name"], message=_("Enter your last name."))
 
-    def clean_organization(self) -> str:
+    def clean_organization_claim(self) -> str:
         return _clean_text(
-            self.cleaned_data["organization"], message=_("Enter your organization's name.")
+            self.cleaned_data["organization_claim"], message=_("Enter your organization's name.")
         )
 
 

@@ -100,7 +100,7 @@ class RegisterBusinessView(RedirectAuthenticatedUserMixin, FormView):
             request=self.request,
             first_name=data["first_name"],
             last_name=data["last_name"],
-            organization=data["organization"],
+            organization_claim=data["organization_claim"],
             role=data["role"],
             now=clock.now(),
         )

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rxportal.accounts.flows import signin as signin_flow
-from rxportal.accounts.services import devices, signin, sms_factor
+from rxportal.accounts.services import devices, roles, signin, sms_factor
 from rxportal.core import clock
 
 NEW_DEVICE_STAGE_KEY = "rx_new_device"
@@ -102,6 +102,9 @@ class SecondFactorPolicyStage(LoginStage):
             )
             return None, False
         else:
+            # The rule is a permission held through the role's group: join it first (the
+            # sign-in's own join comes only after the last stage).
+            roles.ensure_role_group(user=user)
             signin.flag_enrolment(
                 request=self.request, required=signin.is_second_factor_required(user)
             )

@@ -17,6 +17,6 @@ class ClientsConfig(AppConfig):
 
 def _join_role_group(sender: Any, *, user: Any, **kwargs: Any) -> None:
     """Edge from sign-up and sign-in: the user joins their role's permission group."""
-    from rxportal.clients.services import ensure_role_group
+    from rxportal.accounts.services.roles import ensure_role_group
 
     ensure_role_group(user=user)

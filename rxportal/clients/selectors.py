@@ -133,7 +133,7 @@ def get_client_home(*, viewer: Viewer, now: dt.datetime) -> ClientHome:
         clients=list_linked_clients(viewer=viewer),
         requests=[_request_row(r, now=now) for r in requests],
         grants=[_grant_row(g, now=now) for g in grants],
-        organization_claim=getattr(viewer, "organization", ""),
+        organization_claim=getattr(viewer, "organization_claim", ""),
         link_requests=list(
             LinkRequest.objects.filter(requester_id=viewer_pk, resolved_at__isnull=True)
         ),
@@ -244,7 +244,7 @@ def find_business_user(*, viewer: Viewer, public_id: uuid.UUID) -> PendingUser |
     )
     asked = list(LinkRequest.objects.filter(requester=user, resolved_at__isnull=True))
     return PendingUser(
-        user=user, organization_claim=user.organization, links=links, link_requests=asked
+        user=user, organization_claim=user.organization_claim, links=links, link_requests=asked
     )
 
 

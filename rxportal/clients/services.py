@@ -11,13 +11,13 @@ from functools import partial, wraps
 from typing import Any, NoReturn, TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
+from rxportal.accounts.services import roles
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients import domain, notices
@@ -42,8 +42,6 @@ from rxportal.clients.models import (
 Actor = AbstractBaseUser | AnonymousUser
 T = TypeVar("T")
 
-# Each role's group (made with its permissions by clients.0003 and staff.0002).
-ROLE_GROUPS: dict[str, str] = {role: name for role, (name, _perms) in perms.ROLE_GROUPS.items()}
 BUSINESS_ROLES = frozenset({Role.CLIENT, Role.ADVISOR})
 
 PERM_PORTAL = "clients.use_client_portal"
@@ -96,14 +94,8 @@ def _audits_refusals(service: Callable[..., T]) -> Callable[..., T]:
     return audited
 
 
-def ensure_role_group(*, user: AbstractBaseUser) -> None:
-    """Put the user in their role's group (idempotent); called when someone signs up or in."""
-    name = ROLE_GROUPS.get(str(getattr(user, "role", "")))
-    if name is None or not user.pk:
-        return
-    group = Group.objects.filter(name=name).first()
-    if group is not None and not user.groups.filter(pk=group.pk).exists():  # type: ignore[attr-defined]
-        user.groups.add(group)  # type: ignore[attr-defined]
+# Kept under its old name for the clients app's callers; the rule lives in accounts.
+ensure_role_group = roles.ensure_role_group
 
 
 # --- Links ------------------------------------------------------------------------------------

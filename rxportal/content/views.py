@@ -60,8 +60,8 @@ def hub_home_context(request: HttpRequest, *, home: HubHomePage) -> dict[str, An
         request.session[SINCE_SESSION_KEY] = None if previous is None else previous.isoformat()
     return {
         "since": since,
-        "new_items": selectors.list_new_items(viewer=viewer, locale=home.locale, since=since),
-        "sections": home.get_children().live().specific(),
+        "new_items": selectors.list_new_items(viewer=viewer, locale_id=home.locale_id, since=since),
+        "sections": list(home.get_children().live().specific()),
     }
 
 

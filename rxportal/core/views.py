@@ -69,6 +69,18 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+    """The branded 403: the site's layout, where this viewer's pages are, and a way to help.
+    ``message`` says why, when the refusing service gave a reason."""
+    return render(request, "core/403.html", {"message": message}, status=403)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler403``: ``PermissionDenied`` raised anywhere (the CMS for non-editors, Django's
+    own views) gets the same branded page as the consoles' refusals."""
+    return forbidden(request)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """``handler404``: the branded page, in the site's layout (the viewer's own help line)."""
     return render(request, "core/404.html", status=404)

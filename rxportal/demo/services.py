@@ -440,7 +440,7 @@ def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) ->
             user.role = account.role
             user.is_staff = account.is_staff
             user.is_active = True
-            user.organization = client_name if account.role == Role.CLIENT else ""
+            user.organization_claim = client_name if account.role == Role.CLIENT else ""
             user.email = f"{account.username}@example.com"
             if account.username == DEMO_MEMBER_USERNAME and demo_subscriber is not None:
                 user.first_name = demo_subscriber.first_name

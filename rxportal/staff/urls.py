@@ -1,15 +1,57 @@
 from django.urls import path
 
 from rxportal.clients.views import console as clients_console
-from rxportal.staff import views
+from rxportal.staff.views import (
+    account_changes,
+    client_callers,
+    home,
+    member_callers,
+    member_records,
+)
 
 app_name = "staff"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("members/lookup/", views.member_lookup, name="member_lookup"),
-    path("members/<uuid:public_id>/", views.member_detail, name="member_detail"),
-    path("users/search/", views.user_search, name="user_search"),
-    path("users/<uuid:public_id>/", views.user_detail, name="user_detail"),
+    path("", home.home, name="home"),
+    # A member who calls: verify them, act for them, then their orders and claims.
+    path("members/lookup/", member_callers.member_lookup, name="member_lookup"),
+    path("members/find/", member_callers.member_find, name="member_find"),
+    path("members/<uuid:public_id>/", member_callers.member_detail, name="member_detail"),
+    path(
+        "members/<uuid:public_id>/records/",
+        member_callers.member_records,
+        name="member_records",
+    ),
+    path(
+        "members/<uuid:public_id>/challenges/reset/",
+        member_callers.member_challenges_reset,
+        name="member_challenges_reset",
+    ),
+    path(
+        "members/<uuid:public_id>/orders/",
+        member_records.member_orders,
+        name="member_orders",
+    ),
+    path(
+        "members/<uuid:public_id>/orders/<uuid:order_id>/",
+        member_records.member_order,
+        name="member_order",
+    ),
+    path(
+        "members/<uuid:public_id>/claims/",
+        member_records.member_claims,
+        name="member_claims",
+    ),
+    path(
+        "members/<uuid:public_id>/claims/<uuid:claim_id>/",
+        member_records.member_claim,
+        name="member_claim",
+    ),
+    # A client or advisor who calls.
+    path("clients/find/", client_callers.client_user_find, name="client_user_find"),
+    path("clients/<uuid:public_id>/", client_callers.client_user_help, name="client_user_help"),
+    # The account team: usernames and email addresses.
+    path("users/search/", account_changes.user_search, name="user_search"),
+    path("users/<uuid:public_id>/", account_changes.user_detail, name="user_detail"),
     # The account team's clients section (views in rxportal.clients).
     path("clients/", clients_console.queue, name="clients_queue"),
     path("clients/directory/", clients_console.directory, name="clients_directory"),
@@ -24,48 +66,5 @@ urlpatterns = [
         "clients/grants/<uuid:public_id>/revoke/",
         clients_console.grant_revoke,
         name="clients_grant_revoke",
-    ),
-]
-
-# Service center: find a caller by name, their records with a reason code, client/advisor callers.
-from rxportal.staff import service_center_views  # noqa: E402
-
-urlpatterns += [
-    path("members/find/", service_center_views.member_find, name="member_find"),
-    path(
-        "members/<uuid:public_id>/records/",
-        service_center_views.member_records,
-        name="member_records",
-    ),
-    path(
-        "members/<uuid:public_id>/orders/",
-        service_center_views.member_orders,
-        name="member_orders",
-    ),
-    path(
-        "members/<uuid:public_id>/orders/<uuid:order_id>/",
-        service_center_views.member_order,
-        name="member_order",
-    ),
-    path(
-        "members/<uuid:public_id>/claims/",
-        service_center_views.member_claims,
-        name="member_claims",
-    ),
-    path(
-        "members/<uuid:public_id>/claims/<uuid:claim_id>/",
-        service_center_views.member_claim,
-        name="member_claim",
-    ),
-    path(
-        "members/<uuid:public_id>/challenges/reset/",
-        service_center_views.member_challenges_reset,
-        name="member_challenges_reset",
-    ),
-    path("clients/find/", service_center_views.client_user_find, name="client_user_find"),
-    path(
-        "clients/<uuid:public_id>/",
-        service_center_views.client_user_help,
-        name="client_user_help",
     ),
 ]

@@ -84,7 +84,7 @@ def test_a_missing_field_is_named(client: Client) -> None:
 
 
 @pytest.mark.parametrize("bad", list(BAD_VALUES), ids=list(BAD_VALUES))
-@pytest.mark.parametrize("field", ["first_name", "last_name", "organization", "role"])
+@pytest.mark.parametrize("field", ["first_name", "last_name", "organization_claim", "role"])
 def test_the_business_step_explains_bad_input(client: Client, field: str, bad: str) -> None:
     response = client.post(
         reverse("rx_register_business"), _with(business_details(), field, BAD_VALUES[bad])

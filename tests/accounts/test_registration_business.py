@@ -44,7 +44,7 @@ def test_a_client_or_advisor_registers_and_gets_general_access_at_once(
     response = enter_code(client, code_in(mail.outbox[0]))
 
     user = User.objects.get()
-    assert (user.role, user.organization) == (role, "Acme Manufacturing")
+    assert (user.role, user.organization_claim) == (role, "Acme Manufacturing")
     assert (user.first_name, user.last_name) == ("Robin", "Okafor")
     assert user.username == "robin@acme.example"
     assert SecurityProfile.objects.get(user=user).sitekey_image == "teapot"
@@ -64,7 +64,7 @@ def test_step_one_keeps_only_work_details_in_the_session(client: Client) -> None
 
     state = client.session[registration.REGISTRATION_SESSION_KEY]
     assert state["kind"] == "business"
-    assert set(state) == {"kind", "first_name", "last_name", "organization", "role", "at"}
+    assert set(state) == {"kind", "first_name", "last_name", "organization_claim", "role", "at"}
 
 
 @pytest.mark.parametrize("role", ["member", "admin", "account_team", ""])

@@ -77,7 +77,7 @@ def business_details(**overrides: str) -> dict[str, str]:
     data = {
         "first_name": "Robin",
         "last_name": "Okafor",
-        "organization": "Acme Manufacturing",
+        "organization_claim": "Acme Manufacturing",
         "role": "client",
     }
     data.update(overrides)

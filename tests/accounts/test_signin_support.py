@@ -24,6 +24,7 @@ from django.urls import reverse
 
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services.challenges import set_challenge_answers
+from rxportal.accounts.services.roles import ensure_role_group
 from rxportal.accounts.services.sitekey import set_sitekey
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -58,6 +59,7 @@ def make_user(
         username=username, role=role, is_staff=is_staff, first_name="Dana", last_name="Rivera"
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    ensure_role_group(user=user)  # as signing up or in leaves them (the second-factor rule)
     if sitekey:
         set_sitekey(user=user, image_slug="teapot", phrase=SITEKEY_PHRASE, actor=user)
     if answers:

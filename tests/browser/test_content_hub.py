@@ -194,3 +194,23 @@ def test_a_content_editor_works_in_the_cms_under_the_content_security_policy(
     expect(page.get_by_label("Audience")).to_have_value("both")
     page.wait_for_timeout(500)
     assert problems == []
+
+
+def test_a_client_at_the_cms_gets_the_branded_403_on_a_phone(client_page: Page) -> None:
+    page = client_page
+    response = page.goto("/cms/")
+
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not available to your role")
+    main = page.get_by_role("main")
+    expect(main.get_by_role("link", name="Client home")).to_be_visible()
+    expect(main.get_by_role("link", name="Help center", exact=True)).to_be_visible()
+    expect(page.locator("body > header").get_by_role("navigation")).to_be_visible()
+    assert_page_basics(page)
+    assert_fits_a_phone(page)
+
+    page.get_by_role("button", name="Español").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("No disponible para su rol")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert_page_basics(page)

@@ -48,7 +48,7 @@ User.objects.update_or_create(
     username="sc-browser-client",
     defaults={{
         "email": "sc-browser-client@example.com", "role": "client", "first_name": "Casey",
-        "last_name": "Nguyen", "organization": "Acme Manufacturing",
+        "last_name": "Nguyen", "organization_claim": "Acme Manufacturing",
     }},
 )
 member = Member.objects.get(user__username="demo-member")

@@ -69,22 +69,22 @@ def member_user(db: None) -> User:
 
 @pytest.fixture
 def client_user(db: None) -> User:
-    return make_user("casey.client", "client", organization="Acme Mfg")
+    return make_user("casey.client", "client", organization_claim="Acme Mfg")
 
 
 @pytest.fixture
 def other_client_user(db: None) -> User:
-    return make_user("olive.otherclient", "client", organization="Globex")
+    return make_user("olive.otherclient", "client", organization_claim="Globex")
 
 
 @pytest.fixture
 def advisor(db: None) -> User:
-    return make_user("alex.advisor", "advisor", organization="Broker & Co")
+    return make_user("alex.advisor", "advisor", organization_claim="Broker & Co")
 
 
 @pytest.fixture
 def unlinked_advisor(db: None) -> User:
-    return make_user("uma.unlinked", "advisor", organization="Someone")
+    return make_user("uma.unlinked", "advisor", organization_claim="Someone")
 
 
 def link(user: User, client: Client, agent: User) -> ClientLink:

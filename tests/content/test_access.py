@@ -161,7 +161,7 @@ def test_content_editors_preview_every_audience_and_document(hub: Hub, editor_us
 
 
 @pytest.mark.parametrize(
-    ("url", "budget"), [("/hub/", 24), ("/hub/news/", 16), ("/hub/news/?q=formulary", 16)]
+    ("url", "budget"), [("/hub/", 18), ("/hub/news/", 14), ("/hub/news/?q=formulary", 14)]
 )
 def test_hub_pages_keep_a_query_budget_whatever_the_number_of_items(
     hub: Hub, client_user, url: str, budget: int

@@ -100,3 +100,51 @@ def test_the_500_page_reads_no_database_and_no_user(django_assert_num_queries) -
     assert "Algo salió mal de nuestro lado" in html
     assert settings.RXPORTAL_SUPPORT["client_phone"] in html
     assert "Cerrar sesión" not in html  # no signed-in navigation
+
+
+# --- 403: the same branded page for the consoles' refusals and for PermissionDenied anywhere ---
+
+
+def test_the_403_handler_is_the_portals() -> None:
+    assert urls.handler403 == "rxportal.core.views.permission_denied"
+
+
+def _signed_in_in_role_group(client: Client, role: str) -> None:
+    from rxportal.clients.services import ensure_role_group
+
+    user = UserFactory(role=role, is_staff=role != "client")
+    ensure_role_group(user=user)
+    client.force_login(user)
+
+
+def test_a_signed_in_non_editor_gets_the_branded_403_at_the_cms(client: Client) -> None:
+    _signed_in_in_role_group(client, "client")
+
+    response = client.get("/cms/")
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>Not available to your role</h1>" in html
+    assert 'class="site-header"' in html and 'class="site-footer"' in html
+    assert 'href="/help/"' in html  # a way to help: the help center and the phone line
+    assert settings.RXPORTAL_SUPPORT["client_phone"] in html
+    assert 'href="/clients/"' in html  # back to where this user's pages are
+
+
+def test_the_403_page_leads_staff_back_to_their_console(client: Client) -> None:
+    _signed_in_in_role_group(client, "service_center")
+
+    response = client.get("/clients/")
+
+    assert response.status_code == 403
+    assert 'href="/staff/"' in response.content.decode()
+
+
+def test_the_403_page_is_in_spanish(client: Client) -> None:
+    _signed_in_in_role_group(client, "client")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    html = client.get("/cms/").content.decode()
+
+    assert '<html lang="es">' in html
+    assert "<h1>No disponible para su rol</h1>" in html and "Centro de ayuda" in html

@@ -223,7 +223,7 @@ def test_demo_sign_ins_work_and_the_member_has_a_family(seeded: SeedSummary) -> 
     users = {u.username: u for u in User.objects.filter(username__in=PASSWORDS)}
     client = users["demo-client"]
     assert client.role == Role.CLIENT
-    assert client.organization == member.client.name
+    assert client.organization_claim == member.client.name
     assert users["demo-advisor"].role == Role.ADVISOR
     for username, role in (
         ("demo-accountteam", Role.ACCOUNT_TEAM),

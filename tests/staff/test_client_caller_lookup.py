@@ -43,7 +43,7 @@ def _advisor() -> User:
         "advisor",
         first_name="Ari",
         last_name="Adams",
-        organization="Typed Brokerage LLC",
+        organization_claim="Typed Brokerage LLC",
     )
 
 

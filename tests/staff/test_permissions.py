@@ -80,10 +80,12 @@ def test_sign_in_puts_a_user_in_their_role_group(role: str, group: str) -> None:
     assert list(user.groups.values_list("name", flat=True)) == [group]
 
 
-def test_a_member_has_no_group() -> None:
+def test_a_member_joins_the_member_group() -> None:
+    """Members' one permission: they must sign in with a second factor (they see PHI)."""
     user = User.objects.create_user(username="new.member", role="member")
     ensure_role_group(user=user)
-    assert not user.groups.exists()
+    assert list(user.groups.values_list("name", flat=True)) == ["Member"]
+    assert _held("Member") == {"accounts.must_use_second_factor"}
 
 
 def test_the_demo_staff_groups_keep_every_console_permission() -> None:

@@ -82,7 +82,7 @@ def _pages(member: Member) -> dict[str, tuple[str, str]]:
         "client",
         first_name="Casey",
         last_name="Nguyen",
-        organization="Acme Manufacturing",
+        organization_claim="Acme Manufacturing",
     )
     pid = member.public_id
     return {

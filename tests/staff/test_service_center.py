@@ -343,7 +343,7 @@ def client_user(db: None) -> User:
         "client",
         first_name="Casey",
         last_name="Nguyen",
-        organization="Acme Manufacturing",
+        organization_claim="Acme Manufacturing",
     )
 
 
@@ -401,7 +401,7 @@ def test_a_client_lookup_miss_says_nothing(
 def test_members_are_not_found_by_the_client_lookup(
     service_agent: User, member_account: User
 ) -> None:
-    member_account.organization = "Acme"
+    member_account.organization_claim = "Acme"
     member_account.save()
     found = service_center.look_up_client_user(
         actor=service_agent,

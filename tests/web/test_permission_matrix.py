@@ -166,9 +166,9 @@ def scene(sweep_family: dict[str, Records]) -> Scene:
     agent = make_user("matrix.accounts", "account_team")
     acme = ClientFactory(name="Acme Manufacturing")
     client = make_user(
-        "casey.client", "client", first_name="Casey", last_name="Nguyen", organization="Acme"
+        "casey.client", "client", first_name="Casey", last_name="Nguyen", organization_claim="Acme"
     )
-    advisor = make_user("ari.advisor", "advisor", organization="Brokerage")
+    advisor = make_user("ari.advisor", "advisor", organization_claim="Brokerage")
     for user in (client, advisor):
         client_services.link_user_to_client(
             user=user, client=acme, actor=agent, method="called_contact", now=clock.now()

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from rxportal.accounts.models import User
 from rxportal.accounts.services.challenges import set_challenge_answers
+from rxportal.accounts.services.roles import ensure_role_group
 from rxportal.accounts.services.signin import is_second_factor_required
 from rxportal.accounts.services.sitekey import set_sitekey
 
@@ -53,6 +54,7 @@ def prepare_demo_security(*, user: User, totp: bool = True) -> None:
             answers=dict.fromkeys(DEMO_CHALLENGE_QUESTIONS, DEMO_CHALLENGE_ANSWER),
             actor=user,
         )
+        ensure_role_group(user=user)  # the second-factor rule is a permission of the group
         if totp and is_second_factor_required(user):
             Authenticator.objects.update_or_create(
                 user=user,

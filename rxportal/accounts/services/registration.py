@@ -107,7 +107,7 @@ class Registration:
     member_public_id: str = ""
     first_name: str = ""
     last_name: str = ""
-    organization: str = ""
+    organization_claim: str = ""
     role: str = ""
 
     @property
@@ -122,7 +122,7 @@ class AccountProfile:
     role: str
     first_name: str
     last_name: str
-    organization: str = ""
+    organization_claim: str = ""
 
 
 # --- Step 1 -------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def start_business_registration(
     request: HttpRequest,
     first_name: str,
     last_name: str,
-    organization: str,
+    organization_claim: str,
     role: str,
     now: dt.datetime,
 ) -> None:
@@ -192,7 +192,7 @@ def start_business_registration(
         "kind": KIND_BUSINESS,
         "first_name": first_name,
         "last_name": last_name,
-        "organization": organization,
+        "organization_claim": organization_claim,
         "role": str(role),
         "at": now.timestamp(),
     }
@@ -211,14 +211,14 @@ def get_registration(request: HttpRequest, *, now: dt.datetime) -> Registration 
     if kind == KIND_MEMBER and isinstance(data.get("member"), str):
         return Registration(kind=kind, started_at=at, member_public_id=data["member"])
     if kind == KIND_BUSINESS and data.get("role") in BUSINESS_ROLES:
-        fields = ("first_name", "last_name", "organization")
+        fields = ("first_name", "last_name", "organization_claim")
         if all(isinstance(data.get(name), str) for name in fields):
             return Registration(
                 kind=kind,
                 started_at=at,
                 first_name=data["first_name"],
                 last_name=data["last_name"],
-                organization=data["organization"],
+                organization_claim=data["organization_claim"],
                 role=data["role"],
             )
     return None
@@ -247,7 +247,7 @@ def account_profile_for(registration: Registration) -> AccountProfile | None:
             role=registration.role,
             first_name=registration.first_name,
             last_name=registration.last_name,
-            organization=registration.organization,
+            organization_claim=registration.organization_claim,
         )
     member = member_services.find_member_by_public_id(registration.member_public_id)
     if member is None:

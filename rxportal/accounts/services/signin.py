@@ -25,8 +25,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
 
+from rxportal.accounts import permissions as perms
 from rxportal.accounts.gateways import is_sms_enabled
-from rxportal.accounts.models import Role, SecurityProfile
+from rxportal.accounts.models import SecurityProfile
+from rxportal.accounts.permissions import has_permission
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Session keys (values are plain JSON).
@@ -49,10 +51,10 @@ def spend_password_hash_time(password: str) -> None:
 
 
 def is_second_factor_required(user: AbstractBaseUser) -> bool:
-    """Members see PHI and staff can reach everyone's: both must use a second factor."""
+    """Members see PHI and staff can reach everyone's: their groups hold the permission that
+    requires a second factor. Back-office accounts (``is_staff``) and superusers too."""
     return bool(
-        getattr(user, "role", None) == Role.MEMBER
-        or getattr(user, "is_pbm_staff", False)
+        has_permission(user, perms.MUST_USE_SECOND_FACTOR)
         or getattr(user, "is_staff", False)
         or getattr(user, "is_superuser", False)
     )

@@ -9,12 +9,12 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
+from rxportal.core.views import forbidden
 
 View = Callable[..., HttpResponseBase]
 ACTION_PAGE_DENIED = "clients.page.denied"
@@ -36,7 +36,7 @@ def permission_page(permission: str) -> Callable[[View], View]:
                     request=request,
                     details={"view": match.view_name if match is not None else ""},
                 )
-                return render(request, "staff/forbidden.html", status=403)
+                return forbidden(request)
             return view(request, *args, **kwargs)
 
         return never_cache(login_required(require_http_methods(["GET", "POST"])(checked)))
