@@ -69,10 +69,19 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+def _error_page_context(request: HttpRequest, **context: object) -> dict[str, object]:
+    """An error page's forms (language switch, stay signed in) return to the path alone: the
+    refused or unknown URL's query string may carry what was searched for (a member's name, in
+    the back office)."""
+    return {"return_path": request.path, **context}
+
+
 def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
     """The branded 403: the site's layout, where this viewer's pages are, and a way to help.
     ``message`` says why, when the refusing service gave a reason."""
-    return render(request, "core/403.html", {"message": message}, status=403)
+    return render(
+        request, "core/403.html", _error_page_context(request, message=message), status=403
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -83,7 +92,7 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """``handler404``: the branded page, in the site's layout (the viewer's own help line)."""
-    return render(request, "core/404.html", status=404)
+    return render(request, "core/404.html", _error_page_context(request), status=404)
 
 
 @requires_csrf_token

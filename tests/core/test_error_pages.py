@@ -148,3 +148,21 @@ def test_the_403_page_is_in_spanish(client: Client) -> None:
 
     assert '<html lang="es">' in html
     assert "<h1>No disponible para su rol</h1>" in html and "Centro de ayuda" in html
+
+
+@pytest.mark.parametrize("refused", ["404", "403"])
+def test_an_error_page_never_echoes_the_query_string(client: Client, refused: str) -> None:
+    """The language switch on an error page returns to the path alone: a refused back-office
+    search or an unknown address may carry a member's name in its query string."""
+    if refused == "403":
+        _signed_in_in_role_group(client, "client")
+        path = "/cms/"
+    else:
+        path = "/no-such-page/"
+
+    response = client.get(path, {"term": "Quixote"})
+
+    assert response.status_code == int(refused)
+    html = response.content.decode()
+    assert "Quixote" not in html
+    assert f'name="next" value="{path}"' in html

@@ -25,7 +25,8 @@ def session_timeout_dialog(context: template.Context) -> dict[str, Any]:
     return {
         "show": True,
         "time_left": session_timeouts.time_left(request),
-        "next_path": request.get_full_path(),
+        # An error page passes its path alone (`return_path`): its query string is not echoed.
+        "next_path": context.get("return_path") or request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
         "sign_in_url": session_timeouts.sign_in_url(),
         "absolute_hours": max(1, settings.RXPORTAL_SESSION_ABSOLUTE_SECONDS // 3600),
