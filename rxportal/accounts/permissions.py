@@ -29,6 +29,10 @@ VERIFY_CLIENT_LINKS = "clients.verify_client_links"
 DECIDE_TOOL_ACCESS = "clients.decide_tool_access"
 VIEW_CLIENT_DIRECTORY = "clients.view_client_directory"
 
+# The outbox's failed deliveries (notifications.models.Notification.Meta), migration
+# notifications.0001.
+RESEND_NOTIFICATIONS = "notifications.resend_notifications"
+
 # Each role's group name and every permission it holds ("app_label.codename").
 ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     Role.SERVICE_CENTER: (
@@ -42,6 +46,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             RESET_CHALLENGES,
             HELP_CLIENT_CALLERS,
             VIEW_CLIENT_DIRECTORY,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.ACCOUNT_TEAM: (
@@ -54,6 +59,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             VERIFY_CLIENT_LINKS,
             DECIDE_TOOL_ACCESS,
             VIEW_CLIENT_DIRECTORY,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.ADMIN: (
@@ -68,6 +74,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             RESET_CHALLENGES,
             HELP_CLIENT_CALLERS,
             ACT_ON_STAFF_ACCOUNTS,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.CLIENT: ("Client", (USE_CLIENT_PORTAL,)),

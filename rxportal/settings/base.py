@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rxportal.staff",
     "rxportal.demo",
     "rxportal.content",
+    "rxportal.notifications",
     # Wagtail (the clients' content hub at /hub/, its editor at /cms/): rxportal/content.
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -184,6 +185,11 @@ CELERY_BEAT_SCHEDULE = {
     "clients.record_due_expiries": {
         "task": "clients.record_due_expiries",
         "schedule": crontab(hour=5, minute=30),
+    },
+    # The outbox's safety net: queued messages whose task was lost, and retries that are due.
+    "notifications.deliver_due_notifications": {
+        "task": "notifications.deliver_due_notifications",
+        "schedule": crontab(),  # every minute
     },
 }
 
