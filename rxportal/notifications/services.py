@@ -36,7 +36,8 @@ from rxportal.core import clock
 from rxportal.core.errors import NotFound
 from rxportal.notifications import domain, gateways
 from rxportal.notifications.errors import DeliveryFailed, NotificationNotResendable
-from rxportal.notifications.models import Channel, Notification, Status
+from rxportal.notifications.models import Channel as Channel  # re-exported for callers
+from rxportal.notifications.models import Notification, Status
 
 logger = logging.getLogger(__name__)
 
