@@ -2,8 +2,7 @@
 
 A row holds what is sent, already rendered in the recipient's language (subject, plain text,
 HTML), never a template to render later: what the person was told is what the row says. Rows
-of one-time codes (``is_code``) keep no content at all; the code lives only in the request that
-sends it. Preferences, the in-app inbox and reminders will hang off ``kind`` + ``channel`` +
+of one-time codes (``is_code``) lose their content as soon as they are sent or parked. Preferences, the in-app inbox and reminders will hang off ``kind`` + ``channel`` +
 ``language`` per person.
 """
 
@@ -36,8 +35,9 @@ class Notification(BaseModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # An email address (people without an account, or an address being changed). Text messages
-    # leave it empty: the number is read, decrypted, from the recipient's profile when sent.
+    # An email address (also for people without an account, or an address being changed). Texts
+    # leave it empty: the number is read, decrypted, from the recipient's profile when sent;
+    # only a code to a number being confirmed carries it, erased once sent.
     to_address = models.CharField(max_length=254, blank=True)
     kind = models.CharField(max_length=64)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -70,5 +70,5 @@ class Notification(BaseModel):
 
     @property
     def can_resend(self) -> bool:
-        """A code's row holds no content, and its code is dead by now: the person asks again."""
+        """A parked code's content is erased, and its code is dead by now: the person asks again."""
         return self.status == Status.FAILED and not self.is_code

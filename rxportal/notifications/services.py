@@ -8,9 +8,10 @@ only a queued row whose time has come is sent, so two workers never both send it
 is retried with back-off, and after the last one the row is parked as failed for the staff
 console (``resend_notification``).
 
-One-time codes keep their own short path (``send_code_message``): same channels and backends,
-one row for the delivery log, but the code is never stored, so it is sent from memory right
-after commit, once; if that fails the person asks for a new code.
+One-time codes take a shorter path through the same outbox (``send_code_message``): the same
+row insert and worker, so sending a code costs a request what sending a notice costs (the
+registration and recovery enumeration tests rely on it), but only a few tries within the
+code's lifetime, no resend, and the row's content is erased the moment it is sent or parked.
 """
 
 from __future__ import annotations
@@ -107,52 +108,32 @@ def _schedule_delivery(public_id: uuid.UUID) -> None:
 def send_code_message(
     *,
     kind: str,
-    recipient: AbstractBaseUser,
+    recipient: AbstractBaseUser | None,
     channel: str,
     to_address: str,
     subject: str = "",
     body_text: str,
     language: str | None = None,
 ) -> Notification:
-    """A one-time code: one content-free row now, sent from memory once the caller commits."""
+    """A one-time code: the same outbox row and worker (so a request that sends a code costs
+    what one that sends a notice costs), but tried at most ``domain.MAX_CODE_ATTEMPTS`` times
+    within the code's lifetime, never resent, and its content erased once sent or parked."""
     via = Channel(channel)
     notification = Notification(
         recipient=recipient,
-        to_address=to_address if via == Channel.EMAIL else "",
+        to_address=to_address,
         kind=kind,
         channel=via,
         language=language or translation.get_language() or "en",
+        subject=subject,
+        body_text=body_text,
         is_code=True,
         idempotency_key=uuid.uuid4().hex,
         next_attempt_at=clock.now(),
     )
     notification.save(force_insert=True)
-    transaction.on_commit(
-        partial(
-            _send_code_now,
-            notification.pk,
-            to=to_address,
-            subject=subject,
-            body_text=body_text,
-        )
-    )
+    transaction.on_commit(partial(_schedule_delivery, notification.public_id))
     return notification
-
-
-def _send_code_now(pk: int, *, to: str, subject: str, body_text: str) -> None:
-    notification = Notification.objects.get(pk=pk)
-    now = clock.now()
-    try:
-        _send(notification, to=to, subject=subject, body_text=body_text, body_html="")
-    except DeliveryFailed as error:
-        logger.warning("code %s not delivered: %s", notification.public_id, error.code)
-        Notification.objects.filter(pk=pk).update(
-            status=Status.FAILED, attempts=1, last_error_code=error.code, updated_at=now
-        )
-        return
-    Notification.objects.filter(pk=pk).update(
-        status=Status.SENT, attempts=1, sent_at=now, updated_at=now
-    )
 
 
 def _send(
@@ -183,7 +164,6 @@ def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
             .filter(
                 public_id=public_id,
                 status=Status.QUEUED,
-                is_code=False,
                 next_attempt_at__lte=now,
             )
             .first()
@@ -204,10 +184,21 @@ def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
         notification.status = Status.SENT
         notification.sent_at = now
         notification.last_error_code = ""
-        notification.save(
-            update_fields=["status", "attempts", "sent_at", "last_error_code", "updated_at"]
-        )
+        _forget_code(notification)
+        notification.save(update_fields=[*SENT_FIELDS, *CONTENT_FIELDS])
     return Delivery(DeliveryResult.SENT)
+
+
+SENT_FIELDS = ("status", "attempts", "sent_at", "last_error_code", "updated_at")
+CONTENT_FIELDS = ("subject", "body_text", "body_html", "to_address")
+FAILURE_FIELDS = ("status", "attempts", "next_attempt_at", "last_error_code", "updated_at")
+
+
+def _forget_code(notification: Notification) -> None:
+    """A code's row keeps no content once it is sent or parked (the delivery log stays)."""
+    if notification.is_code:
+        notification.subject = notification.body_text = notification.body_html = ""
+        notification.to_address = ""
 
 
 def _record_failure(notification: Notification, *, code: str, now: dt.datetime) -> Delivery:
@@ -215,15 +206,14 @@ def _record_failure(notification: Notification, *, code: str, now: dt.datetime) 
         "notification %s try %s failed: %s", notification.public_id, notification.attempts, code
     )
     notification.last_error_code = code
-    if domain.is_last_attempt(notification.attempts):
+    if domain.is_last_attempt(notification.attempts, is_code=notification.is_code):
         notification.status = Status.FAILED
+        _forget_code(notification)
         delivery = Delivery(DeliveryResult.FAILED)
     else:
         notification.next_attempt_at = now + domain.compute_retry_delay(notification.attempts)
         delivery = Delivery(DeliveryResult.RETRY, notification.next_attempt_at)
-    notification.save(
-        update_fields=["status", "attempts", "next_attempt_at", "last_error_code", "updated_at"]
-    )
+    notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
     return delivery
 
 
@@ -231,7 +221,7 @@ def deliver_due_notifications(*, now: dt.datetime, limit: int = DUE_BATCH_SIZE) 
     """The sweep: send queued rows whose time has come (their task was lost or is late)."""
     due = list(
         Notification.objects.filter(
-            status=Status.QUEUED, is_code=False, next_attempt_at__lte=now
+            status=Status.QUEUED, next_attempt_at__lte=now
         )
         .order_by("next_attempt_at")
         .values_list("public_id", flat=True)[:limit]
