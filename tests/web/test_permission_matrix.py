@@ -130,6 +130,7 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "staff:clients_request": lambda s: [s.objects["request"].public_id],
     "staff:clients_grant_revoke": lambda s: [s.objects["grant"].public_id],
     "staff:clients_link_end": lambda s: [s.objects["link"].public_id],
+    "staff:notifications_resend": lambda s: [uuid.uuid4()],
 }
 
 
@@ -325,6 +326,8 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "rx_remove_webauthn": ("login", "away", "away", "away", "away", "away", "away", "away"),
     "rx_session_keep_alive": ("405", "405", "405", "405", "405", "405", "405", "405"),
     "rx_session_status": ("401", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    "staff:notifications_failed": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
+    "staff:notifications_resend": ("login", "403", "403", "403", "403", "405", "405", "405"),
     "staff:client_user_find": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
     "staff:client_user_help": ("login", "403", "403", "403", "403", "verify", "verify", "verify"),
     "staff:clients_directory": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
