@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import crypto
 from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.models import User
 from rxportal.accounts.services import lockout, registration, signin, sms_factor
 from rxportal.core import clock
 from rxportal.notifications import services as notifications
@@ -75,12 +76,16 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             | context,
         )
         html = next(
-            (content for content, kind in getattr(message, "alternatives", []) if kind == "text/html"),
+            (
+                content
+                for content, kind in getattr(message, "alternatives", [])
+                if kind == "text/html"
+            ),
             "",
         )
         kind = "account." + template_prefix.rsplit("/", 1)[-1]
         user = context.get("user")
-        recipient = user if isinstance(user, AbstractBaseUser) and user.pk else None
+        recipient = user if isinstance(user, User) and user.pk else None
         if template_prefix in SECRET_MAILS:
             notifications.send_code_message(
                 kind=kind,

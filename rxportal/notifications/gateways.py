@@ -26,15 +26,15 @@ def send_email(*, to: str, subject: str, body_text: str, body_html: str = "") ->
             error
         )
     except OSError as error:  # connection refused, reset, timed out
-        raise DeliveryFailed("The mail server could not be reached.", code="email.unreachable") from (
-            error
-        )
+        raise DeliveryFailed(
+            "The mail server could not be reached.", code="email.unreachable"
+        ) from (error)
 
 
 def send_text(*, to: str, body: str) -> None:
     try:
         get_sms_gateway().send_sms(to=to, body=body)
     except SmsProviderError as error:
-        raise DeliveryFailed("The SMS provider did not take the message.", code="sms.provider") from (
-            error
-        )
+        raise DeliveryFailed(
+            "The SMS provider did not take the message.", code="sms.provider"
+        ) from (error)

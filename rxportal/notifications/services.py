@@ -30,6 +30,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from rxportal.accounts import permissions as perms
+from rxportal.accounts.models import User
 from rxportal.accounts.permissions import has_permission
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
@@ -65,7 +66,7 @@ def enqueue(
     subject: str,
     body_text: str,
     body_html: str = "",
-    recipient: AbstractBaseUser | None = None,
+    recipient: User | None = None,
     to_address: str = "",
     channel: str = Channel.EMAIL,
     language: str | None = None,
@@ -108,7 +109,7 @@ def _schedule_delivery(public_id: uuid.UUID) -> None:
 def send_code_message(
     *,
     kind: str,
-    recipient: AbstractBaseUser | None,
+    recipient: User | None,
     channel: str,
     to_address: str,
     subject: str = "",
@@ -220,9 +221,7 @@ def _record_failure(notification: Notification, *, code: str, now: dt.datetime) 
 def deliver_due_notifications(*, now: dt.datetime, limit: int = DUE_BATCH_SIZE) -> int:
     """The sweep: send queued rows whose time has come (their task was lost or is late)."""
     due = list(
-        Notification.objects.filter(
-            status=Status.QUEUED, next_attempt_at__lte=now
-        )
+        Notification.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
         .values_list("public_id", flat=True)[:limit]
     )
@@ -242,9 +241,7 @@ def resend_notification(
     if not has_permission(actor, perms.RESEND_NOTIFICATIONS):
         raise NotFound("No such delivery.")
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update().filter(public_id=public_id).first()
-        )
+        notification = Notification.objects.select_for_update().filter(public_id=public_id).first()
         if notification is None:
             raise NotFound("No such delivery.")
         if not notification.can_resend:

@@ -61,10 +61,9 @@ def test_retry_delays_double_from_a_minute_up_to_an_hour() -> None:
 def test_a_notification_is_sent_after_commit_as_text_with_an_html_alternative(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            services.enqueue(**notice())
-            assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.enqueue(**notice())
+        assert mail.outbox == []
 
     [message] = mail.outbox
     assert message.to == ["pat@example.org"]
@@ -79,10 +78,13 @@ def test_a_notification_is_sent_after_commit_as_text_with_an_html_alternative(
 def test_a_notification_written_in_a_transaction_that_rolls_back_is_never_sent(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(Boom), transaction.atomic():
-            services.enqueue(**notice())
-            raise Boom
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Boom),
+        transaction.atomic(),
+    ):
+        services.enqueue(**notice())
+        raise Boom
 
     assert mail.outbox == []
     assert not Notification.objects.exists()

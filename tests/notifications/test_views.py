@@ -79,7 +79,10 @@ def test_resend_queues_it_again_sends_it_and_is_audited(
     event = AuditEvent.objects.get(action="notification.resent")
     assert event.subject_id == str(row.public_id)
     assert event.details == {"kind": "test.notice", "channel": "email"}
-    assert "test.notice" not in staff_client.get(reverse("staff:notifications_failed")).content.decode()
+    assert (
+        "test.notice"
+        not in staff_client.get(reverse("staff:notifications_failed")).content.decode()
+    )
 
 
 def test_a_sent_notification_or_an_unknown_id_cannot_be_resent(
