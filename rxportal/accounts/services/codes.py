@@ -1,7 +1,8 @@
 """One-time numeric codes sent by email or text (new device, password reset, SMS factor, phone).
 
-Six digits from ``secrets``, valid 10 minutes, stored only as a keyed digest bound to the row,
-single use, at most 5 guesses per code (then it is dead), and issuing a code kills the user's
+Six digits from ``secrets``, valid 10 minutes, stored only as a keyed digest bound to the row
+(the message that carries it waits in the outbox until a worker sends it, then the
+notifications app erases it: ``notifications.services.send_code_message``), single use, at most 5 guesses per code (then it is dead), and issuing a code kills the user's
 earlier unused codes for the same purpose. Only the newest code of a purpose is ever checked.
 
 Five guesses at one in a million each leave 1 in 200,000 per issued code: the edges must also
