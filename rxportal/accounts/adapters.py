@@ -1,6 +1,7 @@
 """django-allauth adapters: the only place allauth's behaviour is changed (besides settings).
 
-* ``PortalAccountAdapter``: our wording, the lock-out counter on a failed password, the extra
+* ``PortalAccountAdapter``: every email allauth (or registration) renders goes out through the
+  notifications app (``send_mail``); our wording, the lock-out counter on a failed password, the extra
   login stages (new-device check, second-factor policy), the reset of the lock-out on a completed
   sign-in, and registration: allauth's signup opens only after step 1 (eligibility match or
   business details, ``services.registration``), and a duplicate signup notifies the owner.
@@ -19,13 +20,16 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import crypto
 from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.models import User
 from rxportal.accounts.services import lockout, registration, signin, sms_factor
 from rxportal.core import clock
+from rxportal.notifications import services as notifications
 
 GENERIC_SIGN_IN_ERROR = _(
     "We could not sign you in with that username and password. "
@@ -36,6 +40,18 @@ NEW_DEVICE_STAGE = "rxportal.accounts.stages.NewDeviceStage"
 SMS_SECOND_FACTOR_STAGE = "rxportal.accounts.stages.SmsSecondFactorStage"
 SECOND_FACTOR_POLICY_STAGE = "rxportal.accounts.stages.SecondFactorPolicyStage"
 MFA_AUTHENTICATE_STAGE = "allauth.mfa.stages.AuthenticateStage"
+
+# allauth's mails that carry a code or a one-use link: the notifications app's short path, so
+# the secret is never stored in the outbox.
+SECRET_MAILS = frozenset(
+    {
+        "account/email/email_confirmation",
+        "account/email/email_confirmation_signup",
+        "account/email/login_code",
+        "account/email/password_reset_code",
+        "account/email/password_reset_key",
+    }
+)
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
@@ -49,6 +65,45 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             "Too many attempts from this connection. Wait a few minutes, then try again."
         ),
     }
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Rendered by allauth's templates as before, delivered by the notifications app."""
+        request = context.get("request") or globals()["context"].request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        html = next(
+            (
+                content
+                for content, kind in getattr(message, "alternatives", [])
+                if kind == "text/html"
+            ),
+            "",
+        )
+        kind = "account." + template_prefix.rsplit("/", 1)[-1]
+        user = context.get("user")
+        recipient = user if isinstance(user, User) and user.pk else None
+        if template_prefix in SECRET_MAILS:
+            notifications.send_code_message(
+                kind=kind,
+                recipient=recipient,
+                channel=notifications.Channel.EMAIL,
+                to_address=email,
+                subject=str(message.subject),
+                body_text=str(message.body),
+            )
+            return
+        notifications.enqueue(
+            kind=kind,
+            recipient=recipient,
+            to_address=email,
+            subject=str(message.subject),
+            body_text=str(message.body),
+            body_html=str(html),
+        )
 
     # --- Registration (rxportal.accounts.signup_forms, services.registration) ----------------
 

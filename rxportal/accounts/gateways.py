@@ -5,7 +5,9 @@
 * ``ConsoleSmsGateway``: development only; writes the message (code included) to the log.
   It refuses to exist outside development, and prod.py refuses to start with it configured.
 * ``FakeSmsGateway``: tests; keeps every message in ``FakeSmsGateway.outbox``.
-* A real provider later: a class with the same ``send_sms`` signature.
+* A real provider later: a class with the same ``send_sms`` signature, raising
+  ``SmsProviderError`` when the provider refuses or cannot be reached (the notifications app
+  retries those; anything else is a bug).
 
 An empty setting means SMS is switched off: ``is_sms_enabled()`` is False and the sign-in flow
 must not offer text messages.
@@ -24,6 +26,10 @@ from django.utils.module_loading import import_string
 from rxportal.accounts.errors import SmsUnavailable
 
 logger = logging.getLogger("rxportal.accounts.sms")
+
+
+class SmsProviderError(Exception):
+    """The provider did not take the message; another try may work. No number or body in it."""
 
 
 class SmsGateway(Protocol):
@@ -49,11 +55,16 @@ class ConsoleSmsGateway:
 
 
 class FakeSmsGateway:
-    """Tests: remembers messages in the class-level ``outbox`` (clear it between tests)."""
+    """Tests: remembers messages in the class-level ``outbox`` (clear it between tests);
+    ``failures_to_come`` makes that many next sends fail like a provider outage."""
 
     outbox: ClassVar[list[SentSms]] = []
+    failures_to_come: ClassVar[int] = 0
 
     def send_sms(self, *, to: str, body: str) -> None:
+        if FakeSmsGateway.failures_to_come > 0:
+            FakeSmsGateway.failures_to_come -= 1
+            raise SmsProviderError("provider unavailable")
         FakeSmsGateway.outbox.append(SentSms(to=to, body=body))
 
 

@@ -33,6 +33,10 @@ VERIFY_CLIENT_LINKS = "clients.verify_client_links"
 DECIDE_TOOL_ACCESS = "clients.decide_tool_access"
 VIEW_CLIENT_DIRECTORY = "clients.view_client_directory"
 
+# The outbox's failed deliveries (notifications.models.Notification.Meta), migration
+# notifications.0001.
+RESEND_NOTIFICATIONS = "notifications.resend_notifications"
+
 # Each role's group name and every permission it holds ("app_label.codename").
 ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     Role.SERVICE_CENTER: (
@@ -47,6 +51,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             HELP_CLIENT_CALLERS,
             VIEW_CLIENT_DIRECTORY,
             MUST_USE_SECOND_FACTOR,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.ACCOUNT_TEAM: (
@@ -60,6 +65,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             DECIDE_TOOL_ACCESS,
             VIEW_CLIENT_DIRECTORY,
             MUST_USE_SECOND_FACTOR,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.ADMIN: (
@@ -75,6 +81,7 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             HELP_CLIENT_CALLERS,
             ACT_ON_STAFF_ACCOUNTS,
             MUST_USE_SECOND_FACTOR,
+            RESEND_NOTIFICATIONS,
         ),
     ),
     Role.MEMBER: ("Member", (MUST_USE_SECOND_FACTOR,)),

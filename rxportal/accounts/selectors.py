@@ -18,8 +18,9 @@ from django.db.models import Q
 
 from rxportal.accounts import domain
 from rxportal.accounts import permissions as perms
-from rxportal.accounts.crypto import keyed_digest
-from rxportal.accounts.models import LoginThrottle, Role, User
+from rxportal.accounts.crypto import decrypt_text, keyed_digest
+from rxportal.accounts.gateways import is_sms_enabled
+from rxportal.accounts.models import LoginThrottle, Role, SecurityProfile, User
 from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.services.lockout import USERNAME_DIGEST_PURPOSE
 from rxportal.core import clock
@@ -78,6 +79,16 @@ def get_sign_in_status(*, username: str, now: dt.datetime | None = None) -> Sign
         hard_locked=decision.hard_locked,
         captcha_required=decision.captcha_required,
     )
+
+
+def find_verified_sms_phone(*, user_id: int | None) -> str | None:
+    """The user's confirmed mobile number in clear, for sending a text now; else None."""
+    if user_id is None or not is_sms_enabled():
+        return None
+    profile = SecurityProfile.objects.filter(user_id=user_id, sms_phone_verified=True).first()
+    if profile is None or not profile.sms_phone_encrypted:
+        return None
+    return decrypt_text(profile.sms_phone_encrypted)
 
 
 def mask_username(username: str) -> str:

@@ -1,24 +1,18 @@
-"""Emails to requesters about decisions on their access (sent after commit, by id).
-
-A later issue moves every notice to the notifications app; until then this is the project's
-mail path (``send_mail``), as the account services use. The email names the tool and client,
-never a member.
+"""Emails to requesters about decisions on their access, written to the outbox in the
+decision's transaction (``notifications.services.enqueue``), once per decision or revocation
+(its idempotency key). The email names the tool and client, never a member.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext
 
 from rxportal.clients.domain import Stage
 from rxportal.clients.labels import TOOL_LABELS
 from rxportal.clients.models import AccessRequest, ToolGrant
-
-logger = logging.getLogger(__name__)
+from rxportal.notifications import services as notifications
 
 
 def send_decision_notice(access_request_pk: int) -> None:
@@ -61,8 +55,14 @@ def send_decision_notice(access_request_pk: int) -> None:
                 )
                 % values
             )
-    send_mail(subject, body, None, [found.requester.email])
-    logger.info("access decision notice sent for request %s", found.public_id)
+    notifications.enqueue(
+        kind="clients.access_decided",
+        recipient=found.requester,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+        idempotency_key=f"clients.access_decided:{found.public_id}",
+    )
 
 
 def send_revocation_notice(grant_pk: int) -> None:
@@ -82,5 +82,11 @@ def send_revocation_notice(grant_pk: int) -> None:
             "reason": grant.revoke_reason,
             "phone": settings.RXPORTAL_SUPPORT["client_phone"],
         }
-    send_mail(subject, body, None, [grant.user.email])
-    logger.info("grant revocation notice sent for grant %s", grant.public_id)
+    notifications.enqueue(
+        kind="clients.grant_revoked",
+        recipient=grant.user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+        idempotency_key=f"clients.grant_revoked:{grant.public_id}",
+    )

@@ -417,7 +417,7 @@ def decide_access_request(
         )
         if approve:
             _grant(locked, actor=agent, now=now, request=request)
-        transaction.on_commit(partial(notices.send_decision_notice, locked.pk))
+        notices.send_decision_notice(locked.pk)
     return locked
 
 
@@ -585,7 +585,7 @@ def _revoke_locked_grant(
         reason=reason,
         details=details,
     )
-    transaction.on_commit(partial(notices.send_revocation_notice, grant.pk))
+    notices.send_revocation_notice(grant.pk)
 
 
 def record_due_expiries(*, now: dt.datetime) -> int:

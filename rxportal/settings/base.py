@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rxportal.staff",
     "rxportal.demo",
     "rxportal.content",
+    "rxportal.notifications",
     # Wagtail (the clients' content hub at /hub/, its editor at /cms/): rxportal/content.
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -190,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
     "sponsor_tools.purge_expired_claims_reports": {
         "task": "sponsor_tools.purge_expired_claims_reports",
         "schedule": crontab(minute=41),
+    },
+    # The outbox's safety net: queued messages whose task was lost, and retries that are due.
+    "notifications.deliver_due_notifications": {
+        "task": "notifications.deliver_due_notifications",
+        "schedule": crontab(),  # every minute
     },
 }
 

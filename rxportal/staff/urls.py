@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rxportal.clients.views import console as clients_console
+from rxportal.notifications import views as notifications_views
 from rxportal.staff.views import (
     account_changes,
     client_callers,
@@ -66,5 +67,12 @@ urlpatterns = [
         "clients/grants/<uuid:public_id>/revoke/",
         clients_console.grant_revoke,
         name="clients_grant_revoke",
+    ),
+    # The outbox's failed deliveries (views in rxportal.notifications).
+    path("notifications/failed/", notifications_views.failed_list, name="notifications_failed"),
+    path(
+        "notifications/<uuid:public_id>/resend/",
+        notifications_views.resend,
+        name="notifications_resend",
     ),
 ]

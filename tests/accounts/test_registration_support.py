@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from rxportal.core import clock
@@ -85,7 +85,9 @@ def business_details(**overrides: str) -> dict[str, str]:
 
 
 def sign_up(client: Client, **overrides: str):
-    return client.post(reverse("account_signup"), account_details(**overrides))
+    """The account step, its commit included: its emails leave through the outbox after it."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("account_signup"), account_details(**overrides))
 
 
 def code_in(message: mail.EmailMessage) -> str:

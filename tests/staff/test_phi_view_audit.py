@@ -53,6 +53,9 @@ NO_MEMBER_DATA = {
     "clients_request": "an access request, no member data",
     "clients_grant_revoke": "a tool grant, no member data",
     "clients_link_end": "a client link, no member data",
+    "notifications_failed": "failed deliveries: kind, masked address, error code; the list view "
+    "is audited (notification.failed.viewed)",
+    "notifications_resend": "POST only; the resend is audited (notification.resent)",
 }
 
 

@@ -158,6 +158,7 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "whatif:new": lambda s: [s.objects["acme"].public_id],
     "whatif:compare": lambda s: [s.objects["acme"].public_id],
     "whatif:run": lambda s: [s.objects["acme"].public_id, s.objects["whatif_run"].public_id],
+    "staff:notifications_resend": lambda s: [uuid.uuid4()],
 }
 
 
@@ -398,6 +399,8 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     ),
     "sponsor_tools:claims_reports": ("login", "403", "403", "ok", "404", "403", "403", "404"),
     "sponsor_tools:eligibility": ("login", "403", "403", "ok", "404", "403", "403", "404"),
+    "staff:notifications_failed": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
+    "staff:notifications_resend": ("login", "403", "403", "403", "403", "405", "405", "405"),
     "staff:client_user_find": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),
     "staff:client_user_help": ("login", "403", "403", "403", "403", "verify", "verify", "verify"),
     "staff:clients_directory": ("login", "403", "403", "403", "403", "ok", "ok", "ok"),

@@ -1,7 +1,8 @@
 """One-time numeric codes sent by email or text (new device, password reset, SMS factor, phone).
 
-Six digits from ``secrets``, valid 10 minutes, stored only as a keyed digest bound to the row,
-single use, at most 5 guesses per code (then it is dead), and issuing a code kills the user's
+Six digits from ``secrets``, valid 10 minutes, stored only as a keyed digest bound to the row
+(the message that carries it waits in the outbox until a worker sends it, then the
+notifications app erases it: ``notifications.services.send_code_message``), single use, at most 5 guesses per code (then it is dead), and issuing a code kills the user's
 earlier unused codes for the same purpose. Only the newest code of a purpose is ever checked.
 
 Five guesses at one in a million each leave 1 in 200,000 per issued code: the edges must also
@@ -20,16 +21,14 @@ import datetime as dt
 import hmac
 import secrets
 import uuid
-from functools import partial
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext
 
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import decrypt_text, keyed_digest
 from rxportal.accounts.errors import EmailNotSet, PhoneNotSet, PhoneNotVerified
-from rxportal.accounts.gateways import SmsGateway, get_sms_gateway
+from rxportal.accounts.gateways import get_sms_gateway
 from rxportal.accounts.models import (
     OneTimeCode,
     OneTimeCodeChannel,
@@ -37,6 +36,7 @@ from rxportal.accounts.models import (
     SecurityProfile,
     User,
 )
+from rxportal.notifications import services as notifications
 
 CODE_DIGEST_PURPOSE = "one-time-code"
 
@@ -188,10 +188,6 @@ def _email_body(code: str) -> str:
     ) % {"code": code}
 
 
-def _deliver_sms(gateway: SmsGateway, to: str, body: str) -> None:
-    gateway.send_sms(to=to, body=body)
-
-
 def send_code(*, user: User, purpose: str, channel: str, now: dt.datetime) -> None:
     """Issue a code and send it by email or text once the surrounding transaction commits.
 
@@ -201,13 +197,26 @@ def send_code(*, user: User, purpose: str, channel: str, now: dt.datetime) -> No
     kind, via = OneTimeCodePurpose(purpose), OneTimeCodeChannel(channel)
     if via == OneTimeCodeChannel.SMS:
         phone = _sms_phone(user, kind)
-        gateway = get_sms_gateway()
-        code = issue_code(user=user, purpose=kind, channel=via, now=now)
-        transaction.on_commit(partial(_deliver_sms, gateway, phone, _sms_body(code)))
+        get_sms_gateway()  # SmsUnavailable before a code is issued
+        with transaction.atomic():
+            code = issue_code(user=user, purpose=kind, channel=via, now=now)
+            notifications.send_code_message(
+                kind=f"code.{kind.value}",
+                recipient=user,
+                channel=notifications.Channel.SMS,
+                to_address=phone,
+                body_text=_sms_body(code),
+            )
         return
     if not user.email:
         raise EmailNotSet(gettext("There is no email address on your account."))
-    code = issue_code(user=user, purpose=kind, channel=via, now=now)
-    transaction.on_commit(
-        partial(send_mail, _email_subject(kind), _email_body(code), None, [user.email])
-    )
+    with transaction.atomic():
+        code = issue_code(user=user, purpose=kind, channel=via, now=now)
+        notifications.send_code_message(
+            kind=f"code.{kind.value}",
+            recipient=user,
+            channel=notifications.Channel.EMAIL,
+            to_address=user.email,
+            subject=_email_subject(kind),
+            body_text=_email_body(code),
+        )

@@ -17,9 +17,10 @@ How the sign-in form uses this (the edges are the lead's allauth work):
 
 Not revealing whether an account exists: rows are keyed by a keyed digest of the normalized name
 and created for any name, so an unknown name is counted, locked and decided exactly like a real
-one. The only difference is the owner email, sent after commit (``on_commit``, failures logged,
-never raised). Its SMTP time is still spent inside the request of the fifth failure; when the
-notifications app arrives it should become a queued task so the response time is the same too.
+one. The only difference is the owner email: after commit it is written to the outbox
+(``notifications.services.enqueue``) and a Celery worker sends it, so no SMTP time is spent in
+the request. It is written after commit, not inside the lock's transaction, so that the lock
+costs the same queries for known and unknown names.
 
 The per-IP and global counters live in the ``RateCounter`` table (not the cache: Django's
 database cache neither increments atomically nor keeps keys from being culled), as
@@ -34,7 +35,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import translation
@@ -48,6 +48,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import client_ip, record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core import clock
+from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -326,8 +327,7 @@ def _after_failure(
 
 
 def _send_lockout_notice(user_pk: int) -> None:
-    """Plain email to the owner. Moves to notifications.services.notify once that app exists
-    (it will also pick the member's preferred language; until then the site default)."""
+    """Plain email to the owner, in the site's language, written to the outbox."""
     user = User.objects.filter(pk=user_pk).first()
     if user is None or not user.email:
         return
@@ -344,8 +344,13 @@ def _send_lockout_notice(user_pk: int) -> None:
             "turning on a second sign-in step if you have not already.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         )
-    send_mail(subject, body, None, [user.email])
-    logger.info("lock-out notice sent to user %s", user.public_id)
+    notifications.enqueue(
+        kind="security.sign_in_paused",
+        recipient=user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def record_sign_in_success(*, username: str) -> None:

@@ -48,7 +48,6 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 from typing import Any
 
 from allauth.account import signals as allauth_signals
@@ -58,7 +57,6 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -69,7 +67,7 @@ from rxportal.accounts import domain
 from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS, CHALLENGE_QUESTIONS_BY_SLUG
 from rxportal.accounts.crypto import decrypt_text, keyed_digest
 from rxportal.accounts.domain import normalize_username
-from rxportal.accounts.gateways import get_sms_gateway, is_sms_enabled
+from rxportal.accounts.gateways import is_sms_enabled
 from rxportal.accounts.models import (
     OneTimeCodeChannel,
     OneTimeCodePurpose,
@@ -94,6 +92,7 @@ from rxportal.audit.services import record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core.errors import DomainError
 from rxportal.members.selectors import get_support_contacts
+from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -341,13 +340,27 @@ def _code_sms(code: str) -> str:
     ) % {"code": code}
 
 
-def _deliver_code(*, email: str, phone: str | None, code: str) -> None:
-    """After commit. Failures are logged (``robust``); the person can ask for a new code."""
+def _deliver_code(user: User, *, phone: str | None, code: str) -> None:
+    """Sent after commit, once (a failure is logged; the person can ask for a new code)."""
     subject, body = _code_email(code)
-    if email:
-        send_mail(subject, body, None, [email])
+    kind = f"code.{OneTimeCodePurpose.PASSWORD_RESET.value}"
+    if user.email:
+        notifications.send_code_message(
+            kind=kind,
+            recipient=user,
+            channel=notifications.Channel.EMAIL,
+            to_address=user.email,
+            subject=subject,
+            body_text=body,
+        )
     if phone:
-        get_sms_gateway().send_sms(to=phone, body=_code_sms(code))
+        notifications.send_code_message(
+            kind=kind,
+            recipient=user,
+            channel=notifications.Channel.SMS,
+            to_address=phone,
+            body_text=_code_sms(code),
+        )
 
 
 def _send_reset_code(
@@ -369,9 +382,7 @@ def _send_reset_code(
         long=long,
         replaces=uuid.UUID(replaces) if replaces else None,
     )
-    transaction.on_commit(
-        partial(_deliver_code, email=user.email, phone=phone, code=code), robust=True
-    )
+    _deliver_code(user, phone=phone, code=code)
     return channels, str(code_id)
 
 
@@ -729,10 +740,9 @@ def _support_phone(user: User) -> str:
     return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
 
 
-def _send_password_changed_notice(user_pk: int) -> None:
-    """Plain email in the site's language (moves to notifications.services.notify later)."""
-    user = User.objects.filter(pk=user_pk).first()
-    if user is None or not user.email:
+def _send_password_changed_notice(user: User) -> None:
+    """Plain email in the site's language, written to the outbox with the reset."""
+    if not user.email:
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("Your rxportal password was changed")
@@ -745,8 +755,13 @@ def _send_password_changed_notice(user_pk: int) -> None:
             "If this was not you, call us at %(phone)s right away.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"phone": _support_phone(user)}
-    send_mail(subject, body, None, [user.email])
-    logger.info("password changed notice sent to user %s", user.public_id)
+    notifications.enqueue(
+        kind="security.password_changed",
+        recipient=user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def _end_all_sessions(user: User) -> int:
@@ -799,7 +814,7 @@ def complete_password_reset(
                 "lock_cleared": lock_cleared,
             },
         )
-        transaction.on_commit(partial(_send_password_changed_notice, user.pk), robust=True)
+        _send_password_changed_notice(user)
     if request is not None:
         end_reset(request)
         _clear_allauth_login_limits(request, user)
@@ -813,6 +828,7 @@ def complete_password_reset(
 
 
 def _send_username_reminder(address: str, usernames: list[str], phone: str) -> None:
+    """To the address as stored, in the site's language, written to the outbox."""
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("Your rxportal username")
         body = gettext(
@@ -824,8 +840,13 @@ def _send_username_reminder(address: str, usernames: list[str], phone: str) -> N
             "username alone. If you are worried, call us at %(phone)s.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"usernames": ", ".join(usernames), "phone": phone}
-    send_mail(subject, body, None, [address])
-    logger.info("username reminder sent for %d account(s)", len(usernames))
+    notifications.enqueue(
+        kind="account.username_reminder",
+        to_address=address,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )
 
 
 def send_username_reminder(*, email: str, request: HttpRequest | None) -> int:
@@ -844,14 +865,8 @@ def send_username_reminder(*, email: str, request: HttpRequest | None) -> int:
         by_address.setdefault(address.email, []).append(address.user)
     with transaction.atomic():
         for stored, users in by_address.items():
-            transaction.on_commit(
-                partial(
-                    _send_username_reminder,
-                    stored,
-                    [user.get_username() for user in users],
-                    _support_phone(users[0]),
-                ),
-                robust=True,
+            _send_username_reminder(
+                stored, [user.get_username() for user in users], _support_phone(users[0])
             )
         record_event(
             action=ACTION_USERNAME_REMINDER,

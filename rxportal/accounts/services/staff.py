@@ -13,9 +13,9 @@ over through forgot-password).
 Every call is audited, refusals and failures included: who (actor), what (action, subject,
 outcome), when, IP and user agent (from ``request``), and the reason the staff member typed.
 Audit details hold digests, flags and error codes only, never a name or an address. Notices are
-plain emails sent after commit (``transaction.on_commit``, ``robust=True``: a mail failure is
-logged, never turned into an error after the change is saved). They move to
-``notifications.services.notify`` once that app exists.
+plain emails written to the outbox in the change's own transaction
+(``notifications.services.enqueue``): sent by a worker after commit, retried when the mail
+server fails, never an error for the change that was saved.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -50,6 +49,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event, username_digest
 from rxportal.core.errors import DomainError, ValidationFailed
 from rxportal.members.selectors import get_support_contacts
+from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -399,9 +399,7 @@ def change_username(
                 },
             )
             if locked.email:
-                transaction.on_commit(
-                    partial(_send_username_changed_notice, locked.pk), robust=True
-                )
+                _send_username_changed_notice(locked)
     except (UsernameUnchanged, UsernameTaken) as error:
         raise refuse(error, reason=reason) from None
     user.username = locked.username
@@ -467,9 +465,7 @@ def change_email(
                 reason=reason,
                 details={"verified": False, "old_notified": bool(old_email)},
             )
-            transaction.on_commit(
-                partial(_send_email_changed_notices, locked.pk, old_email, email), robust=True
-            )
+            _send_email_changed_notices(locked, old_email, email)
     except (EmailUnchanged, EmailTaken) as error:
         raise refuse(error, reason=reason) from None
     user.email = locked.email
@@ -582,7 +578,7 @@ def send_username_reminder(
             reason=reason,
             details={"username_digest": username_digest(user.username)},
         )
-        transaction.on_commit(partial(_send_username_reminder, user.pk), robust=True)
+        _send_username_reminder(user)
     return ReminderResult(masked_email=mask_email(user.email))
 
 
@@ -595,9 +591,8 @@ def _support_phone(user: User) -> str:
     return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
 
 
-def _send_username_changed_notice(user_pk: int) -> None:
-    user = User.objects.filter(pk=user_pk).first()
-    if user is None or not user.email:
+def _send_username_changed_notice(user: User) -> None:
+    if not user.email:
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("Your rxportal username was changed")
@@ -609,16 +604,18 @@ def _send_username_changed_notice(user_pk: int) -> None:
             "If you did not ask for this change, call us at %(phone)s right away.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"username": user.username, "phone": _support_phone(user)}
-    send_mail(subject, body, None, [user.email])
-    logger.info("username change notice sent to user %s", user.public_id)
+    notifications.enqueue(
+        kind="security.username_changed",
+        recipient=user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )
 
 
-def _send_email_changed_notices(user_pk: int, old_email: str, new_email: str) -> None:
+def _send_email_changed_notices(user: User, old_email: str, new_email: str) -> None:
     """One notice to the old address (naming the new one masked), one to the new address
     (no username: it is not yet confirmed to belong to the account's owner)."""
-    user = User.objects.filter(pk=user_pk).first()
-    if user is None:
-        return
     phone = _support_phone(user)
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("The email address on your rxportal account was changed")
@@ -637,15 +634,20 @@ def _send_email_changed_notices(user_pk: int, old_email: str, new_email: str) ->
             "If you did not expect this, call us at %(phone)s.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"phone": phone}
-    if old_email:
-        send_mail(subject, old_body, None, [old_email])
-    send_mail(subject, new_body, None, [new_email])
-    logger.info("email change notices sent for user %s", user.public_id)
+    for address, body in ((old_email, old_body), (new_email, new_body)):
+        if address:
+            notifications.enqueue(
+                kind="security.email_changed",
+                recipient=user,
+                to_address=address,
+                subject=subject,
+                body_text=body,
+                language=settings.LANGUAGE_CODE,
+            )
 
 
-def _send_username_reminder(user_pk: int) -> None:
-    user = User.objects.filter(pk=user_pk, is_active=True).first()
-    if user is None or not user.email:
+def _send_username_reminder(user: User) -> None:
+    if not user.is_active or not user.email:
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("Your rxportal username")
@@ -657,5 +659,10 @@ def _send_username_reminder(user_pk: int) -> None:
             "username alone. If you are worried, call us at %(phone)s.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"username": user.username, "phone": _support_phone(user)}
-    send_mail(subject, body, None, [user.email])
-    logger.info("username reminder sent to user %s", user.public_id)
+    notifications.enqueue(
+        kind="account.username_reminder",
+        recipient=user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )

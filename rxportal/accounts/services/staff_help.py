@@ -2,7 +2,7 @@
 client's or advisor's username to their address on file.
 
 Same rules as ``staff.py`` (role and target checks, a reason, every attempt audited, notices
-after commit); this module only adds the two use cases.
+written to the outbox with the change); this module only adds the two use cases.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
@@ -26,6 +25,7 @@ from rxportal.accounts.selectors import mask_email
 from rxportal.accounts.services import staff
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event, username_digest
+from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def reset_challenge_answers(
             details={"answers_removed": removed, "notice_sent": bool(user.email)},
         )
         if user.email:
-            transaction.on_commit(partial(_send_challenges_reset_notice, user.pk), robust=True)
+            _send_challenges_reset_notice(user)
     return removed
 
 
@@ -123,13 +123,12 @@ def send_client_username_reminder(
             reason=reason,
             details={"username_digest": username_digest(user.username)},
         )
-        transaction.on_commit(partial(staff._send_username_reminder, user.pk), robust=True)
+        staff._send_username_reminder(user)
     return staff.ReminderResult(masked_email=mask_email(user.email))
 
 
-def _send_challenges_reset_notice(user_pk: int) -> None:
-    user = User.objects.filter(pk=user_pk).first()
-    if user is None or not user.email:
+def _send_challenges_reset_notice(user: User) -> None:
+    if not user.email:
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = gettext("Your rxportal challenge questions were reset")
@@ -140,5 +139,10 @@ def _send_challenges_reset_notice(user_pk: int) -> None:
             "If you did not ask for this, call us at %(phone)s right away.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
         ) % {"phone": staff._support_phone(user)}
-    send_mail(subject, body, None, [user.email])
-    logger.info("challenge reset notice sent to user %s", user.public_id)
+    notifications.enqueue(
+        kind="security.challenges_reset",
+        recipient=user,
+        subject=subject,
+        body_text=body,
+        language=settings.LANGUAGE_CODE,
+    )

@@ -1,0 +1,74 @@
+"""The outbox: one row per message per channel, written in the transaction of its event.
+
+A row holds what is sent, already rendered in the recipient's language (subject, plain text,
+HTML), never a template to render later: what the person was told is what the row says. Rows
+of one-time codes (``is_code``) lose their content as soon as they are sent or parked. Preferences, the in-app inbox and reminders will hang off ``kind`` + ``channel`` +
+``language`` per person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rxportal.core.models import BaseModel
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    INBOX = "inbox", _("Inbox")
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(BaseModel):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # An email address (also for people without an account, or an address being changed). Texts
+    # leave it empty: the number is read, decrypted, from the recipient's profile when sent;
+    # only a code to a number being confirmed carries it, erased once sent.
+    to_address = models.CharField(max_length=254, blank=True)
+    kind = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    language = models.CharField(max_length=8)
+    subject = models.CharField(max_length=255, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    is_code = models.BooleanField(default=False)
+    idempotency_key = models.CharField(max_length=128)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error_code = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        permissions = [("resend_notifications", "Can see failed deliveries and resend them")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"], name="notification_once_per_channel"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.channel}, {self.status})"
+
+    @property
+    def can_resend(self) -> bool:
+        """A parked code's content is erased, and its code is dead by now: the person asks again."""
+        return self.status == Status.FAILED and not self.is_code

@@ -1,0 +1,262 @@
+"""The outbox's use cases: enqueue a message, deliver it once, resend a failed one.
+
+``enqueue`` writes the row in the caller's transaction and asks Celery to deliver it once that
+transaction commits; a rolled-back event sends nothing. If the task is lost (worker down,
+broker restarted), ``deliver_due_notifications`` (Celery beat, every minute) finds the row.
+``deliver_notification`` sends a row at most once: it holds the row's lock while it sends and
+only a queued row whose time has come is sent, so two workers never both send it. A failed try
+is retried with back-off, and after the last one the row is parked as failed for the staff
+console (``resend_notification``).
+
+One-time codes take a shorter path through the same outbox (``send_code_message``): the same
+row insert and worker, so sending a code costs a request what sending a notice costs (the
+registration and recovery enumeration tests rely on it), but only a few tries within the
+code's lifetime, no resend, and the row's content is erased the moment it is sent or parked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import translation
+
+from rxportal.accounts import permissions as perms
+from rxportal.accounts.models import User
+from rxportal.accounts.permissions import has_permission
+from rxportal.audit.models import Outcome
+from rxportal.audit.services import record_event
+from rxportal.core import clock
+from rxportal.core.errors import NotFound
+from rxportal.notifications import domain, gateways
+from rxportal.notifications.errors import DeliveryFailed, NotificationNotResendable
+from rxportal.notifications.models import Channel as Channel  # re-exported for callers
+from rxportal.notifications.models import Notification, Status
+
+logger = logging.getLogger(__name__)
+
+ACTION_RESENT = "notification.resent"
+DUE_BATCH_SIZE = 500
+
+
+class DeliveryResult(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # already sent, parked, not due yet, or another worker holds it
+
+
+@dataclass(frozen=True)
+class Delivery:
+    result: DeliveryResult
+    next_attempt_at: dt.datetime | None = None
+
+
+def enqueue(
+    *,
+    kind: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    recipient: User | None = None,
+    to_address: str = "",
+    channel: str = Channel.EMAIL,
+    language: str | None = None,
+    idempotency_key: str = "",
+) -> Notification:
+    """Write one message to the outbox, to be delivered after the current transaction commits.
+
+    Call it inside the event's transaction. ``to_address`` defaults to the recipient's email.
+    The same ``idempotency_key`` on the same channel gives back the first row, unsent twice.
+    """
+    via = Channel(channel)
+    address = to_address or (str(getattr(recipient, "email", "")) if via == Channel.EMAIL else "")
+    notification = Notification(
+        recipient=recipient,
+        to_address=address,
+        kind=kind,
+        channel=via,
+        language=language or translation.get_language() or "en",
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        next_attempt_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return Notification.objects.get(channel=via, idempotency_key=notification.idempotency_key)
+    transaction.on_commit(partial(_schedule_delivery, notification.public_id))
+    return notification
+
+
+def _schedule_delivery(public_id: uuid.UUID) -> None:
+    from rxportal.notifications.tasks import deliver_notification  # tasks import this module
+
+    deliver_notification.delay(str(public_id))
+
+
+def send_code_message(
+    *,
+    kind: str,
+    recipient: User | None,
+    channel: str,
+    to_address: str,
+    subject: str = "",
+    body_text: str,
+    language: str | None = None,
+) -> Notification:
+    """A one-time code: the same outbox row and worker (so a request that sends a code costs
+    what one that sends a notice costs), but tried at most ``domain.MAX_CODE_ATTEMPTS`` times
+    within the code's lifetime, never resent, and its content erased once sent or parked."""
+    via = Channel(channel)
+    notification = Notification(
+        recipient=recipient,
+        to_address=to_address,
+        kind=kind,
+        channel=via,
+        language=language or translation.get_language() or "en",
+        subject=subject,
+        body_text=body_text,
+        is_code=True,
+        idempotency_key=uuid.uuid4().hex,
+        next_attempt_at=clock.now(),
+    )
+    notification.save(force_insert=True)
+    transaction.on_commit(partial(_schedule_delivery, notification.public_id))
+    return notification
+
+
+def _send(
+    notification: Notification, *, to: str, subject: str, body_text: str, body_html: str
+) -> None:
+    if notification.channel == Channel.EMAIL:
+        gateways.send_email(to=to, subject=subject, body_text=body_text, body_html=body_html)
+    elif notification.channel == Channel.SMS:
+        gateways.send_text(to=to or _sms_number(notification), body=body_text)
+    # Channel.INBOX: the row is the message; the inbox page (later) reads it.
+
+
+def _sms_number(notification: Notification) -> str:
+    # accounts' services import this module, so its selectors are imported when needed.
+    from rxportal.accounts.selectors import find_verified_sms_phone
+
+    phone = find_verified_sms_phone(user_id=notification.recipient_id)
+    if not phone:
+        raise DeliveryFailed("No confirmed mobile number.", code="sms.no_number")
+    return phone
+
+
+def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
+    """Send one queued row whose time has come, at most once (safe to run twice, in parallel)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                public_id=public_id,
+                status=Status.QUEUED,
+                next_attempt_at__lte=now,
+            )
+            .first()
+        )
+        if notification is None:
+            return Delivery(DeliveryResult.SKIPPED)
+        notification.attempts += 1
+        try:
+            _send(
+                notification,
+                to=notification.to_address,
+                subject=notification.subject,
+                body_text=notification.body_text,
+                body_html=notification.body_html,
+            )
+        except DeliveryFailed as error:
+            return _record_failure(notification, code=error.code, now=now)
+        notification.status = Status.SENT
+        notification.sent_at = now
+        notification.last_error_code = ""
+        _forget_code(notification)
+        notification.save(update_fields=[*SENT_FIELDS, *CONTENT_FIELDS])
+    return Delivery(DeliveryResult.SENT)
+
+
+SENT_FIELDS = ("status", "attempts", "sent_at", "last_error_code", "updated_at")
+CONTENT_FIELDS = ("subject", "body_text", "body_html", "to_address")
+FAILURE_FIELDS = ("status", "attempts", "next_attempt_at", "last_error_code", "updated_at")
+
+
+def _forget_code(notification: Notification) -> None:
+    """A code's row keeps no content once it is sent or parked (the delivery log stays)."""
+    if notification.is_code:
+        notification.subject = notification.body_text = notification.body_html = ""
+        notification.to_address = ""
+
+
+def _record_failure(notification: Notification, *, code: str, now: dt.datetime) -> Delivery:
+    logger.warning(
+        "notification %s try %s failed: %s", notification.public_id, notification.attempts, code
+    )
+    notification.last_error_code = code
+    if domain.is_last_attempt(notification.attempts, is_code=notification.is_code):
+        notification.status = Status.FAILED
+        _forget_code(notification)
+        delivery = Delivery(DeliveryResult.FAILED)
+    else:
+        notification.next_attempt_at = now + domain.compute_retry_delay(notification.attempts)
+        delivery = Delivery(DeliveryResult.RETRY, notification.next_attempt_at)
+    notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
+    return delivery
+
+
+def deliver_due_notifications(*, now: dt.datetime, limit: int = DUE_BATCH_SIZE) -> int:
+    """The sweep: send queued rows whose time has come (their task was lost or is late)."""
+    due = list(
+        Notification.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("public_id", flat=True)[:limit]
+    )
+    return sum(
+        deliver_notification(public_id=public_id, now=now).result == DeliveryResult.SENT
+        for public_id in due
+    )
+
+
+def resend_notification(
+    *,
+    public_id: uuid.UUID,
+    actor: AbstractBaseUser | AnonymousUser,
+    request: HttpRequest | None = None,
+) -> Notification:
+    """Staff put a failed delivery back in the queue (audited); it goes out after commit."""
+    if not has_permission(actor, perms.RESEND_NOTIFICATIONS):
+        raise NotFound("No such delivery.")
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(public_id=public_id).first()
+        if notification is None:
+            raise NotFound("No such delivery.")
+        if not notification.can_resend:
+            raise NotificationNotResendable("This delivery cannot be sent again.")
+        notification.status = Status.QUEUED
+        notification.attempts = 0
+        notification.next_attempt_at = clock.now()
+        notification.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+        record_event(
+            action=ACTION_RESENT,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=notification,
+            details={"kind": notification.kind, "channel": notification.channel},
+        )
+        transaction.on_commit(partial(_schedule_delivery, notification.public_id))
+    return notification
