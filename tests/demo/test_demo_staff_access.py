@@ -20,11 +20,15 @@ def _demo_users() -> dict[str, User]:
 
 
 def _labels(group: Group) -> set[str]:
+    """The models whose back-office pages the group opens: Django's view/add/change/delete
+    permissions. A rule permission that merely sits on a model's content type (such as
+    ``accounts.must_use_second_factor``) opens no admin page."""
     return {
         f"{app_label}.{model}"
-        for app_label, model in group.permissions.values_list(
-            "content_type__app_label", "content_type__model"
+        for app_label, model, codename in group.permissions.values_list(
+            "content_type__app_label", "content_type__model", "codename"
         )
+        if codename.split("_", 1)[0] in {"view", "add", "change", "delete"}
     }
 
 

@@ -134,13 +134,20 @@ def test_demo_client_opens_the_dashboard_with_figures(demo: SeedSummary) -> None
     http.force_login(user)
 
     response = http.get(
-        reverse("drug_trend_dashboard", args=[client.public_id]),
+        reverse("analytics:drug_trend", args=[client.public_id]),
         {"period": "month", "day": TODAY.isoformat()},
     )
 
     assert response.status_code == 200
-    assert response.context["report"].suppressed is False
-    assert response.context["report"].pmpm_total.prior is not None
+    dashboard = response.context["dashboard"]
+    assert dashboard.suppressed is False
+    [pmpm_total] = [
+        line.figure
+        for section in dashboard.sections
+        for line in section.lines
+        if line.label == "Total cost per member per month"
+    ]
+    assert pmpm_total.current is not None and pmpm_total.prior is not None
 
 
 @pytest.mark.django_db

@@ -443,9 +443,17 @@ EXEMPT: dict[str, str] = {
 # Namespaces of the URLconf that hold no member-facing pages.
 # The back office, the staff console, the clients' portal (swept in tests/clients) and the
 # Wagtail editor at /cms/ (staff only, tests/content) hold no member pages.
-NOT_MEMBER_NAMESPACES = {"admin", "staff", "clients", "simple_translation"} | {
-    namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")
-}
+# The plan sponsors' tools (analytics, sponsor_tools, whatif) sit under /clients/ and are swept
+# with another client's user and an unlinked advisor in tests/clients and their own tests.
+NOT_MEMBER_NAMESPACES = {
+    "admin",
+    "staff",
+    "clients",
+    "analytics",
+    "sponsor_tools",
+    "whatif",
+    "simple_translation",
+} | {namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")}
 
 
 # --- The sweep ----------------------------------------------------------------------------------

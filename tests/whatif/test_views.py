@@ -44,7 +44,7 @@ def agent(db: None) -> User:
 
 @pytest.fixture
 def linked_client_user(acme: Client, agent: User) -> User:
-    user = make_user("wi.client", "client", organization="Acme")
+    user = make_user("wi.client", "client", organization_claim="Acme")
     link(user, acme, agent)
     return user
 

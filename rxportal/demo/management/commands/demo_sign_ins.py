@@ -84,4 +84,4 @@ def demo_client_drug_trend_path() -> str:
     )
     if link is None:
         return ""
-    return reverse("drug_trend_dashboard", args=[link.client.public_id])
+    return reverse("analytics:drug_trend", args=[link.client.public_id])
