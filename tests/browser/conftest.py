@@ -198,6 +198,9 @@ def portal_server(
         DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
         RXPORTAL_MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        # No Celery worker runs beside this server: with REDIS_URL set, the outbox's deliveries,
+        # claims reports and what-ifs would wait in the broker. Run them in the request.
+        RXPORTAL_TASKS_INLINE="1",
     )
     server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir)
     server.manage("migrate", "--no-input", "--verbosity", "0")
