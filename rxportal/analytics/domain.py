@@ -64,8 +64,6 @@ from rxportal.analytics.suppression import (
     small_plans_revealed,
 )
 
-__all__ = ["is_small"]  # re-exported: other apps use the rule from here
-
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")  # ratios such as 0.8125 (81.25%)
 ONE_DECIMAL = Decimal("0.1")

@@ -2,7 +2,8 @@
 members): pure functions over counts and drug cells, used by `analytics.domain` and
 `analytics.series`.
 
-Within one scope (see `analytics.domain` for the rules on periods, drug groups and shares).
+Within one scope: the rules on periods, drug groups, shares and counts are in the docstring of
+`analytics.domain`; `is_small`, `CellGroup` and `compute_suppressed_keys` here apply them.
 
 Across plans (complementary suppression by differencing): the client-level figures are the sum
 of the client's plans, and each plan's figures can be asked for on their own. A plan whose
