@@ -38,21 +38,32 @@ Small-cell suppression (CMS rule: no cell describing 1 to 10 members). See `is_s
   cannot be recovered by subtracting the others from the total; a share between two groups
   (generic / brand, specialty / other, mail / other) is suppressed when either side is small;
 * counts of members reaching the deductible or out-of-pocket maximum of 1 to 10 are suppressed;
-* a change against the prior period is suppressed when either side is.
+* a change against the prior period is suppressed when either side is;
+* at client level, what "client minus the shown plans" would reveal of the small plans is
+  suppressed too (`analytics.suppression`: `PeriodTotals.plans`, `DrugAggregate.plan_key`).
 Suppressed figures are `None` with `suppressed=True`, never a number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-SMALL_CELL_THRESHOLD = 11
+from rxportal.analytics.suppression import (
+    CellGroup,
+    PlanCounts,
+    compute_differenced_keys,
+    compute_suppressed_keys,
+    group_rows,
+    is_small,
+    plan_scopes_revealed,
+    small_plans_revealed,
+)
+
 CENT = Decimal("0.01")
 RATE = Decimal("0.0001")  # ratios such as 0.8125 (81.25%)
 ONE_DECIMAL = Decimal("0.1")
@@ -126,6 +137,8 @@ class PeriodTotals:
     utilizers: int  # distinct members with a paid claim
     reached_deductible: int  # distinct members at or past the individual deductible
     reached_oop_max: int
+    # At client level: each plan's counts, for the suppression across plans (`suppression`).
+    plans: tuple[PlanCounts, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +157,7 @@ class DrugAggregate:
     member_paid: Decimal
     max_cell_utilizers: int  # the largest monthly cell: a lower bound of distinct utilisers
     sum_cell_utilizers: int  # an upper bound
+    plan_key: str = ""  # the plan of these cells (suppression across plans)
 
 
 # --- outputs ---------------------------------------------------------------------------------
@@ -211,11 +225,6 @@ class TrendReport:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def is_small(members: int) -> bool:
-    """A count of 1 to 10 people must not be shown (0 may: it describes no one)."""
-    return 0 < members < SMALL_CELL_THRESHOLD
-
-
 def _round(value: Fraction, quantum: Decimal) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
         quantum, rounding=ROUND_HALF_UP
@@ -237,49 +246,6 @@ def _figure(current: Decimal | None, prior: Decimal | None, *, suppressed: bool 
 
 def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO)
-
-
-@dataclass
-class _Group:
-    claims: int = 0
-    days_supply: int = 0
-    total_cost: Decimal = ZERO
-    lower_bound: int = 0  # distinct utilisers are at least this
-    upper_bound: int = 0  # and at most this
-
-    def add(self, row: DrugAggregate) -> None:
-        self.claims += row.claims
-        self.days_supply += row.days_supply
-        self.total_cost += row.total_cost
-        self.lower_bound = max(self.lower_bound, row.max_cell_utilizers)
-        self.upper_bound += row.sum_cell_utilizers
-
-    @property
-    def small(self) -> bool:
-        """Could describe 1 to 10 members: shown only when at least 11 for certain."""
-        return self.upper_bound > 0 and self.lower_bound < SMALL_CELL_THRESHOLD
-
-
-def group_rows(
-    rows: Iterable[DrugAggregate], key: Callable[[DrugAggregate], str]
-) -> dict[str, _Group]:
-    groups: dict[str, _Group] = defaultdict(_Group)
-    for row in rows:
-        groups[key(row)].add(row)
-    return dict(groups)
-
-
-def compute_suppressed_keys(groups: dict[str, _Group]) -> set[str]:
-    """Small groups, plus complementary suppression: when exactly one group of a partition is
-    suppressed, the smallest other group (by cost, then key) is suppressed with it."""
-    suppressed = {key for key, group in groups.items() if group.small}
-    if len(suppressed) == 1:
-        others = sorted(
-            (group.total_cost, key) for key, group in groups.items() if key not in suppressed
-        )
-        if others:
-            suppressed.add(others[0][1])
-    return suppressed
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -333,8 +299,12 @@ def _share(
     rows: Sequence[DrugAggregate], part: Callable[[DrugAggregate], bool], value: str
 ) -> tuple[Decimal | None, bool]:
     """(share of `value` in the rows where `part` holds, suppressed?)."""
-    groups = group_rows(rows, lambda r: "in" if part(r) else "out")
-    if any(group.small for group in groups.values()):
+
+    def side(row: DrugAggregate) -> str:
+        return "in" if part(row) else "out"
+
+    groups = group_rows(rows, side)
+    if any(group.small for group in groups.values()) or compute_differenced_keys(rows, side):
         return None, True
     total = sum((getattr(r, value) for r in rows), 0)
     inside = sum((getattr(r, value) for r in rows if part(r)), 0)
@@ -358,6 +328,19 @@ def _scripts_30(days_supply: int) -> Decimal:
     return _round(Fraction(days_supply, 30), ONE_DECIMAL)
 
 
+def _tier(row: DrugAggregate) -> str:
+    return row.tier
+
+
+def _hidden_keys(
+    groups: dict[str, CellGroup],
+    rows: Sequence[DrugAggregate],
+    key: Callable[[DrugAggregate], str],
+) -> set[str]:
+    """Small groups, groups recoverable across plans, and their complements."""
+    return compute_suppressed_keys(groups, also=compute_differenced_keys(rows, key))
+
+
 def _ranked(
     current: Sequence[DrugAggregate],
     prior: Sequence[DrugAggregate],
@@ -365,7 +348,7 @@ def _ranked(
     top: int,
 ) -> list[RankedCost]:
     groups1, groups0 = group_rows(current, key), group_rows(prior, key)
-    hidden = compute_suppressed_keys(groups1) | compute_suppressed_keys(groups0)
+    hidden = _hidden_keys(groups1, current, key) | _hidden_keys(groups0, prior, key)
     ranked = sorted(
         (k for k in groups1 if k not in hidden and k),
         key=lambda k: (-groups1[k].total_cost, k),
@@ -387,8 +370,8 @@ def _ranked(
 
 
 def _tiers(current: Sequence[DrugAggregate], prior: Sequence[DrugAggregate]) -> list[TierCost]:
-    groups1, groups0 = group_rows(current, lambda r: r.tier), group_rows(prior, lambda r: r.tier)
-    hidden = compute_suppressed_keys(groups1) | compute_suppressed_keys(groups0)
+    groups1, groups0 = group_rows(current, _tier), group_rows(prior, _tier)
+    hidden = _hidden_keys(groups1, current, _tier) | _hidden_keys(groups0, prior, _tier)
     out = []
     for tier in sorted(set(groups1) | set(groups0)):
         if tier in hidden:
@@ -426,7 +409,7 @@ def compute_trend_report(
             prior_totals.members,
             prior_totals.utilizers,
         )
-    )
+    ) or any(plan_scopes_revealed(t.plans) for t in (totals, prior_totals))
     hidden = Figure(None, None, None, suppressed=True)
     if suppressed:
         return TrendReport(
@@ -464,7 +447,15 @@ def compute_trend_report(
 
     def people(name: str) -> Figure:
         now, before = getattr(totals, name), getattr(prior_totals, name)
-        return _figure(Decimal(now), Decimal(before), suppressed=is_small(now) or is_small(before))
+        revealed = any(
+            small_plans_revealed(getattr(plan, name) for plan in t.plans)
+            for t in (totals, prior_totals)
+        )
+        return _figure(
+            Decimal(now),
+            Decimal(before),
+            suppressed=is_small(now) or is_small(before) or revealed,
+        )
 
     def cost_share(rows: Sequence[DrugAggregate]) -> Decimal | None:
         cost = money(rows, "total_cost")

@@ -12,6 +12,7 @@ The figures are de-identified aggregates: no PHI, so no PHI-view audit entry is 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -38,6 +39,7 @@ from rxportal.analytics.series import (
     compute_chart_months,
     compute_monthly_costs,
 )
+from rxportal.analytics.suppression import PlanCounts
 from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
 from rxportal.clients.selectors import find_live_grant
@@ -136,15 +138,18 @@ def _month_totals(
     client_id: int, plan_id: int | None, scope: Q, months: list[dt.date]
 ) -> dict[dt.date, MonthTotals]:
     """Per month: member counts (precomputed per month at refresh) and paid amounts."""
-    people: dict[dt.date, tuple[int, int, int]] = {
-        start: (member_months, members, utilizers)
-        for start, member_months, members, utilizers in PeriodMemberRollup.objects.filter(
-            Q(plan_id=plan_id) if plan_id is not None else Q(plan__isnull=True),
-            client_id=client_id,
-            kind=PeriodKind.MONTH.value,
-            start__in=months,
-        ).values_list("start", "member_months", "members", "utilizers")
-    }
+    people: dict[dt.date, tuple[int, int, int]] = {}
+    plans: dict[dt.date, list[PlanCounts]] = defaultdict(list)
+    for start, row_plan, member_months, members, utilizers in PeriodMemberRollup.objects.filter(
+        Q(plan_id=plan_id) if plan_id is not None else Q(),
+        client_id=client_id,
+        kind=PeriodKind.MONTH.value,
+        start__in=months,
+    ).values_list("start", "plan_id", "member_months", "members", "utilizers"):
+        if plan_id is None and row_plan is not None:  # client level: its plans' rows too
+            plans[start].append(PlanCounts(members, utilizers))
+        else:
+            people[start] = (member_months, members, utilizers)
     paid = {
         row["month"]: (row["plan"], row["paid_by_member"])
         for row in DrugMonthRollup.objects.filter(scope, month__in=months)
@@ -159,32 +164,41 @@ def _month_totals(
         member_months, members, utilizers = people.get(month, (0, 0, 0))
         plan_paid, member_paid = paid.get(month, (Decimal("0.00"), Decimal("0.00")))
         totals[month] = MonthTotals(
-            month, member_months, members, utilizers, plan_paid, member_paid
-        )
+            month, member_months, members, utilizers, plan_paid, member_paid,
+            plans=tuple(plans.get(month, ())),
+        )  # fmt: skip
     return totals
 
 
 def _period_totals(
     client_id: int, plan_id: int | None, current: Period, prior: Period
 ) -> tuple[PeriodTotals, PeriodTotals]:
-    """The two periods' distinct-member counts, precomputed at refresh (two rows at most)."""
-    rows = {
-        start: row
-        for start, *row in PeriodMemberRollup.objects.filter(
-            Q(plan_id=plan_id) if plan_id is not None else Q(plan__isnull=True),
-            client_id=client_id,
-            kind=current.kind.value,
-            start__in=[current.start, prior.start],
-        ).values_list(
-            "start", "member_months", "members", "utilizers", "reached_deductible",
-            "reached_oop_max",
-        )
-    }  # fmt: skip
+    """The two periods' distinct-member counts, precomputed at refresh; at client level with each
+    plan's counts too (for the suppression across plans), in one query."""
+    rows: dict[dt.date, list[int]] = {}
+    plans: dict[dt.date, list[PlanCounts]] = defaultdict(list)
+    for start, row_plan, *counts in PeriodMemberRollup.objects.filter(
+        Q(plan_id=plan_id) if plan_id is not None else Q(),
+        client_id=client_id,
+        kind=current.kind.value,
+        start__in=[current.start, prior.start],
+    ).values_list(
+        "start", "plan_id", "member_months", "members", "utilizers", "reached_deductible",
+        "reached_oop_max",
+    ):  # fmt: skip
+        if plan_id is None and row_plan is not None:
+            plans[start].append(PlanCounts(*counts[1:]))
+        else:
+            rows[start] = counts
     empty = [0, 0, 0, 0, 0]
-    return (
-        PeriodTotals(*rows.get(current.start, empty)),
-        PeriodTotals(*rows.get(prior.start, empty)),
-    )
+
+    def totals(start: dt.date) -> PeriodTotals:
+        member_months, members, utilizers, deductible, oop_max = rows.get(start, empty)
+        return PeriodTotals(
+            member_months, members, utilizers, deductible, oop_max, tuple(plans.get(start, ()))
+        )
+
+    return totals(current.start), totals(prior.start)
 
 
 def _drug_aggregates(
@@ -199,7 +213,7 @@ def _drug_aggregates(
                 output_field=CharField(),
             )
         )
-        .values("bucket", "drug_id", "therapeutic_class", "tier", "channel", "is_brand")
+        .values("bucket", "plan_id", "drug_id", "therapeutic_class", "tier", "channel", "is_brand")
         .annotate(
             n=Sum("claims"),
             days=Sum("days_supply"),
@@ -228,6 +242,7 @@ def _drug_aggregates(
                 member_paid=row["paid_by_member"],
                 max_cell_utilizers=row["most"],
                 sum_cell_utilizers=row["total_people"],
+                plan_key=str(row["plan_id"]),
             )
         )
     return current, prior

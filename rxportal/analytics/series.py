@@ -6,7 +6,9 @@ rounding and small-cell rule it uses): rollup sums in, Decimal figures out.
   computed from the exact sum, so plan + member may differ from it by a cent of rounding.
 * A month with no member-months has no figures (None, not a PMPM of zero).
 * A month whose members or utilizers are 1 to 10 is suppressed (the CMS small-cell rule, as
-  for a whole period in `compute_trend_report`): no figure, `suppressed=True`.
+  for a whole period in `compute_trend_report`): no figure, `suppressed=True`. At client
+  level, so is a month whose small plans add up to 1 to 10 members or utilizers (the client's
+  month minus its shown plans would show them: `analytics.suppression`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from rxportal.analytics.domain import CENT, Period, add_months, is_small
+from rxportal.analytics.domain import CENT, Period, add_months
+from rxportal.analytics.suppression import PlanCounts, is_small, plan_scopes_revealed
 
 CHART_MONTHS = 24
 
@@ -33,6 +36,7 @@ class MonthTotals:
     utilizers: int
     plan_paid: Decimal
     member_paid: Decimal
+    plans: tuple[PlanCounts, ...] = ()  # at client level: each plan's counts that month
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,9 @@ def compute_monthly_costs(
     out = []
     for month in months:
         row = totals.get(month)
-        if row is not None and (is_small(row.members) or is_small(row.utilizers)):
+        if row is not None and (
+            is_small(row.members) or is_small(row.utilizers) or plan_scopes_revealed(row.plans)
+        ):
             out.append(MonthlyCost(month, None, None, None, suppressed=True))
             continue
         if row is None or not row.member_months:

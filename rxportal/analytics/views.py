@@ -31,6 +31,7 @@ from rxportal.plans.models import Plan
 
 ACTION_TOOL_OPENED = "clients.tool.opened"
 ACTION_TOOL_EXPORTED = "clients.tool.exported"
+FIRST_YEAR, LAST_YEAR = 1901, 2999  # a `day` outside these years falls back to today
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def _load(request: HttpRequest, client_public_id: uuid.UUID) -> _Loaded:
     try:
         day = dt.date.fromisoformat(request.GET.get("day") or "")
     except ValueError:
+        day = clock.now().date()
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # year 1 has no prior period: today instead
         day = clock.now().date()
     try:
         trend = get_drug_trend(

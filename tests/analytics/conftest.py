@@ -8,11 +8,13 @@ from decimal import Decimal as D
 
 import pytest
 
+from rxportal.accounts.models import User
 from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.clients.models import Client
 from rxportal.formulary.models import Drug
 from rxportal.members.models import Member
 from rxportal.plans.models import Channel, Plan, Tier
+from tests.clients.conftest import approve, link, make_user, submit
 from tests.factories import ClaimFactory, DrugFactory, MemberFactory, PlanFactory
 
 JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
@@ -96,3 +98,13 @@ def claims_set(db: None) -> ClaimsSet:
               member_paid=D("40.00"), tier=Tier.PREFERRED_BRAND, status=ClaimStatus.REVERSED,
               reverses=original)  # fmt: skip
     return ClaimsSet(plan.client, plan, members, generic, specialty, brand)
+
+
+@pytest.fixture
+def owner(claims_set: ClaimsSet) -> User:
+    """A client user with a live drug-trend grant for the claims set's client."""
+    agent = make_user("alex.agent", "account_team")
+    user = make_user("casey.client", "client")
+    link(user, claims_set.client, agent)
+    approve(submit(user, claims_set.client, tool="drug-trend"), agent)
+    return user

@@ -27,22 +27,13 @@ from rxportal.core import clock
 from rxportal.plans.models import Tier
 from tests.analytics.conftest import ClaimsSet, add_claim
 from tests.claims.test_views import _pdf_text as pdf_text
-from tests.clients.conftest import approve, link, logged_in, make_user, submit
+from tests.clients.conftest import logged_in, make_user
 from tests.factories import PlanFactory
 
 pytestmark = pytest.mark.django_db
 
 FEBRUARY = {"period": "month", "day": "2026-02-01"}
 SUPPRESSED = "Not shown: fewer than 11 members"
-
-
-@pytest.fixture
-def owner(claims_set: ClaimsSet) -> User:
-    agent = make_user("alex.agent", "account_team")
-    user = make_user("casey.client", "client")
-    link(user, claims_set.client, agent)
-    approve(submit(user, claims_set.client, tool="drug-trend"), agent)
-    return user
 
 
 @pytest.fixture
