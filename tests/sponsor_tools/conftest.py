@@ -83,7 +83,7 @@ def scene(db: None) -> Scene:
     ]
     stranger_claim = ClaimFactory(member=stranger, drug=statin, service_date=dt.date(2026, 1, 11))
     agent = make_user("avery.accounts", "account_team")
-    owner = make_user("casey.client", "client", organization="Acme Mfg")
+    owner = make_user("casey.client", "client", organization_claim="Acme Mfg")
     link(owner, acme, agent)
     eligibility = approve(submit(owner, acme, tool="eligibility"), agent)
     reports = approve(submit(owner, acme, tool="claims-reports"), agent)
