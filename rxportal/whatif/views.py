@@ -117,7 +117,10 @@ def run_compare(request: HttpRequest, client: Client) -> HttpResponse:
         "whatif/compare.html",
         {
             "client": client,
-            "columns": list(zip(runs, [first["change"], second["change"]], strict=True)),
+            "columns": [
+                (run, shown["change"], shown["result"])
+                for run, shown in zip(runs, [first, second], strict=True)
+            ],
             "rows": rows,
         },
     )

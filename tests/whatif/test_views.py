@@ -19,6 +19,7 @@ from rxportal.clients.models import Client, ToolGrant
 from rxportal.core import clock
 from rxportal.whatif import services
 from rxportal.whatif.design import DesignChange
+from rxportal.whatif.domain import WhatIfResult
 from rxportal.whatif.models import RunStatus, WhatIfRun
 from tests.clients.conftest import approve, link, logged_in, make_user, submit
 from tests.factories import ClientFactory, PlanFactory
@@ -44,7 +45,7 @@ def agent(db: None) -> User:
 
 @pytest.fixture
 def linked_client_user(acme: Client, agent: User) -> User:
-    user = make_user("wi.client", "client", organization="Acme")
+    user = make_user("wi.client", "client", organization_claim="Acme")
     link(user, acme, agent)
     return user
 
@@ -252,3 +253,44 @@ def test_the_pages_are_in_spanish(
         ]  # fmt: skip
     assert "Pruebe un cambio en el diseño del plan" in pages[0]
     assert "Resultado de la simulación" in pages[1]
+
+
+def test_a_result_of_fewer_than_eleven_members_says_its_figures_are_hidden(
+    granted: User, acme_book: Book
+) -> None:
+    hidden = WhatIfResult(
+        claims=None, warm_up_claims=None, not_priced=None, member_months=60,
+        plan_before=None, plan_after=None, member_before=None, member_after=None,
+        members_with_claims=None, members_paying_more=None, members_paying_less=None,
+        top_drugs=(), drugs_not_shown=1,
+    )  # fmt: skip
+    runs = [
+        WhatIfRun.objects.create(
+            client=acme_book.client,
+            plan=acme_book.plan,
+            inputs_hash=str(n) * 64,
+            status=RunStatus.DONE,
+            results=hidden.to_json(),
+            inputs={
+                "change": DesignChange(mail_copay_months=D(n)).to_json(),
+                "window": {"start": "2025-11-01", "end": "2026-10-31"},
+            },
+        )
+        for n in (2, 3)
+    ]
+    http = logged_in(granted)
+    compare = url("compare", acme_book.client) + (
+        f"?first={runs[0].public_id}&second={runs[1].public_id}"
+    )
+
+    result = http.get(url("run", acme_book.client, run_public_id=runs[0].public_id))
+    compared = http.get(compare)
+    spanish = http.get(
+        url("run", acme_book.client, run_public_id=runs[0].public_id), HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert result.status_code == compared.status_code == 200
+    assert "every figure is hidden" in result.content.decode()
+    assert compared.content.decode().count("every figure is hidden") == 2
+    assert "$" not in result.content.decode().split("<table>")[1].split("</table>")[0]
+    assert "todas las cifras están ocultas" in spanish.content.decode()
