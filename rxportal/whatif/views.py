@@ -24,7 +24,7 @@ from rxportal.clients.models import Client
 from rxportal.whatif import selectors, services
 from rxportal.whatif.design import DesignChange
 from rxportal.whatif.domain import WhatIfResult
-from rxportal.whatif.errors import WhatIfNotFound
+from rxportal.whatif.errors import RunInProgress, WhatIfNotFound
 from rxportal.whatif.forms import WhatIfForm
 from rxportal.whatif.models import RunStatus, WhatIfRun
 
@@ -66,12 +66,16 @@ def run_new(request: HttpRequest, client: Client) -> HttpResponse:
         raise Http404
     form = WhatIfForm(request.POST or None, plans=plans)
     if request.method == "POST" and form.is_valid():
-        run = services.start_what_if(
-            client=client, plan=form.chosen_plan(), change=form.to_change(), actor=request.user
-        )
-        return redirect(
-            "whatif:run", client_public_id=client.public_id, run_public_id=run.public_id
-        )
+        try:
+            run = services.start_what_if(
+                client=client, plan=form.chosen_plan(), change=form.to_change(), actor=request.user
+            )
+        except RunInProgress as busy:
+            form.add_error(None, busy.message)
+        else:
+            return redirect(
+                "whatif:run", client_public_id=client.public_id, run_public_id=run.public_id
+            )
     return render(request, "whatif/form.html", {"client": client, "form": form})
 
 

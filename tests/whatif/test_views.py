@@ -294,3 +294,24 @@ def test_a_result_of_fewer_than_eleven_members_says_its_figures_are_hidden(
     assert compared.content.decode().count("every figure is hidden") == 2
     assert "$" not in result.content.decode().split("<table>")[1].split("</table>")[0]
     assert "todas las cifras están ocultas" in spanish.content.decode()
+
+
+def test_a_second_what_if_while_one_runs_is_refused_keeping_what_was_typed(
+    granted: User, acme_book: Book
+) -> None:
+    services.start_what_if(
+        client=acme_book.client, plan=acme_book.plan, actor=granted, today=TODAY,
+        change=DesignChange(deductible_individual=D("0.00")),
+    )  # fmt: skip
+    http = logged_in(granted)
+
+    response = http.post(
+        url("new", acme_book.client),
+        {"plan": str(acme_book.plan.public_id), "oop_max_individual": "2500"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Your previous what-if is still running." in page
+    assert 'value="2500"' in page
+    assert WhatIfRun.objects.count() == 1
