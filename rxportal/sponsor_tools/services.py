@@ -35,6 +35,7 @@ ACTION_REPORT_REQUESTED = "phi.sponsor.claims_report.requested"
 ACTION_REPORT_BUILT = "phi.sponsor.claims_report.built"
 ACTION_REPORT_DOWNLOADED = "phi.sponsor.claims_report.downloaded"
 ACTION_REPORT_LINK_EXPIRED = "phi.sponsor.claims_report.link_expired"
+ACTION_REPORT_MEMBER_NOT_FOUND = "phi.sponsor.claims_report.member_not_found"
 # Progress is written every this many rows (one small UPDATE each).
 PROGRESS_EVERY = 2_000
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
@@ -73,6 +74,15 @@ def request_claims_report(
             plan__client_id=grant.client_id, member_id__iexact=card
         ).exists()
     ):
+        # Recorded like the eligibility lookup's not_found: ids only, never the typed id.
+        record_event(
+            action=ACTION_REPORT_MEMBER_NOT_FOUND,
+            outcome=Outcome.FAILURE,
+            actor=actor,
+            request=request,
+            subject=grant,
+            details={"client": str(grant.client.public_id), "grant": str(grant.public_id)},
+        )
         raise ReportMemberUnknown(_("No member of this client has that member ID."))
     with transaction.atomic():
         # The grant row is the lock: two requests at once cannot both find no report running.

@@ -91,6 +91,14 @@ def test_filters_by_drug_member_card_and_dates(
 def test_another_clients_member_id_or_a_bad_range_is_refused(scene: Scene) -> None:
     with pytest.raises(ReportMemberUnknown):
         ask(scene, member_card="GLX00000042")
+    [unknown] = AuditEvent.objects.filter(action="phi.sponsor.claims_report.member_not_found")
+    assert unknown.actor == scene.owner
+    assert unknown.subject_id == str(scene.reports.public_id)
+    assert unknown.details == {
+        "client": str(scene.acme.public_id),
+        "grant": str(scene.reports.public_id),
+    }
+    assert "GLX" not in str(unknown.details)
     with pytest.raises(ReportRangeInvalid):
         ask(scene, start=DEC_31, end=JAN_1)
     with pytest.raises(ReportRangeInvalid):
