@@ -1,4 +1,4 @@
-"""The what-if pages: who gets in (a live drug-trend grant, or PBM staff), the form keeps what
+"""The what-if pages: who gets in (a live drug-trend grant, as the dashboard), the form keeps what
 was typed on an error, a run goes form -> result, progress without JavaScript, comparison."""
 
 from __future__ import annotations
@@ -105,11 +105,15 @@ def test_an_expired_or_revoked_grant_closes_the_pages(granted: User, acme: Clien
     assert http.get(url("new", acme)).status_code == 404
 
 
-def test_a_member_gets_a_404_and_staff_get_in(acme: Client, member_user: User) -> None:
-    assert logged_in(member_user).get(url("list", acme)).status_code == 404
-    assert (
-        logged_in(make_user("wi.agent", "account_team")).get(url("list", acme)).status_code == 200
-    )
+def test_a_member_or_staff_without_a_grant_are_refused_and_recorded(
+    acme: Client, member_user: User
+) -> None:
+    # As the drug-trend dashboard: no portal permission is the audited 403, whoever asks.
+    for user in (member_user, make_user("wi.agent", "account_team")):
+        assert logged_in(user).get(url("list", acme)).status_code == 403
+    denied = AuditEvent.objects.filter(action="clients.page.denied", outcome="denied")
+    assert denied.count() == 2
+    assert {event.details["view"] for event in denied} == {"whatif:list"}
 
 
 def test_another_clients_plan_and_run_are_404(
