@@ -19,5 +19,11 @@ class ReportMemberUnknown(SponsorToolError):
     code = "sponsor_tools.report.member_unknown"
 
 
+class ReportInProgress(SponsorToolError):
+    """The asker already has a report of this client waiting or being built (one at a time)."""
+
+    code = "sponsor_tools.report.in_progress"
+
+
 class ReportLinkExpired(SponsorToolError):
     code = "sponsor_tools.report.link_expired"

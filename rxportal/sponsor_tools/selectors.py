@@ -76,7 +76,9 @@ class EligibilityRecord:
 
 
 def _candidates(client_id: int, search: EligibilitySearch) -> list[Member]:
-    members = Member.objects.filter(plan__client_id=client_id).select_related("plan", "subscriber")
+    members = Member.objects.filter(plan__client_id=client_id).select_related(
+        "plan", "subscriber__plan"
+    )
     card = normalize_member_id(search.member_card)
     if card:
         # The card alone names the subscriber; with the person code on the end, that person.
@@ -123,9 +125,10 @@ def list_eligibility(
         return []
     subscriber_ids = [m.pk for m in matches if m.subscriber_id is None]
     dependents: dict[int, list[Member]] = {pk: [] for pk in subscriber_ids}
-    for dependent in Member.objects.filter(subscriber_id__in=subscriber_ids).order_by(
-        "person_code", "pk"
-    ):
+    # Only people on this client's plans, even if a card's family was split across clients.
+    for dependent in Member.objects.filter(
+        subscriber_id__in=subscriber_ids, plan__client_id=grant.client_id
+    ).order_by("person_code", "pk"):
         dependents[dependent.subscriber_id].append(dependent)  # type: ignore[index]
     plan_years = {m.plan.plan_year for m in matches}
     rows = [
@@ -136,12 +139,15 @@ def list_eligibility(
     records = []
     for member in matches:
         family = dependents.get(member.pk, [])
+        subscriber = member.subscriber
+        if subscriber is not None and subscriber.plan.client_id != grant.client_id:
+            subscriber = None  # on another client's plan: not this sponsor's to see
         records.append(
             EligibilityRecord(
                 member=member,
                 covered_today=member.coverage_start <= today
                 and (member.coverage_end is None or today <= member.coverage_end),
-                subscriber=member.subscriber,
+                subscriber=subscriber,
                 dependents=family,
                 accumulators=build_accumulator_summary(
                     member=member,
@@ -160,6 +166,7 @@ def list_eligibility(
             details={
                 "client": str(grant.client.public_id),
                 "grant": str(grant.public_id),
+                "subscriber": str(subscriber.public_id) if subscriber else None,
                 "dependents": [str(d.public_id) for d in family],
             },
         )

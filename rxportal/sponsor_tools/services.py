@@ -24,6 +24,7 @@ from rxportal.members.models import Member
 from rxportal.members.selectors import normalize_member_id
 from rxportal.sponsor_tools import domain
 from rxportal.sponsor_tools.errors import (
+    ReportInProgress,
     ReportLinkExpired,
     ReportMemberUnknown,
     ReportRangeInvalid,
@@ -34,6 +35,7 @@ ACTION_REPORT_REQUESTED = "phi.sponsor.claims_report.requested"
 ACTION_REPORT_BUILT = "phi.sponsor.claims_report.built"
 ACTION_REPORT_DOWNLOADED = "phi.sponsor.claims_report.downloaded"
 ACTION_REPORT_LINK_EXPIRED = "phi.sponsor.claims_report.link_expired"
+ACTION_REPORT_MEMBER_NOT_FOUND = "phi.sponsor.claims_report.member_not_found"
 # Progress is written every this many rows (one small UPDATE each).
 PROGRESS_EVERY = 2_000
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
@@ -57,7 +59,8 @@ def request_claims_report(
     member_card: str = "",
     request: HttpRequest | None = None,
 ) -> ClaimsReport:
-    """Queue a report of the grant's client's claims; it is built after commit (Celery)."""
+    """Queue a report of the grant's client's claims; it is built after commit (Celery).
+    One at a time per asker and client: a report can read three years of claims."""
     if grant.user_id != actor.pk or grant.tool != Tool.CLAIMS_REPORTS:
         raise PermissionError("a claims report was asked for with someone else's grant")
     if not domain.is_range_valid(start=start, end=end):
@@ -71,8 +74,31 @@ def request_claims_report(
             plan__client_id=grant.client_id, member_id__iexact=card
         ).exists()
     ):
+        # Recorded like the eligibility lookup's not_found: ids only, never the typed id.
+        record_event(
+            action=ACTION_REPORT_MEMBER_NOT_FOUND,
+            outcome=Outcome.FAILURE,
+            actor=actor,
+            request=request,
+            subject=grant,
+            details={"client": str(grant.client.public_id), "grant": str(grant.public_id)},
+        )
         raise ReportMemberUnknown(_("No member of this client has that member ID."))
     with transaction.atomic():
+        # The grant row is the lock: two requests at once cannot both find no report running.
+        ToolGrant.objects.select_for_update().filter(pk=grant.pk).first()
+        running = ClaimsReport.objects.filter(
+            client_id=grant.client_id,
+            requested_by_id=actor.pk,
+            status__in=[ReportStatus.QUEUED, ReportStatus.BUILDING],
+        ).first()
+        if running is not None:
+            raise ReportInProgress(
+                _(
+                    "Your previous report is still being built. Wait until it is ready, then ask again."
+                ),
+                report=running,
+            )
         report = ClaimsReport.objects.create(
             client_id=grant.client_id,
             grant=grant,

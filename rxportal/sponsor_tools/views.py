@@ -29,7 +29,7 @@ from rxportal.clients.models import ToolGrant
 from rxportal.clients.views.access import permission_page
 from rxportal.core import clock
 from rxportal.sponsor_tools import domain, selectors, services
-from rxportal.sponsor_tools.errors import ReportLinkExpired, SponsorToolError
+from rxportal.sponsor_tools.errors import ReportInProgress, ReportLinkExpired, SponsorToolError
 from rxportal.sponsor_tools.forms import ClaimsReportForm, EligibilitySearchForm
 from rxportal.sponsor_tools.models import ClaimsReport, ReportStatus
 
@@ -191,10 +191,13 @@ def claims_report_again(
 ) -> HttpResponse:
     """Build an expired report again, with the same filters (kept server-side)."""
     grant, report = _own_report(request, client_public_id, report_public_id)
-    again = services.request_claims_report_again(
-        report=report,
-        grant=grant,
-        actor=request.user,  # type: ignore[arg-type]
-        request=request,
-    )
+    try:
+        again = services.request_claims_report_again(
+            report=report,
+            grant=grant,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+    except ReportInProgress as busy:  # one at a time: show the one being built
+        again = busy.details["report"]
     return HttpResponseRedirect(_report_url(grant, again))

@@ -8,7 +8,10 @@ window are re-adjudicated too, to warm the accumulators, but counted nowhere.
 "Before" is what the claims were charged (their stored amounts); "after" is the engine's
 answer under the changed design. With the design unchanged, after equals before to the cent.
 Counts of members are suppressed under 11 (`analytics.domain.is_small`, the CMS rule), and
-a drug is listed only when at least 11 members had it in the window.
+a drug is listed only when at least 11 members had it in the window. When fewer than 11
+members had a claim, every figure is hidden: the dollar totals of a handful of people are
+theirs. When exactly one changed drug is hidden, the next-smallest listed one is hidden too,
+else the totals minus the listed drugs would give the hidden drug's shift away.
 """
 
 from __future__ import annotations
@@ -114,14 +117,15 @@ class DrugShift:
 
 @dataclass(frozen=True, slots=True)
 class WhatIfResult:
-    claims: int  # claims in the window, re-adjudicated
-    warm_up_claims: int  # earlier claims of the plan year, re-adjudicated for accumulators only
-    not_priced: int  # claims the changed design does not cover: kept at their stored amounts
+    # Claim counts and money are None when fewer than 11 members had a claim (`figures_hidden`).
+    claims: int | None  # claims in the window, re-adjudicated
+    warm_up_claims: int | None  # earlier claims of the plan year, for accumulators only
+    not_priced: int | None  # claims the changed design does not cover: kept at their amounts
     member_months: int
-    plan_before: Decimal
-    plan_after: Decimal
-    member_before: Decimal
-    member_after: Decimal
+    plan_before: Decimal | None
+    plan_after: Decimal | None
+    member_before: Decimal | None
+    member_after: Decimal | None
     members_with_claims: int | None  # None: fewer than 11, not shown
     members_paying_more: int | None
     members_paying_less: int | None
@@ -129,16 +133,22 @@ class WhatIfResult:
     drugs_not_shown: int  # drugs with a shift but fewer than 11 members
 
     @property
+    def figures_hidden(self) -> bool:
+        """Fewer than 11 members had a claim: no figure is shown."""
+        return self.members_with_claims is None
+
+    @property
     def member_shift_pmpm(self) -> Decimal | None:
-        if not self.member_months:
-            return None
-        return ((self.member_after - self.member_before) / self.member_months).quantize(CENT)
+        return self._per_member_month(self.member_before, self.member_after)
 
     @property
     def plan_shift_pmpm(self) -> Decimal | None:
-        if not self.member_months:
+        return self._per_member_month(self.plan_before, self.plan_after)
+
+    def _per_member_month(self, before: Decimal | None, after: Decimal | None) -> Decimal | None:
+        if not self.member_months or before is None or after is None:
             return None
-        return ((self.plan_after - self.plan_before) / self.member_months).quantize(CENT)
+        return ((after - before) / self.member_months).quantize(CENT)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -148,7 +158,10 @@ class WhatIfResult:
     def from_json(cls, data: dict[str, Any]) -> WhatIfResult:
         money = ("plan_before", "plan_after", "member_before", "member_after")
         drug_money = ("member_before", "member_after", "plan_before", "plan_after")
-        values = {**data, **{name: Decimal(data[name]) for name in money}}
+        values = {
+            **data,
+            **{name: None if data[name] is None else Decimal(data[name]) for name in money},
+        }
         values["top_drugs"] = tuple(
             DrugShift(**{**row, **{name: Decimal(row[name]) for name in drug_money}})
             for row in data["top_drugs"]
@@ -278,8 +291,21 @@ def _summarize(
         shift for shift in shifts if shift.member_shift or shift.plan_after != shift.plan_before
     ]
     shown = [shift for shift in moved if not is_small(shift.members)]
+    if len(moved) - len(shown) == 1 and 0 < len(shown) <= TOP_DRUGS:
+        # Complementary suppression: with every other changed drug listed, the totals minus
+        # the listed shifts would be the hidden drug's shift. Hide the next-smallest as well.
+        smallest = min(shown, key=lambda shift: (shift.members, shift.drug_key))
+        shown.remove(smallest)
     # Largest change for members first; ties by drug key so the order is always the same.
     shown.sort(key=lambda shift: (-abs(shift.member_shift), shift.drug_key))
+    if is_small(len(member_shift)):
+        # A handful of members: their totals and counts are theirs, nothing is shown.
+        return WhatIfResult(
+            claims=None, warm_up_claims=None, not_priced=None, member_months=member_months,
+            plan_before=None, plan_after=None, member_before=None, member_after=None,
+            members_with_claims=None, members_paying_more=None, members_paying_less=None,
+            top_drugs=(), drugs_not_shown=len(moved),
+        )  # fmt: skip
     plan_before, plan_after, member_before, member_after = totals
     return WhatIfResult(
         claims=counted,

@@ -1,8 +1,8 @@
 """Reads of the plan-design what-if: who may use it, the plan's claims as plain rows, runs.
 
-Access is the drug-trend rule (`analytics.selectors.can_view_drug_trend`: a live drug-trend
-grant for the client, or PBM staff); anything else, and another client's plan or run, is
-`WhatIfNotFound` (a 404 at the edge, revealing nothing). The claims are read once, with
+Access is the drug-trend dashboard's: a live drug-trend grant for the client
+(`clients.selectors.find_live_grant`), PBM staff included; anything else, and another
+client's plan or run, is `WhatIfNotFound` (a 404 at the edge, revealing nothing). The claims are read once, with
 `values_list`, ordered as the re-adjudication walks them; no per-claim ORM.
 """
 
@@ -15,9 +15,11 @@ from typing import Any
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Coalesce
 
-from rxportal.analytics.selectors import can_view_drug_trend
 from rxportal.claims.models import Claim, ClaimStatus
+from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
+from rxportal.clients.selectors import find_live_grant
+from rxportal.core import clock
 from rxportal.formulary.models import Drug
 from rxportal.members.models import Member
 from rxportal.pharmacies.models import NetworkPharmacy
@@ -28,11 +30,14 @@ from rxportal.whatif.models import WhatIfRun
 
 
 def get_client(*, viewer: Any, client_public_id: uuid.UUID) -> Client:
-    """The client whose what-if the viewer may use, or WhatIfNotFound."""
-    client = Client.objects.filter(public_id=client_public_id).first()
-    if client is None or not can_view_drug_trend(viewer, client):
+    """The client whose drug-trend grant the viewer holds now, or WhatIfNotFound. A re-pricing
+    of the client's claims is the drug trend's, so it asks for the same grant as the dashboard."""
+    grant = find_live_grant(
+        viewer=viewer, client_public_id=client_public_id, tool=Tool.DRUG_TREND, now=clock.now()
+    )
+    if grant is None:
         raise WhatIfNotFound("No what-if to show.")
-    return client
+    return grant.client
 
 
 def list_plans(*, client: Client) -> list[Plan]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
@@ -31,6 +32,7 @@ from rxportal.whatif.design import (
     design_to_json,
 )
 from rxportal.whatif.domain import Window, compute_what_if, compute_window, count_member_months
+from rxportal.whatif.errors import RunInProgress
 from rxportal.whatif.models import RunStatus, WhatIfRun
 
 ACTION_RUN = "clients.whatif.run"
@@ -58,7 +60,9 @@ def start_what_if(
     today: dt.date | None = None,
 ) -> WhatIfRun:
     """The run for these inputs: the stored one when it exists (rerun if it failed), else a
-    new one, enqueued after commit. `plan` must be the client's (selectors.get_plan)."""
+    new one, enqueued after commit. `plan` must be the client's (selectors.get_plan).
+    One run at a time per client and user: each re-adjudicates a year of claims, so a new
+    one while theirs is waiting or running raises `RunInProgress`."""
     window = compute_window(today or clock.today())
     inputs = build_inputs(plan=plan, change=change, window=window)
     inputs_hash = compute_inputs_hash(inputs)
@@ -69,6 +73,8 @@ def start_what_if(
             .first()
         )
         reused = run is not None and run.status != RunStatus.FAILED
+        if not reused:
+            _refuse_when_one_is_running(client=client, actor=actor)
         if run is None:
             try:
                 with transaction.atomic():
@@ -101,6 +107,20 @@ def start_what_if(
 
             transaction.on_commit(partial(tasks.run_what_if.delay, run_id=run.pk))
     return run
+
+
+def _refuse_when_one_is_running(*, client: Client, actor: Any) -> None:
+    # The client row is the lock: two requests at once cannot both find nothing running.
+    Client.objects.select_for_update().filter(pk=client.pk).first()
+    running = WhatIfRun.objects.filter(
+        client=client,
+        created_by=actor if actor.pk else None,
+        status__in=[RunStatus.PENDING, RunStatus.RUNNING],
+    )
+    if running.exists():
+        raise RunInProgress(
+            _("Your previous what-if is still running. Wait for its result, then try again.")
+        )
 
 
 def run_what_if(*, run_id: int) -> WhatIfRun:

@@ -1,7 +1,8 @@
 """Pages of the plan-design what-if, under the client's drug-trend tool.
 
-Open to whoever may see the client's drug trend (`selectors.get_client`); anything else is a
-404. Thin: each view calls one selector or service and renders.
+Open to whoever holds a live drug-trend grant for the client, as the dashboard
+(`selectors.get_client`): without the portal permission the audited 403, else without the
+grant a 404. Thin: each view calls one selector or service and renders.
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients.models import Client
+from rxportal.clients.services import PERM_PORTAL
+from rxportal.clients.views.access import permission_page
 from rxportal.whatif import selectors, services
 from rxportal.whatif.design import DesignChange
 from rxportal.whatif.domain import WhatIfResult
-from rxportal.whatif.errors import WhatIfNotFound
+from rxportal.whatif.errors import RunInProgress, WhatIfNotFound
 from rxportal.whatif.forms import WhatIfForm
 from rxportal.whatif.models import RunStatus, WhatIfRun
 
@@ -36,8 +37,9 @@ REFRESH_SECONDS = 2
 View = Callable[..., HttpResponse]
 
 
-def what_if_page(view: View) -> View:
-    """Signed in, allowed to see the client's drug trend (else 404), GET or POST, not cached."""
+def what_if_page(view: View) -> Callable[..., HttpResponseBase]:
+    """As the drug-trend dashboard: signed in, the portal permission (else the audited 403),
+    a live drug-trend grant for the client (else 404), GET or POST, not cached."""
 
     @wraps(view)
     def checked(request: HttpRequest, client_public_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
@@ -47,7 +49,7 @@ def what_if_page(view: View) -> View:
         except WhatIfNotFound as error:
             raise Http404 from error
 
-    return never_cache(login_required(require_http_methods(["GET", "POST"])(checked)))
+    return permission_page(PERM_PORTAL)(checked)
 
 
 @what_if_page
@@ -66,12 +68,16 @@ def run_new(request: HttpRequest, client: Client) -> HttpResponse:
         raise Http404
     form = WhatIfForm(request.POST or None, plans=plans)
     if request.method == "POST" and form.is_valid():
-        run = services.start_what_if(
-            client=client, plan=form.chosen_plan(), change=form.to_change(), actor=request.user
-        )
-        return redirect(
-            "whatif:run", client_public_id=client.public_id, run_public_id=run.public_id
-        )
+        try:
+            run = services.start_what_if(
+                client=client, plan=form.chosen_plan(), change=form.to_change(), actor=request.user
+            )
+        except RunInProgress as busy:
+            form.add_error(None, busy.message)
+        else:
+            return redirect(
+                "whatif:run", client_public_id=client.public_id, run_public_id=run.public_id
+            )
     return render(request, "whatif/form.html", {"client": client, "form": form})
 
 
@@ -117,7 +123,10 @@ def run_compare(request: HttpRequest, client: Client) -> HttpResponse:
         "whatif/compare.html",
         {
             "client": client,
-            "columns": list(zip(runs, [first["change"], second["change"]], strict=True)),
+            "columns": [
+                (run, shown["change"], shown["result"])
+                for run, shown in zip(runs, [first, second], strict=True)
+            ],
             "rows": rows,
         },
     )

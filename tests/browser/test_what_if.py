@@ -3,15 +3,16 @@ the form (an error first, nothing lost), a run to its result, a second run, the 
 runs, the side-by-side comparison and the progress page that refreshes itself. Every page is
 axe-clean and fits the phone.
 
-The account team (``demo-accountteam``, PBM staff) may use every client's what-if, as the
-drug trend allows (`analytics.selectors.can_view_drug_trend`); the demo client with the most
-claims is the one tried.
+The what-if asks for what the drug-trend dashboard asks for: a live drug-trend grant. A new
+client user of the demo client with the most claims is linked and granted it by the account
+team (as in test_drug_trend), then tries it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PortalServer
-from tests.browser.test_client_access import sign_in_agent
+from tests.browser.test_client_access import (
+    ask_to_be_linked,
+    decide,
+    link_client,
+    register_client,
+    request_tool,
+    sign_in_agent,
+)
 from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
@@ -37,6 +45,7 @@ running = WhatIfRun.objects.create(
     status=RunStatus.RUNNING, claims_total=400, claims_done=100,
 )
 print(json.dumps({"client": str(plan.client.public_id), "plan": str(plan.public_id),
+                  "name": plan.client.name,
                   "running": str(running.public_id)}))
 """
 
@@ -52,16 +61,29 @@ def _check(page: Page) -> None:
 
 @pytest.fixture(scope="module")
 def scene(browser: Browser, portal_server: PortalServer) -> dict[str, Any]:
-    """The demo client with the most claims, a run left in progress, and the account team
-    signed in once (English, with JavaScript) for both tests."""
+    """The demo client with the most claims, a run left in progress, and a new client user of
+    theirs granted drug-trend reports, signed in once (English) for both tests."""
     found = _last_json(portal_server.manage("shell", "--verbosity", "0", "-c", _SET_UP))
-    context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    email = f"whatif-{uuid.uuid4().hex[:10]}@example.org"
+    client_context = browser.new_context(
+        base_url=portal_server.base_url, locale="en-US",
+        viewport={"width": PHONE_WIDTH, "height": 800}, java_script_enabled=False,
+    )  # fmt: skip
+    agent_context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
+    for context in (client_context, agent_context):
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
     try:
-        sign_in_agent(context.new_page())
-        return {**found, "state": context.storage_state()}
+        client, agent = client_context.new_page(), agent_context.new_page()
+        register_client(client, portal_server, email)
+        ask_to_be_linked(client)
+        sign_in_agent(agent)
+        link_client(agent, email, client_name=found["name"])
+        request_id = request_tool(client, "Drug-trend reports")
+        decide(agent, request_id, decision="Approve", reason="Confirmed by phone.")
+        return {**found, "state": client_context.storage_state()}
     finally:
-        context.close()
+        client_context.close()
+        agent_context.close()
 
 
 def _phone(

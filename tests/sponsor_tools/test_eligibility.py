@@ -9,7 +9,9 @@ from decimal import Decimal as D
 import pytest
 
 from rxportal.audit.models import AuditEvent
+from rxportal.members.models import Member, Relationship
 from rxportal.sponsor_tools.selectors import EligibilitySearch, list_eligibility
+from tests.factories import MemberFactory, PlanFactory
 from tests.sponsor_tools.conftest import Scene
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +91,34 @@ def test_every_member_shown_is_recorded_with_client_grant_and_dependents(scene: 
     assert event.details == {
         "client": str(scene.acme.public_id),
         "grant": str(scene.eligibility.public_id),
+        "subscriber": None,
         "dependents": [str(scene.spouse.public_id), str(scene.child.public_id)],
     }
+
+
+def test_a_dependent_shown_records_the_subscriber_whose_name_is_on_the_page(scene: Scene) -> None:
+    look_up(scene, member_card="ACM0000004202")
+
+    [event] = AuditEvent.objects.filter(action="phi.sponsor.eligibility.viewed")
+    assert event.subject_id == str(scene.spouse.public_id)
+    assert event.details["subscriber"] == str(scene.subscriber.public_id)
+
+
+def test_family_on_another_clients_plan_is_never_shown(scene: Scene) -> None:
+    elsewhere = PlanFactory(client=scene.globex, plan_year=2026)
+    Member.objects.filter(pk=scene.child.pk).update(plan=elsewhere)  # the child moved plans
+    stranger_dependent = MemberFactory(
+        client=scene.globex, plan=elsewhere, member_id="ACM00000042", person_code="04",
+        relationship=Relationship.CHILD, subscriber=scene.subscriber,
+    )  # fmt: skip
+
+    [record] = look_up(scene, member_card="ACM00000042")
+    assert record.dependents == [scene.spouse]
+    assert stranger_dependent not in record.dependents
+
+    Member.objects.filter(pk=scene.subscriber.pk).update(plan=elsewhere)
+    [record] = look_up(scene, member_card="ACM0000004202")
+    assert record.member == scene.spouse and record.subscriber is None
 
 
 def test_a_search_that_finds_no_one_is_recorded_without_what_was_typed(scene: Scene) -> None:

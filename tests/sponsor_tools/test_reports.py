@@ -18,6 +18,7 @@ from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
 from rxportal.sponsor_tools import domain, services
 from rxportal.sponsor_tools.errors import (
+    ReportInProgress,
     ReportLinkExpired,
     ReportMemberUnknown,
     ReportRangeInvalid,
@@ -90,6 +91,14 @@ def test_filters_by_drug_member_card_and_dates(
 def test_another_clients_member_id_or_a_bad_range_is_refused(scene: Scene) -> None:
     with pytest.raises(ReportMemberUnknown):
         ask(scene, member_card="GLX00000042")
+    [unknown] = AuditEvent.objects.filter(action="phi.sponsor.claims_report.member_not_found")
+    assert unknown.actor == scene.owner
+    assert unknown.subject_id == str(scene.reports.public_id)
+    assert unknown.details == {
+        "client": str(scene.acme.public_id),
+        "grant": str(scene.reports.public_id),
+    }
+    assert "GLX" not in str(unknown.details)
     with pytest.raises(ReportRangeInvalid):
         ask(scene, start=DEC_31, end=JAN_1)
     with pytest.raises(ReportRangeInvalid):
@@ -186,3 +195,16 @@ def test_progress_percent_and_link_rules() -> None:
     assert domain.is_link_expired(expires_at=None, now=now)
     assert not domain.is_link_expired(expires_at=now + dt.timedelta(seconds=1), now=now)
     assert domain.is_link_expired(expires_at=now, now=now)
+
+
+def test_one_report_at_a_time_per_asker_and_client(scene: Scene) -> None:
+    first = ask(scene)
+    ClaimsReport.objects.filter(pk=first.pk).update(status=ReportStatus.BUILDING)
+
+    with pytest.raises(ReportInProgress) as refused:
+        ask(scene, start=dt.date(2025, 1, 1))
+
+    assert refused.value.details["report"] == first
+    assert ClaimsReport.objects.count() == 1
+    ClaimsReport.objects.filter(pk=first.pk).update(status=ReportStatus.READY)
+    assert ask(scene).pk != first.pk  # once it is built, the next one may be asked for

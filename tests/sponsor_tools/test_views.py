@@ -217,3 +217,26 @@ def test_the_tools_read_in_spanish(scene: Scene) -> None:
 
     assert "Consulta de elegibilidad" in lookup
     assert "Informes de reclamos" in reports
+
+
+def test_a_second_report_while_one_is_being_built_is_refused_keeping_what_was_typed(
+    scene: Scene,
+) -> None:
+    http = logged_in(scene.owner)
+    first = build(scene, http)
+    ClaimsReport.objects.filter(pk=first.pk).update(status="queued")
+
+    response = http.post(
+        reports_url(scene),
+        {"start_date": "2025-02-03", "end_date": "2026-04-05", "drug": "Atorva", "member_id": ""},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Your previous report is still being built." in html
+    assert 'value="2025-02-03"' in html and 'value="Atorva"' in html
+    assert ClaimsReport.objects.count() == 1
+    # Asking for an expired one again meanwhile leads to the one being built, not a new one.
+    again = http.post(report_url(scene, first, "claims_report_again"))
+    assert again["Location"] == report_url(scene, first)
+    assert ClaimsReport.objects.count() == 1

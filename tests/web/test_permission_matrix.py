@@ -428,12 +428,12 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "web:id_card_pdf": ("login", "ok", "404", "403", "403", "403", "403", "403"),
     "web:login": ("login", "login", "login", "login", "login", "login", "login", "login"),
     "web:logout": ("405", "405", "405", "405", "405", "405", "405", "405"),
-    # The what-if opens with a live drug-trend grant (the scene's client has only a pending
-    # request) or for PBM staff roles (analytics.selectors.can_view_drug_trend); else a 404.
-    "whatif:compare": ("login", "404", "404", "404", "404", "away", "away", "away"),
-    "whatif:list": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
-    "whatif:new": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
-    "whatif:run": ("login", "404", "404", "404", "404", "ok", "ok", "ok"),
+    # The what-if asks what the drug-trend dashboard asks: the portal permission (else the
+    # audited 403) and a live drug-trend grant (the scene's client has only a pending request).
+    "whatif:compare": ("login", "403", "403", "404", "404", "403", "403", "404"),
+    "whatif:list": ("login", "403", "403", "404", "404", "403", "403", "404"),
+    "whatif:new": ("login", "403", "403", "404", "404", "403", "403", "404"),
+    "whatif:run": ("login", "403", "403", "404", "404", "403", "403", "404"),
 }
 
 

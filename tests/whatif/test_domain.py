@@ -38,6 +38,13 @@ def row(member: int, day: dt.date, tier: str, cost: str, paid: str, drug: int = 
                           total - by_member, False, False)  # fmt: skip
 
 
+def bystanders() -> list[ClaimRow]:
+    """Eleven members with one generic fill each that no design below changes ($10 member,
+    $20 plan): enough members for the figures to be shown."""
+    return [row(member, dt.date(2026, 6, 1), "generic", "30.00", "10.00", drug=99)
+            for member in range(101, 112)]  # fmt: skip
+
+
 def test_the_window_is_the_last_twelve_full_months() -> None:
     assert compute_window(dt.date(2026, 12, 6)) == Window(
         dt.date(2025, 12, 1), dt.date(2026, 11, 30)
@@ -64,12 +71,14 @@ def test_a_brand_claim_pays_the_deductible_then_the_copay_and_the_accumulators_c
     claims = [
         row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"),
         row(1, dt.date(2026, 2, 5), "preferred-brand", "150.00", "40.00"),
+        *bystanders(),
     ]
 
     result = compute_what_if(design=DESIGN, claims=claims, window=WINDOW, member_months=12)
 
-    assert (result.member_before, result.member_after) == (D("180.00"), D("180.00"))
-    assert (result.plan_before, result.plan_after) == (D("120.00"), D("120.00"))
+    # Member 1: $180 member, $120 plan; the bystanders add $110 and $220.
+    assert (result.member_before, result.member_after) == (D("290.00"), D("290.00"))
+    assert (result.plan_before, result.plan_after) == (D("340.00"), D("340.00"))
     assert result.member_shift_pmpm == D("0.00")
     assert result.top_drugs == ()
 
@@ -83,18 +92,21 @@ def test_a_lower_deductible_moves_cost_to_the_plan_and_the_warm_up_only_fills_ac
         row(1, dt.date(2025, 12, 1), "preferred-brand", "150.00", "140.00"),
         row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"),
         row(2, dt.date(2026, 1, 5), "generic", "30.00", "10.00", drug=2),
+        *bystanders(),
     ]
     window = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 
     result = compute_what_if(design=cheaper, claims=claims, window=window, member_months=24)
 
     # Member 1 in 2026: $50 deductible + $40 copay = $90 instead of $140; generic unchanged.
-    assert result.claims == 2 and result.warm_up_claims == 1
-    assert (result.member_before, result.member_after) == (D("150.00"), D("100.00"))
-    assert (result.plan_before, result.plan_after) == (D("30.00"), D("80.00"))
+    # The bystanders add 11 claims, $110 member and $220 plan on both sides.
+    assert result.claims == 13 and result.warm_up_claims == 1
+    assert (result.member_before, result.member_after) == (D("260.00"), D("210.00"))
+    assert (result.plan_before, result.plan_after) == (D("250.00"), D("300.00"))
     assert result.member_shift_pmpm == D("-2.08")  # -50 / 24
     assert result.plan_shift_pmpm == D("2.08")
-    # Two members: a count of 1 to 10 is a small cell, not shown (zero is); so is the drug.
+    # One member pays less: a count of 1 to 10 is a small cell, not shown (zero is); so is
+    # the drug.
     assert result.members_paying_less is None and result.members_paying_more == 0
     assert result.top_drugs == () and result.drugs_not_shown == 1
 
@@ -153,12 +165,46 @@ def test_a_claim_the_changed_design_does_not_cover_keeps_its_amounts() -> None:
             },
         }
     )
-    claims = [row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00")]
+    claims = [row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"), *bystanders()]
 
     result = compute_what_if(design=no_brand, claims=claims, window=WINDOW, member_months=1)
 
     assert result.not_priced == 1
-    assert result.member_after == D("140.00")
+    assert result.member_after == D("250.00")  # $140 kept, and the bystanders' $110
+
+
+def test_with_fewer_than_eleven_members_every_figure_is_hidden() -> None:
+    cheaper = BenefitDesign(**{**_fields(DESIGN), "deductible_individual": D("50.00")})
+    claims = [
+        row(member, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00")
+        for member in range(1, 11)
+    ]
+
+    result = compute_what_if(design=cheaper, claims=claims, window=WINDOW, member_months=120)
+
+    assert result.figures_hidden
+    assert (result.claims, result.warm_up_claims, result.not_priced) == (None, None, None)
+    assert (result.plan_before, result.plan_after) == (None, None)
+    assert (result.member_before, result.member_after) == (None, None)
+    assert result.member_shift_pmpm is None and result.plan_shift_pmpm is None
+    assert result.members_with_claims is None and result.top_drugs == ()
+    assert WhatIfResult.from_json(result.to_json()) == result
+
+
+def test_a_single_hidden_drug_hides_the_next_smallest_listed_one_too() -> None:
+    cheaper = BenefitDesign(**{**_fields(DESIGN), "deductible_individual": D("50.00")})
+    brand = [  # drug 8: 20 members, drug 9: 12 members, drug 5: 2 members; all pay less
+        row(member, dt.date(2026, 3, 1), "preferred-brand", "150.00", "140.00", drug=drug)
+        for drug, members in ((8, range(1, 21)), (9, range(21, 33)), (5, range(33, 35)))
+        for member in members
+    ]
+
+    result = compute_what_if(design=cheaper, claims=brand, window=WINDOW, member_months=400)
+
+    # Otherwise (after - before) minus drugs 8 and 9 would be drug 5's shift for 2 members.
+    assert [drug.drug_key for drug in result.top_drugs] == [8]
+    assert result.drugs_not_shown == 2
+    assert result.member_before == D("4760.00")  # the totals themselves are shown
 
 
 def _fields(design: BenefitDesign) -> dict[str, object]:

@@ -14,6 +14,7 @@ from rxportal.claims.models import Claim
 from rxportal.whatif import services
 from rxportal.whatif.design import DesignChange
 from rxportal.whatif.domain import WhatIfResult
+from rxportal.whatif.errors import RunInProgress
 from rxportal.whatif.models import RunStatus, WhatIfRun
 from tests.clients.conftest import make_user
 from tests.factories import ClaimFactory
@@ -87,6 +88,7 @@ def test_another_change_is_another_run(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         first = start(book, analyst)
+    with django_capture_on_commit_callbacks(execute=True):
         second = start(book, analyst, DesignChange(oop_max_individual=D("2000.00")))
 
     assert first.inputs_hash != second.inputs_hash
@@ -134,3 +136,25 @@ def test_the_same_inputs_give_the_same_answer(
     run.refresh_from_db()
     assert run.results == stored
     assert Claim.objects.filter(plan=book.plan).count() > run.claims_total  # rejects etc. left out
+
+
+def test_one_run_at_a_time_per_client_and_user(
+    book: Book, analyst: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    colleague = make_user("whatif.colleague", "account_team")
+    first = start(book, analyst)  # pending: not run yet
+    other = DesignChange(oop_max_individual=D("2000.00"))
+
+    assert start(book, analyst).pk == first.pk  # the same inputs: the same run, no new work
+    with pytest.raises(RunInProgress):
+        start(book, analyst, other)
+    WhatIfRun.objects.filter(pk=first.pk).update(status=RunStatus.RUNNING)
+    with pytest.raises(RunInProgress):
+        start(book, analyst, other)
+    assert start(book, colleague, other).pk != first.pk  # someone else's run is theirs
+
+    WhatIfRun.objects.filter(pk=first.pk).update(status=RunStatus.DONE)
+    third = DesignChange(mail_copay_months=D("2"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        new = start(book, analyst, third)  # once it is done, the next one may start
+    assert new.pk != first.pk and len(callbacks) == 1

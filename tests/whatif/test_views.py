@@ -1,4 +1,4 @@
-"""The what-if pages: who gets in (a live drug-trend grant, or PBM staff), the form keeps what
+"""The what-if pages: who gets in (a live drug-trend grant, as the dashboard), the form keeps what
 was typed on an error, a run goes form -> result, progress without JavaScript, comparison."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rxportal.clients.models import Client, ToolGrant
 from rxportal.core import clock
 from rxportal.whatif import services
 from rxportal.whatif.design import DesignChange
+from rxportal.whatif.domain import WhatIfResult
 from rxportal.whatif.models import RunStatus, WhatIfRun
 from tests.clients.conftest import approve, link, logged_in, make_user, submit
 from tests.factories import ClientFactory, PlanFactory
@@ -104,11 +105,15 @@ def test_an_expired_or_revoked_grant_closes_the_pages(granted: User, acme: Clien
     assert http.get(url("new", acme)).status_code == 404
 
 
-def test_a_member_gets_a_404_and_staff_get_in(acme: Client, member_user: User) -> None:
-    assert logged_in(member_user).get(url("list", acme)).status_code == 404
-    assert (
-        logged_in(make_user("wi.agent", "account_team")).get(url("list", acme)).status_code == 200
-    )
+def test_a_member_or_staff_without_a_grant_are_refused_and_recorded(
+    acme: Client, member_user: User
+) -> None:
+    # As the drug-trend dashboard: no portal permission is the audited 403, whoever asks.
+    for user in (member_user, make_user("wi.agent", "account_team")):
+        assert logged_in(user).get(url("list", acme)).status_code == 403
+    denied = AuditEvent.objects.filter(action="clients.page.denied", outcome="denied")
+    assert denied.count() == 2
+    assert {event.details["view"] for event in denied} == {"whatif:list"}
 
 
 def test_another_clients_plan_and_run_are_404(
@@ -252,3 +257,65 @@ def test_the_pages_are_in_spanish(
         ]  # fmt: skip
     assert "Pruebe un cambio en el diseño del plan" in pages[0]
     assert "Resultado de la simulación" in pages[1]
+
+
+def test_a_result_of_fewer_than_eleven_members_says_its_figures_are_hidden(
+    granted: User, acme_book: Book
+) -> None:
+    hidden = WhatIfResult(
+        claims=None, warm_up_claims=None, not_priced=None, member_months=60,
+        plan_before=None, plan_after=None, member_before=None, member_after=None,
+        members_with_claims=None, members_paying_more=None, members_paying_less=None,
+        top_drugs=(), drugs_not_shown=1,
+    )  # fmt: skip
+    runs = [
+        WhatIfRun.objects.create(
+            client=acme_book.client,
+            plan=acme_book.plan,
+            inputs_hash=str(n) * 64,
+            status=RunStatus.DONE,
+            results=hidden.to_json(),
+            inputs={
+                "change": DesignChange(mail_copay_months=D(n)).to_json(),
+                "window": {"start": "2025-11-01", "end": "2026-10-31"},
+            },
+        )
+        for n in (2, 3)
+    ]
+    http = logged_in(granted)
+    compare = url("compare", acme_book.client) + (
+        f"?first={runs[0].public_id}&second={runs[1].public_id}"
+    )
+
+    result = http.get(url("run", acme_book.client, run_public_id=runs[0].public_id))
+    compared = http.get(compare)
+    spanish = http.get(
+        url("run", acme_book.client, run_public_id=runs[0].public_id), HTTP_ACCEPT_LANGUAGE="es"
+    )
+
+    assert result.status_code == compared.status_code == 200
+    assert "every figure is hidden" in result.content.decode()
+    assert compared.content.decode().count("every figure is hidden") == 2
+    assert "$" not in result.content.decode().split("<table>")[1].split("</table>")[0]
+    assert "todas las cifras están ocultas" in spanish.content.decode()
+
+
+def test_a_second_what_if_while_one_runs_is_refused_keeping_what_was_typed(
+    granted: User, acme_book: Book
+) -> None:
+    services.start_what_if(
+        client=acme_book.client, plan=acme_book.plan, actor=granted, today=TODAY,
+        change=DesignChange(deductible_individual=D("0.00")),
+    )  # fmt: skip
+    http = logged_in(granted)
+
+    response = http.post(
+        url("new", acme_book.client),
+        {"plan": str(acme_book.plan.public_id), "oop_max_individual": "2500"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Your previous what-if is still running." in page
+    assert 'value="2500"' in page
+    assert WhatIfRun.objects.count() == 1
