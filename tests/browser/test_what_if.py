@@ -69,7 +69,10 @@ def scene(browser: Browser, portal_server: PortalServer) -> dict[str, Any]:
         base_url=portal_server.base_url, locale="en-US",
         viewport={"width": PHONE_WIDTH, "height": 800}, java_script_enabled=False,
     )  # fmt: skip
-    agent_context = browser.new_context(base_url=portal_server.base_url, locale="en-US")
+    agent_context = browser.new_context(  # the shared steps check every page at 360 px
+        base_url=portal_server.base_url, locale="en-US",
+        viewport={"width": PHONE_WIDTH, "height": 800},
+    )  # fmt: skip
     for context in (client_context, agent_context):
         context.set_default_timeout(ACTION_TIMEOUT_MS)
     try:
