@@ -117,3 +117,26 @@ def format_row(label: str, values: dict[str, float], width: int = 52) -> str:
 
 def markdown_cells(values: dict[str, float]) -> str:
     return " | ".join(f"{values[key]:.2f}" for key in ("p50", "p95", "p99", "mean"))
+
+
+def install_bare_view() -> None:
+    """Serve the portal's URLs plus /bench/bare/, the baseline every page is compared with: a
+    view that reads the session and the user's row (the floor every signed-in page pays)."""
+    import types
+
+    from django.conf import settings
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import clear_url_caches, include, path
+
+    def bare(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(request.user.pk), content_type="text/plain")
+
+    module = types.ModuleType("bench_bare_view_urls")
+    module.urlpatterns = [  # type: ignore[attr-defined]
+        path("bench/bare/", bare),
+        path("", include("rxportal.urls")),
+    ]
+    module.handler429 = "rxportal.accounts.views.rate_limited"  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    clear_url_caches()

@@ -29,11 +29,11 @@ import os
 import random
 import sys
 import time
-import types
 from typing import Any
 
 from benchlib import (
     format_row,
+    install_bare_view,
     machine_description,
     markdown_cells,
     require_loopback,
@@ -54,26 +54,6 @@ LABELS = {
     "hub_home": "hub home (/hub/)",
     "news_list": "news list (/hub/news/)",
 }
-
-
-def install_bare_view() -> None:
-    """Serve the portal's URLs plus /bench/bare/, a view that reads the session and one row."""
-    from django.conf import settings
-    from django.http import HttpRequest, HttpResponse
-    from django.urls import clear_url_caches, include, path
-
-    def bare(request: HttpRequest) -> HttpResponse:
-        return HttpResponse(str(request.user.pk), content_type="text/plain")
-
-    module = types.ModuleType("bench_content_hub_urls")
-    module.urlpatterns = [  # type: ignore[attr-defined]
-        path("bench/bare/", bare),
-        path("", include("rxportal.urls")),
-    ]
-    module.handler429 = "rxportal.accounts.views.rate_limited"  # type: ignore[attr-defined]
-    sys.modules[module.__name__] = module
-    settings.ROOT_URLCONF = module.__name__
-    clear_url_caches()
 
 
 def prepare_users(count: int) -> list[Any]:

@@ -41,6 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from benchlib import (
     format_row,
+    install_bare_view,
     machine_description,
     markdown_cells,
     require_loopback,
@@ -205,28 +206,6 @@ def run(args: argparse.Namespace) -> int:
         # The page links its CSS through the manifest storage, as in production.
         call_command("collectstatic", interactive=False, verbosity=0)
         return measure(args)
-
-
-def install_bare_view() -> None:
-    """Serve the portal's URLs plus /bench/bare/, a view that reads the session and one row."""
-    import types
-
-    from django.conf import settings
-    from django.http import HttpRequest, HttpResponse
-    from django.urls import clear_url_caches, include, path
-
-    def bare(request: HttpRequest) -> HttpResponse:
-        # request.user reads the session, then the user's row: the floor every page pays.
-        return HttpResponse(str(request.user.pk), content_type="text/plain")
-
-    module = types.ModuleType("bench_drug_trend_urls")
-    module.urlpatterns = [  # type: ignore[attr-defined]
-        path("bench/bare/", bare),
-        path("", include("rxportal.urls")),
-    ]
-    sys.modules[module.__name__] = module
-    settings.ROOT_URLCONF = module.__name__
-    clear_url_caches()
 
 
 def grant_drug_trend(client_id: int) -> object:

@@ -34,12 +34,12 @@ import random
 import re
 import sys
 import time
-import types
 from dataclasses import dataclass
 from typing import Any
 
 from benchlib import (
     format_row,
+    install_bare_view,
     machine_description,
     markdown_cells,
     require_loopback,
@@ -65,27 +65,6 @@ class BenchMember:
     member_pk: int
     zip_code: str
     visible_claims: int
-
-
-def install_bare_view() -> None:
-    """Serve the portal's URLs plus /bench/bare/, a view that reads the session and one row."""
-    from django.conf import settings
-    from django.http import HttpRequest, HttpResponse
-    from django.urls import clear_url_caches, include, path
-
-    def bare(request: HttpRequest) -> HttpResponse:
-        # request.user reads the session, then the user's row: the floor every member page pays.
-        return HttpResponse(str(request.user.pk), content_type="text/plain")
-
-    module = types.ModuleType("bench_member_pages_urls")
-    module.urlpatterns = [  # type: ignore[attr-defined]
-        path("bench/bare/", bare),
-        path("", include("rxportal.urls")),
-    ]
-    module.handler429 = "rxportal.accounts.views.rate_limited"  # type: ignore[attr-defined]
-    sys.modules[module.__name__] = module
-    settings.ROOT_URLCONF = module.__name__
-    clear_url_caches()
 
 
 def prepare_members(count: int, seed: int) -> list[BenchMember]:

@@ -17,25 +17,22 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from rxportal.analytics.presentation import Columns, Dashboard, Section, Unit, format_value
+from rxportal.core.pdf import render_letter_pdf
 from rxportal.core.spreadsheets import make_csv_safe
 
-AUTHOR = "rxportal"
 _HUNDREDTH = Decimal("0.01")
 _MARGIN = 0.5 * inch
 _BODY_SIZE = 10
 _TABLE_SIZE = 8.5  # 8 pt or larger everywhere
-_FOOTER_SIZE = 8
 
 
 def suppressed_text() -> str:
@@ -171,25 +168,15 @@ _TABLE_STYLE = TableStyle(
 
 def render_pdf(dashboard: Dashboard, *, compress: bool = True) -> bytes:
     """The report as a PDF. `compress=False` (tests) leaves the text streams readable."""
-    buffer = io.BytesIO()
     title = _("Drug trend")
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=_MARGIN + 0.2 * inch,
+    return render_letter_pdf(
+        _story(dashboard, title),
         title=title,
-        author=AUTHOR,
-        creator=AUTHOR,
         subject=_("De-identified drug-trend figures for a plan sponsor"),
-        lang=translation.get_language() or "en",
-        pageCompression=1 if compress else 0,
-        invariant=0 if compress else 1,
+        margin=_MARGIN,
+        footer=lambda page: _("rxportal drug-trend report · page %(page)d") % {"page": page},
+        compress=compress,
     )
-    document.build(_story(dashboard, title), onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
 
 
 def _story(dashboard: Dashboard, title: str) -> list[Any]:
@@ -265,12 +252,3 @@ def _story(dashboard: Dashboard, title: str) -> list[Any]:
     table.setStyle(style)
     story.append(table)
     return story
-
-
-def _footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
-    canvas.saveState()
-    canvas.setFont("Helvetica", _FOOTER_SIZE)
-    canvas.drawString(
-        _MARGIN, _MARGIN, _("rxportal drug-trend report · page %(page)d") % {"page": document.page}
-    )
-    canvas.restoreState()

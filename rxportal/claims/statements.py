@@ -4,27 +4,25 @@ claims for FSA / HSA and tax records. Rendering only: the rows come from the sel
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from rxportal.claims.domain import is_counted_in_totals, make_csv_safe
 from rxportal.claims.models import Claim
 from rxportal.claims.selectors import ClaimStatement
 from rxportal.core.money import to_money
+from rxportal.core.pdf import render_letter_pdf
 
 # --- CSV ---------------------------------------------------------------------------------------
 
@@ -104,11 +102,9 @@ def stream_claims_csv(claims: Iterable[Claim], *, for_sponsor: bool = False) -> 
 
 # --- PDF statement -----------------------------------------------------------------------------
 
-AUTHOR = "rxportal"
 _MARGIN = 0.4 * inch
 _BODY_SIZE = 10
 _TABLE_SIZE = 8.5  # 8 pt or larger everywhere
-_FOOTER_SIZE = 8
 _COLUMN_WIDTHS = [0.85 * inch, 1.25 * inch, 2.35 * inch, 1.55 * inch, 0.85 * inch, 0.85 * inch]
 
 
@@ -134,25 +130,17 @@ def statement_title(statement: ClaimStatement) -> str:
 def render_statement_pdf(statement: ClaimStatement, *, compress: bool = True) -> bytes:
     """The statement as a PDF (US Letter). ``compress=False`` (tests) leaves the page content
     streams readable; the output is then also byte-for-byte repeatable."""
-    buffer = io.BytesIO()
     title = statement_title(statement)
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=_MARGIN,
-        rightMargin=_MARGIN,
-        topMargin=_MARGIN,
-        bottomMargin=_MARGIN + 0.2 * inch,
+    return render_letter_pdf(
+        _story(statement, title),
         title=title,
-        author=AUTHOR,
-        creator=AUTHOR,
         subject=_("Paid prescription claims for FSA, HSA and tax records"),
-        lang=translation.get_language() or "en",
-        pageCompression=1 if compress else 0,
-        invariant=0 if compress else 1,
+        margin=_MARGIN,
+        footer=lambda page: (
+            _("rxportal pharmacy claims statement · page %(page)d") % {"page": page}
+        ),
+        compress=compress,
     )
-    document.build(_story(statement, title), onFirstPage=_footer, onLaterPages=_footer)
-    return buffer.getvalue()
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -283,14 +271,3 @@ def _story(statement: ClaimStatement, title: str) -> list[Any]:
         ),
     ]
     return story
-
-
-def _footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
-    canvas.saveState()
-    canvas.setFont("Helvetica", _FOOTER_SIZE)
-    canvas.drawString(
-        _MARGIN,
-        _MARGIN,
-        _("rxportal pharmacy claims statement · page %(page)d") % {"page": document.page},
-    )
-    canvas.restoreState()
