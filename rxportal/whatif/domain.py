@@ -307,15 +307,18 @@ def _summarize(
             top_drugs=(), drugs_not_shown=len(moved),
         )  # fmt: skip
     plan_before, plan_after, member_before, member_after = totals
+    # The one changed drug is hidden and nothing else moved: (after - before) would be its
+    # shift, for fewer than 11 members. The totals before stay; the after totals go.
+    lone_hidden_drug = len(moved) - len(shown) == 1 and not shown
     return WhatIfResult(
         claims=counted,
         warm_up_claims=warm,
         not_priced=not_priced,
         member_months=member_months,
         plan_before=plan_before,
-        plan_after=plan_after,
+        plan_after=None if lone_hidden_drug else plan_after,
         member_before=member_before,
-        member_after=member_after,
+        member_after=None if lone_hidden_drug else member_after,
         members_with_claims=_suppressed(len(member_shift)),
         members_paying_more=_suppressed(sum(1 for v in member_shift.values() if v > 0)),
         members_paying_less=_suppressed(sum(1 for v in member_shift.values() if v < 0)),

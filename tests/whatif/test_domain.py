@@ -93,22 +93,26 @@ def test_a_lower_deductible_moves_cost_to_the_plan_and_the_warm_up_only_fills_ac
         row(1, dt.date(2026, 1, 5), "preferred-brand", "150.00", "140.00"),
         row(2, dt.date(2026, 1, 5), "generic", "30.00", "10.00", drug=2),
         *bystanders(),
-    ]
+        # Eleven members new in 2026 on another brand (drug 3), so the totals may be shown.
+        *(row(member, dt.date(2026, 2, 1), "preferred-brand", "150.00", "140.00", drug=3)
+          for member in range(201, 212)),
+    ]  # fmt: skip
     window = Window(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 
     result = compute_what_if(design=cheaper, claims=claims, window=window, member_months=24)
 
-    # Member 1 in 2026: $50 deductible + $40 copay = $90 instead of $140; generic unchanged.
-    # The bystanders add 11 claims, $110 member and $220 plan on both sides.
-    assert result.claims == 13 and result.warm_up_claims == 1
-    assert (result.member_before, result.member_after) == (D("260.00"), D("210.00"))
-    assert (result.plan_before, result.plan_after) == (D("250.00"), D("300.00"))
-    assert result.member_shift_pmpm == D("-2.08")  # -50 / 24
-    assert result.plan_shift_pmpm == D("2.08")
-    # One member pays less: a count of 1 to 10 is a small cell, not shown (zero is); so is
-    # the drug.
-    assert result.members_paying_less is None and result.members_paying_more == 0
-    assert result.top_drugs == () and result.drugs_not_shown == 1
+    # Member 1 in 2026: $50 deductible + $40 copay = $90 instead of $140 (the 2025 fill only
+    # warmed up 2025's accumulators); so for each of the eleven; generic unchanged. The
+    # bystanders add 11 claims, $110 member and $220 plan on both sides.
+    assert result.claims == 24 and result.warm_up_claims == 1
+    assert (result.member_before, result.member_after) == (D("1800.00"), D("1200.00"))
+    assert (result.plan_before, result.plan_after) == (D("360.00"), D("960.00"))
+    assert result.member_shift_pmpm == D("-25.00")  # -600 / 24
+    assert result.plan_shift_pmpm == D("25.00")
+    assert result.members_paying_less == 12 and result.members_paying_more == 0
+    # Drug 1 moved for one member: hidden, and drug 3 with it (else the totals minus drug 3
+    # would be drug 1's shift).
+    assert result.top_drugs == () and result.drugs_not_shown == 2
 
 
 def test_counts_of_eleven_or_more_members_are_shown_and_drugs_ranked_by_shift() -> None:
@@ -205,6 +209,24 @@ def test_a_single_hidden_drug_hides_the_next_smallest_listed_one_too() -> None:
     assert [drug.drug_key for drug in result.top_drugs] == [8]
     assert result.drugs_not_shown == 2
     assert result.member_before == D("4760.00")  # the totals themselves are shown
+
+
+def test_a_lone_hidden_drug_hides_the_after_totals() -> None:
+    cheaper = BenefitDesign(**{**_fields(DESIGN), "deductible_individual": D("50.00")})
+    claims = [  # drug 5: 2 members pay less; the bystanders' generic fills do not move
+        *(row(member, dt.date(2026, 3, 1), "preferred-brand", "150.00", "140.00", drug=5)
+          for member in (1, 2)),
+        *bystanders(),
+    ]  # fmt: skip
+
+    result = compute_what_if(design=cheaper, claims=claims, window=WINDOW, member_months=400)
+
+    # With no other changed drug to hide beside it, (after - before) would be drug 5's shift.
+    assert result.top_drugs == () and result.drugs_not_shown == 1
+    assert (result.plan_after, result.member_after) == (None, None)
+    assert result.member_shift_pmpm is None and result.plan_shift_pmpm is None
+    assert result.member_before == D("390.00")  # 2 x $140 + the bystanders' 11 x $10
+    assert WhatIfResult.from_json(result.to_json()) == result
 
 
 def _fields(design: BenefitDesign) -> dict[str, object]:
