@@ -19,14 +19,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.template import Context, TemplateDoesNotExist, engines
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from rxportal.accounts import permissions as perms
@@ -36,7 +41,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.core.errors import NotFound
-from rxportal.notifications import domain, gateways
+from rxportal.notifications import domain, gateways, kinds
 from rxportal.notifications.errors import DeliveryFailed, NotificationNotResendable
 from rxportal.notifications.models import Channel as Channel  # re-exported for callers
 from rxportal.notifications.models import Notification, Status
@@ -98,6 +103,70 @@ def enqueue(
         return Notification.objects.get(channel=via, idempotency_key=notification.idempotency_key)
     transaction.on_commit(partial(_schedule_delivery, notification.public_id))
     return notification
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    context: Mapping[str, Any],
+    idempotency_key: str,
+) -> list[Notification]:
+    """Tell a person about an event: one outbox row per channel they receive ``kind`` on.
+
+    Call it inside the event's transaction. The words come from the kind's templates
+    (``kinds.Kind.template_dir``), rendered now in the person's language; ``context`` holds
+    facts (names, dates, amounts), never PHI the person may not see. The same
+    ``idempotency_key`` gives back the rows already written: a job that runs twice tells
+    the person once.
+    """
+    found = kinds.get_kind(kind)
+    language = language_for(recipient)
+    with translation.override(language):
+        subject, body_text, body_html = render_message(found, context)
+    return [
+        enqueue(
+            kind=kind,
+            recipient=recipient,
+            channel=channel,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html if channel == Channel.EMAIL else "",
+            language=language,
+            idempotency_key=f"{kind}:{idempotency_key}",
+        )
+        for channel in channels_for(recipient, found)
+    ]
+
+
+def language_for(recipient: User) -> str:
+    """The language a person reads their messages in."""
+    return str(settings.LANGUAGE_CODE)
+
+
+def channels_for(recipient: User, kind: kinds.Kind) -> list[str]:
+    """The channels ``recipient`` gets ``kind`` on (email needs an address)."""
+    return [
+        channel for channel in kind.default_channels if channel != Channel.EMAIL or recipient.email
+    ]
+
+
+def render_message(kind: kinds.Kind, context: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Subject (one line), plain text and HTML (empty when the kind has none)."""
+    subject = " ".join(_render_plain_text(f"{kind.template_dir}/subject.txt", context).split())
+    body_text = _render_plain_text(f"{kind.template_dir}/body.txt", context)
+    body_html: str
+    try:
+        body_html = render_to_string(f"{kind.template_dir}/body.html", context)
+    except TemplateDoesNotExist:
+        body_html = ""
+    return subject, body_text, body_html
+
+
+def _render_plain_text(name: str, context: Mapping[str, Any]) -> str:
+    """Plain text is not HTML: "&" and quotes in a drug's name stay as they are."""
+    template = engines["django"].engine.get_template(name)  # type: ignore[attr-defined]
+    return str(template.render(Context(dict(context), autoescape=False)))
 
 
 def _schedule_delivery(public_id: uuid.UUID) -> None:

@@ -110,6 +110,8 @@ def test_sort_by_what_you_paid(member_page: Page) -> None:
 
     page.get_by_label("Sort by").select_option("you_paid-desc")
     page.get_by_role("button", name="Show claims").click()
+    # Read the rows only once the sorted page is there (the click does not wait for it).
+    expect(page.locator("th[aria-sort='descending']")).to_contain_text("You paid")
 
     paid = [
         amount(t)
@@ -121,6 +123,7 @@ def test_sort_by_what_you_paid(member_page: Page) -> None:
     expect(page.locator("th[aria-sort='descending']")).to_contain_text("You paid")
 
     page.locator("th[aria-sort='descending'] a").click()  # the column header flips the order
+    expect(page.locator("th[aria-sort='ascending']")).to_contain_text("You paid")
 
     paid = [
         amount(t)

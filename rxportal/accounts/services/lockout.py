@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
-from django.utils import translation
-from django.utils.translation import gettext
 
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import keyed_digest
@@ -327,29 +326,15 @@ def _after_failure(
 
 
 def _send_lockout_notice(user_pk: int) -> None:
-    """Plain email to the owner, in the site's language, written to the outbox."""
+    """Tell the owner by email and in their inbox (a security notice: never switched off)."""
     user = User.objects.filter(pk=user_pk).first()
-    if user is None or not user.email:
+    if user is None:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Sign-in to your rxportal account was paused")
-        body = gettext(
-            "Hello,\n\n"
-            "Someone tried to sign in to your rxportal account several times with the wrong "
-            "password, so we have paused sign-in to it for a while: a few minutes, or up to a "
-            "day after very many tries.\n\n"
-            "If this was you, reset your password to get back in at once: choose "
-            '"Forgot your password?" on the sign-in page.\n\n'
-            "If it was not you, they did not get in. We suggest changing your password and "
-            "turning on a second sign-in step if you have not already.\n\n"
-            "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        )
-    notifications.enqueue(
-        kind="security.sign_in_paused",
+    notifications.notify(
         recipient=user,
-        subject=subject,
-        body_text=body,
-        language=settings.LANGUAGE_CODE,
+        kind="security.sign_in_paused",
+        context={},
+        idempotency_key=uuid.uuid4().hex,
     )
 
 

@@ -1,0 +1,136 @@
+"""Every kind of message the portal sends, owned here: its topic, whether a person may switch it
+off, and on which channels it can go and goes by default.
+
+A kind's words live in templates under ``notifications/messages/<code with "." as "/">/``:
+``subject.txt`` (one line), ``body.txt`` and, optionally, ``body.html``; the inbox shows the
+subject and the plain text. ``notify`` renders them in the recipient's language. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Topic(StrEnum):
+    """How the settings page groups kinds."""
+
+    PRESCRIPTIONS = "prescriptions"
+    ORDERS = "orders"
+    FORMULARY = "formulary"
+    BENEFITS = "benefits"
+    SECURITY = "security"
+    ACCOUNT = "account"
+    CLIENTS = "clients"
+
+
+TOPIC_LABELS: dict[Topic, Promise] = {
+    Topic.PRESCRIPTIONS: _("Prescriptions and refills"),
+    Topic.ORDERS: _("Mail orders"),
+    Topic.FORMULARY: _("Changes to your drugs' coverage"),
+    Topic.BENEFITS: _("Your benefits"),
+    Topic.SECURITY: _("Security of your account"),
+    Topic.ACCOUNT: _("Your account"),
+    Topic.CLIENTS: _("Client tools and access"),
+}
+
+# The channel values of ``models.Channel`` (kept as strings here so this module stays pure).
+EMAIL = "email"
+SMS = "sms"
+INBOX = "inbox"
+ALL_CHANNELS: tuple[str, ...] = (EMAIL, SMS, INBOX)
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str
+    topic: Topic
+    label: Promise
+    # False: a person cannot switch it off (security notices, answers to their own requests).
+    optional: bool = True
+    channels: tuple[str, ...] = ALL_CHANNELS
+    default_channels: tuple[str, ...] = (EMAIL, INBOX)
+
+    @property
+    def template_dir(self) -> str:
+        return "notifications/messages/" + self.code.replace(".", "/")
+
+
+KINDS: dict[str, Kind] = {
+    kind.code: kind
+    for kind in (
+        # Security notices: always sent, by email and to the inbox.
+        Kind(
+            "security.sign_in_paused",
+            Topic.SECURITY,
+            _("Sign-in paused after wrong passwords"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.password_changed",
+            Topic.SECURITY,
+            _("Password changed"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.username_changed",
+            Topic.SECURITY,
+            _("Username changed by our staff"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.email_changed",
+            Topic.SECURITY,
+            _("Email address changed by our staff"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.challenges_reset",
+            Topic.SECURITY,
+            _("Challenge questions reset"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        # Answers to something the person asked for: always sent, by email.
+        Kind(
+            "account.username_reminder",
+            Topic.ACCOUNT,
+            _("Username reminder you asked for"),
+            optional=False,
+            channels=(EMAIL,),
+            default_channels=(EMAIL,),
+        ),
+        Kind(
+            "clients.access_decided",
+            Topic.CLIENTS,
+            _("Decision on a tool access request"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "clients.grant_revoked",
+            Topic.CLIENTS,
+            _("Tool access revoked"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+    )
+}
+
+
+class UnknownKind(LookupError):
+    pass
+
+
+def get_kind(code: str) -> Kind:
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise UnknownKind(code) from None
