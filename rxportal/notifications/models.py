@@ -45,6 +45,8 @@ class Notification(BaseModel):
     subject = models.CharField(max_length=255, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # The portal page the message is about (a path, no query: never PHI), shown in the inbox.
+    link_path = models.CharField(max_length=200, blank=True)
     is_code = models.BooleanField(default=False)
     idempotency_key = models.CharField(max_length=128)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)

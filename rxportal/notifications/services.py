@@ -76,6 +76,7 @@ def enqueue(
     channel: str = Channel.EMAIL,
     language: str | None = None,
     idempotency_key: str = "",
+    link_path: str = "",
 ) -> Notification:
     """Write one message to the outbox, to be delivered after the current transaction commits.
 
@@ -94,6 +95,7 @@ def enqueue(
         body_text=body_text,
         body_html=body_html,
         idempotency_key=idempotency_key or uuid.uuid4().hex,
+        link_path=link_path,
         next_attempt_at=clock.now(),
     )
     try:
@@ -111,32 +113,42 @@ def notify(
     kind: str,
     context: Mapping[str, Any],
     idempotency_key: str,
+    link_path: str = "",
 ) -> list[Notification]:
     """Tell a person about an event: one outbox row per channel they receive ``kind`` on.
 
     Call it inside the event's transaction. The words come from the kind's templates
     (``kinds.Kind.template_dir``), rendered now in the person's language; ``context`` holds
-    facts (names, dates, amounts), never PHI the person may not see. The same
-    ``idempotency_key`` gives back the rows already written: a job that runs twice tells
-    the person once.
+    facts (names, dates, amounts). Email and text name no drug or condition (they leave the
+    portal); the inbox, behind sign-in, says it all. ``link_path`` is the portal page the
+    message is about. The same ``idempotency_key`` gives back the rows already written: a job
+    that runs twice tells the person once.
     """
     found = kinds.get_kind(kind)
     language = language_for(recipient)
     with translation.override(language):
-        subject, body_text, body_html = render_message(found, context)
-    return [
-        enqueue(
-            kind=kind,
-            recipient=recipient,
-            channel=channel,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html if channel == Channel.EMAIL else "",
-            language=language,
-            idempotency_key=f"{kind}:{idempotency_key}",
+        message = render_message(found, context)
+    rows = []
+    for channel in channels_for(recipient, found):
+        body_text = {
+            Channel.EMAIL: message.body_text,
+            Channel.SMS: message.sms_text,
+            Channel.INBOX: message.inbox_text,
+        }[Channel(channel)]
+        rows.append(
+            enqueue(
+                kind=kind,
+                recipient=recipient,
+                channel=channel,
+                subject=message.subject,
+                body_text=body_text,
+                body_html=message.body_html if channel == Channel.EMAIL else "",
+                language=language,
+                idempotency_key=f"{kind}:{idempotency_key}",
+                link_path=link_path,
+            )
         )
-        for channel in channels_for(recipient, found)
-    ]
+    return rows
 
 
 def language_for(recipient: User) -> str:
@@ -151,16 +163,35 @@ def channels_for(recipient: User, kind: kinds.Kind) -> list[str]:
     ]
 
 
-def render_message(kind: kinds.Kind, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """Subject (one line), plain text and HTML (empty when the kind has none)."""
-    subject = " ".join(_render_plain_text(f"{kind.template_dir}/subject.txt", context).split())
-    body_text = _render_plain_text(f"{kind.template_dir}/body.txt", context)
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body_text: str  # email, plain text
+    body_html: str  # email, HTML ("" when the kind has none)
+    sms_text: str  # a text message: sms.txt, or the subject
+    inbox_text: str  # the in-app inbox: inbox.txt, or the email's plain text
+
+
+def render_message(kind: kinds.Kind, context: Mapping[str, Any]) -> RenderedMessage:
+    """The kind's templates: subject.txt and body.txt required; body.html, sms.txt and
+    inbox.txt optional."""
+    folder = kind.template_dir
+    subject = " ".join(_render_plain_text(f"{folder}/subject.txt", context).split())
+    body_text = _render_plain_text(f"{folder}/body.txt", context)
     body_html: str
     try:
-        body_html = render_to_string(f"{kind.template_dir}/body.html", context)
+        body_html = render_to_string(f"{folder}/body.html", context)
     except TemplateDoesNotExist:
         body_html = ""
-    return subject, body_text, body_html
+    try:
+        sms_text = " ".join(_render_plain_text(f"{folder}/sms.txt", context).split())
+    except TemplateDoesNotExist:
+        sms_text = subject
+    try:
+        inbox_text = _render_plain_text(f"{folder}/inbox.txt", context)
+    except TemplateDoesNotExist:
+        inbox_text = body_text
+    return RenderedMessage(subject, body_text, body_html, sms_text, inbox_text)
 
 
 def _render_plain_text(name: str, context: Mapping[str, Any]) -> str:

@@ -74,9 +74,10 @@ def test_every_kind_has_its_subject_and_plain_text(code: str) -> None:
     kind = kinds.get_kind(code)
     if code != "security.sign_in_paused":
         pytest.skip("its templates come with its producer")  # removed once every kind has them
-    subject, body_text, _html = services.render_message(kind, {})
-    assert subject and "\n" not in subject
-    assert body_text.strip()
+    message = services.render_message(kind, {})
+    assert message.subject and "\n" not in message.subject
+    assert message.body_text.strip()
+    assert message.sms_text and "\n" not in message.sms_text
 
 
 def test_plain_text_is_not_html_escaped(settings: Any, tmp_path: Any) -> None:
@@ -86,9 +87,9 @@ def test_plain_text_is_not_html_escaped(settings: Any, tmp_path: Any) -> None:
     (folder / "body.txt").write_text("Your {{ drug }} refill")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
 
-    subject, body_text, _html = services.render_message(
+    message = services.render_message(
         kinds.get_kind("security.sign_in_paused"), {"drug": 'Acetaminophen & Oxycodone "5/325"'}
     )
 
-    assert subject == 'Acetaminophen & Oxycodone "5/325"'
-    assert body_text == 'Your Acetaminophen & Oxycodone "5/325" refill'
+    assert message.subject == 'Acetaminophen & Oxycodone "5/325"'
+    assert message.body_text == 'Your Acetaminophen & Oxycodone "5/325" refill'
