@@ -120,6 +120,5 @@ def test_a_change_less_than_30_days_out_is_refused() -> None:
 
 def test_a_safety_withdrawal_takes_effect_the_day_it_is_announced() -> None:
     assert (
-        compute_effective_date(announced_on=TODAY, requested=None, safety_withdrawal=True)
-        == TODAY
+        compute_effective_date(announced_on=TODAY, requested=None, safety_withdrawal=True) == TODAY
     )
