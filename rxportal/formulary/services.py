@@ -487,6 +487,67 @@ class _ChangeSchedule:
         return list(versions.values()), counts
 
 
+def announce_coverage_change(
+    *,
+    formulary: Formulary,
+    drug: Drug,
+    today: dt.date,
+    tier: str | None = None,
+    prior_authorization: bool | None = None,
+    step_therapy: bool | None = None,
+    remove: bool = False,
+    effective_on: dt.date | None = None,
+) -> FormularyVersion | None:
+    """One drug's coverage change outside a file import (the demo, a plan's ad hoc notice),
+    by the import's rules: scheduled for `effective_on` (at least 30 days out), members alerted
+    once the transaction commits. Only changes that make the drug harder or dearer to get are
+    announced this way; None (and nothing written) for any other."""
+    entry = FormularyEntry.objects.filter(formulary=formulary, drug=drug).values(*ENTRY_FIELDS)
+    current = entry.first()
+    if current is None:
+        return None
+    try:
+        takes_effect = compute_effective_date(announced_on=today, requested=effective_on)
+    except ChangeNoticeTooShort as exc:
+        raise FormularyChangeNoticeTooShort(
+            str(exc), requested=exc.requested, earliest=exc.earliest
+        ) from None
+    with transaction.atomic():
+        schedule = _ChangeSchedule(
+            [formulary.pk], announced_on=today, effective_on=takes_effect, immediate=False
+        )
+        if remove:
+            change = compute_entry_change(drug.pk, _coverage_state(current), None)
+            assert change is not None  # a removal is always a change
+            schedule.wanted[(formulary.pk, drug.pk)] = (change, None)
+        else:
+            wanted = {
+                **current,
+                "formulary_id": formulary.pk,
+                "drug_id": drug.pk,
+                **{
+                    field: value
+                    for field, value in (
+                        ("tier", tier),
+                        ("prior_authorization", prior_authorization),
+                        ("step_therapy", step_therapy),
+                    )
+                    if value is not None
+                },
+            }
+            schedule.hold(wanted)
+        if not schedule.wanted:
+            return None  # nothing harder or dearer: no notice owed, nothing scheduled
+        # Other scheduled changes of this formulary are not this call's business.
+        schedule.scheduled = {
+            key: change for key, change in schedule.scheduled.items() if key[1] == drug.pk
+        }
+        versions, _ = schedule.save()
+        for version in versions:
+            transaction.on_commit(partial(_start_member_scan, version.public_id))
+    return versions[0] if versions else None
+
+
 def _start_member_scan(version_public_id: uuid.UUID) -> None:
     # The task module imports the alert service (members, claims, pricing, notifications):
     # imported here so loading the importer does not load them all.
