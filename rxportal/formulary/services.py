@@ -434,7 +434,7 @@ class _ChangeSchedule:
         if change is None or not change.is_adverse:
             return values
         self.wanted[key] = (change, {field: values[field] for field in ENTRY_FIELDS})
-        if self.immediate or before is None:
+        if self.immediate or before is None:  # (a change always has a before)
             return values
         return {**before}
 
