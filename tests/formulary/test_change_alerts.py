@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
+from rxportal.core import clock
 from rxportal.core.importing import CsvSource
 from rxportal.formulary import alerts
 from rxportal.formulary.errors import FormularyChangeNoticeTooShort
@@ -25,6 +27,7 @@ from rxportal.formulary.models import (
     FormularyVersion,
 )
 from rxportal.formulary.services import apply_due_formulary_changes, import_formularies
+from rxportal.formulary.tasks import apply_due_formulary_changes as apply_due_job
 from rxportal.notifications import kinds, services
 from rxportal.notifications.models import Channel, Notification
 from tests.conftest import Family
@@ -356,3 +359,21 @@ def test_the_alert_renders_with_an_empty_context_too() -> None:
     assert rendered.subject == "Coverage of a drug you take is changing"
     assert rendered.body_text.strip()
     assert rendered.sms_text and "\n" not in rendered.sms_text
+
+
+def test_the_daily_beat_job_writes_due_changes(
+    run_import: Importer,
+    takers: Family,
+    today: dt.date,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    run_import(BEFORE, django_capture_on_commit_callbacks)
+    run_import(ATORVASTATIN_MOVES_UP, django_capture_on_commit_callbacks)
+    schedule = settings.CELERY_BEAT_SCHEDULE["formulary.apply_due_formulary_changes"]
+    assert schedule["task"] == "formulary.apply_due_formulary_changes"
+
+    monkeypatch.setattr(clock, "today", lambda: today + dt.timedelta(days=30))
+
+    assert apply_due_job.delay().get() == {"applied": 1}
+    assert FormularyEntry.objects.get(drug__rxcui=ATORVASTATIN_20[0]).tier == "non-preferred-brand"
