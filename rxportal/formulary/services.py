@@ -5,6 +5,10 @@ Each import runs in one transaction (a bad row leaves the tables as they were) a
 writes rows whose values changed, so a second run on the same files writes nothing. Both
 imports end by refreshing the search index in the same transaction (it too is left alone
 when nothing changed).
+
+Coverage changes that make a covered drug harder or dearer to get are scheduled, not written:
+see `import_formularies`, `_ChangeSchedule` and `apply_due_formulary_changes`; the members they
+concern are alerted by `alerts.py` once the import commits.
 """
 
 from __future__ import annotations
