@@ -609,3 +609,27 @@ def list_claims_for_sponsor_report(
     return claims.select_related("member", "plan", "drug", "pharmacy", "reverses").order_by(
         "service_date", "id"
     )
+
+
+def list_members_with_recent_paid_claims(
+    *, drug_ids: Sequence[int], formulary_id: int, since: dt.date, today: dt.date
+) -> dict[int, set[int]]:
+    """Member pk -> the drugs (of `drug_ids`) paid for them on or after `since`, among members
+    covered today by a plan on this formulary. For system jobs (formulary-change alerts),
+    never a page: it is not scoped to a viewer."""
+    found: dict[int, set[int]] = {}
+    rows = (
+        Claim.objects.filter(
+            drug_id__in=list(drug_ids),
+            status=ClaimStatus.PAID,
+            service_date__gte=since,
+            member__plan__formulary_id=formulary_id,
+            member__coverage_start__lte=today,
+        )
+        .filter(Q(member__coverage_end__isnull=True) | Q(member__coverage_end__gte=today))
+        .values_list("member_id", "drug_id")
+        .distinct()
+    )
+    for member_id, drug_id in rows.iterator():
+        found.setdefault(member_id, set()).add(drug_id)
+    return found

@@ -52,8 +52,12 @@ from rxportal.demo.domain import (
 )
 from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
 from rxportal.demo.selectors import build_demo_context
+from rxportal.formulary.alerts import scan_formulary_version
+from rxportal.formulary.models import FormularyEntry
+from rxportal.formulary.services import announce_coverage_change
 from rxportal.members.models import Member, Relationship
 from rxportal.members.services import link_member_user
+from rxportal.plans.models import Tier
 from rxportal.plans.services import create_standard_plans
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
 
@@ -225,6 +229,8 @@ def seed_demo(
         summary.demo_accounts = len(
             create_demo_accounts(demo_subscriber=demo_subscriber, client_name=client_name)
         )
+        if demo_subscriber is not None:
+            announce_demo_formulary_change(subscriber=demo_subscriber, today=ctx.today)
     with transaction.atomic():
         marker.name = _marker_name(seed, members, claims_per_member, MARKER_COMPLETE)
         marker.save(update_fields=["name", "updated_at"])
@@ -428,6 +434,42 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
         if automatic is not None:
             automatic.auto_refill = True
             automatic.save(update_fields=["auto_refill", "updated_at"])
+
+
+def announce_demo_formulary_change(*, subscriber: Member, today: dt.date) -> None:
+    """Leave one pending formulary change on a drug the demo subscriber takes, so demo-member
+    finds its alert (with alternatives and their cost) in the inbox: the drug moves to the
+    non-preferred brand tier, or needs prior authorization when it is there already.
+
+    The member scan runs here and now, like the rollups above: with a broker configured a
+    queued scan would wait for a worker `make run` does not start (it sends nothing twice).
+    """
+    plan = subscriber.plan
+    prescription = (
+        Prescription.objects.filter(
+            member=subscriber,
+            status=PrescriptionStatus.ACTIVE,
+            expires_on__gte=today,
+            drug__formulary_entries__formulary_id=plan.formulary_id,
+            drug__formulary_entries__prior_authorization=False,
+        )
+        .select_related("drug")
+        .order_by("rx_number")
+        .first()
+    )
+    if prescription is None:
+        return
+    entry = FormularyEntry.objects.get(formulary_id=plan.formulary_id, drug=prescription.drug)
+    dearer = entry.tier != Tier.NON_PREFERRED_BRAND
+    version = announce_coverage_change(
+        formulary=entry.formulary,
+        drug=prescription.drug,
+        today=today,
+        tier=Tier.NON_PREFERRED_BRAND if dearer else None,
+        prior_authorization=None if dearer else True,
+    )
+    if version is not None:
+        scan_formulary_version(version_public_id=version.public_id, today=today)
 
 
 def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) -> list[User]:

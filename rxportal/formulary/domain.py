@@ -6,6 +6,7 @@ No ORM, request or settings here: importers and views call these with plain valu
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections import defaultdict
@@ -556,3 +557,130 @@ def _terms_for(kind: SearchKind, label: str, ingredient: str) -> tuple[tuple[str
             if len(word) >= _MIN_WORD_TERM_CHARS and not word.isdigit():
                 add(word, TermWeight.PART)
     return tuple(sorted(weights.items(), key=lambda item: (item[1], item[0])))
+
+
+# --- Formulary changes ------------------------------------------------------------------
+# A PBM announces a change that makes a covered drug harder or dearer to get (a higher tier, a
+# new prior authorization or step therapy, removal) at least CHANGE_NOTICE_DAYS before it takes
+# effect, so members can talk to their prescriber first. A safety withdrawal (a drug pulled
+# from the market) is the one exception: it takes effect at once. Changes that make a drug
+# easier to get (a lower tier, a rule dropped, a new drug) need no notice.
+
+CHANGE_NOTICE_DAYS = 30
+
+
+class ChangeKind(StrEnum):
+    TIER_UP = "tier_up"
+    TIER_DOWN = "tier_down"
+    PRIOR_AUTHORIZATION_ADDED = "prior_authorization_added"
+    STEP_THERAPY_ADDED = "step_therapy_added"
+    REMOVED = "removed"
+
+
+# The kinds members must hear about in advance (TIER_DOWN is good news and takes effect now).
+ADVERSE_CHANGE_KINDS = frozenset(
+    {
+        ChangeKind.TIER_UP,
+        ChangeKind.PRIOR_AUTHORIZATION_ADDED,
+        ChangeKind.STEP_THERAPY_ADDED,
+        ChangeKind.REMOVED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class CoverageState:
+    """What the alert rules compare of one formulary entry."""
+
+    tier: str
+    prior_authorization: bool = False
+    step_therapy: bool = False
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One drug's coverage before and after an import (after None: removed)."""
+
+    drug: Hashable
+    before: CoverageState
+    after: CoverageState | None
+    kinds: tuple[ChangeKind, ...]
+
+    @property
+    def is_adverse(self) -> bool:
+        return any(kind in ADVERSE_CHANGE_KINDS for kind in self.kinds)
+
+
+def compute_entry_change(
+    drug: Hashable, before: CoverageState | None, after: CoverageState | None
+) -> EntryChange | None:
+    """How one drug's coverage moved; None when it did not in a way members are told about
+    (a new drug, an unchanged entry, a quantity-limit edit)."""
+    if before is None:
+        return None
+    found: list[ChangeKind] = []
+    if after is None:
+        found.append(ChangeKind.REMOVED)
+    else:
+        old_rank, new_rank = tier_cost_rank(before.tier), tier_cost_rank(after.tier)
+        if before.tier != after.tier:
+            # A tier outside the cost scale (medical-service) counts as a move up: the member
+            # can no longer fill it at a pharmacy as before.
+            if old_rank is not None and new_rank is not None and new_rank < old_rank:
+                found.append(ChangeKind.TIER_DOWN)
+            else:
+                found.append(ChangeKind.TIER_UP)
+        if after.prior_authorization and not before.prior_authorization:
+            found.append(ChangeKind.PRIOR_AUTHORIZATION_ADDED)
+        if after.step_therapy and not before.step_therapy:
+            found.append(ChangeKind.STEP_THERAPY_ADDED)
+    if not found:
+        return None
+    return EntryChange(drug=drug, before=before, after=after, kinds=tuple(found))
+
+
+def compute_formulary_changes(
+    before: dict[Any, CoverageState], after: dict[Any, CoverageState]
+) -> list[EntryChange]:
+    """Every drug of one formulary whose coverage moved between two snapshots (by drug key),
+    in key order."""
+    changes = []
+    for drug in sorted(before, key=str):
+        change = compute_entry_change(drug, before[drug], after.get(drug))
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def earliest_effective_date(*, announced_on: dt.date) -> dt.date:
+    """The first day an adverse change announced on `announced_on` may take effect."""
+    return announced_on + dt.timedelta(days=CHANGE_NOTICE_DAYS)
+
+
+def compute_effective_date(
+    *, announced_on: dt.date, requested: dt.date | None, safety_withdrawal: bool = False
+) -> dt.date:
+    """When an adverse change announced today takes effect: the date asked for, or the
+    earliest allowed by default; a safety withdrawal takes effect the day it is announced.
+
+    Raises ChangeNoticeTooShort for a date less than CHANGE_NOTICE_DAYS away: the importer
+    refuses the file rather than quietly moving the date the plan asked for.
+    """
+    if safety_withdrawal:
+        return announced_on
+    earliest = earliest_effective_date(announced_on=announced_on)
+    if requested is None:
+        return earliest
+    if requested < earliest:
+        raise ChangeNoticeTooShort(requested=requested, earliest=earliest)
+    return requested
+
+
+class ChangeNoticeTooShort(ValueError):
+    def __init__(self, *, requested: dt.date, earliest: dt.date) -> None:
+        super().__init__(
+            f"a change that limits coverage takes effect {CHANGE_NOTICE_DAYS} days after it is "
+            f"announced at the earliest: {earliest.isoformat()}, not {requested.isoformat()}"
+        )
+        self.requested = requested
+        self.earliest = earliest

@@ -103,6 +103,75 @@ class FormularyEntry(BaseModel):
         ]
 
 
+class FormularyVersion(BaseModel):
+    """One import's set of coverage changes to a formulary: announced together, effective
+    together, and the unit members are alerted about (one alert per member per version)."""
+
+    formulary = models.ForeignKey(Formulary, on_delete=models.CASCADE, related_name="versions")
+    announced_on = models.DateField()
+    effective_on = models.DateField()
+    # A drug pulled for safety: its changes took effect the day they were announced.
+    safety_withdrawal = models.BooleanField(default=False)
+    # Set when the member scan has finished (a scan that runs again sends nothing new anyway).
+    scanned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["formulary", "-announced_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_on__gte=models.F("announced_on")),
+                name="formulary_version_effective_after_announced",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.formulary.code} effective {self.effective_on.isoformat()}"
+
+
+class ChangeStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    APPLIED = "applied", "Applied"
+    # A later import no longer asked for it (or asked for something else) before it took effect.
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class FormularyChange(BaseModel):
+    """A drug's coverage that gets harder or dearer on `version.effective_on`.
+
+    Until then the entry keeps its old values (members keep paying and filling as before);
+    `entry_after` holds the imported values to write then, or null when the drug leaves the
+    formulary. `kinds` are domain.ChangeKind values, comma-separated.
+    """
+
+    version = models.ForeignKey(FormularyVersion, on_delete=models.CASCADE, related_name="changes")
+    formulary = models.ForeignKey(Formulary, on_delete=models.CASCADE, related_name="changes")
+    drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="formulary_changes")
+    kinds = models.CharField(max_length=120)
+    tier_before = models.CharField(max_length=32)
+    tier_after = models.CharField(max_length=32, blank=True)
+    entry_after = models.JSONField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.SCHEDULED
+    )
+
+    class Meta:
+        ordering = ["version", "drug__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["formulary", "drug"],
+                condition=Q(status="scheduled"),
+                name="formulary_change_one_scheduled_per_drug",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.drug} ({self.kinds})"
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in self.kinds.split(",") if kind]
+
+
 # --- Drug search index --------------------------------------------------------------------
 # Derived from Drug by services.rebuild_drug_search_index (run by the drug and formulary
 # imports); plain tables without public ids or timestamps, never shown or linked by id.

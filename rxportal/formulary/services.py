@@ -5,16 +5,24 @@ Each import runs in one transaction (a bad row leaves the tables as they were) a
 writes rows whose values changed, so a second run on the same files writes nothing. Both
 imports end by refreshing the search index in the same transaction (it too is left alone
 when nothing changed).
+
+Coverage changes that make a covered drug harder or dearer to get are scheduled, not written:
+see `import_formularies`, `_ChangeSchedule` and `apply_due_formulary_changes`; the members they
+concern are alerted by `alerts.py` once the import commits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from django.db import connection, models, transaction
 
+from rxportal.core import clock
 from rxportal.core.importing import (
     CsvRow,
     CsvSource,
@@ -25,11 +33,16 @@ from rxportal.core.importing import (
     column_max_length,
 )
 from rxportal.formulary.domain import (
+    ChangeNoticeTooShort,
+    CoverageState,
     DaVinciTier,
+    EntryChange,
     EntryFacts,
     SearchableDrug,
     UnitCost,
     compute_cheaper_alternatives,
+    compute_effective_date,
+    compute_entry_change,
     compute_search_names,
     compute_therapeutic_class,
     compute_trigrams,
@@ -38,13 +51,17 @@ from rxportal.formulary.domain import (
     parse_rxnorm_name,
     prefer_unit_cost,
 )
+from rxportal.formulary.errors import FormularyChangeNoticeTooShort
 from rxportal.formulary.models import (
+    ChangeStatus,
     Drug,
     DrugSearchName,
     DrugSearchTerm,
     DrugSearchTrigram,
     Formulary,
+    FormularyChange,
     FormularyEntry,
+    FormularyVersion,
 )
 
 FORMULARY_DRUG_COLUMNS = ("rxcui", "rxnorm_name", "dose_form")
@@ -178,12 +195,34 @@ def _read_unit_costs(source: CsvSource, report: ImportReport) -> dict[str, UnitC
     return costs
 
 
-def import_formularies(*, plans: CsvSource, items: CsvSource) -> ImportReport:
+def import_formularies(
+    *,
+    plans: CsvSource,
+    items: CsvSource,
+    today: dt.date | None = None,
+    effective_on: dt.date | None = None,
+    safety_withdrawal: bool = False,
+) -> ImportReport:
     """Upsert one Formulary per QHP formulary id and its entries, then cheaper alternatives.
 
     The items file describes each listed formulary completely, so entries of those
-    formularies that the file no longer lists are deleted.
+    formularies that the file no longer lists are deleted. A change that makes a covered drug
+    harder or dearer to get (domain.ADVERSE_CHANGE_KINDS) is not written yet: it is scheduled
+    as a FormularyChange for `effective_on` (default and earliest: 30 days from `today`; an
+    earlier date is refused with FormularyChangeNoticeTooShort) and the entry keeps its old
+    values until `apply_due_formulary_changes` writes it. With `safety_withdrawal` every change
+    takes effect at once. Either way, once the import commits, the members who take a changed
+    drug are alerted (`formulary.scan_formulary_version`).
     """
+    announced_on = today or clock.today()
+    try:
+        takes_effect = compute_effective_date(
+            announced_on=announced_on, requested=effective_on, safety_withdrawal=safety_withdrawal
+        )
+    except ChangeNoticeTooShort as exc:
+        raise FormularyChangeNoticeTooShort(
+            str(exc), requested=exc.requested, earliest=exc.earliest
+        ) from None
     report = ImportReport()
     with transaction.atomic():
         formularies = _import_formulary_rows(plans)
@@ -192,9 +231,21 @@ def import_formularies(*, plans: CsvSource, items: CsvSource) -> ImportReport:
                 code__in=[code for (code,) in formularies.seen_keys]
             ).values_list("code", "pk")
         )
-        entries, created_drugs, skipped = _import_entry_rows(items, formulary_ids, plans.name)
+        schedule = _ChangeSchedule(
+            list(formulary_ids.values()),
+            announced_on=announced_on,
+            effective_on=takes_effect,
+            immediate=safety_withdrawal,
+        )
+        entries, created_drugs, skipped = _import_entry_rows(
+            items, formulary_ids, plans.name, hold=schedule.hold
+        )
+        schedule.hold_removals(entries)
         entries.delete_unseen()
+        versions, changes = schedule.save()
         alternatives = _sync_alternatives(list(formulary_ids.values()))
+        for version in versions:
+            transaction.on_commit(partial(_start_member_scan, version.public_id))
         if created_drugs:
             rebuild_drug_search_index()
     report.tables["formularies"] = formularies.counts
@@ -202,6 +253,8 @@ def import_formularies(*, plans: CsvSource, items: CsvSource) -> ImportReport:
     report.tables["cheaper alternatives"] = alternatives
     if created_drugs:
         report.tables["drugs (from formulary items)"] = ImportCounts(created=created_drugs)
+    if changes:
+        report.tables["coverage changes announced"] = changes
     for tier, count in sorted(skipped.items()):
         report.notes.append(
             f"{items.name}: {count} items with tier {tier!r} skipped: FormularyEntry.tier has "
@@ -232,7 +285,11 @@ def _import_formulary_rows(plans: CsvSource) -> Upserter:
 
 
 def _import_entry_rows(
-    items: CsvSource, formulary_ids: dict[str, int], plans_file: str
+    items: CsvSource,
+    formulary_ids: dict[str, int],
+    plans_file: str,
+    *,
+    hold: Callable[[dict[str, Any]], dict[str, Any]] = lambda values: values,
 ) -> tuple[Upserter, int, dict[str, int]]:
     drug_ids = dict(Drug.objects.values_list("rxcui", "pk"))
     known_tiers = [str(tier) for tier in DaVinciTier]
@@ -269,19 +326,21 @@ def _import_entry_rows(
             raise row.error("rxcui", f"{rxcui!r} is listed twice for {code}")
         benefit_types = [t.strip() for t in row.raw("pharmacy_benefit_types").split(";")]
         entries.put(
-            {
-                "formulary_id": key[0],
-                "drug_id": key[1],
-                "tier": tier,
-                "prior_authorization": row.boolean("prior_authorization"),
-                "step_therapy": row.boolean("step_therapy"),
-                "quantity_limit": quantity_limit,
-                "quantity_limit_amount": limit.amount if limit else None,
-                "quantity_limit_days": limit.days if limit else None,
-                "quantity_limit_detail": detail,
-                "is_specialty": tier == DaVinciTier.SPECIALTY,
-                "mail_eligible": is_mail_eligible(tier=tier, benefit_types=benefit_types),
-            }
+            hold(
+                {
+                    "formulary_id": key[0],
+                    "drug_id": key[1],
+                    "tier": tier,
+                    "prior_authorization": row.boolean("prior_authorization"),
+                    "step_therapy": row.boolean("step_therapy"),
+                    "quantity_limit": quantity_limit,
+                    "quantity_limit_amount": limit.amount if limit else None,
+                    "quantity_limit_days": limit.days if limit else None,
+                    "quantity_limit_detail": detail,
+                    "is_specialty": tier == DaVinciTier.SPECIALTY,
+                    "mail_eligible": is_mail_eligible(tier=tier, benefit_types=benefit_types),
+                }
+            )
         )
     entries.flush()
     return entries, created_drugs, skipped
@@ -320,6 +379,217 @@ def _sync_alternatives(formulary_ids: list[int]) -> ImportCounts:
     return ImportCounts(
         created=len(missing), unchanged=len(existing) - len(stale), deleted=len(stale)
     )
+
+
+# --- Scheduled coverage changes -----------------------------------------------------------
+
+
+def _coverage_state(values: Mapping[str, Any]) -> CoverageState:
+    return CoverageState(
+        tier=values["tier"],
+        prior_authorization=values["prior_authorization"],
+        step_therapy=values["step_therapy"],
+    )
+
+
+class _ChangeSchedule:
+    """Holds back an import's adverse changes (domain.ADVERSE_CHANGE_KINDS) until they take
+    effect, and records them as FormularyChange rows, one FormularyVersion per formulary whose
+    import announced something new.
+
+    Importing the same file again announces nothing new: a scheduled change that the file
+    still asks for is kept with its date; one it no longer asks for is cancelled.
+    """
+
+    def __init__(
+        self,
+        formulary_ids: list[int],
+        *,
+        announced_on: dt.date,
+        effective_on: dt.date,
+        immediate: bool,
+    ) -> None:
+        self.announced_on = announced_on
+        self.effective_on = effective_on
+        self.immediate = immediate
+        self.before: dict[tuple[int, int], dict[str, Any]] = {
+            (row["formulary_id"], row["drug_id"]): row
+            for row in FormularyEntry.objects.filter(formulary_id__in=formulary_ids).values(
+                "formulary_id", "drug_id", *ENTRY_FIELDS
+            )
+        }
+        self.scheduled: dict[tuple[int, int], FormularyChange] = {
+            (change.formulary_id, change.drug_id): change
+            for change in FormularyChange.objects.filter(
+                formulary_id__in=formulary_ids, status=ChangeStatus.SCHEDULED
+            )
+        }
+        # What the file asks for, by (formulary, drug): the entry's new values, None = removed.
+        self.wanted: dict[tuple[int, int], tuple[EntryChange, dict[str, Any] | None]] = {}
+
+    def hold(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The values to write now for one imported row: the old ones while an adverse
+        change waits for its date, else the row's own."""
+        key = (values["formulary_id"], values["drug_id"])
+        before = self.before.get(key)
+        change = compute_entry_change(
+            key[1], _coverage_state(before) if before else None, _coverage_state(values)
+        )
+        if change is None or not change.is_adverse:
+            return values
+        self.wanted[key] = (change, {field: values[field] for field in ENTRY_FIELDS})
+        if self.immediate or before is None:  # (a change always has a before)
+            return values
+        return {**before}
+
+    def hold_removals(self, entries: Upserter) -> None:
+        """Entries the file no longer lists leave the formulary on the effective date: until
+        then they are kept as they are."""
+        seen = entries.seen_keys
+        for key, before in self.before.items():
+            if key in seen:
+                continue
+            change = compute_entry_change(key[1], _coverage_state(before), None)
+            assert change is not None  # a removal is always a change
+            self.wanted[key] = (change, None)
+            if not self.immediate:
+                entries.put(dict(before))
+        entries.flush()
+
+    def save(self) -> tuple[list[FormularyVersion], ImportCounts]:
+        """Write the new changes, cancel the superseded ones; the versions to alert about."""
+        counts = ImportCounts()
+        for key, scheduled in self.scheduled.items():
+            wanted = self.wanted.get(key)
+            if wanted is not None and not self.immediate and wanted[1] == scheduled.entry_after:
+                self.wanted.pop(key)  # announced already: keep its date, tell nobody again
+                counts.unchanged += 1
+                continue
+            scheduled.status = ChangeStatus.CANCELLED
+            scheduled.save(update_fields=["status", "updated_at"])
+            counts.deleted += 1
+        versions: dict[int, FormularyVersion] = {}
+        for (formulary_id, drug_id), (change, after) in sorted(self.wanted.items()):
+            if formulary_id not in versions:
+                versions[formulary_id] = FormularyVersion.objects.create(
+                    formulary_id=formulary_id,
+                    announced_on=self.announced_on,
+                    effective_on=self.effective_on,
+                    safety_withdrawal=self.immediate,
+                )
+            FormularyChange.objects.create(
+                version=versions[formulary_id],
+                formulary_id=formulary_id,
+                drug_id=drug_id,
+                kinds=",".join(change.kinds),
+                tier_before=change.before.tier,
+                tier_after=change.after.tier if change.after else "",
+                entry_after=after,
+                status=ChangeStatus.APPLIED if self.immediate else ChangeStatus.SCHEDULED,
+            )
+            counts.created += 1
+        return list(versions.values()), counts
+
+
+def announce_coverage_change(
+    *,
+    formulary: Formulary,
+    drug: Drug,
+    today: dt.date,
+    tier: str | None = None,
+    prior_authorization: bool | None = None,
+    step_therapy: bool | None = None,
+    remove: bool = False,
+    effective_on: dt.date | None = None,
+) -> FormularyVersion | None:
+    """One drug's coverage change outside a file import (the demo, a plan's ad hoc notice),
+    by the import's rules: scheduled for `effective_on` (at least 30 days out), members alerted
+    once the transaction commits. Only changes that make the drug harder or dearer to get are
+    announced this way; None (and nothing written) for any other."""
+    entry = FormularyEntry.objects.filter(formulary=formulary, drug=drug).values(*ENTRY_FIELDS)
+    current = entry.first()
+    if current is None:
+        return None
+    try:
+        takes_effect = compute_effective_date(announced_on=today, requested=effective_on)
+    except ChangeNoticeTooShort as exc:
+        raise FormularyChangeNoticeTooShort(
+            str(exc), requested=exc.requested, earliest=exc.earliest
+        ) from None
+    with transaction.atomic():
+        schedule = _ChangeSchedule(
+            [formulary.pk], announced_on=today, effective_on=takes_effect, immediate=False
+        )
+        if remove:
+            change = compute_entry_change(drug.pk, _coverage_state(current), None)
+            assert change is not None  # a removal is always a change
+            schedule.wanted[(formulary.pk, drug.pk)] = (change, None)
+        else:
+            wanted = {
+                **current,
+                "formulary_id": formulary.pk,
+                "drug_id": drug.pk,
+                **{
+                    field: value
+                    for field, value in (
+                        ("tier", tier),
+                        ("prior_authorization", prior_authorization),
+                        ("step_therapy", step_therapy),
+                    )
+                    if value is not None
+                },
+            }
+            schedule.hold(wanted)
+        if not schedule.wanted:
+            return None  # nothing harder or dearer: no notice owed, nothing scheduled
+        # Other scheduled changes of this formulary are not this call's business.
+        schedule.scheduled = {
+            key: change for key, change in schedule.scheduled.items() if key[1] == drug.pk
+        }
+        versions, _ = schedule.save()
+        for version in versions:
+            transaction.on_commit(partial(_start_member_scan, version.public_id))
+    return versions[0] if versions else None
+
+
+def _start_member_scan(version_public_id: uuid.UUID) -> None:
+    # The task module imports the alert service (members, claims, pricing, notifications):
+    # imported here so loading the importer does not load them all.
+    from rxportal.formulary.tasks import scan_formulary_version
+
+    scan_formulary_version.delay(str(version_public_id))
+
+
+def apply_due_formulary_changes(*, today: dt.date) -> int:
+    """Write the scheduled changes whose day has come (daily Celery beat job); how many.
+
+    Safe to run twice: an applied change is no longer scheduled.
+    """
+    applied = 0
+    with transaction.atomic():
+        due = list(
+            FormularyChange.objects.select_for_update()
+            .filter(status=ChangeStatus.SCHEDULED, version__effective_on__lte=today)
+            .order_by("pk")
+        )
+        for change in due:
+            entry = FormularyEntry.objects.filter(
+                formulary_id=change.formulary_id, drug_id=change.drug_id
+            )
+            if change.entry_after is None:
+                entry.delete()
+            else:
+                after = {field: change.entry_after[field] for field in ENTRY_FIELDS}
+                if not entry.update(**after):
+                    FormularyEntry.objects.create(
+                        formulary_id=change.formulary_id, drug_id=change.drug_id, **after
+                    )
+            change.status = ChangeStatus.APPLIED
+            change.save(update_fields=["status", "updated_at"])
+            applied += 1
+        if due:
+            _sync_alternatives(sorted({change.formulary_id for change in due}))
+    return applied
 
 
 def _rxcui(row: CsvRow, field: str) -> str:

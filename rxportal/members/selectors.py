@@ -20,7 +20,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 
-from rxportal.accounts.models import Role
+from rxportal.accounts.models import Role, User
 from rxportal.core import clock
 from rxportal.core.contact import Audience, SupportContacts, support_contacts
 from rxportal.members import domain
@@ -112,6 +112,23 @@ def list_family_members_visible_to_member(*, member: Member, today: dt.date) -> 
         .order_by("person_code", "pk")
     )
     return [member, *dependents]
+
+
+def list_users_who_may_see_member(*, member: Member, today: dt.date) -> list[User]:
+    """The accounts that may read this member's records, the patient's own first: the other
+    side of ``list_family_members_visible_to`` (the same rule), for telling people about a
+    record. A subscriber is listed for a dependent under 18, or an adult dependent with an
+    active grant to them; nobody without an account."""
+    users: list[User] = []
+    if member.user is not None:
+        users.append(member.user)
+    if member.subscriber_id is not None:
+        subscriber = Member.objects.select_related("user").get(pk=member.subscriber_id)
+        if subscriber.user is not None and subscriber.user_id != member.user_id:
+            visible = list_family_members_visible_to_member(member=subscriber, today=today)
+            if any(other.pk == member.pk for other in visible):
+                users.append(subscriber.user)
+    return users
 
 
 def _latest_birth_date_of_an_adult(today: dt.date) -> dt.date:

@@ -121,6 +121,13 @@ KINDS: dict[str, Kind] = {
             optional=False,
             channels=(EMAIL, INBOX),
         ),
+        # A formulary change to a drug the member (or someone whose records they may see)
+        # takes, announced before it takes effect (rxportal/formulary/alerts.py).
+        Kind(
+            "formulary.coverage_changing",
+            Topic.FORMULARY,
+            _("Coverage of a drug you or your family take is changing"),
+        ),
     )
 }
 

@@ -546,3 +546,26 @@ def get_refill_review(
         )
         lines.append(ReviewLine(row, rx.quantity, rx.days_supply, estimate))
     return RefillReview(selection.member, fulfilment, pharmacy, address, lines)
+
+
+def list_members_with_active_prescriptions(
+    *, drug_ids: Iterable[int], formulary_id: int, today: dt.date
+) -> dict[int, set[int]]:
+    """Member pk -> the drugs (of `drug_ids`) they hold an active, unexpired prescription for,
+    among members covered today by a plan on this formulary. For system jobs (formulary-change
+    alerts), never a page: it is not scoped to a viewer."""
+    found: dict[int, set[int]] = {}
+    rows = (
+        Prescription.objects.filter(
+            drug_id__in=list(drug_ids),
+            status=PrescriptionStatus.ACTIVE,
+            expires_on__gte=today,
+            member__plan__formulary_id=formulary_id,
+            member__coverage_start__lte=today,
+        )
+        .filter(Q(member__coverage_end__isnull=True) | Q(member__coverage_end__gte=today))
+        .values_list("member_id", "drug_id")
+    )
+    for member_id, drug_id in rows.iterator():
+        found.setdefault(member_id, set()).add(drug_id)
+    return found

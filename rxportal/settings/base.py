@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sponsor_tools.purge_expired_claims_reports",
         "schedule": crontab(minute=41),
     },
+    # Scheduled formulary changes whose day has come (announced 30 days before).
+    "formulary.apply_due_formulary_changes": {
+        "task": "formulary.apply_due_formulary_changes",
+        "schedule": crontab(hour=0, minute=15),
+    },
     # The outbox's safety net: queued messages whose task was lost, and retries that are due.
     "notifications.deliver_due_notifications": {
         "task": "notifications.deliver_due_notifications",

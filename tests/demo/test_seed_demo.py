@@ -20,7 +20,9 @@ from rxportal.audit.models import AuditEvent
 from rxportal.claims.models import Accumulator, Claim
 from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
 from rxportal.demo.services import SeedSummary, seed_demo
+from rxportal.formulary.models import ChangeStatus, FormularyChange
 from rxportal.members.models import Member
+from rxportal.notifications.models import Notification
 from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.pharmacies.models import NetworkPharmacy, ZipCentroid
 from rxportal.plans.models import Plan, PlanKind
@@ -256,6 +258,22 @@ def test_the_demo_family_shows_every_prescription_state(seeded: SeedSummary) -> 
     assert visible_family.filter(
         status="active", auto_refill=True, refills_remaining__gt=0
     ).exists()
+
+
+@pytest.mark.django_db
+def test_demo_member_has_a_pending_formulary_change_alert_with_alternatives(
+    seeded: SeedSummary,
+) -> None:
+    member = Member.objects.get(user__username="demo-member")
+    [change] = FormularyChange.objects.filter(status=ChangeStatus.SCHEDULED)
+
+    assert change.formulary_id == member.plan.formulary_id
+    assert change.version.effective_on == TODAY + dt.timedelta(days=30)
+    assert Prescription.objects.filter(member=member, drug=change.drug, status="active").exists()
+    [alert] = Notification.objects.filter(
+        recipient=member.user, kind="formulary.coverage_changing", channel="inbox"
+    )
+    assert change.drug.display_name in alert.body_text
 
 
 def test_running_again_with_the_same_seed_does_nothing(seeded: SeedSummary) -> None:

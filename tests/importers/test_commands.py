@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from decimal import Decimal
 from io import StringIO
@@ -13,8 +14,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from rxportal.core import clock
 from rxportal.core.importing import progress
 from rxportal.formulary.models import Drug, Formulary, FormularyEntry
+from rxportal.formulary.services import apply_due_formulary_changes
 from rxportal.pharmacies.models import Network, NetworkPharmacy, Pharmacy, ZipCentroid
 from rxportal.pharmacies.services import NATIONAL_NETWORK_CODE, is_synthetic_preferred
 
@@ -227,8 +230,13 @@ def test_rows_dropped_from_the_file_are_removed_where_the_file_is_complete(tmp_p
 
     output = run("import_reference_data", data_dir)
 
-    # The generic left both formularies, so Pradaxa loses its cheaper alternative.
-    assert "formulary entries: 0 created, 0 updated, 10 unchanged, 2 deleted" in output
+    # The generic leaves both formularies, announced 30 days ahead: until then it stays
+    # covered; then the daily job removes it and Pradaxa loses its cheaper alternative.
+    assert "formulary entries: 0 created, 0 updated, 12 unchanged" in output
+    assert "coverage changes announced: 2 created, 0 updated, 0 unchanged" in output
+    assert FormularyEntry.alternatives.through.objects.exists()
+    assert apply_due_formulary_changes(today=clock.today() + dt.timedelta(days=30)) == 2
+    assert FormularyEntry.objects.count() == 10
     assert not FormularyEntry.alternatives.through.objects.exists()
     assert Drug.objects.filter(rxcui="1037045").exists()  # drugs are never deleted
     assert sorted(ZipCentroid.objects.values_list("zip_code", flat=True)) == [
@@ -367,3 +375,20 @@ def test_import_reference_data_loads_the_real_files() -> None:
     preferred = NetworkPharmacy.objects.filter(is_preferred=True).count()
     assert 0.35 < preferred / 609 < 0.45
     assert "ZIP centroids: 33791 created" in output
+
+
+@pytest.mark.django_db
+def test_import_formularies_refuses_an_effective_date_under_30_days_away() -> None:
+    run("import_drugs")
+    too_soon = (clock.today() + dt.timedelta(days=29)).isoformat()
+
+    with pytest.raises(CommandError, match="30 days after it is announced"):
+        call_command(
+            "import_formularies",
+            f"--effective-on={too_soon}",
+            data_dir=str(FIXTURES),
+            no_progress=True,
+            stdout=StringIO(),
+        )
+
+    assert not Formulary.objects.exists()
