@@ -43,8 +43,7 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from rxportal.accounts import activity_selectors, session_timeouts
-from rxportal.accounts.models import ChallengeAnswer, SecurityProfile, User
-from rxportal.accounts.myaccount_forms import (
+from rxportal.accounts.forms.my_account import (
     MYACCOUNT_ERRORS_ID,
     ChallengeQuestionsForm,
     ConfirmPhoneForm,
@@ -53,6 +52,7 @@ from rxportal.accounts.myaccount_forms import (
     RecoveryCodesDownloadForm,
     SiteKeyForm,
 )
+from rxportal.accounts.models import ChallengeAnswer, SecurityProfile, User
 from rxportal.accounts.services import devices, myaccount, sms_factor
 from rxportal.accounts.services.challenges import set_challenge_answers
 from rxportal.accounts.services.recovery_codes import (

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from rxportal.accounts.recovery_forms import (
+from rxportal.accounts.forms.recovery import (
     RECOVERY_ERRORS_ID,
     ForgotPasswordForm,
     ForgotUsernameForm,

@@ -26,12 +26,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 
 from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.forms.my_account import MYACCOUNT_ERRORS_ID
+from rxportal.accounts.forms.second_factor import RecoveryCodeForm, SmsSignInCodeForm
 from rxportal.accounts.models import SecurityProfile
-from rxportal.accounts.myaccount_forms import (
-    MYACCOUNT_ERRORS_ID,
-    RecoveryCodeForm,
-    SmsSignInCodeForm,
-)
 from rxportal.accounts.services import lockout, signin, sms_factor
 from rxportal.accounts.services.recovery_codes import use_recovery_code
 from rxportal.accounts.stages import SMS_SECOND_FACTOR_STAGE_KEY

@@ -22,13 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from rxportal.accounts.services import registration
-from rxportal.accounts.signup_forms import (
+from rxportal.accounts.forms.registration import (
     NO_MATCH_ERROR,
     REGISTRATION_ERRORS_ID,
     BusinessDetailsForm,
     MemberEligibilityForm,
 )
+from rxportal.accounts.services import registration
 from rxportal.core import clock
 
 

@@ -35,12 +35,9 @@ from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
 from rxportal.accounts.flows import signin as signin_flow
-from rxportal.accounts.forms import (
-    SIGN_IN_ERRORS_ID,
-    IdentifyForm,
-    OneTimeCodeForm,
-    SignInQuestionForm,
-)
+from rxportal.accounts.forms.common import SIGN_IN_ERRORS_ID
+from rxportal.accounts.forms.new_device import OneTimeCodeForm
+from rxportal.accounts.forms.signin import IdentifyForm, SignInQuestionForm
 from rxportal.accounts.services import devices, signin
 from rxportal.accounts.stages import NEW_DEVICE_STAGE_KEY
 from rxportal.core import clock
