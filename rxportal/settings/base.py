@@ -358,7 +358,7 @@ RXPORTAL_SUPPORT = {
 ACCOUNT_ADAPTER = "rxportal.accounts.adapters.PortalAccountAdapter"
 ACCOUNT_FORMS = {
     "login": "rxportal.accounts.forms.signin.SiteKeyLoginForm",
-    # Registration: the account step after step 1 (rxportal/accounts/signup_views.py), and the
+    # Registration: the account step after step 1 (rxportal/accounts/views/registration.py), and the
     # emailed code that confirms the address.
     "signup": "rxportal.accounts.forms.registration.RegistrationSignupForm",
     "confirm_email_verification_code": "rxportal.accounts.forms.registration.RegistrationCodeForm",
