@@ -19,7 +19,7 @@ from allauth.account.internal.stagekit import clear_login, stash_login
 from allauth.account.stages import LoginStage
 from django.http import HttpRequest
 
-from rxportal.accounts.models import User
+from rxportal.accounts.flows.signin import stage_user
 from rxportal.accounts.services import devices, signin
 
 
@@ -40,12 +40,6 @@ def begin(*, request: HttpRequest, stage: LoginStage) -> devices.NewDeviceCheck:
     check = devices.start_check(user=stage_user(stage), state=stage.state)
     stash_login(request, stage.login)
     return check
-
-
-def stage_user(stage: LoginStage) -> User:
-    user = stage.login.user
-    assert isinstance(user, User)
-    return user
 
 
 def send_code(

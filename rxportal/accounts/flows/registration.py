@@ -4,7 +4,8 @@
    eligibility record (``check_member_eligibility``). A failed match has one answer, whichever
    field was wrong, and counts against the ``rx_eligibility`` rate limit (per address, and per
    member id as a keyed digest); a match moves on the same way whether or not the record already
-   has an account. Clients and advisors give their name, organization and role instead.
+   has an account. Clients and advisors give their name, organization and role instead
+   (``services.registration.start_business_registration``, one call: no flow rule).
 2. Both leave a small note in the session (``services.registration``); the account step is
    allauth's signup page with ``forms.registration.RegistrationSignupForm``, then allauth's email
    code page, then, for members, the second-factor enrolment ``MfaEnrolmentGateMiddleware`` asks.
@@ -55,23 +56,3 @@ def check_member_eligibility(
         return EligibilityOutcome.MATCHED
     ratelimit.consume(request, action=action, key=key)
     return EligibilityOutcome.NO_MATCH
-
-
-def start_business_registration(
-    *,
-    request: HttpRequest,
-    first_name: str,
-    last_name: str,
-    organization_claim: str,
-    role: str,
-    now: dt.datetime,
-) -> None:
-    """Clients and advisors: the work details are remembered; the work email comes next."""
-    registration.start_business_registration(
-        request=request,
-        first_name=first_name,
-        last_name=last_name,
-        organization_claim=organization_claim,
-        role=role,
-        now=now,
-    )

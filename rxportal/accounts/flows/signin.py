@@ -325,7 +325,8 @@ class SmsStep:
     code_sent: bool
 
 
-def _stage_user(stage: LoginStage) -> User:
+def stage_user(stage: LoginStage) -> User:
+    """The account a sign-in waiting at a stage (after the password) belongs to."""
     user = stage.login.user
     assert isinstance(user, User)
     return user
@@ -333,7 +334,7 @@ def _stage_user(stage: LoginStage) -> User:
 
 def sms_step(stage: LoginStage) -> SmsStep:
     """What the text-message page shows: the phone's last digits, and whether a code went."""
-    profile = SecurityProfile.objects.filter(user=_stage_user(stage)).first()
+    profile = SecurityProfile.objects.filter(user=stage_user(stage)).first()
     return SmsStep(
         phone_last4=profile.sms_phone_last4 if profile else "",
         code_sent=bool(stage.state.get(SMS_SENT_KEY)),
@@ -341,7 +342,7 @@ def sms_step(stage: LoginStage) -> SmsStep:
 
 
 def send_sms_code(*, request: HttpRequest, stage: LoginStage, now: dt.datetime) -> bool:
-    if not sms_factor.send_sign_in_code(user=_stage_user(stage), request=request, now=now):
+    if not sms_factor.send_sign_in_code(user=stage_user(stage), request=request, now=now):
         return False
     stage.state[SMS_SENT_KEY] = True
     stash_login(request, stage.login)
@@ -357,7 +358,7 @@ def check_sms_step(
     now: dt.datetime,
 ) -> SecondFactorOutcome:
     """The texted ``code``, or else a ``recovery_code`` (each works once)."""
-    user = _stage_user(stage)
+    user = stage_user(stage)
     username = normalize_username(user.get_username())
     passed = False
     if not lockout.sign_in_gate(username=username, now=now).blocked:

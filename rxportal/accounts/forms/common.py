@@ -16,6 +16,13 @@ CODE_MAX_LENGTH = 20
 EMAIL_MAX_LENGTH = 254  # allauth's EmailAddress column
 PASSWORD_MAX_LENGTH = 4096  # long passphrases welcome, but hashing input stays bounded
 SIGN_IN_ERRORS_ID = "sign-in-errors"
+# The box where a username (or an email standing for one) is typed: no capitals or spelling help.
+USERNAME_INPUT_ATTRS = {
+    "autocomplete": "username",
+    "autocapitalize": "none",
+    "spellcheck": "false",
+    "autofocus": True,
+}
 
 
 class NeverShowValueInput(forms.TextInput):

@@ -21,6 +21,7 @@ from rxportal.accounts.forms.common import (
     CODE_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
+    USERNAME_INPUT_ATTRS,
     AccessibleErrorsMixin,
     NeverShowValueInput,
 )
@@ -53,14 +54,7 @@ class ForgotPasswordForm(RecoveryForm):
     identifier = forms.CharField(
         label=_("Username or email address"),
         max_length=IDENTIFIER_MAX_LENGTH,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "autofocus": True,
-            }
-        ),
+        widget=forms.TextInput(attrs=dict(USERNAME_INPUT_ATTRS)),
     )
 
     def clean_identifier(self) -> str:

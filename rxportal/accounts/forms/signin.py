@@ -21,6 +21,7 @@ from rxportal.accounts.flows import signin as signin_flow
 from rxportal.accounts.forms.common import (
     ANSWER_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
+    USERNAME_INPUT_ATTRS,
     USERNAME_MAX_LENGTH,
     AccessibleErrorsMixin,
     NeverShowValueInput,
@@ -37,14 +38,7 @@ class IdentifyForm(AccessibleErrorsMixin, forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=USERNAME_MAX_LENGTH,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "autofocus": True,
-            }
-        ),
+        widget=forms.TextInput(attrs=dict(USERNAME_INPUT_ATTRS)),
     )
     remember = forms.BooleanField(label=_("Remember my username on this device"), required=False)
 

@@ -29,6 +29,7 @@ from rxportal.accounts.forms.registration import (
     BusinessDetailsForm,
     MemberEligibilityForm,
 )
+from rxportal.accounts.services import registration
 from rxportal.core import clock
 
 
@@ -91,7 +92,7 @@ class RegisterBusinessView(_RegistrationStepView):
 
     def form_valid(self, form: BusinessDetailsForm) -> HttpResponse:
         data = form.cleaned_data
-        registration_flow.start_business_registration(
+        registration.start_business_registration(
             request=self.request,
             first_name=data["first_name"],
             last_name=data["last_name"],
