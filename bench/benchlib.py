@@ -136,7 +136,7 @@ def install_bare_view() -> None:
         path("bench/bare/", bare),
         path("", include("rxportal.urls")),
     ]
-    module.handler429 = "rxportal.accounts.views.rate_limited"  # type: ignore[attr-defined]
+    module.handler429 = "rxportal.accounts.views.common.rate_limited"  # type: ignore[attr-defined]
     sys.modules[module.__name__] = module
     settings.ROOT_URLCONF = module.__name__
     clear_url_caches()

@@ -18,7 +18,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.autocomplete_view = phi_safe_autocomplete_view(admin.site)  # type: ignore[method-assign]
 
 # allauth's rate limits answer with this view (429, in the portal's layout and language).
-handler429 = "rxportal.accounts.views.rate_limited"
+handler429 = "rxportal.accounts.views.common.rate_limited"
 # A body too large for Django (RequestDataTooBig) is a 413 page, not a bare 400.
 handler400 = "rxportal.core.views.bad_request"
 # Branded error pages: the site's navigation, help lines and a way on (core/views.py).

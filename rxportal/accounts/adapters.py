@@ -105,7 +105,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             body_html=str(html),
         )
 
-    # --- Registration (rxportal.accounts.signup_forms, services.registration) ----------------
+    # --- Registration (rxportal.accounts.forms.registration, services.registration) ----------------
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # allauth's signup page is the account step: open only after step 1 (an eligibility

@@ -53,3 +53,9 @@ class WrongNumberOfChallengeAnswers(ValidationFailed):
 
 class ChallengeAnswerTooShort(ValidationFailed):
     code = "account.challenge.answer_too_short"
+
+
+class SecondFactorNeeded(DomainError):
+    """Recovery codes stand in for a second factor: the account must have one first."""
+
+    code = "account.recovery_codes.second_factor_needed"

@@ -4,23 +4,26 @@
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from rxportal.accounts import (
-    myaccount_views,
-    recovery_views,
-    second_factor_views,
-    signup_views,
-    views,
+from rxportal.accounts.views import (
+    my_account,
+    new_device,
+    recovery,
+    registration,
+    second_factor,
+    signin,
 )
 
 urlpatterns = [
-    path("accounts/login/", views.IdentifyView.as_view(), name="rx_identify"),
-    path("accounts/login/question/", views.QuestionView.as_view(), name="rx_login_question"),
-    path("accounts/login/password/", views.PasswordStepView.as_view(), name="rx_login_password"),
-    path("accounts/login/new-device/", views.NewDeviceView.as_view(), name="rx_login_new_device"),
+    path("accounts/login/", signin.IdentifyView.as_view(), name="rx_identify"),
+    path("accounts/login/question/", signin.QuestionView.as_view(), name="rx_login_question"),
+    path("accounts/login/password/", signin.PasswordStepView.as_view(), name="rx_login_password"),
+    path(
+        "accounts/login/new-device/", new_device.NewDeviceView.as_view(), name="rx_login_new_device"
+    ),
     # The text-message second factor at sign-in (SmsSecondFactorStage).
     path(
         "accounts/login/text-message/",
-        second_factor_views.SmsSecondFactorView.as_view(),
+        second_factor.SmsSecondFactorView.as_view(),
         name="rx_login_sms",
     ),
     # My Account. allauth's own password-change page leads to ours.
@@ -28,86 +31,86 @@ urlpatterns = [
         "accounts/password/change/",
         RedirectView.as_view(pattern_name="rx_myaccount_password"),
     ),
-    path("my-account/", myaccount_views.MyAccountView.as_view(), name="rx_myaccount"),
+    path("my-account/", my_account.MyAccountView.as_view(), name="rx_myaccount"),
     path(
         "my-account/password/",
-        myaccount_views.MyAccountPasswordView.as_view(),
+        my_account.MyAccountPasswordView.as_view(),
         name="rx_myaccount_password",
     ),
     path(
         "my-account/security-questions/",
-        myaccount_views.ChallengeQuestionsView.as_view(),
+        my_account.ChallengeQuestionsView.as_view(),
         name="rx_myaccount_challenges",
     ),
-    path("my-account/sitekey/", myaccount_views.SiteKeyView.as_view(), name="rx_myaccount_sitekey"),
+    path("my-account/sitekey/", my_account.SiteKeyView.as_view(), name="rx_myaccount_sitekey"),
     path(
         "my-account/text-message/",
-        myaccount_views.SmsFactorView.as_view(),
+        my_account.SmsFactorView.as_view(),
         name="rx_myaccount_sms",
     ),
     path(
         "my-account/recovery-codes/",
-        myaccount_views.RecoveryCodesView.as_view(),
+        my_account.RecoveryCodesView.as_view(),
         name="rx_myaccount_recovery_codes",
     ),
     path(
         "my-account/recovery-codes/download/",
-        myaccount_views.RecoveryCodesDownloadView.as_view(),
+        my_account.RecoveryCodesDownloadView.as_view(),
         name="rx_myaccount_recovery_codes_download",
     ),
     path(
         "my-account/sessions/sign-out-others/",
-        myaccount_views.EndOtherSessionsView.as_view(),
+        my_account.EndOtherSessionsView.as_view(),
         name="rx_myaccount_end_other_sessions",
     ),
     path(
         "my-account/devices/<uuid:device_id>/forget/",
-        myaccount_views.ForgetDeviceView.as_view(),
+        my_account.ForgetDeviceView.as_view(),
         name="rx_myaccount_forget_device",
     ),
     # allauth's passkey removal does not ask the MFA adapter whether it may: ours does.
     path(
         "accounts/2fa/webauthn/keys/<int:pk>/remove/",
-        myaccount_views.PortalRemoveWebAuthnView.as_view(),
+        my_account.PortalRemoveWebAuthnView.as_view(),
         name="rx_remove_webauthn",
     ),
     # The session time-out script (static/accounts/session-timeout.js).
     path(
         "my-account/session/keep-alive/",
-        myaccount_views.session_keep_alive,
+        my_account.session_keep_alive,
         name="rx_session_keep_alive",
     ),
-    path("my-account/session/status/", myaccount_views.session_status, name="rx_session_status"),
+    path("my-account/session/status/", my_account.session_status, name="rx_session_status"),
     # Recovery. accounts/password/reset/ is also allauth's ``account_reset_password``, so its
     # links land here.
     path(
         "accounts/password/reset/",
-        recovery_views.ForgotPasswordView.as_view(),
+        recovery.ForgotPasswordView.as_view(),
         name="rx_password_reset",
     ),
     path(
         "accounts/password/reset/code/",
-        recovery_views.ResetCodeView.as_view(),
+        recovery.ResetCodeView.as_view(),
         name="rx_password_reset_code",
     ),
     path(
         "accounts/password/reset/question/",
-        recovery_views.ResetQuestionView.as_view(),
+        recovery.ResetQuestionView.as_view(),
         name="rx_password_reset_question",
     ),
     path(
         "accounts/password/reset/second-step/",
-        recovery_views.ResetSecondFactorView.as_view(),
+        recovery.ResetSecondFactorView.as_view(),
         name="rx_password_reset_second_factor",
     ),
     path(
         "accounts/password/reset/new-password/",
-        recovery_views.ResetNewPasswordView.as_view(),
+        recovery.ResetNewPasswordView.as_view(),
         name="rx_password_reset_new_password",
     ),
     path(
         "accounts/password/reset/changed/",
-        recovery_views.ResetDoneView.as_view(),
+        recovery.ResetDoneView.as_view(),
         name="rx_password_reset_done",
     ),
     # allauth's own reset pages (by link or by code) skip the question and the second factor:
@@ -118,24 +121,24 @@ urlpatterns = [
     ),
     path(
         "accounts/username/forgot/",
-        recovery_views.ForgotUsernameView.as_view(),
+        recovery.ForgotUsernameView.as_view(),
         name="rx_forgot_username",
     ),
     path(
         "accounts/username/forgot/sent/",
-        recovery_views.ForgotUsernameSentView.as_view(),
+        recovery.ForgotUsernameSentView.as_view(),
         name="rx_forgot_username_sent",
     ),
     # Registration, step 1; the account step is allauth's accounts/signup/ (account_signup).
-    path("accounts/register/", signup_views.RegisterStartView.as_view(), name="rx_register"),
+    path("accounts/register/", registration.RegisterStartView.as_view(), name="rx_register"),
     path(
         "accounts/register/member/",
-        signup_views.RegisterMemberView.as_view(),
+        registration.RegisterMemberView.as_view(),
         name="rx_register_member",
     ),
     path(
         "accounts/register/business/",
-        signup_views.RegisterBusinessView.as_view(),
+        registration.RegisterBusinessView.as_view(),
         name="rx_register_business",
     ),
 ]

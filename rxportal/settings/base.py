@@ -362,11 +362,11 @@ RXPORTAL_SUPPORT = {
 # our form), then our new-device stage, then allauth's MFA stage; see rxportal/accounts/stages.py.
 ACCOUNT_ADAPTER = "rxportal.accounts.adapters.PortalAccountAdapter"
 ACCOUNT_FORMS = {
-    "login": "rxportal.accounts.forms.SiteKeyLoginForm",
-    # Registration: the account step after step 1 (rxportal/accounts/signup_views.py), and the
+    "login": "rxportal.accounts.forms.signin.SiteKeyLoginForm",
+    # Registration: the account step after step 1 (rxportal/accounts/views/registration.py), and the
     # emailed code that confirms the address.
-    "signup": "rxportal.accounts.signup_forms.RegistrationSignupForm",
-    "confirm_email_verification_code": "rxportal.accounts.signup_forms.RegistrationCodeForm",
+    "signup": "rxportal.accounts.forms.registration.RegistrationSignupForm",
+    "confirm_email_verification_code": "rxportal.accounts.forms.registration.RegistrationCodeForm",
 }
 ACCOUNT_LOGIN_METHODS = {"username"}
 # "username*" satisfies allauth's check for username sign-in; RegistrationSignupForm lets it be
@@ -421,9 +421,9 @@ if not env_bool("RXPORTAL_RATELIMITS_ENABLED", True):
     ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 MFA_ADAPTER = "rxportal.accounts.adapters.PortalMFAAdapter"
 MFA_FORMS = {
-    "authenticate": "rxportal.accounts.forms.PortalAuthenticateForm",
-    "reauthenticate": "rxportal.accounts.forms.PortalReauthenticateForm",
-    "authenticate_webauthn": "rxportal.accounts.forms.PortalAuthenticateWebAuthnForm",
+    "authenticate": "rxportal.accounts.forms.second_factor.PortalAuthenticateForm",
+    "reauthenticate": "rxportal.accounts.forms.second_factor.PortalReauthenticateForm",
+    "authenticate_webauthn": "rxportal.accounts.forms.second_factor.PortalAuthenticateWebAuthnForm",
 }
 # allauth's recovery codes are an encrypted seed, not hashes: ours are in rxportal.accounts.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn"]

@@ -17,6 +17,12 @@
    the password without the SiteKey; after the password the new-device stage asks for an email or
    text-message code, as before. Unknown names get the same pages; their password always fails.
 
+4. **Text-message second factor** (``SmsSecondFactorStage``), for people whose only second
+   factor is a confirmed phone: ``send_sms_code`` texts a code when asked; ``check_sms_step``
+   takes it back, or a recovery code. A locked name cannot pass; wrong codes count toward the
+   lock-out like a wrong password, and after ``RXPORTAL_SECOND_FACTOR_MAX_ATTEMPTS`` the sign-in
+   starts over. A pass is recorded as allauth's "mfa" authentication and rotates the session id.
+
 So a SiteKey is never shown to someone who has not answered (or does not hold the owner's
 device cookie), and no decoy SiteKey exists any more: the old fixed list of decoy phrases told a
 decoy from a free-text phrase. State lives in the session under ``IDENTIFIED_USERNAME_SESSION_KEY``
@@ -30,6 +36,9 @@ import random
 from dataclasses import dataclass
 from enum import StrEnum
 
+from allauth.account.internal.flows.login import record_authentication
+from allauth.account.internal.stagekit import clear_login, stash_login
+from allauth.account.stages import LoginStage
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
@@ -42,8 +51,9 @@ from rxportal.accounts.challenge_questions import (
 )
 from rxportal.accounts.crypto import keyed_digest
 from rxportal.accounts.domain import compute_ip_group, normalize_username
-from rxportal.accounts.models import ChallengeAnswer, User
-from rxportal.accounts.services import devices, lockout, signin
+from rxportal.accounts.models import ChallengeAnswer, SecurityProfile, User
+from rxportal.accounts.services import devices, lockout, signin, sms_factor
+from rxportal.accounts.services.recovery_codes import use_recovery_code
 from rxportal.accounts.services.sitekey import get_sitekey_for_login
 from rxportal.accounts.sitekeys import SiteKeyDisplay
 from rxportal.audit.models import Outcome
@@ -295,3 +305,82 @@ def skip_new_device_check(*, request: HttpRequest, user: User, now: dt.datetime)
     )
     setattr(request, _DEVICE_COOKIE_ATTRIBUTE, cookie_value)
     return True
+
+
+# --- The text-message second factor ------------------------------------------------------------
+
+SMS_SENT_KEY = "sent"
+SMS_FAILURES_KEY = "failures"
+
+
+class SecondFactorOutcome(StrEnum):
+    PASSED = "passed"
+    WRONG = "wrong"  # try again
+    EXHAUSTED = "exhausted"  # too many wrong codes: the sign-in starts over
+
+
+@dataclass(frozen=True)
+class SmsStep:
+    phone_last4: str
+    code_sent: bool
+
+
+def stage_user(stage: LoginStage) -> User:
+    """The account a sign-in waiting at a stage (after the password) belongs to."""
+    user = stage.login.user
+    assert isinstance(user, User)
+    return user
+
+
+def sms_step(stage: LoginStage) -> SmsStep:
+    """What the text-message page shows: the phone's last digits, and whether a code went."""
+    profile = SecurityProfile.objects.filter(user=stage_user(stage)).first()
+    return SmsStep(
+        phone_last4=profile.sms_phone_last4 if profile else "",
+        code_sent=bool(stage.state.get(SMS_SENT_KEY)),
+    )
+
+
+def send_sms_code(*, request: HttpRequest, stage: LoginStage, now: dt.datetime) -> bool:
+    if not sms_factor.send_sign_in_code(user=stage_user(stage), request=request, now=now):
+        return False
+    stage.state[SMS_SENT_KEY] = True
+    stash_login(request, stage.login)
+    return True
+
+
+def check_sms_step(
+    *,
+    request: HttpRequest,
+    stage: LoginStage,
+    code: str = "",
+    recovery_code: str = "",
+    now: dt.datetime,
+) -> SecondFactorOutcome:
+    """The texted ``code``, or else a ``recovery_code`` (each works once)."""
+    user = stage_user(stage)
+    username = normalize_username(user.get_username())
+    passed = False
+    if not lockout.sign_in_gate(username=username, now=now).blocked:
+        if code:
+            passed = sms_factor.verify_sign_in_code(user=user, code=code, request=request, now=now)
+        else:
+            passed = use_recovery_code(user=user, code=recovery_code, now=now)
+            if not passed:
+                sms_factor.record_second_factor_failure(
+                    user=user, request=request, now=now, method="recovery_code"
+                )
+    if passed:
+        record_authentication(
+            request, user, method="mfa", type="rx_sms" if code else "rx_recovery_code"
+        )
+        # A factor passed: a new session id before the next stage (or the sign-in).
+        signin.rotate_session_key(request)
+        return SecondFactorOutcome.PASSED
+    failures = int(stage.state.get(SMS_FAILURES_KEY, 0)) + 1
+    stage.state[SMS_FAILURES_KEY] = failures
+    if failures >= settings.RXPORTAL_SECOND_FACTOR_MAX_ATTEMPTS:
+        clear_login(request)
+        return SecondFactorOutcome.EXHAUSTED
+    stash_login(request, stage.login)
+    return SecondFactorOutcome.WRONG

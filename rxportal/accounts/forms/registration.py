@@ -25,12 +25,18 @@ from django.utils.translation import gettext_lazy as _
 from rxportal.accounts.challenge_questions import (
     ANSWER_MIN_LENGTH,
     ANSWERS_REQUIRED,
-    CHALLENGE_QUESTIONS,
     normalize_answer,
 )
 from rxportal.accounts.domain import normalize_username
 from rxportal.accounts.errors import InvalidSiteKeyPhrase
-from rxportal.accounts.forms import _AccessibleErrorsMixin
+from rxportal.accounts.forms.common import (
+    ANSWER_MAX_LENGTH,
+    CODE_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
+    AccessibleErrorsMixin,
+    NeverShowValueInput,
+    question_choices,
+)
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services import registration
 from rxportal.accounts.sitekeys import PHRASE_MAX_LENGTH, SITEKEY_IMAGES, clean_sitekey_phrase
@@ -46,9 +52,6 @@ MEMBER_ID_MAX_LENGTH = 40
 NAME_MAX_LENGTH = 100
 ZIP_MAX_LENGTH = 10
 ORGANIZATION_MAX_LENGTH = 200
-EMAIL_MAX_LENGTH = 254  # allauth's EmailAddress column
-ANSWER_MAX_LENGTH = 200
-CODE_MAX_LENGTH = 20
 OLDEST_BIRTH_YEAR = 1900
 
 NO_MATCH_ERROR = _(
@@ -61,13 +64,6 @@ MINOR_ERROR = _(
 EXPIRED_ERROR = _("Your registration timed out. Start again from the first step.")
 
 
-class _NeverShowValueInput(forms.TextInput):
-    """A text box that comes back empty after a failed submit (a secret answer)."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
-
-
 def _clean_text(value: str, *, message: StrOrPromise) -> str:
     """Spaces collapsed; control and format characters (bidi overrides, zero-width) refused."""
     text = " ".join(unicodedata.normalize("NFKC", value).split())
@@ -76,19 +72,13 @@ def _clean_text(value: str, *, message: StrOrPromise) -> str:
     return text
 
 
-class _RegistrationFormMixin(_AccessibleErrorsMixin):
+class _RegistrationFormMixin(AccessibleErrorsMixin):
     errors_id = REGISTRATION_ERRORS_ID
 
 
-class MemberEligibilityForm(_RegistrationFormMixin, forms.Form):
-    """Step 1 for members: the details on the member ID card, and the date of birth."""
+class _PersonNameForm(_RegistrationFormMixin, forms.Form):
+    """First and last name, as both kinds of step 1 ask for them."""
 
-    member_id = forms.CharField(
-        label=_("Member ID"),
-        max_length=MEMBER_ID_MAX_LENGTH,
-        help_text=_("As printed on your member ID card, with or without the last two digits."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
     first_name = forms.CharField(
         label=_("First name"),
         max_length=NAME_MAX_LENGTH,
@@ -98,6 +88,25 @@ class MemberEligibilityForm(_RegistrationFormMixin, forms.Form):
         label=_("Last name"),
         max_length=NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+
+    def clean_first_name(self) -> str:
+        return _clean_text(self.cleaned_data["first_name"], message=_("Enter your first name."))
+
+    def clean_last_name(self) -> str:
+        return _clean_text(self.cleaned_data["last_name"], message=_("Enter your last name."))
+
+
+class MemberEligibilityForm(_PersonNameForm):
+    """Step 1 for members: the details on the member ID card, and the date of birth."""
+
+    field_order = ["member_id", "first_name", "last_name", "date_of_birth", "zip_code"]
+
+    member_id = forms.CharField(
+        label=_("Member ID"),
+        max_length=MEMBER_ID_MAX_LENGTH,
+        help_text=_("As printed on your member ID card, with or without the last two digits."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
@@ -123,12 +132,6 @@ class MemberEligibilityForm(_RegistrationFormMixin, forms.Form):
             self.cleaned_data["member_id"], message=_("Enter the member ID from your card.")
         )
 
-    def clean_first_name(self) -> str:
-        return _clean_text(self.cleaned_data["first_name"], message=_("Enter your first name."))
-
-    def clean_last_name(self) -> str:
-        return _clean_text(self.cleaned_data["last_name"], message=_("Enter your last name."))
-
     def clean_zip_code(self) -> str:
         value = self.cleaned_data["zip_code"].strip()
         digits = "".join(char for char in unicodedata.normalize("NFKC", value) if char.isdigit())
@@ -148,19 +151,9 @@ class MemberEligibilityForm(_RegistrationFormMixin, forms.Form):
         return born
 
 
-class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
+class BusinessDetailsForm(_PersonNameForm):
     """Step 1 for clients (plan sponsors) and advisors (brokers, consultants)."""
 
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=NAME_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=NAME_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
     organization_claim = forms.CharField(
         label=_("Organization"),
         max_length=ORGANIZATION_MAX_LENGTH,
@@ -184,12 +177,6 @@ class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.describe_fields()
 
-    def clean_first_name(self) -> str:
-        return _clean_text(self.cleaned_data["first_name"], message=_("Enter your first name."))
-
-    def clean_last_name(self) -> str:
-        return _clean_text(self.cleaned_data["last_name"], message=_("Enter your last name."))
-
     def clean_organization_claim(self) -> str:
         return _clean_text(
             self.cleaned_data["organization_claim"], message=_("Enter your organization's name.")
@@ -198,10 +185,6 @@ class BusinessDetailsForm(_RegistrationFormMixin, forms.Form):
 
 class _RehearsalOver(Exception):
     """Ends ``RegistrationSignupForm._rehearse_account_creation``, rolling its writes back."""
-
-
-def _question_choices() -> list[tuple[str, Any]]:
-    return [("", _("Choose a question")), *((q.slug, q.text) for q in CHALLENGE_QUESTIONS)]
 
 
 class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
@@ -290,7 +273,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         for n in range(1, ANSWERS_REQUIRED + 1):
             self.fields[f"question_{n}"] = forms.ChoiceField(
                 label=_("Question %(number)d") % {"number": n},
-                choices=_question_choices(),
+                choices=question_choices(),
                 error_messages={
                     "required": _("Choose a question."),
                     "invalid_choice": _("Choose a question from the list."),
@@ -300,7 +283,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
                 label=_("Answer to question %(number)d") % {"number": n},
                 max_length=ANSWER_MAX_LENGTH,
                 help_text=_("Capitals, spaces and punctuation don't matter.") if n == 1 else "",
-                widget=_NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+                widget=NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
             )
         self.order_fields(self.field_order)
         self.describe_fields()

@@ -1,6 +1,6 @@
 """My Account at /my-account/: an overview of the account's security, and the pages that change it.
 
-Edges only: each view checks the request, calls one selector or service, and renders. Pages that
+Edges only: each view checks the request, calls ``flows.my_account`` (or one service), and renders. Pages that
 change how the account is protected (challenge questions, SiteKey, text-message phone, recovery
 codes) ask for the password again first, through allauth's ``reauthentication_required``
 (allauth's own authenticator-app and passkey pages do the same). The password page is allauth's
@@ -20,7 +20,6 @@ from allauth.account.views import PasswordChangeView
 from allauth.core import ratelimit
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.webauthn.views import RemoveWebAuthnView
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -42,9 +41,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
-from rxportal.accounts import activity_selectors, session_timeouts
-from rxportal.accounts.models import ChallengeAnswer, SecurityProfile, User
-from rxportal.accounts.myaccount_forms import (
+from rxportal.accounts import session_timeouts
+from rxportal.accounts.errors import SecondFactorNeeded
+from rxportal.accounts.flows import my_account as my_account_flow
+from rxportal.accounts.forms.my_account import (
     MYACCOUNT_ERRORS_ID,
     ChallengeQuestionsForm,
     ConfirmPhoneForm,
@@ -53,19 +53,12 @@ from rxportal.accounts.myaccount_forms import (
     RecoveryCodesDownloadForm,
     SiteKeyForm,
 )
+from rxportal.accounts.models import User
 from rxportal.accounts.services import devices, myaccount, sms_factor
-from rxportal.accounts.services.challenges import set_challenge_answers
-from rxportal.accounts.services.recovery_codes import (
-    count_unused_recovery_codes,
-    generate_recovery_codes,
-)
-from rxportal.accounts.services.signin import has_second_factor
-from rxportal.accounts.services.sitekey import set_sitekey
 from rxportal.accounts.sitekeys import STATIC_DIR as SITEKEY_STATIC_DIR
+from rxportal.accounts.views.common import no_store
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
-
-NO_STORE = "no-cache, no-store, must-revalidate, private"
 
 
 def _user(request: HttpRequest) -> User:
@@ -96,15 +89,11 @@ class MyAccountView(_MyAccountPage, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = _user(self.request)
+        hub = my_account_flow.security_hub(
+            request=self.request, user=_user(self.request), now=clock.now()
+        )
         context.update(
-            overview=activity_selectors.get_security_overview(viewer=user),
-            sessions=activity_selectors.list_active_sessions(viewer=user, request=self.request),
-            devices=activity_selectors.list_remembered_devices(
-                viewer=user,
-                cookie_value=self.request.COOKIES.get(settings.RXPORTAL_DEVICE_COOKIE_NAME),
-            ),
-            activity=activity_selectors.list_sign_in_activity(viewer=user, now=clock.now()),
+            overview=hub.overview, sessions=hub.sessions, devices=hub.devices, activity=hub.activity
         )
         return context
 
@@ -120,7 +109,7 @@ class MyAccountPasswordView(_MyAccountPage, PasswordChangeView):
 
     def form_valid(self, form: PortalChangePasswordForm) -> HttpResponse:
         response = super().form_valid(form)
-        myaccount.record_password_changed(user=_user(self.request), request=self.request)
+        my_account_flow.record_password_changed(request=self.request, user=_user(self.request))
         return response
 
 
@@ -132,17 +121,14 @@ class ChallengeQuestionsView(_MyAccountPage, FormView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
-        kwargs["current_questions"] = sorted(
-            ChallengeAnswer.objects.filter(user=_user(self.request)).values_list(
-                "question", flat=True
-            )
-        )
+        kwargs["current_questions"] = my_account_flow.current_questions(_user(self.request))
         return kwargs
 
     def form_valid(self, form: ChallengeQuestionsForm) -> HttpResponse:
-        user = _user(self.request)
         try:
-            set_challenge_answers(user=user, answers=form.answers(), actor=user)
+            my_account_flow.change_challenge_answers(
+                user=_user(self.request), answers=form.answers()
+            )
         except DomainError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
@@ -156,10 +142,7 @@ class SiteKeyView(_MyAccountPage, FormView):
     form_class = SiteKeyForm
 
     def get_initial(self) -> dict[str, Any]:
-        profile = SecurityProfile.objects.filter(user=_user(self.request)).first()
-        if profile is None or not profile.sitekey_image:
-            return {}
-        return {"image": profile.sitekey_image, "phrase": profile.sitekey_phrase}
+        return {**super().get_initial(), **my_account_flow.current_sitekey(_user(self.request))}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -167,13 +150,11 @@ class SiteKeyView(_MyAccountPage, FormView):
         return context
 
     def form_valid(self, form: SiteKeyForm) -> HttpResponse:
-        user = _user(self.request)
         try:
-            set_sitekey(
-                user=user,
+            my_account_flow.change_sitekey(
+                user=_user(self.request),
                 image_slug=form.cleaned_data["image"],
                 phrase=form.cleaned_data["phrase"],
-                actor=user,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -265,26 +246,22 @@ class RecoveryCodesView(_MyAccountPage, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = _user(self.request)
-        context.update(
-            codes_left=count_unused_recovery_codes(user=user),
-            has_second_factor=has_second_factor(user),
-        )
+        status = my_account_flow.recovery_codes_status(_user(self.request))
+        context.update(codes_left=status.codes_left, has_second_factor=status.has_second_factor)
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = _user(request)
-        if not has_second_factor(user):
-            messages.error(request, _("Add a second sign-in step before getting recovery codes."))
+        try:
+            codes = my_account_flow.new_recovery_codes(user=_user(request), now=clock.now())
+        except SecondFactorNeeded as error:
+            messages.error(request, error.message)
             return HttpResponseRedirect(reverse("rx_myaccount_recovery_codes"))
-        codes = generate_recovery_codes(user=user, now=clock.now())
         response = self.response_class(
             request=request,
             template=["accounts/myaccount_recovery_codes_new.html"],
             context=self.get_context_data(codes=codes, codes_text=" ".join(codes)),
         )
-        response["Cache-Control"] = NO_STORE
-        return response
+        return no_store(response)
 
 
 @method_decorator(login_required, name="dispatch")
@@ -312,8 +289,7 @@ class RecoveryCodesDownloadView(View):
         ]
         response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="rxportal-recovery-codes.txt"'
-        response["Cache-Control"] = NO_STORE
-        return response
+        return no_store(response)
 
 
 @method_decorator(login_required, name="dispatch")

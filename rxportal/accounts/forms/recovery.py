@@ -1,4 +1,4 @@
-"""Forms of forgot password and forgot username (the views are in ``recovery_views``).
+"""Forms of forgot password and forgot username (the views are in ``views.recovery``).
 
 They check shape only (length, characters, format) and keep what was typed, except secrets: the
 code, the challenge answer, the second-factor code and the passwords come back empty.
@@ -16,25 +16,20 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import domain
-from rxportal.accounts.forms import (
+from rxportal.accounts.forms.common import (
     ANSWER_MAX_LENGTH,
     CODE_MAX_LENGTH,
+    EMAIL_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
-    _AccessibleErrorsMixin,
+    USERNAME_INPUT_ATTRS,
+    AccessibleErrorsMixin,
+    NeverShowValueInput,
 )
 from rxportal.accounts.models import User
 from rxportal.accounts.services.recovery import IDENTIFIER_MAX_LENGTH, normalize_identifier
 
 RECOVERY_ERRORS_ID = "recovery-errors"
-EMAIL_MAX_LENGTH = 254
 SECOND_FACTOR_MAX_LENGTH = 40
-
-
-class _SecretTextInput(forms.TextInput):
-    """A text box that comes back empty after a failed submit (codes and answers)."""
-
-    def format_value(self, value: Any) -> str | None:
-        return None
 
 
 def _has_unusable_characters(text: str) -> bool:
@@ -45,7 +40,7 @@ def _has_unusable_characters(text: str) -> bool:
     )
 
 
-class RecoveryForm(_AccessibleErrorsMixin, forms.Form):
+class RecoveryForm(AccessibleErrorsMixin, forms.Form):
     """Fields point at their hint and error; a form-level error at the summary box."""
 
     errors_id = RECOVERY_ERRORS_ID
@@ -59,14 +54,7 @@ class ForgotPasswordForm(RecoveryForm):
     identifier = forms.CharField(
         label=_("Username or email address"),
         max_length=IDENTIFIER_MAX_LENGTH,
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "username",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "autofocus": True,
-            }
-        ),
+        widget=forms.TextInput(attrs=dict(USERNAME_INPUT_ATTRS)),
     )
 
     def clean_identifier(self) -> str:
@@ -85,7 +73,7 @@ class ResetCodeForm(RecoveryForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=CODE_MAX_LENGTH,
-        widget=_SecretTextInput(
+        widget=NeverShowValueInput(
             attrs={
                 "autocomplete": "one-time-code",
                 "autocapitalize": "characters",
@@ -119,7 +107,7 @@ class ResetAnswerForm(RecoveryForm):
     answer = forms.CharField(
         label=_("Your answer"),
         max_length=ANSWER_MAX_LENGTH,
-        widget=_SecretTextInput(
+        widget=NeverShowValueInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autofocus": True}
         ),
         help_text=_("Capitals, spaces and punctuation do not matter."),
@@ -135,7 +123,7 @@ class ResetSecondFactorForm(RecoveryForm):
     code = forms.CharField(
         label=_("Code from your authenticator app, or a recovery code"),
         max_length=SECOND_FACTOR_MAX_LENGTH,
-        widget=_SecretTextInput(
+        widget=NeverShowValueInput(
             attrs={"autocomplete": "one-time-code", "spellcheck": "false", "autofocus": True}
         ),
         help_text=_("6 digits from the app, or a recovery code like 7KQ4-MX2P-9TRA."),

@@ -1,9 +1,10 @@
-"""Forgot password and forgot username: edges over ``services.recovery``.
+"""Forgot password and forgot username: edges over ``flows.recovery``.
 
 Forgot password: start → code → question → second factor → new password → done. Every step
 view finds the attempt in the session and sends the visitor to the step that is actually next
 (so the question can never be answered before the code). ``accounts/password/reset/`` shadows
-allauth's reset page, and allauth's other reset paths redirect here (see ``urls.py``).
+allauth's reset page, and allauth's other reset paths redirect here (see ``urls.py``). A step's
+bookkeeping (save the attempt, a new session id, the end) is ``flows.recovery.submit_step``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from rxportal.accounts.recovery_forms import (
+from rxportal.accounts.flows import recovery as recovery_flow
+from rxportal.accounts.flows.recovery import StepOutcome
+from rxportal.accounts.forms.recovery import (
     RECOVERY_ERRORS_ID,
     ForgotPasswordForm,
     ForgotUsernameForm,
@@ -32,10 +35,10 @@ from rxportal.accounts.recovery_forms import (
     ResetCodeForm,
     ResetSecondFactorForm,
 )
-from rxportal.accounts.services import recovery, recovery_limits, signin
+from rxportal.accounts.services import recovery, recovery_limits
 from rxportal.accounts.services.recovery import ResetAttempt, Step
+from rxportal.accounts.views.common import no_store
 from rxportal.core import clock
-from rxportal.core.errors import DomainError
 
 STEP_URL_NAMES = {
     Step.CODE: "rx_password_reset_code",
@@ -44,11 +47,6 @@ STEP_URL_NAMES = {
     Step.NEW_PASSWORD: "rx_password_reset_new_password",
 }
 START_URL_NAME = "rx_password_reset"
-
-
-def _no_store(response: HttpResponseBase) -> HttpResponseBase:
-    response["Cache-Control"] = "no-cache, no-store, must-revalidate, private"
-    return response
 
 
 class _SignedOutOnlyMixin:
@@ -85,33 +83,32 @@ class ForgotPasswordView(_SignedOutOnlyMixin, FormView):
         )
         if limited is not None:
             return limited
-        attempt = recovery.start_password_reset(
-            identifier=identifier, request=self.request, now=clock.now()
-        )
-        recovery.save_reset(self.request, attempt)
-        return HttpResponseRedirect(reverse(STEP_URL_NAMES[Step.CODE]))
+        step = recovery_flow.start(request=self.request, identifier=identifier, now=clock.now())
+        return HttpResponseRedirect(reverse(STEP_URL_NAMES[step]))
 
 
 @method_decorator(sensitive_post_parameters("code", "answer", "password1", "password2"), "dispatch")
 class _ResetStepView(_SignedOutOnlyMixin, TemplateView):
-    """A step of a started reset: wrong page → the right one; a finished attempt → the start."""
+    """A step of a started reset: wrong page → the right one; a finished attempt → the start.
+
+    The checking steps name the form field they send to ``flows.recovery.submit_step``.
+    """
 
     step: ClassVar[Step]
+    field: ClassVar[str] = "code"
     attempt: ResetAttempt
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return super().dispatch(request, *args, **kwargs)
-        try:
-            self.attempt = recovery.resume_reset(request, now=clock.now())
-        except recovery.ResetExpired as error:
-            messages.error(request, error.message)
-            return _no_store(HttpResponseRedirect(reverse(START_URL_NAME)))
-        except recovery.ResetNotStarted:
-            return _no_store(HttpResponseRedirect(reverse(START_URL_NAME)))
-        expected = recovery.current_step(self.attempt)
-        if expected != self.step:
-            return _no_store(HttpResponseRedirect(reverse(STEP_URL_NAMES[expected])))
+        resumed = recovery_flow.resume(request, now=clock.now())
+        if resumed.attempt is None or resumed.step is None:
+            if resumed.expired_message:
+                messages.error(request, resumed.expired_message)
+            return no_store(HttpResponseRedirect(reverse(START_URL_NAME)))
+        if resumed.step != self.step:
+            return no_store(HttpResponseRedirect(reverse(STEP_URL_NAMES[resumed.step])))
+        self.attempt = resumed.attempt
         return super().dispatch(request, *args, **kwargs)
 
     def make_form(self, data: Any = None) -> RecoveryForm:
@@ -125,33 +122,28 @@ class _ResetStepView(_SignedOutOnlyMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.make_form(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
+            return self._render(form)
         limited = ratelimit.consume_or_429(request, action="rx_password_reset_step")
         if limited is not None:
             return limited
-        try:
-            passed = self.check(form)
-        except recovery.ResetAttemptsExhausted as error:
-            recovery.end_reset(request)
-            messages.error(request, error.message)
+        result = recovery_flow.submit_step(
+            request=request,
+            attempt=self.attempt,
+            step=self.step,
+            value=form.cleaned_data[self.field],
+            now=clock.now(),
+        )
+        if result.outcome == StepOutcome.PASSED and result.next_step is not None:
+            return HttpResponseRedirect(reverse(STEP_URL_NAMES[result.next_step]))
+        if result.outcome == StepOutcome.ENDED:
+            messages.error(request, result.message)
             return HttpResponseRedirect(reverse(START_URL_NAME))
-        except recovery.ResetShortCodesPaused as error:
-            recovery.save_reset(request, self.attempt)
-            form.add_error(None, error.message)
-            form.describe_fields()
-            return self.render_to_response(self.get_context_data(form=form))
-        if not passed:
-            recovery.save_reset(request, self.attempt)
-            form.add_error(None, self.wrong_message())
-            form.describe_fields()
-            return self.render_to_response(self.get_context_data(form=form))
-        recovery.save_reset(request, self.attempt)
-        # Each step passed is a factor: a new session id, as at sign-in.
-        signin.rotate_session_key(request)
-        return HttpResponseRedirect(reverse(STEP_URL_NAMES[recovery.current_step(self.attempt)]))
+        form.add_error(None, result.message or self.wrong_message())
+        form.describe_fields()
+        return self._render(form)
 
-    def check(self, form: RecoveryForm) -> bool:
-        raise NotImplementedError
+    def _render(self, form: RecoveryForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form))
 
     def wrong_message(self) -> str:
         return _("That did not match. Check it and try again.")
@@ -179,8 +171,7 @@ class ResetCodeView(_ResetStepView):
         )
         if limited is not None:
             return limited
-        if recovery.resend_reset_code(attempt=self.attempt, now=clock.now()):
-            recovery.save_reset(request, self.attempt)
+        if recovery_flow.resend_code(request=request, attempt=self.attempt, now=clock.now()):
             messages.info(
                 request,
                 _(
@@ -195,14 +186,6 @@ class ResetCodeView(_ResetStepView):
             )
         return HttpResponseRedirect(reverse(STEP_URL_NAMES[Step.CODE]))
 
-    def check(self, form: RecoveryForm) -> bool:
-        return recovery.verify_reset_code(
-            attempt=self.attempt,
-            code=form.cleaned_data["code"],
-            request=self.request,
-            now=clock.now(),
-        )
-
     def wrong_message(self) -> str:
         return _(
             "That code did not work. It may be mistyped, expired (codes last 10 minutes) or "
@@ -214,18 +197,11 @@ class ResetQuestionView(_ResetStepView):
     """Step 3: one challenge question (only ever shown after the code)."""
 
     step = Step.QUESTION
+    field = "answer"
     template_name = "accounts/recovery_question.html"
 
     def make_form(self, data: Any = None) -> RecoveryForm:
         return ResetAnswerForm(data, question_text=recovery.question_text(self.attempt.question))
-
-    def check(self, form: RecoveryForm) -> bool:
-        return recovery.check_reset_answer(
-            attempt=self.attempt,
-            answer=form.cleaned_data["answer"],
-            request=self.request,
-            now=clock.now(),
-        )
 
     def wrong_message(self) -> str:
         return _("That answer did not match the one on file. Check it and try again.")
@@ -245,14 +221,6 @@ class ResetSecondFactorView(_ResetStepView):
         context["options"] = recovery.second_factor_options(self.attempt)
         return context
 
-    def check(self, form: RecoveryForm) -> bool:
-        return recovery.check_reset_second_factor(
-            attempt=self.attempt,
-            code=form.cleaned_data["code"],
-            request=self.request,
-            now=clock.now(),
-        )
-
     def wrong_message(self) -> str:
         return _(
             "That code did not work. Enter the newest code from your authenticator app (each "
@@ -268,22 +236,21 @@ class ResetNewPasswordView(_ResetStepView):
 
     def make_form(self, data: Any = None) -> RecoveryForm:
         user = self.attempt.user
-        assert user is not None  # resume_reset ends attempts without a user
+        assert user is not None  # resume ends attempts without a user
         return NewPasswordForm(data, user=user)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = self.make_form(request.POST)
         if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form))
-        try:
-            recovery.complete_password_reset(
-                attempt=self.attempt,
-                password=form.cleaned_data["password1"],
-                request=request,
-                now=clock.now(),
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
+            return self._render(form)
+        refused = recovery_flow.set_new_password(
+            request=request,
+            attempt=self.attempt,
+            password=form.cleaned_data["password1"],
+            now=clock.now(),
+        )
+        if refused:
+            messages.error(request, refused)
             return HttpResponseRedirect(reverse(START_URL_NAME))
         return HttpResponseRedirect(reverse("rx_password_reset_done"))
 

@@ -1,12 +1,11 @@
-"""Registration, step 1: the pages before allauth's signup page (``account_signup``).
+"""Registration, step 1: the pages before allauth's signup page (``account_signup``), over
+``flows.registration``.
 
 * ``/accounts/register/``: members, or clients and advisors?
 * ``/accounts/register/member/``: prove you are a plan member (eligibility match).
 * ``/accounts/register/business/``: a client's or advisor's name, organization and role.
 
-Both leave a small note in the session (``services.registration``) and send the visitor on to
-allauth's ``/accounts/signup/`` (our ``RegistrationSignupForm``), then allauth's email code page,
-then, for members, the second-factor enrolment that ``MfaEnrolmentGateMiddleware`` enforces.
+Both send the visitor on to allauth's ``/accounts/signup/`` (our ``RegistrationSignupForm``).
 """
 
 from __future__ import annotations
@@ -22,14 +21,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from rxportal.accounts.services import registration
-from rxportal.accounts.signup_forms import (
+from rxportal.accounts.flows import registration as registration_flow
+from rxportal.accounts.flows.registration import EligibilityOutcome
+from rxportal.accounts.forms.registration import (
     NO_MATCH_ERROR,
     REGISTRATION_ERRORS_ID,
     BusinessDetailsForm,
     MemberEligibilityForm,
 )
+from rxportal.accounts.services import registration
 from rxportal.core import clock
+
+
+class _RegistrationStepView(RedirectAuthenticatedUserMixin, FormView):
+    """A step-1 form; its error summary has the registration pages' id."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["registration_errors_id"] = REGISTRATION_ERRORS_ID
+        return context
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -42,7 +52,7 @@ class RegisterStartView(RedirectAuthenticatedUserMixin, TemplateView):
     sensitive_post_parameters("member_id", "first_name", "last_name", "date_of_birth", "zip_code"),
     name="dispatch",
 )
-class RegisterMemberView(RedirectAuthenticatedUserMixin, FormView):
+class RegisterMemberView(_RegistrationStepView):
     """Member id, names, date of birth and ZIP must match one eligibility record.
 
     A failed match has one answer, whichever field was wrong, and counts against the
@@ -53,20 +63,10 @@ class RegisterMemberView(RedirectAuthenticatedUserMixin, FormView):
     form_class = MemberEligibilityForm
     template_name = "accounts/register_member.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["registration_errors_id"] = REGISTRATION_ERRORS_ID
-        return context
-
     def form_valid(self, form: MemberEligibilityForm) -> HttpResponse:
-        request = self.request
         data = form.cleaned_data
-        key = registration.eligibility_rate_key(data["member_id"])
-        action = registration.ELIGIBILITY_RATE_ACTION
-        if not ratelimit.consume(request, action=action, key=key, dry_run=True):
-            return ratelimit.respond_429(request)
-        matched = registration.verify_eligibility(
-            request=request,
+        outcome = registration_flow.check_member_eligibility(
+            request=self.request,
             member_id=data["member_id"],
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -74,8 +74,9 @@ class RegisterMemberView(RedirectAuthenticatedUserMixin, FormView):
             zip_code=data["zip_code"],
             now=clock.now(),
         )
-        if not matched:
-            ratelimit.consume(request, action=action, key=key)
+        if outcome == EligibilityOutcome.RATE_LIMITED:
+            return ratelimit.respond_429(self.request)
+        if outcome == EligibilityOutcome.NO_MATCH:
             form.add_error(None, NO_MATCH_ERROR)
             form.describe_fields()
             return self.form_invalid(form)
@@ -83,16 +84,11 @@ class RegisterMemberView(RedirectAuthenticatedUserMixin, FormView):
 
 
 @method_decorator(never_cache, name="dispatch")
-class RegisterBusinessView(RedirectAuthenticatedUserMixin, FormView):
+class RegisterBusinessView(_RegistrationStepView):
     """Clients and advisors: name, organization and role; the work email comes next."""
 
     form_class = BusinessDetailsForm
     template_name = "accounts/register_business.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["registration_errors_id"] = REGISTRATION_ERRORS_ID
-        return context
 
     def form_valid(self, form: BusinessDetailsForm) -> HttpResponse:
         data = form.cleaned_data

@@ -1,5 +1,4 @@
-"""My Account forms: password change, challenge questions, SiteKey, text-message phone, and the
-recovery-code box of the text-message sign-in step.
+"""My Account forms: password change, challenge questions, SiteKey and text-message phone.
 
 Each form checks shape only (lengths, choices, formats) and says what is wrong next to the
 field; the services re-check the rules. Secrets (passwords, answers, codes) are never written
@@ -20,21 +19,20 @@ from rxportal.accounts import domain
 from rxportal.accounts.challenge_questions import (
     ANSWER_MIN_LENGTH,
     ANSWERS_REQUIRED,
-    CHALLENGE_QUESTIONS,
     normalize_answer,
 )
 from rxportal.accounts.errors import InvalidSiteKeyPhrase
-from rxportal.accounts.forms import (
+from rxportal.accounts.forms.common import (
     ANSWER_MAX_LENGTH,
     PASSWORD_MAX_LENGTH,
-    _AccessibleErrorsMixin,
-    _NeverShowValueInput,
+    AccessibleErrorsMixin,
+    NeverShowValueInput,
+    question_choices,
 )
 from rxportal.accounts.sitekeys import PHRASE_MAX_LENGTH, SITEKEY_IMAGES, clean_sitekey_phrase
 
 MYACCOUNT_ERRORS_ID = "form-errors"
 PHONE_MAX_LENGTH = 32
-RECOVERY_CODE_MAX_LENGTH = 40
 QUESTION_LABELS = (_("First question"), _("Second question"), _("Third question"))
 ANSWER_LABELS = (
     _("Answer to the first question"),
@@ -43,7 +41,7 @@ ANSWER_LABELS = (
 )
 
 
-class _MyAccountFormMixin(_AccessibleErrorsMixin):
+class MyAccountFormMixin(AccessibleErrorsMixin):
     errors_id = MYACCOUNT_ERRORS_ID
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -51,7 +49,7 @@ class _MyAccountFormMixin(_AccessibleErrorsMixin):
         self.describe_fields()
 
 
-class PortalChangePasswordForm(_MyAccountFormMixin, ChangePasswordForm):
+class PortalChangePasswordForm(MyAccountFormMixin, ChangePasswordForm):
     """allauth's change-password form (current password required), with our wording."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -74,12 +72,8 @@ class PortalChangePasswordForm(_MyAccountFormMixin, ChangePasswordForm):
         self.describe_fields()
 
 
-def _question_choices() -> list[tuple[str, Any]]:
-    return [("", _("Choose a question")), *((q.slug, q.text) for q in CHALLENGE_QUESTIONS)]
-
-
 def _question_field(index: int) -> forms.ChoiceField:
-    return forms.ChoiceField(label=QUESTION_LABELS[index], choices=_question_choices)
+    return forms.ChoiceField(label=QUESTION_LABELS[index], choices=question_choices)
 
 
 def _answer_field(index: int) -> forms.CharField:
@@ -90,11 +84,11 @@ def _answer_field(index: int) -> forms.CharField:
         help_text=_(
             "At least 3 letters or digits. Capitals, spaces and punctuation do not matter."
         ),
-        widget=_NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=NeverShowValueInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
 
-class ChallengeQuestionsForm(_MyAccountFormMixin, forms.Form):
+class ChallengeQuestionsForm(MyAccountFormMixin, forms.Form):
     """Three different questions and their answers (answers are never shown again)."""
 
     question_1 = _question_field(0)
@@ -136,7 +130,7 @@ class ChallengeQuestionsForm(_MyAccountFormMixin, forms.Form):
         }
 
 
-class SiteKeyForm(_MyAccountFormMixin, forms.Form):
+class SiteKeyForm(MyAccountFormMixin, forms.Form):
     image = forms.ChoiceField(
         label=_("Your picture"),
         choices=[(image.slug, image.alt_text) for image in SITEKEY_IMAGES],
@@ -160,7 +154,7 @@ class SiteKeyForm(_MyAccountFormMixin, forms.Form):
             raise ValidationError(error.message, code=error.code) from None
 
 
-class PhoneForm(_MyAccountFormMixin, forms.Form):
+class PhoneForm(MyAccountFormMixin, forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"),
         max_length=PHONE_MAX_LENGTH,
@@ -178,12 +172,12 @@ class PhoneForm(_MyAccountFormMixin, forms.Form):
         return phone
 
 
-class ConfirmPhoneForm(_MyAccountFormMixin, forms.Form):
+class ConfirmPhoneForm(MyAccountFormMixin, forms.Form):
     code = forms.CharField(
         label=_("Code from the text message"),
         max_length=20,
         help_text=_("Six digits. It works for 10 minutes, once."),
-        widget=_NeverShowValueInput(
+        widget=NeverShowValueInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
@@ -192,30 +186,6 @@ class ConfirmPhoneForm(_MyAccountFormMixin, forms.Form):
         code = domain.normalize_code_input(self.cleaned_data["code"])
         if code is None:
             raise ValidationError(_("Enter the six digits from the text message."), code="format")
-        return code
-
-
-class SmsSignInCodeForm(ConfirmPhoneForm):
-    """The text-message step of sign-in (same shape as the confirmation code)."""
-
-
-class RecoveryCodeForm(_MyAccountFormMixin, forms.Form):
-    recovery_code = forms.CharField(
-        label=_("Recovery code"),
-        max_length=RECOVERY_CODE_MAX_LENGTH,
-        help_text=_("One of the codes you saved, like 7KQ4-MX2P-9TRA. Each works once."),
-        widget=_NeverShowValueInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
-    )
-
-    def clean_recovery_code(self) -> str:
-        code: str = self.cleaned_data["recovery_code"]
-        if domain.normalize_recovery_code(code) is None:
-            raise ValidationError(
-                _("A recovery code has 12 letters and digits, like 7KQ4-MX2P-9TRA."),
-                code="format",
-            )
         return code
 
 
