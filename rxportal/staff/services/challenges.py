@@ -1,14 +1,13 @@
-"""Service-center help beyond ``staff.py``: reset a member's challenge questions, and email a
-client's or advisor's username to their address on file.
+"""The service center resets a member's challenge questions, for a caller who no longer
+remembers them.
 
-Same rules as ``staff.py`` (role and target checks, a reason, every attempt audited, notices
-written to the outbox with the change); this module only adds the two use cases.
+Same rules as every staff action (``common``: role and target checks, a reason, every attempt
+audited); the owner is told at the email on file, in the reset's own transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -18,34 +17,22 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import ChallengeAnswer, User
-from rxportal.accounts.permissions import has_permission
-from rxportal.accounts.selectors import mask_email
-from rxportal.accounts.services import staff
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event, username_digest
+from rxportal.audit.services import Outcome, record_event
 from rxportal.notifications import services as notifications
+from rxportal.staff.access import Actor, can_reset_challenges
+from rxportal.staff.errors import NoAccount
+from rxportal.staff.services.common import authorize, refuse, support_phone
 
 logger = logging.getLogger(__name__)
 
 ACTION_CHALLENGES_RESET = "staff.challenges.reset"
-ACTION_CLIENT_REMINDER_SENT = "staff.username.reminder_sent"
-
-
-def can_reset_challenges(actor: staff.Actor) -> bool:
-    return has_permission(actor, perms.RESET_CHALLENGES)
-
-
-def can_help_client_users(actor: staff.Actor) -> bool:
-    """Find a client or advisor who calls, send their username, unlock them."""
-    return has_permission(actor, perms.HELP_CLIENT_CALLERS)
 
 
 def reset_challenge_answers(
     *,
     user: User | None,
-    actor: staff.Actor,
+    actor: Actor,
     reason: str,
     request: HttpRequest | None = None,
     subject: Model | None = None,
@@ -58,7 +45,7 @@ def reset_challenge_answers(
     """
     action = ACTION_CHALLENGES_RESET
     subject = subject if subject is not None else user
-    reason = staff._authorize(
+    reason = authorize(
         action=action,
         actor=actor,
         allowed=can_reset_challenges,
@@ -68,8 +55,8 @@ def reset_challenge_answers(
         request=request,
     )
     if user is None or not user.is_active:
-        raise staff._refuse(
-            staff.NoAccount(_("This member has no online account.")),
+        raise refuse(
+            NoAccount(_("This member has no online account.")),
             action=action,
             actor=actor,
             request=request,
@@ -92,41 +79,6 @@ def reset_challenge_answers(
     return removed
 
 
-def send_client_username_reminder(
-    *, user: User, actor: staff.Actor, reason: str, request: HttpRequest | None = None
-) -> staff.ReminderResult:
-    """Email a client's or advisor's username to their email on file, only (never shown)."""
-    action = ACTION_CLIENT_REMINDER_SENT
-    reason = staff._authorize(
-        action=action,
-        actor=actor,
-        allowed=can_help_client_users,
-        user=user,
-        subject=user,
-        reason=reason,
-        request=request,
-    )
-    refuse = partial(
-        staff._refuse, action=action, actor=actor, request=request, subject=user, reason=reason
-    )
-    if not user.is_active:
-        raise refuse(staff.NoAccount(_("This account is deactivated.")))
-    if not user.email:
-        raise refuse(staff.NoEmailOnFile(_("There is no email address on file for this account.")))
-    with transaction.atomic():
-        record_event(
-            action=action,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
-            subject=user,
-            reason=reason,
-            details={"username_digest": username_digest(user.username)},
-        )
-        staff._send_username_reminder(user)
-    return staff.ReminderResult(masked_email=mask_email(user.email))
-
-
 def _send_challenges_reset_notice(user: User) -> None:
     if not user.email:
         return
@@ -138,7 +90,7 @@ def _send_challenges_reset_notice(user: User) -> None:
             "you asked on the phone. Please sign in and choose new ones in My Account.\n\n"
             "If you did not ask for this, call us at %(phone)s right away.\n\n"
             "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        ) % {"phone": staff._support_phone(user)}
+        ) % {"phone": support_phone(user)}
     notifications.enqueue(
         kind="security.challenges_reset",
         recipient=user,
