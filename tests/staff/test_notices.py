@@ -22,6 +22,7 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "security.username_changed": {"username": "jordan.s", "phone": "1-800-555-0100"},
     "security.email_changed": {"masked": "j***@example.org", "phone": "1-800-555-0100"},
     "account.username_reminder": {"usernames": "jordan.s", "phone": "1-800-555-0100"},
+    "security.challenges_reset": {"phone": "1-800-555-0100"},
 }
 
 

@@ -2,19 +2,18 @@
 remembers them.
 
 Same rules as every staff action (``common``: role and target checks, a reason, every attempt
-audited); the owner is told at the email on file, in the reset's own transaction.
+audited); the owner is told at the email on file and in the inbox, in the reset's own
+transaction (``security.challenges_reset``).
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from rxportal.accounts.models import ChallengeAnswer, User
@@ -80,21 +79,9 @@ def reset_challenge_answers(
 
 
 def _send_challenges_reset_notice(user: User) -> None:
-    if not user.email:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Your rxportal challenge questions were reset")
-        body = gettext(
-            "Hello,\n\n"
-            "Our service center removed the challenge questions on your rxportal account, as "
-            "you asked on the phone. Please sign in and choose new ones in My Account.\n\n"
-            "If you did not ask for this, call us at %(phone)s right away.\n\n"
-            "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        ) % {"phone": support_phone(user)}
-    notifications.enqueue(
-        kind="security.challenges_reset",
+    notifications.notify(
         recipient=user,
-        subject=subject,
-        body_text=body,
-        language=settings.LANGUAGE_CODE,
+        kind="security.challenges_reset",
+        context={"phone": support_phone(user)},
+        idempotency_key=uuid.uuid4().hex,  # each reset is its own event
     )
