@@ -18,8 +18,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.members.models import Member
 from rxportal.orders import domain
 from rxportal.orders.domain import MailOrderLineInput
