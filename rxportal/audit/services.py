@@ -12,7 +12,8 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from rxportal.audit import domain, keys
-from rxportal.audit.models import AuditEvent, Outcome
+from rxportal.audit.models import AuditEvent
+from rxportal.audit.models import Outcome as Outcome  # re-exported: what record_event takes
 from rxportal.core import clock
 
 # pg_advisory_xact_lock key that serialises appends to the chain ("rxaudit" in ASCII). Held until

@@ -550,7 +550,7 @@ def find_claim(*, viewer: Viewer, public_id: uuid.UUID, today: dt.date) -> Claim
     )
 
 
-# --- The service center, for a caller it has verified (rxportal.staff.service_center) --------
+# --- The service center, for a caller it has verified (rxportal.staff.services.service_center)
 
 STAFF_CLAIMS_LIMIT = 50
 

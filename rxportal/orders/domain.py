@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import quote
-
-if TYPE_CHECKING:  # the domain never touches the ORM; the type is for callers' benefit only
-    from rxportal.prescriptions.models import Prescription
 
 
 class Status(StrEnum):
@@ -48,11 +46,20 @@ MAX_DAYS_SUPPLY = 365
 MAX_QUANTITY = Decimal("9999")
 
 
+class OrderedPrescription(Protocol):
+    """What an order needs of a prescription (``prescriptions.Prescription`` has it): orders
+    never import the prescriptions app, which places orders for refills."""
+
+    pk: int
+    public_id: uuid.UUID
+    member_id: int
+
+
 @dataclass(frozen=True)
 class MailOrderLineInput:
     """One prescription to fill in a mail order."""
 
-    prescription: Prescription
+    prescription: OrderedPrescription
     quantity: Decimal
     days_supply: int
 

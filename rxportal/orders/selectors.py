@@ -211,7 +211,7 @@ def find_default_shipping_address(*, member: Member) -> ShippingAddress | None:
     return ShippingAddress.objects.filter(member=member, is_default=True).first()
 
 
-# --- The service center, for a caller it has verified (rxportal.staff.service_center) --------
+# --- The service center, for a caller it has verified (rxportal.staff.services.service_center)
 
 
 def _is_pbm_staff(viewer: Viewer) -> bool:
@@ -223,7 +223,8 @@ def _is_pbm_staff(viewer: Viewer) -> bool:
 def list_mail_orders_for_staff(*, viewer: Viewer, member: Member, today: dt.date) -> OrderHistory:
     """One member's own mail orders of the last 18 months, newest first, with their lines, for
     PBM staff (empty for anyone else). The caller check and the audit are the staff console's
-    (``staff.service_center``); orders with a line for someone else are left out, as for members.
+    (``staff.services.service_center``); orders with a line for someone else are left out, as
+    for members.
     """
     since = _history_start(today)
     if not _is_pbm_staff(viewer):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -18,8 +18,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.members.models import Member
 from rxportal.orders import domain
 from rxportal.orders.domain import MailOrderLineInput
@@ -44,11 +43,11 @@ from rxportal.orders.models import (
     ShippingAddress,
 )
 from rxportal.pharmacies.selectors import find_zip_centroid
-from rxportal.prescriptions.models import Prescription
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
 __all__ = [
+    "GiveBack",
     "MailOrderLineInput",
     "add_shipping_address",
     "cancel_mail_order",
@@ -85,7 +84,7 @@ def place_mail_order(
     ``domain.compute_expected_delivery`` business days after ``now``.
 
     This service does not touch the prescriptions' refill counts: the caller (the refill
-    service) uses a refill per line in the same transaction; ``cancel_mail_order`` gives them
+    service) uses a refill per line in the same transaction; ``cancel_refill_order`` there gives them
     back. Raises ``OrderHasNoLines``, ``OrderLineInvalid``, ``PrescriptionNotInFamily``,
     ``OrderMixesPatients``, ``ShippingAddressNotOwned`` or ``ShipToMissing``; nothing is
     written then.
@@ -139,7 +138,7 @@ def place_mail_order(
         MailOrderLine.objects.bulk_create(
             MailOrderLine(
                 order=order,
-                prescription=line.prescription,
+                prescription_id=line.prescription.pk,
                 quantity=line.quantity,
                 days_supply=line.days_supply,
             )
@@ -194,17 +193,21 @@ def _english(text: str | Promise) -> str:
 # --- Cancelling an order -----------------------------------------------------------------------
 
 
+GiveBack = Callable[[MailOrder, list[int]], int]
+
+
 def cancel_mail_order(
-    *, order: MailOrder, actor: Actor, reason: str, now: dt.datetime
+    *, order: MailOrder, actor: Actor, reason: str, now: dt.datetime, give_back: GiveBack
 ) -> MailOrder:
     """Cancel an order that has not started processing (received, verifying or on hold).
 
-    Locks the order row, writes a CANCELLED event with the reason, clears the expected
-    delivery and gives back the refill each line used (never above the refills authorized);
-    the prescriptions app has no service for refill counts, so they are updated here, in the
-    same transaction, while ``prescriptions.services.restore_fill_dates_of_mail_order`` puts
-    back the last fill dates and cancels the refill request that placed the order. Raises ``CancelReasonInvalid`` or ``OrderCannotBeCancelled``
-    (audited as denied); nothing changes then.
+    Locks the order row, writes a CANCELLED event with the reason and clears the expected
+    delivery. ``give_back(order, prescription_ids)`` then runs in the same transaction with the
+    order's lines' prescriptions (one id per line) and returns how many refills it gave back:
+    an order knows nothing of refill counts, so the prescriptions app, which placed the order
+    for a refill, passes what undoes it (``prescriptions.services.cancel_refill_order``). Raises
+    ``CancelReasonInvalid`` or ``OrderCannotBeCancelled`` (audited as denied); nothing changes
+    then.
     """
     if reason not in CancelReason.values:
         raise CancelReasonInvalid(_("Choose why you are cancelling this order."))
@@ -224,12 +227,9 @@ def cancel_mail_order(
             MailOrderEvent.objects.create(
                 order=locked, status=OrderStatus.CANCELLED, note=label, occurred_at=now
             )
-            restored = _restore_refills(order=locked)
-            # A refill placed this order: the prescriptions app puts back the fill dates (the
-            # refill-too-soon clock). Imported here: prescriptions.services imports this module.
-            from rxportal.prescriptions.services import restore_fill_dates_of_mail_order
-
-            restore_fill_dates_of_mail_order(mail_order_id=locked.pk)
+            restored = give_back(
+                locked, list(locked.lines.order_by("pk").values_list("prescription_id", flat=True))
+            )
             record_event(
                 action="order.cancelled",
                 outcome=Outcome.SUCCESS,
@@ -259,32 +259,6 @@ def _cannot_cancel_message(status: str) -> str:
         "The pharmacy has started filling this order, so it can no longer be cancelled. "
         "Call member services if you need help."
     )
-
-
-def _restore_refills(*, order: MailOrder) -> int:
-    """Give back one refill per line; returns how many refills were actually restored."""
-    counts = domain.count_refills_to_restore(
-        list(order.lines.values_list("prescription_id", flat=True))
-    )
-    restored = 0
-    prescriptions = (
-        Prescription.objects.select_for_update()
-        .filter(pk__in=counts)
-        .order_by("pk")
-        .only("pk", "refills_remaining", "refills_authorized")
-    )
-    for prescription in prescriptions:
-        new_remaining = domain.compute_restored_refills(
-            remaining=prescription.refills_remaining,
-            authorized=prescription.refills_authorized,
-            restore=counts[prescription.pk],
-        )
-        if new_remaining != prescription.refills_remaining:
-            restored += new_remaining - prescription.refills_remaining
-            Prescription.objects.filter(pk=prescription.pk).update(
-                refills_remaining=new_remaining, updated_at=timezone.now()
-            )
-    return restored
 
 
 # --- Shipping addresses ------------------------------------------------------------------------

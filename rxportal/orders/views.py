@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.core import clock
 from rxportal.members.access import member_page
 from rxportal.orders import selectors, services
@@ -22,6 +21,7 @@ from rxportal.orders.errors import (
 )
 from rxportal.orders.forms import CancelOrderForm, OrderFilterForm, ShippingAddressForm
 from rxportal.orders.models import MailOrder, ShippingAddress
+from rxportal.prescriptions.services import cancel_refill_order
 
 ACTION_ORDERS_LISTED = "phi.mail_orders.viewed"
 ACTION_ORDER_VIEWED = "phi.mail_order.viewed"
@@ -107,8 +107,8 @@ def order_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect("orders:detail", public_id=order.public_id)
     form = CancelOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel_mail_order(
+        try:  # the order and what its refill took (refills, fill dates), in one transaction
+            cancel_refill_order(
                 order=order,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],

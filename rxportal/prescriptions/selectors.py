@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -22,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
-from rxportal.orders.models import ShippingAddress
 from rxportal.orders.selectors import find_shipping_address, list_shipping_addresses
 from rxportal.pharmacies.domain import PharmacyKind
 from rxportal.pharmacies.models import Pharmacy
@@ -42,6 +42,9 @@ from rxportal.prescriptions.models import (
 )
 from rxportal.pricing.errors import PricingError
 from rxportal.pricing.selectors import FillEstimate, estimate_fill
+
+if TYPE_CHECKING:  # addresses are the orders app's; they are read through its selectors
+    from rxportal.orders.models import ShippingAddress
 
 Viewer = AbstractBaseUser | AnonymousUser
 

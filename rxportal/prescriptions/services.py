@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -20,14 +21,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.core.errors import DomainError
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
-from rxportal.orders.domain import MailOrderLineInput
-from rxportal.orders.services import place_mail_order
-from rxportal.pharmacies.models import Pharmacy
+from rxportal.orders.domain import (
+    MailOrderLineInput,
+    compute_restored_refills,
+    count_refills_to_restore,
+)
+from rxportal.orders.services import cancel_mail_order, place_mail_order
 from rxportal.prescriptions import domain, errors
 from rxportal.prescriptions.domain import Fulfilment, RefillStatus
 from rxportal.prescriptions.models import (
@@ -47,6 +50,10 @@ from rxportal.prescriptions.selectors import (
     find_network_pharmacy,
     list_delivery_addresses,
 )
+
+if TYPE_CHECKING:
+    from rxportal.orders.models import MailOrder
+    from rxportal.pharmacies.models import Pharmacy
 
 logger = logging.getLogger(__name__)
 
@@ -311,11 +318,49 @@ def _pharmacy_for(
     return pharmacy
 
 
+def cancel_refill_order(
+    *, order: MailOrder, actor: Actor | None, reason: str, now: dt.datetime
+) -> MailOrder:
+    """Cancel a mail order (``orders.services.cancel_mail_order``) and, in its transaction, give
+    back what placing it for a refill took: one refill per line (never above the refills
+    authorized) and the prescriptions' last fill dates. Raises what ``cancel_mail_order``
+    raises; nothing changes then."""
+    return cancel_mail_order(
+        order=order, actor=actor, reason=reason, now=now, give_back=_give_back_refills
+    )
+
+
+def _give_back_refills(order: MailOrder, prescription_ids: list[int]) -> int:
+    """The refills an order's lines used (one a line) and the fill dates its refill recorded;
+    returns how many refills were actually restored."""
+    counts = count_refills_to_restore(prescription_ids)
+    restored = 0
+    prescriptions = (
+        Prescription.objects.select_for_update()
+        .filter(pk__in=counts)
+        .order_by("pk")
+        .only("pk", "refills_remaining", "refills_authorized")
+    )
+    for prescription in prescriptions:
+        new_remaining = compute_restored_refills(
+            remaining=prescription.refills_remaining,
+            authorized=prescription.refills_authorized,
+            restore=counts[prescription.pk],
+        )
+        if new_remaining != prescription.refills_remaining:
+            restored += new_remaining - prescription.refills_remaining
+            Prescription.objects.filter(pk=prescription.pk).update(
+                refills_remaining=new_remaining, updated_at=timezone.now()
+            )
+    restore_fill_dates_of_mail_order(mail_order_id=order.pk)
+    return restored
+
+
 def restore_fill_dates_of_mail_order(*, mail_order_id: int) -> int:
     """For a cancelled mail order placed by a refill: put back each prescription's last fill
     date as it was before the refill (so the refill-too-soon clock does not block a new
-    request). The order's refill counts are given back by the orders app. Call it inside the
-    cancelling transaction. Returns how many prescriptions changed."""
+    request). Called by ``cancel_refill_order`` inside the cancelling transaction, after the
+    refill counts. Returns how many prescriptions changed."""
     changed = 0
     lines = RefillRequestLine.objects.filter(request__mail_order_id=mail_order_id).select_related(
         "request"

@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
 from rxportal.accounts import selectors as account_selectors
-from rxportal.accounts.models import User
 from rxportal.accounts.selectors import SignInStatus
-from rxportal.accounts.services.staff import is_protected_account
 from rxportal.members import selectors as member_selectors
-from rxportal.members.models import Member
+from rxportal.staff.access import is_protected_account
+
+if TYPE_CHECKING:
+    from rxportal.accounts.models import User
+    from rxportal.members.models import Member
 
 
 @dataclass(frozen=True)

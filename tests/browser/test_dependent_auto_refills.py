@@ -75,11 +75,11 @@ print(json.dumps({"placed": len(run.placed), "failed": run.failed, "id": str(ord
 _CLEAN_UP = """
 from rxportal.core import clock
 from rxportal.orders.models import MailOrder
-from rxportal.orders.services import cancel_mail_order
 from rxportal.prescriptions.models import Prescription
+from rxportal.prescriptions.services import cancel_refill_order
 Prescription.objects.filter(public_id=%(id)r).update(auto_refill=False)
 for order in MailOrder.objects.filter(lines__prescription__public_id=%(id)r, status="received"):
-    cancel_mail_order(order=order, actor=None, reason="other", now=clock.now())
+    cancel_refill_order(order=order, actor=None, reason="other", now=clock.now())
 """
 
 

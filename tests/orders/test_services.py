@@ -32,11 +32,11 @@ from rxportal.orders.models import (
 )
 from rxportal.orders.services import (
     add_shipping_address,
-    cancel_mail_order,
     place_mail_order,
     remove_shipping_address,
     set_default_shipping_address,
 )
+from rxportal.prescriptions.services import cancel_refill_order
 from tests.factories import MemberFactory, PrescriptionFactory
 from tests.orders.factories import ShippingAddressFactory, make_centroid, make_order
 
@@ -225,7 +225,7 @@ def test_place_mail_order_needs_somewhere_to_ship(family):
     assert caught.value.code == "order.no_ship_to"
 
 
-# --- cancel_mail_order -------------------------------------------------------------------------
+# --- cancelling (cancel_refill_order over orders.services.cancel_mail_order) --------------
 
 
 @pytest.mark.parametrize(
@@ -234,7 +234,7 @@ def test_place_mail_order_needs_somewhere_to_ship(family):
 def test_cancel_mail_order_cancels_an_order_not_yet_processing(family, status):
     order = make_order(member=family.subscriber, status=status)
 
-    cancelled = cancel_mail_order(
+    cancelled = cancel_refill_order(
         order=order,
         actor=family.subscriber.user,
         reason=CancelReason.NO_LONGER_NEEDED,
@@ -262,7 +262,7 @@ def test_cancel_mail_order_refuses_once_processing_started(family, status):
     events_before = order.events.count()
 
     with pytest.raises(OrderCannotBeCancelled) as caught:
-        cancel_mail_order(
+        cancel_refill_order(
             order=order, actor=family.subscriber.user, reason=CancelReason.OTHER, now=clock.now()
         )
 
@@ -281,13 +281,13 @@ def test_cancel_mail_order_checks_the_status_under_lock_not_the_stale_object(fam
     MailOrder.objects.filter(pk=order.pk).update(status=OrderStatus.PROCESSING)
 
     with pytest.raises(OrderCannotBeCancelled):
-        cancel_mail_order(order=order, actor=None, reason=CancelReason.OTHER, now=clock.now())
+        cancel_refill_order(order=order, actor=None, reason=CancelReason.OTHER, now=clock.now())
 
 
 def test_cancel_mail_order_refuses_an_unknown_reason(family):
     order = make_order(member=family.subscriber)
     with pytest.raises(CancelReasonInvalid) as caught:
-        cancel_mail_order(order=order, actor=None, reason="because", now=clock.now())
+        cancel_refill_order(order=order, actor=None, reason="because", now=clock.now())
     assert caught.value.code == "order.invalid_cancel_reason"
     order.refresh_from_db()
     assert order.status == OrderStatus.RECEIVED
@@ -301,7 +301,7 @@ def test_cancel_mail_order_gives_back_one_refill_per_line_never_above_authorized
     second.refills_authorized, second.refills_remaining = 3, 3
     second.save()
 
-    cancel_mail_order(order=order, actor=None, reason=CancelReason.OTHER, now=clock.now())
+    cancel_refill_order(order=order, actor=None, reason=CancelReason.OTHER, now=clock.now())
 
     first.refresh_from_db()
     second.refresh_from_db()

@@ -17,8 +17,9 @@ from rxportal.accounts.models import ChallengeAnswer, LoginThrottle, User
 from rxportal.audit.models import Outcome
 from rxportal.core import clock
 from rxportal.members.models import Member
-from rxportal.staff import service_center
-from rxportal.staff.service_center import CallerCheck, CallerNotVerified, ReasonCodeRequired
+from rxportal.staff.errors import CallerNotVerified, ReasonCodeRequired
+from rxportal.staff.services import service_center
+from rxportal.staff.services.verification import CallerCheck
 from tests.factories import ClaimFactory, DrugFactory, MemberFactory
 from tests.orders.factories import MailOrderLineFactory, make_order
 from tests.staff.conftest import events, lock, make_user, staff_client

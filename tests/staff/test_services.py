@@ -11,10 +11,14 @@ from django.test import RequestFactory
 
 from rxportal.accounts.models import LoginThrottle, User
 from rxportal.accounts.selectors import get_sign_in_status
-from rxportal.accounts.services import staff
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import username_digest
+from rxportal.core.errors import DomainError, ValidationFailed
 from rxportal.members.models import Member
+from rxportal.staff import errors
+from rxportal.staff.services.emails import change_email
+from rxportal.staff.services.unlock import unlock_account
+from rxportal.staff.services.usernames import change_username, send_username_reminder
 from tests.factories import MemberFactory
 from tests.staff.conftest import USER_AGENT, events, lock, make_user
 
@@ -36,7 +40,7 @@ def test_account_team_changes_a_username(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        staff.change_username(
+        change_username(
             user=member_account,
             new_username="  Jordan.S ",
             actor=account_agent,
@@ -66,12 +70,15 @@ def test_username_change_is_sent_only_after_commit(
     account_agent: User, member_account: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        staff.change_username(
+        change_username(
             user=member_account, new_username="jordan.s", actor=account_agent, reason=REASON
         )
 
     assert mail.outbox == []
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the email and the inbox note, each delivered after commit
+    for deliver in callbacks:
+        deliver()
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize("taken", ["Jordan.Taken", "JORDAN.TAKEN", "jordan.taken"])
@@ -80,10 +87,8 @@ def test_usernames_are_unique_in_any_case(
 ) -> None:
     make_user("Jordan.Taken", "member")
 
-    with pytest.raises(staff.UsernameTaken) as caught:
-        staff.change_username(
-            user=member_account, new_username=taken, actor=account_agent, reason=REASON
-        )
+    with pytest.raises(errors.UsernameTaken) as caught:
+        change_username(user=member_account, new_username=taken, actor=account_agent, reason=REASON)
 
     assert caught.value.code == "staff.username.taken"
     member_account.refresh_from_db()
@@ -97,20 +102,20 @@ def test_usernames_are_unique_in_any_case(
 @pytest.mark.parametrize(
     ("new_username", "error"),
     [
-        ("", staff.InvalidUsername),
-        ("   ", staff.InvalidUsername),
-        ("has space", staff.InvalidUsername),
-        ("nul\x00byte", staff.InvalidUsername),
-        ("emoji😀", staff.InvalidUsername),
-        ("x" * 151, staff.InvalidUsername),
-        ("JORDAN.SMITH", staff.UsernameUnchanged),
+        ("", errors.InvalidUsername),
+        ("   ", errors.InvalidUsername),
+        ("has space", errors.InvalidUsername),
+        ("nul\x00byte", errors.InvalidUsername),
+        ("emoji😀", errors.InvalidUsername),
+        ("x" * 151, errors.InvalidUsername),
+        ("JORDAN.SMITH", errors.UsernameUnchanged),
     ],
 )
 def test_bad_usernames_are_refused(
     account_agent: User, member_account: User, new_username: str, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        staff.change_username(
+        change_username(
             user=member_account, new_username=new_username, actor=account_agent, reason=REASON
         )
 
@@ -132,8 +137,8 @@ def test_bad_usernames_are_refused(
 def test_a_reason_is_required(
     account_agent: User, member_account: User, reason: str, code: str
 ) -> None:
-    with pytest.raises(staff.ValidationFailed) as caught:
-        staff.change_username(
+    with pytest.raises(ValidationFailed) as caught:
+        change_username(
             user=member_account, new_username="jordan.s", actor=account_agent, reason=reason
         )
 
@@ -147,10 +152,8 @@ def test_a_reason_is_required(
 def test_only_the_account_team_changes_usernames(member_account: User, role: str) -> None:
     actor = make_user(f"someone.{role}", role)
 
-    with pytest.raises(staff.StaffForbidden) as caught:
-        staff.change_username(
-            user=member_account, new_username="jordan.s", actor=actor, reason=REASON
-        )
+    with pytest.raises(errors.StaffForbidden) as caught:
+        change_username(user=member_account, new_username="jordan.s", actor=actor, reason=REASON)
 
     assert caught.value.code == "staff.forbidden"
     [event] = events("staff.username.changed")
@@ -158,8 +161,8 @@ def test_only_the_account_team_changes_usernames(member_account: User, role: str
 
 
 def test_staff_cannot_change_their_own_username(account_agent: User) -> None:
-    with pytest.raises(staff.StaffForbidden):
-        staff.change_username(
+    with pytest.raises(errors.StaffForbidden):
+        change_username(
             user=account_agent, new_username="avery.new", actor=account_agent, reason=REASON
         )
 
@@ -167,12 +170,12 @@ def test_staff_cannot_change_their_own_username(account_agent: User) -> None:
 def test_only_an_admin_changes_a_staff_account(
     account_agent: User, admin_user: User, service_agent: User
 ) -> None:
-    with pytest.raises(staff.StaffForbidden):
-        staff.change_email(
+    with pytest.raises(errors.StaffForbidden):
+        change_email(
             user=admin_user, new_email="mine@example.org", actor=account_agent, reason=REASON
         )
 
-    staff.change_username(user=service_agent, new_username="sam.s", actor=admin_user, reason=REASON)
+    change_username(user=service_agent, new_username="sam.s", actor=admin_user, reason=REASON)
     service_agent.refresh_from_db()
     assert service_agent.username == "sam.s"
 
@@ -182,7 +185,7 @@ def test_a_new_username_starts_with_no_lock_from_earlier_tries(
 ) -> None:
     lock("jordan.s")
 
-    staff.change_username(
+    change_username(
         user=member_account, new_username="jordan.s", actor=account_agent, reason=REASON
     )
 
@@ -200,7 +203,7 @@ def test_email_change_notifies_both_addresses(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        staff.change_email(
+        change_email(
             user=member_account,
             new_email=" Jordan.New@Example.ORG ",
             actor=account_agent,
@@ -245,10 +248,8 @@ def test_bad_email_addresses_are_refused(
 ) -> None:
     make_user("other", "member")
 
-    with pytest.raises(staff.DomainError) as caught:
-        staff.change_email(
-            user=member_account, new_email=new_email, actor=account_agent, reason=REASON
-        )
+    with pytest.raises(DomainError) as caught:
+        change_email(user=member_account, new_email=new_email, actor=account_agent, reason=REASON)
 
     assert caught.value.code == code
     member_account.refresh_from_db()
@@ -256,8 +257,8 @@ def test_bad_email_addresses_are_refused(
 
 
 def test_service_center_cannot_change_email(service_agent: User, member_account: User) -> None:
-    with pytest.raises(staff.StaffForbidden):
-        staff.change_email(
+    with pytest.raises(errors.StaffForbidden):
+        change_email(
             user=member_account, new_email="x@example.org", actor=service_agent, reason=REASON
         )
 
@@ -271,7 +272,7 @@ def test_staff_unlock_clears_the_throttle(member_account: User, request_: Any, r
     lock("jordan.smith")
     assert get_sign_in_status(username="jordan.smith").locked
 
-    result = staff.unlock_account(user=member_account, actor=actor, reason=REASON, request=request_)
+    result = unlock_account(user=member_account, actor=actor, reason=REASON, request=request_)
 
     assert result.was_locked
     assert not LoginThrottle.objects.exists()
@@ -286,7 +287,7 @@ def test_staff_unlock_clears_the_throttle(member_account: User, request_: Any, r
 def test_unlock_with_nothing_locked_is_still_audited(
     service_agent: User, member_account: User
 ) -> None:
-    result = staff.unlock_account(user=member_account, actor=service_agent, reason=REASON)
+    result = unlock_account(user=member_account, actor=service_agent, reason=REASON)
 
     assert not result.was_locked
     [event] = events("staff.account.unlocked")
@@ -297,8 +298,8 @@ def test_members_cannot_unlock(member_account: User) -> None:
     other = make_user("other", "member")
     lock("jordan.smith")
 
-    with pytest.raises(staff.StaffForbidden):
-        staff.unlock_account(user=member_account, actor=other, reason=REASON)
+    with pytest.raises(errors.StaffForbidden):
+        unlock_account(user=member_account, actor=other, reason=REASON)
 
     assert get_sign_in_status(username="jordan.smith").locked
 
@@ -306,8 +307,8 @@ def test_members_cannot_unlock(member_account: User) -> None:
 def test_unlock_of_a_member_without_an_account(service_agent: User) -> None:
     member = MemberFactory()
 
-    with pytest.raises(staff.NoAccount):
-        staff.unlock_account(user=None, actor=service_agent, reason=REASON, subject=member)
+    with pytest.raises(errors.NoAccount):
+        unlock_account(user=None, actor=service_agent, reason=REASON, subject=member)
 
     [event] = events("staff.account.unlocked")
     assert event.outcome == Outcome.FAILURE
@@ -321,7 +322,7 @@ def test_username_reminder_goes_only_to_the_email_on_file(
     service_agent: User, member: Member, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        result = staff.send_username_reminder(member=member, actor=service_agent, reason=REASON)
+        result = send_username_reminder(member=member, actor=service_agent, reason=REASON)
 
     [reminder] = mail.outbox
     assert reminder.to == ["jordan.smith@example.org"]
@@ -333,8 +334,8 @@ def test_username_reminder_goes_only_to_the_email_on_file(
 
 
 def test_username_reminder_needs_an_account(service_agent: User) -> None:
-    with pytest.raises(staff.NoAccount) as caught:
-        staff.send_username_reminder(member=MemberFactory(), actor=service_agent, reason=REASON)
+    with pytest.raises(errors.NoAccount) as caught:
+        send_username_reminder(member=MemberFactory(), actor=service_agent, reason=REASON)
 
     assert caught.value.code == "staff.account.missing"
 
@@ -344,12 +345,12 @@ def test_username_reminder_needs_an_email(service_agent: User, member: Member) -
     User.objects.filter(pk=member.user.pk).update(email="")
     member.refresh_from_db()
 
-    with pytest.raises(staff.NoEmailOnFile):
-        staff.send_username_reminder(member=member, actor=service_agent, reason=REASON)
+    with pytest.raises(errors.NoEmailOnFile):
+        send_username_reminder(member=member, actor=service_agent, reason=REASON)
 
 
 def test_account_team_does_not_send_username_reminders(account_agent: User, member: Member) -> None:
-    with pytest.raises(staff.StaffForbidden):
-        staff.send_username_reminder(member=member, actor=account_agent, reason=REASON)
+    with pytest.raises(errors.StaffForbidden):
+        send_username_reminder(member=member, actor=account_agent, reason=REASON)
 
     assert mail.outbox == []

@@ -83,7 +83,7 @@ def test_visitors_and_clients_see_the_pbm_member_services_number(client: Client,
     "send",
     [
         "rxportal.accounts.services.recovery._send_password_changed_notice",
-        "rxportal.accounts.services.staff._send_username_changed_notice",
+        "rxportal.staff.services.usernames._send_username_changed_notice",
     ],
 )
 def test_notice_emails_give_a_member_the_number_on_their_card(

@@ -6,8 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts.selectors import USER_SEARCH_MAX_LENGTH, USER_SEARCH_MIN_LENGTH
-from rxportal.accounts.services.staff import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 from rxportal.staff.forms.common import StaffForm, reason_field
+from rxportal.staff.services.emails import EMAIL_MAX_LENGTH
+from rxportal.staff.services.usernames import USERNAME_MAX_LENGTH
 
 
 class UserSearchForm(StaffForm):

@@ -10,10 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from rxportal.accounts.services.staff import REASON_MAX_LENGTH
 from rxportal.core.errors import DomainError
 from rxportal.core.forms import DescribedFieldsMixin
 from rxportal.members.selectors import normalize_zip5
+from rxportal.staff.services.common import REASON_MAX_LENGTH
 
 ZIP_INPUT_MAX_LENGTH = 20
 NAME_MAX_LENGTH = 100

@@ -18,7 +18,7 @@ from rxportal.staff.forms.common import (
     name_field,
     zip_code_field,
 )
-from rxportal.staff.service_center import ReasonCode
+from rxportal.staff.services.service_center import ReasonCode
 
 # Letters and digits as on the card, plus the spacing and punctuation people type between them.
 _MEMBER_ID_SHAPE = re.compile(r"[0-9A-Za-z \-./_]+")

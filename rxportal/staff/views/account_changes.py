@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rxportal.accounts.services import staff as account_staff
 from rxportal.core.errors import DomainError
 from rxportal.core.views import forbidden
-from rxportal.staff import services
+from rxportal.staff import access
+from rxportal.staff.errors import StaffForbidden
 from rxportal.staff.forms.account_changes import (
     EmailChangeForm,
     UsernameChangeForm,
@@ -22,6 +22,7 @@ from rxportal.staff.forms.account_changes import (
 )
 from rxportal.staff.forms.common import ReasonForm, StaffForm
 from rxportal.staff.selectors import find_account_card
+from rxportal.staff.services import emails, lookups, unlock, usernames
 from rxportal.staff.views.common import (
     REASON_ERRORS,
     staff_page,
@@ -37,19 +38,19 @@ EMAIL_ERRORS = {
 }
 
 
-@staff_page(account_staff.can_change_identity)
+@staff_page(access.can_change_identity)
 def user_search(request: HttpRequest) -> HttpResponse:
     """POST, not ``?q=``: an email address is an identifier that must stay out of URLs and logs."""
     form = UserSearchForm(request.POST if request.method == "POST" else None)
     users = None
     if form.is_valid():
-        users = services.search_users(
+        users = lookups.search_users(
             actor=request.user, query=form.cleaned_data["q"], request=request
         )
     return render(request, "staff/user_search.html", {"form": form, "users": users})
 
 
-@staff_page(account_staff.can_change_identity)
+@staff_page(access.can_change_identity)
 def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     forms: dict[str, StaffForm] = {
         "username": UsernameChangeForm(prefix="username"),
@@ -57,7 +58,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "unlock": ReasonForm(prefix="unlock"),
     }
     if request.method == "GET":
-        card = services.open_account_card(actor=request.user, public_id=public_id, request=request)
+        card = lookups.open_account_card(actor=request.user, public_id=public_id, request=request)
         if card is None:
             raise Http404
         return _render_account(request, card, forms)
@@ -68,7 +69,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     action = request.POST.get("action", "")
     if action not in forms:
         messages.error(request, _("Choose one of the actions on this page."))
-        services.record_account_card_viewed(actor=request.user, card=card, request=request)
+        lookups.record_account_card_viewed(actor=request.user, card=card, request=request)
         return _render_account(request, card, forms, status=400)
     form = type(forms[action])(request.POST, prefix=action)
     forms[action] = form
@@ -76,7 +77,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         data = form.cleaned_data
         try:
             if action == "username":
-                account_staff.change_username(
+                usernames.change_username(
                     user=card.user,
                     new_username=data["new_username"],
                     actor=request.user,
@@ -85,7 +86,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 )
                 message = _("Username changed. We sent a notice to the account's email address.")
             elif action == "email":
-                account_staff.change_email(
+                emails.change_email(
                     user=card.user,
                     new_email=data["new_email"],
                     actor=request.user,
@@ -96,11 +97,11 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     "Email address changed. We sent a notice to the old and the new address."
                 )
             else:
-                unlocked = account_staff.unlock_account(
+                unlocked = unlock.unlock_account(
                     user=card.user, actor=request.user, reason=data["reason"], request=request
                 )
                 message = unlock_message(unlocked.was_locked)
-        except account_staff.StaffForbidden as error:
+        except StaffForbidden as error:
             return forbidden(request, error.message)
         except DomainError as error:
             fields = {"username": USERNAME_ERRORS, "email": EMAIL_ERRORS}.get(action, REASON_ERRORS)
@@ -109,7 +110,7 @@ def user_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, message)
             return HttpResponseRedirect(reverse("staff:user_detail", args=[public_id]))
-    services.record_account_card_viewed(actor=request.user, card=card, request=request)
+    lookups.record_account_card_viewed(actor=request.user, card=card, request=request)
     return _render_account(request, card, forms)
 
 
@@ -117,7 +118,7 @@ def _render_account(
     request: HttpRequest, card: Any, forms: dict[str, StaffForm], *, status: int = 200
 ) -> HttpResponse:
     actor = request.user
-    may_act = account_staff.may_act_on(actor, card.user)
+    may_act = access.may_act_on(actor, card.user)
     return render(
         request,
         "staff/user_detail.html",
@@ -126,8 +127,8 @@ def _render_account(
             "username_form": forms["username"],
             "email_form": forms["email"],
             "unlock_form": forms["unlock"],
-            "may_change": may_act and account_staff.can_change_identity(actor),
-            "can_unlock": may_act and account_staff.can_unlock(actor),
+            "may_change": may_act and access.can_change_identity(actor),
+            "can_unlock": may_act and access.can_unlock(actor),
         },
         status=status,
     )

@@ -11,14 +11,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from rxportal.accounts.services import staff as account_staff
-from rxportal.accounts.services import staff_help
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
 from rxportal.core.views import forbidden
-from rxportal.staff import service_center, verification
+from rxportal.staff import access
+from rxportal.staff.errors import StaffForbidden
 from rxportal.staff.forms.client_callers import ClientUserLookupForm
 from rxportal.staff.forms.common import ReasonForm
+from rxportal.staff.services import service_center, unlock, usernames, verification
 from rxportal.staff.views.common import (
     REASON_ERRORS,
     caller_check,
@@ -28,7 +28,7 @@ from rxportal.staff.views.common import (
 )
 
 
-@staff_page(staff_help.can_help_client_users)
+@staff_page(access.can_help_client_users)
 def client_user_find(request: HttpRequest) -> HttpResponse:
     """POST: what the caller states (email, names) stays out of URLs and logs."""
     form = ClientUserLookupForm(request.POST if request.method == "POST" else None)
@@ -51,10 +51,10 @@ def client_user_find(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/service_center/client_user_find.html", {"form": form})
 
 
-@staff_page(staff_help.can_help_client_users)
+@staff_page(access.can_help_client_users)
 def client_user_help(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     now = clock.now()
-    if not service_center.is_caller_verified(caller_check(request, public_id), public_id, now=now):
+    if not verification.is_caller_verified(caller_check(request, public_id), public_id, now=now):
         return verify_again(request, "staff:client_user_find")
     forms = {"reminder": ReasonForm(prefix="reminder"), "unlock": ReasonForm(prefix="unlock")}
     if request.method == "GET":
@@ -76,7 +76,7 @@ def client_user_help(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     if form.is_valid():
         try:
             if action == "reminder":
-                sent = staff_help.send_client_username_reminder(
+                sent = usernames.send_client_username_reminder(
                     user=card.user,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
@@ -87,14 +87,14 @@ def client_user_help(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
                     "Ask the caller to check that inbox."
                 ) % {"email": sent.masked_email}
             else:
-                unlocked = account_staff.unlock_account(
+                unlocked = unlock.unlock_account(
                     user=card.user,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                     request=request,
                 )
                 message = unlock_message(unlocked.was_locked)
-        except account_staff.StaffForbidden as error:
+        except StaffForbidden as error:
             return forbidden(request, error.message)
         except DomainError as error:
             if not form.add_domain_error(error, fields=REASON_ERRORS):
@@ -119,7 +119,7 @@ def _render_client_user(
             "card": card,
             "reminder_form": forms["reminder"],
             "unlock_form": forms["unlock"],
-            "can_unlock": account_staff.can_unlock(request.user),
+            "can_unlock": access.can_unlock(request.user),
         },
         status=status,
     )

@@ -25,8 +25,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from rxportal.core.views import forbidden
-from rxportal.staff import services, verification
-from rxportal.staff.service_center import CallerCheck
+from rxportal.staff.services import lookups, verification
+from rxportal.staff.services.verification import CallerCheck
 
 Actor = AbstractBaseUser | AnonymousUser
 View = Callable[..., HttpResponse]
@@ -43,7 +43,7 @@ def staff_page(allowed: Callable[[Actor], bool]) -> Callable[[View], View]:
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not allowed(request.user):
                 match = request.resolver_match
-                services.record_access_denied(
+                lookups.record_access_denied(
                     actor=request.user,
                     request=request,
                     view_name=match.view_name if match is not None else "",

@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rxportal.accounts.services import staff as account_staff
-from rxportal.accounts.services import staff_help
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
 from rxportal.core.views import forbidden
-from rxportal.staff import service_center, services, verification
+from rxportal.staff import access
+from rxportal.staff.errors import StaffForbidden
 from rxportal.staff.forms.common import ReasonForm, StaffForm
 from rxportal.staff.forms.member_callers import (
     MemberLookupForm,
@@ -27,6 +26,14 @@ from rxportal.staff.forms.member_callers import (
     RecordsReasonForm,
 )
 from rxportal.staff.selectors import find_member_card
+from rxportal.staff.services import (
+    challenges,
+    lookups,
+    service_center,
+    unlock,
+    usernames,
+    verification,
+)
 from rxportal.staff.views.common import (
     REASON_ERRORS,
     caller_check,
@@ -36,12 +43,12 @@ from rxportal.staff.views.common import (
 )
 
 
-@staff_page(account_staff.can_look_up_members)
+@staff_page(access.can_look_up_members)
 def member_lookup(request: HttpRequest) -> HttpResponse:
     form = MemberLookupForm(request.POST if request.method == "POST" else None)
     matches = []
     if form.is_valid():
-        matches = services.look_up_members(
+        matches = lookups.look_up_members(
             actor=request.user,
             member_id=form.cleaned_data["member_id"],
             date_of_birth=form.cleaned_data["date_of_birth"],
@@ -62,14 +69,14 @@ def member_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/member_lookup.html", {"form": form, "matches": matches})
 
 
-@staff_page(account_staff.can_look_up_members)
+@staff_page(access.can_look_up_members)
 def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if not verification.is_verified(request, str(public_id), now=clock.now()):
         return verify_again(request, "staff:member_lookup")
     reminder_form = ReasonForm(prefix="reminder")
     unlock_form = ReasonForm(prefix="unlock")
     if request.method == "GET":
-        card = services.open_member_card(actor=request.user, public_id=public_id, request=request)
+        card = lookups.open_member_card(actor=request.user, public_id=public_id, request=request)
         if card is None:
             raise Http404
         return _render_member(request, card, reminder_form, unlock_form)
@@ -86,12 +93,12 @@ def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         form = unlock_form
     else:
         messages.error(request, _("Choose one of the actions on this page."))
-        services.record_member_card_viewed(actor=request.user, card=card, request=request)
+        lookups.record_member_card_viewed(actor=request.user, card=card, request=request)
         return _render_member(request, card, reminder_form, unlock_form, status=400)
     if form.is_valid():
         try:
             if action == "reminder":
-                sent = account_staff.send_username_reminder(
+                sent = usernames.send_username_reminder(
                     member=card.member,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
@@ -106,7 +113,7 @@ def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     % {"email": sent.masked_email},
                 )
             else:
-                unlocked = account_staff.unlock_account(
+                unlocked = unlock.unlock_account(
                     user=card.member.user,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
@@ -114,14 +121,14 @@ def member_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                     subject=card.member,
                 )
                 messages.success(request, unlock_message(unlocked.was_locked))
-        except account_staff.StaffForbidden as error:
+        except StaffForbidden as error:
             return forbidden(request, error.message)
         except DomainError as error:
             if not form.add_domain_error(error, fields=REASON_ERRORS):
                 messages.error(request, error.message)
         else:
             return HttpResponseRedirect(reverse("staff:member_detail", args=[public_id]))
-    services.record_member_card_viewed(actor=request.user, card=card, request=request)
+    lookups.record_member_card_viewed(actor=request.user, card=card, request=request)
     return _render_member(request, card, reminder_form, unlock_form)
 
 
@@ -140,14 +147,14 @@ def _render_member(
             "card": card,
             "reminder_form": reminder_form,
             "unlock_form": unlock_form,
-            "can_send_reminder": account_staff.can_send_username_reminder(request.user),
-            "can_unlock": account_staff.can_unlock(request.user),
+            "can_send_reminder": access.can_send_username_reminder(request.user),
+            "can_unlock": access.can_unlock(request.user),
         },
         status=status,
     )
 
 
-@staff_page(account_staff.can_look_up_members)
+@staff_page(access.can_look_up_members)
 def member_find(request: HttpRequest) -> HttpResponse:
     form = MemberNameLookupForm(request.POST if request.method == "POST" else None)
     matches = []
@@ -177,33 +184,23 @@ def member_find(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/service_center/member_find.html", {"form": form})
 
 
-@staff_page(service_center.can_read_member_records)
+@staff_page(access.can_read_member_records)
 def member_records(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """What the agent can do for a verified caller: open orders or claims, reset questions."""
-    if not service_center.is_caller_verified(
+    if not verification.is_caller_verified(
         caller_check(request, public_id), public_id, now=clock.now()
     ):
         return verify_again(request, "staff:member_find")
-    card = services.open_member_card(actor=request.user, public_id=public_id, request=request)
+    card = lookups.open_member_card(actor=request.user, public_id=public_id, request=request)
     if card is None:
         raise Http404
-    return render(
-        request,
-        "staff/service_center/member_records.html",
-        {
-            "card": card,
-            "orders_form": RecordsReasonForm(auto_id="orders_%s"),
-            "claims_form": RecordsReasonForm(auto_id="claims_%s"),
-            "reset_form": ReasonForm(prefix="reset"),
-            "can_reset": staff_help.can_reset_challenges(request.user),
-        },
-    )
+    return _render_records(request, card, ReasonForm(prefix="reset"))
 
 
-@staff_page(service_center.can_read_member_records)
+@staff_page(access.can_read_member_records)
 @require_POST
 def member_challenges_reset(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    if not service_center.is_caller_verified(
+    if not verification.is_caller_verified(
         caller_check(request, public_id), public_id, now=clock.now()
     ):
         return verify_again(request, "staff:member_find")
@@ -213,14 +210,14 @@ def member_challenges_reset(request: HttpRequest, public_id: uuid.UUID) -> HttpR
     form = ReasonForm(request.POST, prefix="reset")
     if form.is_valid():
         try:
-            staff_help.reset_challenge_answers(
+            challenges.reset_challenge_answers(
                 user=card.member.user,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
                 request=request,
                 subject=card.member,
             )
-        except account_staff.StaffForbidden as error:
+        except StaffForbidden as error:
             return forbidden(request, error.message)
         except DomainError as error:
             if not form.add_domain_error(error, fields=REASON_ERRORS):
@@ -234,6 +231,12 @@ def member_challenges_reset(request: HttpRequest, public_id: uuid.UUID) -> HttpR
                 ),
             )
             return HttpResponseRedirect(reverse("staff:member_records", args=[public_id]))
+    return _render_records(request, card, form, status=400)
+
+
+def _render_records(
+    request: HttpRequest, card: Any, reset_form: StaffForm, *, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "staff/service_center/member_records.html",
@@ -241,8 +244,8 @@ def member_challenges_reset(request: HttpRequest, public_id: uuid.UUID) -> HttpR
             "card": card,
             "orders_form": RecordsReasonForm(auto_id="orders_%s"),
             "claims_form": RecordsReasonForm(auto_id="claims_%s"),
-            "reset_form": form,
-            "can_reset": staff_help.can_reset_challenges(request.user),
+            "reset_form": reset_form,
+            "can_reset": access.can_reset_challenges(request.user),
         },
-        status=400,
+        status=status,
     )

@@ -1,7 +1,7 @@
 """Audited reads of the staff console: caller lookup, account search, opening a record.
 
-Writes to accounts (username, email, unlock, reminder) are in
-``rxportal.accounts.services.staff``; this module records that a staff member looked something
+Writes to accounts (username, email, unlock, reminder) are in the modules beside this one;
+this module records that a staff member looked something
 up or opened it, and refusals of the console's pages. Audit details carry counts and view names
 only, never what was typed (member ids, dates of birth, ZIPs, names and addresses are PHI).
 A page that lists records (a lookup matching several members, an account search) also records
@@ -14,19 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model
 from django.http import HttpRequest
 
 from rxportal.accounts import selectors as account_selectors
-from rxportal.accounts.models import User
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.members import selectors as member_selectors
-from rxportal.members.models import Member
+from rxportal.staff.access import Actor
 from rxportal.staff.selectors import AccountCard, MemberCard, find_account_card, find_member_card
+
+if TYPE_CHECKING:
+    from rxportal.accounts.models import User
+    from rxportal.members.models import Member
 
 ACTION_ACCESS_DENIED = "staff.access.denied"
 ACTION_MEMBER_LOOKUP = "staff.member.lookup"
@@ -35,8 +36,6 @@ ACTION_MEMBER_VIEWED = "staff.member.viewed"
 ACTION_USER_LISTED = "staff.user.listed"
 ACTION_USER_SEARCHED = "staff.user.searched"
 ACTION_USER_VIEWED = "staff.user.viewed"
-
-Actor = AbstractBaseUser | AnonymousUser
 
 
 def record_access_denied(*, actor: Actor, request: HttpRequest, view_name: str) -> None:

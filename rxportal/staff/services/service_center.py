@@ -2,44 +2,44 @@
 
 Every read of a member's orders or claims goes through ``_open_records`` here: it checks that
 the agent may read them, that the caller was verified as *this* member within
-``CALLER_CHECK_VALID_FOR`` (the caller check is bound to the member and expires), and that a
+``verification.CALLER_CHECK_VALID_FOR`` (the caller check is bound to the member and expires), and that a
 reason code from ``ReasonCode`` was chosen; then it reads through the orders and claims apps'
 staff selectors and writes one audit event (who, whom by public id, why = the reason code, what
-= counts and public ids, never a drug or a name; the reason code is the event's ``reason``). Refusals are audited too.
+= counts and public ids, never a drug or a name; the reason code is the event's ``reason``).
+Refusals are audited too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from rxportal.accounts import permissions as perms
 from rxportal.accounts import selectors as account_selectors
-from rxportal.accounts.models import User
-from rxportal.accounts.permissions import has_permission
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.claims import selectors as claim_selectors
-from rxportal.claims.models import Claim
 from rxportal.core.errors import DomainError
 from rxportal.members import selectors as member_selectors
-from rxportal.members.models import Member
 from rxportal.orders import selectors as order_selectors
-from rxportal.orders.models import MailOrder
 from rxportal.orders.selectors import OrderHistory
+from rxportal.staff.access import Actor, can_read_member_records
+from rxportal.staff.errors import CallerNotVerified, ReasonCodeRequired, RecordsForbidden
+from rxportal.staff.services.verification import CallerCheck, is_caller_verified
 
-Actor = AbstractBaseUser | AnonymousUser
+if TYPE_CHECKING:
+    from rxportal.accounts.models import User
+    from rxportal.claims.models import Claim
+    from rxportal.members.models import Member
+    from rxportal.orders.models import MailOrder
 
-CALLER_CHECK_VALID_FOR = dt.timedelta(minutes=15)
+T = TypeVar("T")
 
 ACTION_MEMBER_NAME_LOOKUP = "staff.member.lookup"
 ACTION_ORDERS_VIEWED = "staff.member.orders.viewed"
@@ -57,43 +57,6 @@ class ReasonCode(models.TextChoices):
     DELIVERY_QUESTION = "delivery_question", gettext_lazy("Caller asked about a delivery")
     CLAIM_QUESTION = "claim_question", gettext_lazy("Caller asked about a claim")
     COST_QUESTION = "cost_question", gettext_lazy("Caller asked what they paid")
-
-
-class CallerNotVerified(DomainError):
-    """No caller check for this member in this session, or it is older than 15 minutes."""
-
-    code = "staff.caller.not_verified"
-
-
-class ReasonCodeRequired(DomainError):
-    code = "staff.reason_code.required"
-
-
-class RecordsForbidden(DomainError):
-    code = "staff.records.forbidden"
-
-
-@dataclass(frozen=True)
-class CallerCheck:
-    """A caller verified in this staff session: whom (public id) and when."""
-
-    public_id: str
-    verified_at: dt.datetime
-
-    def is_current_for(self, public_id: uuid.UUID | str, *, now: dt.datetime) -> bool:
-        return self.public_id == str(public_id) and (
-            dt.timedelta(0) <= now - self.verified_at <= CALLER_CHECK_VALID_FOR
-        )
-
-
-def can_read_member_records(actor: Actor) -> bool:
-    return has_permission(actor, perms.READ_MEMBER_RECORDS)
-
-
-def is_caller_verified(
-    caller: CallerCheck | None, public_id: uuid.UUID | str, *, now: dt.datetime
-) -> bool:
-    return caller is not None and caller.is_current_for(public_id, now=now)
 
 
 # --- Finding a caller ------------------------------------------------------------------------
@@ -239,24 +202,44 @@ def _open_records(
     return member
 
 
-def _audit_read(
+def _read_records(
     *,
     action: str,
     actor: Actor,
-    member: Member,
+    member_public_id: uuid.UUID,
+    caller: CallerCheck | None,
     reason_code: str,
+    now: dt.datetime,
     request: HttpRequest | None,
-    details: dict[str, Any],
-) -> None:
-    record_event(
+    read: Callable[[Member], T | None],
+    describe: Callable[[T], dict[str, Any]],
+) -> T | None:
+    """Every read below: the gate (``_open_records``), then ``read(member)`` and, when it found
+    something, one audit event with the reason code and ``describe(result)`` (counts, public
+    ids). An unknown member or record is None (the page is a 404)."""
+    member = _open_records(
         action=action,
-        outcome=Outcome.SUCCESS,
         actor=actor,
+        member_public_id=member_public_id,
+        caller=caller,
+        reason_code=reason_code,
+        now=now,
         request=request,
-        subject=member,
-        reason=reason_code,
-        details=details,
     )
+    if member is None:
+        return None
+    result = read(member)
+    if result is not None:
+        record_event(
+            action=action,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=member,
+            reason=reason_code,
+            details=describe(result),
+        )
+    return result
 
 
 @dataclass(frozen=True)
@@ -280,7 +263,7 @@ def list_member_orders(
     now: dt.datetime,
     request: HttpRequest | None = None,
 ) -> MemberOrders | None:
-    member = _open_records(
+    return _read_records(
         action=ACTION_ORDERS_VIEWED,
         actor=actor,
         member_public_id=member_public_id,
@@ -288,21 +271,14 @@ def list_member_orders(
         reason_code=reason_code,
         now=now,
         request=request,
+        read=lambda member: MemberOrders(
+            member=member,
+            history=order_selectors.list_mail_orders_for_staff(
+                viewer=actor, member=member, today=now.date()
+            ),
+        ),
+        describe=lambda found: {"count": len(found.history.orders)},
     )
-    if member is None:
-        return None
-    history = order_selectors.list_mail_orders_for_staff(
-        viewer=actor, member=member, today=now.date()
-    )
-    _audit_read(
-        action=ACTION_ORDERS_VIEWED,
-        actor=actor,
-        member=member,
-        reason_code=reason_code,
-        request=request,
-        details={"count": len(history.orders)},
-    )
-    return MemberOrders(member=member, history=history)
 
 
 def get_member_order(
@@ -315,7 +291,7 @@ def get_member_order(
     now: dt.datetime,
     request: HttpRequest | None = None,
 ) -> MailOrder | None:
-    member = _open_records(
+    return _read_records(
         action=ACTION_ORDER_VIEWED,
         actor=actor,
         member_public_id=member_public_id,
@@ -323,22 +299,11 @@ def get_member_order(
         reason_code=reason_code,
         now=now,
         request=request,
+        read=lambda member: order_selectors.find_mail_order_for_staff(
+            viewer=actor, member=member, public_id=order_public_id
+        ),
+        describe=lambda order: {"order": str(order.public_id)},
     )
-    if member is None:
-        return None
-    order = order_selectors.find_mail_order_for_staff(
-        viewer=actor, member=member, public_id=order_public_id
-    )
-    if order is not None:
-        _audit_read(
-            action=ACTION_ORDER_VIEWED,
-            actor=actor,
-            member=member,
-            reason_code=reason_code,
-            request=request,
-            details={"order": str(order.public_id)},
-        )
-    return order
 
 
 def list_member_claims(
@@ -350,7 +315,7 @@ def list_member_claims(
     now: dt.datetime,
     request: HttpRequest | None = None,
 ) -> MemberClaims | None:
-    member = _open_records(
+    return _read_records(
         action=ACTION_CLAIMS_VIEWED,
         actor=actor,
         member_public_id=member_public_id,
@@ -358,19 +323,12 @@ def list_member_claims(
         reason_code=reason_code,
         now=now,
         request=request,
+        read=lambda member: MemberClaims(
+            member=member,
+            claims=claim_selectors.list_claims_for_staff(viewer=actor, member=member),
+        ),
+        describe=lambda found: {"count": len(found.claims)},
     )
-    if member is None:
-        return None
-    claims = claim_selectors.list_claims_for_staff(viewer=actor, member=member)
-    _audit_read(
-        action=ACTION_CLAIMS_VIEWED,
-        actor=actor,
-        member=member,
-        reason_code=reason_code,
-        request=request,
-        details={"count": len(claims)},
-    )
-    return MemberClaims(member=member, claims=claims)
 
 
 def get_member_claim(
@@ -383,7 +341,7 @@ def get_member_claim(
     now: dt.datetime,
     request: HttpRequest | None = None,
 ) -> Claim | None:
-    member = _open_records(
+    return _read_records(
         action=ACTION_CLAIM_VIEWED,
         actor=actor,
         member_public_id=member_public_id,
@@ -391,19 +349,8 @@ def get_member_claim(
         reason_code=reason_code,
         now=now,
         request=request,
+        read=lambda member: claim_selectors.find_claim_for_staff(
+            viewer=actor, member=member, public_id=claim_public_id
+        ),
+        describe=lambda claim: {"claim": str(claim.public_id)},
     )
-    if member is None:
-        return None
-    claim = claim_selectors.find_claim_for_staff(
-        viewer=actor, member=member, public_id=claim_public_id
-    )
-    if claim is not None:
-        _audit_read(
-            action=ACTION_CLAIM_VIEWED,
-            actor=actor,
-            member=member,
-            reason_code=reason_code,
-            request=request,
-            details={"claim": str(claim.public_id)},
-        )
-    return claim
