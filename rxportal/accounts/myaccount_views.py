@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -119,8 +120,11 @@ class MyAccountPasswordView(_MyAccountPage, PasswordChangeView):
         return reverse("rx_myaccount")
 
     def form_valid(self, form: PortalChangePasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
-        myaccount.record_password_changed(user=_user(self.request), request=self.request)
+        # One transaction: the new password, its audit entry and allauth's notice of it
+        # (``PortalAccountAdapter.send_notification_mail``: ours, by email and to the inbox).
+        with transaction.atomic():
+            response = super().form_valid(form)
+            myaccount.record_password_changed(user=_user(self.request), request=self.request)
         return response
 
 

@@ -121,6 +121,26 @@ KINDS: dict[str, Kind] = {
             optional=False,
             channels=(EMAIL, INBOX),
         ),
+        Kind(
+            "security.new_device",
+            Topic.SECURITY,
+            _("New device signed in"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.second_factor_changed",
+            Topic.SECURITY,
+            _("Second sign-in step added, removed or changed"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "clients.grant_expiring",
+            Topic.CLIENTS,
+            _("Tool access about to end"),
+            channels=(EMAIL, INBOX),
+        ),
     )
 }
 

@@ -8,14 +8,12 @@ written to the outbox with the change); this module only adds the two use cases.
 from __future__ import annotations
 
 import logging
+import uuid
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.http import HttpRequest
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from rxportal.accounts import permissions as perms
@@ -128,21 +126,9 @@ def send_client_username_reminder(
 
 
 def _send_challenges_reset_notice(user: User) -> None:
-    if not user.email:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Your rxportal challenge questions were reset")
-        body = gettext(
-            "Hello,\n\n"
-            "Our service center removed the challenge questions on your rxportal account, as "
-            "you asked on the phone. Please sign in and choose new ones in My Account.\n\n"
-            "If you did not ask for this, call us at %(phone)s right away.\n\n"
-            "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        ) % {"phone": staff._support_phone(user)}
-    notifications.enqueue(
-        kind="security.challenges_reset",
+    notifications.notify(
         recipient=user,
-        subject=subject,
-        body_text=body,
-        language=settings.LANGUAGE_CODE,
+        kind="security.challenges_reset",
+        context={"phone": staff._support_phone(user)},
+        idempotency_key=uuid.uuid4().hex,  # each reset is its own event
     )
