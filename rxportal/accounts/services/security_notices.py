@@ -53,6 +53,7 @@ def notify_password_changed(*, user: User) -> None:
         kind="security.password_changed",
         context={"reset": False, "phone": support_phone(user)},
         idempotency_key=uuid.uuid4().hex,  # each change is its own event
+        link_path=reverse("rx_myaccount"),
     )
 
 
@@ -63,4 +64,5 @@ def notify_second_factor_changed(*, user: User, change: FactorChange) -> None:
         kind="security.second_factor_changed",
         context={"change": change.value, "phone": support_phone(user)},
         idempotency_key=uuid.uuid4().hex,  # each change is its own event
+        link_path=reverse("rx_myaccount"),
     )
