@@ -71,8 +71,11 @@ def test_a_new_browser_passing_the_check_tells_the_owner_once(
     device = RecognizedDevice.objects.get(user=user)
     message = _only_email("A new device signed in to your rxportal account")
     assert message.to == [user.email]
-    assert device.label in message.body
-    assert "127.0.0.1" not in message.body  # no address or other detail a stranger could use
+    # The browser's own description is the sender's to write: shown behind sign-in only.
+    assert device.label not in message.body
+    assert "127.0.0.1" not in message.body
+    inbox = Notification.objects.get(recipient=user, kind="security.new_device", channel="inbox")
+    assert device.label in inbox.body_text
     assert sorted(row.channel for row in _rows(user, "security.new_device")) == [
         Channel.EMAIL,
         Channel.INBOX,

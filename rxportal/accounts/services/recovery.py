@@ -71,7 +71,6 @@ from rxportal.accounts.models import (
     OneTimeCodeChannel,
     OneTimeCodePurpose,
     RecoveryCode,
-    Role,
     SecurityProfile,
     User,
 )
@@ -85,12 +84,12 @@ from rxportal.accounts.services.codes import (
 from rxportal.accounts.services.devices import revoke_all_devices
 from rxportal.accounts.services.lockout import clear_throttle_for
 from rxportal.accounts.services.recovery_codes import use_recovery_code
+from rxportal.accounts.services.security_notices import support_phone
 from rxportal.accounts.services.signin import accept_totp_step, has_second_factor
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core.errors import DomainError
-from rxportal.members.selectors import get_support_contacts
 from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
@@ -588,7 +587,7 @@ def _answers_paused(user: User, step: Step) -> ResetAnswersPaused:
             "password resets for it for up to a day. To get back in sooner, call us at "
             "%(phone)s."
         )
-        % {"phone": _support_phone(user)},
+        % {"phone": support_phone(user)},
         step=str(step),
     )
 
@@ -733,18 +732,12 @@ class ResetResult:
     lock_cleared: bool
 
 
-def _support_phone(user: User) -> str:
-    """The user's own help line, as every page shows it (``rxportal.core.contact``)."""
-    contacts = get_support_contacts(viewer=user)
-    return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
-
-
 def _send_password_changed_notice(user: User) -> None:
     """By email and to the inbox, written to the outbox with the reset."""
     notifications.notify(
         recipient=user,
         kind="security.password_changed",
-        context={"reset": True, "phone": _support_phone(user)},
+        context={"reset": True, "phone": support_phone(user)},
         idempotency_key=uuid.uuid4().hex,  # each reset is its own event
     )
 
@@ -839,7 +832,7 @@ def send_username_reminder(*, email: str, request: HttpRequest | None) -> int:
     with transaction.atomic():
         for users in by_address.values():
             _send_username_reminder(
-                users[0], [user.get_username() for user in users], _support_phone(users[0])
+                users[0], [user.get_username() for user in users], support_phone(users[0])
             )
         record_event(
             action=ACTION_USERNAME_REMINDER,

@@ -36,7 +36,10 @@ def support_phone(user: User) -> str:
 
 
 def notify_new_device(*, user: User, device: RecognizedDevice) -> None:
-    """A browser passed the new-device check and is now remembered: once per device."""
+    """A browser passed the new-device check and is now remembered: once per device.
+
+    Its label is the browser's own User-Agent, written by whoever signed in, so only the inbox
+    (behind sign-in) shows it; the email does not."""
     notifications.notify(
         recipient=user,
         kind="security.new_device",
