@@ -27,7 +27,14 @@ from django.utils.translation import gettext_lazy as _
 from rxportal.accounts import crypto
 from rxportal.accounts.domain import normalize_username
 from rxportal.accounts.models import User
-from rxportal.accounts.services import lockout, registration, signin, sms_factor
+from rxportal.accounts.services import (
+    lockout,
+    registration,
+    security_notices,
+    signin,
+    sms_factor,
+)
+from rxportal.accounts.services.security_notices import FactorChange
 from rxportal.core import clock
 from rxportal.notifications import services as notifications
 
@@ -53,6 +60,18 @@ SECRET_MAILS = frozenset(
     }
 )
 
+# allauth's notices about a change to the account's security, told by ``security_notices``.
+ALLAUTH_PASSWORD_NOTICES = frozenset(
+    {"account/email/password_changed", "account/email/password_set"}
+)
+ALLAUTH_FACTOR_NOTICES = {
+    "mfa/email/totp_activated": FactorChange.TOTP_ADDED,
+    "mfa/email/totp_deactivated": FactorChange.TOTP_REMOVED,
+    "mfa/email/webauthn_added": FactorChange.PASSKEY_ADDED,
+    "mfa/email/webauthn_removed": FactorChange.PASSKEY_REMOVED,
+    "mfa/email/recovery_codes_generated": FactorChange.RECOVERY_CODES,
+}
+
 
 class PortalAccountAdapter(DefaultAccountAdapter):
     error_messages = {
@@ -65,6 +84,24 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             "Too many attempts from this connection. Wait a few minutes, then try again."
         ),
     }
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: AbstractBaseUser,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """allauth's security notices (password changed in My Account, an authenticator app or
+        passkey added or removed) become ours: our words, by email and to the inbox. Any other
+        goes out as allauth renders it (``send_mail``)."""
+        change = ALLAUTH_FACTOR_NOTICES.get(template_prefix)
+        if isinstance(user, User) and change is not None:
+            security_notices.notify_second_factor_changed(user=user, change=change)
+        elif isinstance(user, User) and template_prefix in ALLAUTH_PASSWORD_NOTICES:
+            security_notices.notify_password_changed(user=user)
+        else:
+            super().send_notification_mail(template_prefix, user, context, email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Rendered by allauth's templates as before, delivered by the notifications app."""

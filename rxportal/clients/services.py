@@ -622,6 +622,35 @@ def _record_expiry(grant: ToolGrant, *, now: dt.datetime) -> None:
     )
 
 
+def warn_of_due_expiries(*, now: dt.datetime) -> int:
+    """Daily job: tell each live grant's holder it ends soon, 14 and 3 days before (the
+    thresholds in ``notices.EXPIRY_WARNING_DAYS``), once each however often the job runs.
+
+    A grant first seen inside the closer threshold (the job was down) gets only that warning.
+    Returns how many warnings were written (repeats of one already sent included).
+    """
+    furthest = max(notices.EXPIRY_WARNING_DAYS)
+    due = (
+        ToolGrant.objects.filter(
+            revoked_at__isnull=True,
+            expiry_recorded_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + dt.timedelta(days=furthest),
+            user__is_active=True,
+        )
+        .select_related("user", "client")
+        .order_by("pk")
+    )
+    warned = 0
+    for grant in due:
+        left = grant.expires_at - now
+        days_before = min(d for d in notices.EXPIRY_WARNING_DAYS if left <= dt.timedelta(days=d))
+        with transaction.atomic():
+            notices.send_expiry_warning(grant, days_before=days_before)
+        warned += 1
+    return warned
+
+
 # --- Helpers ----------------------------------------------------------------------------------
 
 

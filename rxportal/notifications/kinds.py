@@ -128,6 +128,26 @@ KINDS: dict[str, Kind] = {
             Topic.FORMULARY,
             _("Coverage of a drug you or your family take is changing"),
         ),
+        Kind(
+            "security.new_device",
+            Topic.SECURITY,
+            _("New device signed in"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "security.second_factor_changed",
+            Topic.SECURITY,
+            _("Second sign-in step added, removed or changed"),
+            optional=False,
+            channels=(EMAIL, INBOX),
+        ),
+        Kind(
+            "clients.grant_expiring",
+            Topic.CLIENTS,
+            _("Tool access about to end"),
+            channels=(EMAIL, INBOX),
+        ),
     )
 }
 

@@ -190,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clients.record_due_expiries",
         "schedule": crontab(hour=5, minute=30),
     },
+    "clients.warn_of_due_expiries": {
+        "task": "clients.warn_of_due_expiries",
+        "schedule": crontab(hour=13, minute=0),  # 8 or 9 a.m. in New York: read the same day
+    },
     "sponsor_tools.purge_expired_claims_reports": {
         "task": "sponsor_tools.purge_expired_claims_reports",
         "schedule": crontab(minute=41),

@@ -26,6 +26,7 @@ from rxportal.accounts.models import (
     SecurityProfile,
     User,
 )
+from rxportal.accounts.services import security_notices
 from rxportal.accounts.services.codes import send_code, verify_code
 from rxportal.accounts.services.lockout import record_sign_in_failure
 from rxportal.audit.models import Outcome
@@ -256,6 +257,7 @@ def complete_check(
             subject=device,
             details={"method": method},
         )
+        security_notices.notify_new_device(user=user, device=device)
     return device, cookie_value
 
 

@@ -60,7 +60,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext
 
 from rxportal.accounts import domain
@@ -72,7 +71,6 @@ from rxportal.accounts.models import (
     OneTimeCodeChannel,
     OneTimeCodePurpose,
     RecoveryCode,
-    Role,
     SecurityProfile,
     User,
 )
@@ -86,12 +84,12 @@ from rxportal.accounts.services.codes import (
 from rxportal.accounts.services.devices import revoke_all_devices
 from rxportal.accounts.services.lockout import clear_throttle_for
 from rxportal.accounts.services.recovery_codes import use_recovery_code
+from rxportal.accounts.services.security_notices import support_phone
 from rxportal.accounts.services.signin import accept_totp_step, has_second_factor
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core.errors import DomainError
-from rxportal.members.selectors import get_support_contacts
 from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
@@ -589,7 +587,7 @@ def _answers_paused(user: User, step: Step) -> ResetAnswersPaused:
             "password resets for it for up to a day. To get back in sooner, call us at "
             "%(phone)s."
         )
-        % {"phone": _support_phone(user)},
+        % {"phone": support_phone(user)},
         step=str(step),
     )
 
@@ -734,33 +732,13 @@ class ResetResult:
     lock_cleared: bool
 
 
-def _support_phone(user: User) -> str:
-    """The user's own help line, as every page shows it (``rxportal.core.contact``)."""
-    contacts = get_support_contacts(viewer=user)
-    return contacts.member_phone if user.role == Role.MEMBER else contacts.client_phone
-
-
 def _send_password_changed_notice(user: User) -> None:
-    """Plain email in the site's language, written to the outbox with the reset."""
-    if not user.email:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Your rxportal password was changed")
-        body = gettext(
-            "Hello,\n\n"
-            "The password of your rxportal account was just reset with a code sent to you, "
-            "your security question and your second sign-in step.\n\n"
-            "To keep your account safe we signed it out everywhere and forgot the browsers we "
-            "had remembered; sign in again with your new password.\n\n"
-            "If this was not you, call us at %(phone)s right away.\n\n"
-            "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        ) % {"phone": _support_phone(user)}
-    notifications.enqueue(
-        kind="security.password_changed",
+    """By email and to the inbox, written to the outbox with the reset."""
+    notifications.notify(
         recipient=user,
-        subject=subject,
-        body_text=body,
-        language=settings.LANGUAGE_CODE,
+        kind="security.password_changed",
+        context={"reset": True, "phone": support_phone(user)},
+        idempotency_key=uuid.uuid4().hex,  # each reset is its own event
     )
 
 
@@ -827,25 +805,13 @@ def complete_password_reset(
 # --- Forgot username --------------------------------------------------------------------------
 
 
-def _send_username_reminder(address: str, usernames: list[str], phone: str) -> None:
-    """To the address as stored, in the site's language, written to the outbox."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = gettext("Your rxportal username")
-        body = gettext(
-            "Hello,\n\n"
-            "Someone (we hope you) asked for the rxportal username that goes with this email "
-            "address.\n\n"
-            "Your username: %(usernames)s\n\n"
-            "If you did not ask for it, you can ignore this email: nobody can sign in with a "
-            "username alone. If you are worried, call us at %(phone)s.\n\n"
-            "We will never ask for your password or a sign-in code by email, text or phone.\n"
-        ) % {"usernames": ", ".join(usernames), "phone": phone}
-    notifications.enqueue(
+def _send_username_reminder(owner: User, usernames: list[str], phone: str) -> None:
+    """By email to the address the accounts share, which is ``owner``'s own."""
+    notifications.notify(
+        recipient=owner,
         kind="account.username_reminder",
-        to_address=address,
-        subject=subject,
-        body_text=body,
-        language=settings.LANGUAGE_CODE,
+        context={"usernames": ", ".join(usernames), "phone": phone},
+        idempotency_key=uuid.uuid4().hex,  # each request is its own event
     )
 
 
@@ -864,9 +830,9 @@ def send_username_reminder(*, email: str, request: HttpRequest | None) -> int:
     for address in addresses:
         by_address.setdefault(address.email, []).append(address.user)
     with transaction.atomic():
-        for stored, users in by_address.items():
+        for users in by_address.values():
             _send_username_reminder(
-                stored, [user.get_username() for user in users], _support_phone(users[0])
+                users[0], [user.get_username() for user in users], support_phone(users[0])
             )
         record_event(
             action=ACTION_USERNAME_REMINDER,

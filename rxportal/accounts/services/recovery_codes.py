@@ -16,6 +16,7 @@ from django.db import transaction
 from rxportal.accounts import domain
 from rxportal.accounts.crypto import keyed_digest, keyed_digest_candidates
 from rxportal.accounts.models import RecoveryCode, User
+from rxportal.accounts.services import security_notices
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 
@@ -60,6 +61,9 @@ def generate_recovery_codes(
             actor=actor or user,
             subject=user,
             details={"count": len(codes)},
+        )
+        security_notices.notify_second_factor_changed(
+            user=user, change=security_notices.FactorChange.RECOVERY_CODES
         )
     return [domain.format_recovery_code(code) for code in codes]
 

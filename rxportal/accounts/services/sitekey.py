@@ -11,6 +11,7 @@ from rxportal.accounts import domain
 from rxportal.accounts.crypto import encrypt_text
 from rxportal.accounts.errors import InvalidPhoneNumber
 from rxportal.accounts.models import OneTimeCodePurpose, SecurityProfile, User
+from rxportal.accounts.services import security_notices
 from rxportal.accounts.services.codes import verify_code
 from rxportal.accounts.sitekeys import (
     SITEKEY_IMAGES_BY_SLUG,
@@ -94,5 +95,8 @@ def confirm_sms_phone(*, user: User, code: str, now: dt.datetime, actor: User) -
         if updated:
             record_event(
                 action=ACTION_PHONE_VERIFIED, outcome=Outcome.SUCCESS, actor=actor, subject=user
+            )
+            security_notices.notify_second_factor_changed(
+                user=user, change=security_notices.FactorChange.SMS_ADDED
             )
     return bool(updated)

@@ -31,6 +31,7 @@ from rxportal.accounts.models import (
     SecurityProfile,
     User,
 )
+from rxportal.accounts.services import security_notices
 from rxportal.accounts.services.codes import send_code, verify_code
 from rxportal.accounts.services.lockout import record_sign_in_failure
 from rxportal.accounts.services.signin import SECOND_FACTOR_TYPES, is_second_factor_required
@@ -167,6 +168,7 @@ def remove_sms_factor(*, user: User, request: HttpRequest | None = None) -> None
                     "passkey before removing your phone."
                 )
             )
+        was_a_factor = profile.sms_phone_verified
         profile.sms_phone_encrypted = ""
         profile.sms_phone_last4 = ""
         profile.sms_phone_verified = False
@@ -185,6 +187,10 @@ def remove_sms_factor(*, user: User, request: HttpRequest | None = None) -> None
             request=request,
             subject=user,
         )
+        if was_a_factor:  # a number never confirmed was no sign-in step
+            security_notices.notify_second_factor_changed(
+                user=user, change=security_notices.FactorChange.SMS_REMOVED
+            )
 
 
 # --- The SMS step at sign-in ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -108,8 +109,11 @@ class MyAccountPasswordView(_MyAccountPage, PasswordChangeView):
         return reverse("rx_myaccount")
 
     def form_valid(self, form: PortalChangePasswordForm) -> HttpResponse:
-        response = super().form_valid(form)
-        my_account_flow.record_password_changed(request=self.request, user=_user(self.request))
+        # One transaction: the new password, its audit entry and allauth's notice of it
+        # (``PortalAccountAdapter.send_notification_mail``: ours, by email and to the inbox).
+        with transaction.atomic():
+            response = super().form_valid(form)
+            my_account_flow.record_password_changed(request=self.request, user=_user(self.request))
         return response
 
 
