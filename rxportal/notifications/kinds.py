@@ -121,6 +121,8 @@ KINDS: dict[str, Kind] = {
             optional=False,
             channels=(EMAIL, INBOX),
         ),
+        # Reminders: optional; by email and to the inbox unless the person chooses otherwise.
+        Kind("prescriptions.refill_due", Topic.PRESCRIPTIONS, _("A refill is due")),
     )
 }
 

@@ -182,6 +182,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "prescriptions.run_due_auto_refills",
         "schedule": crontab(hour=6, minute=0),
     },
+    # After the automatic refills: a prescription on them gets no reminder.
+    "prescriptions.send_refill_reminders": {
+        "task": "prescriptions.send_refill_reminders",
+        "schedule": crontab(hour=14, minute=0),  # 9 or 10 in the morning on the US east coast
+    },
     "accounts.purge_expired_counters": {
         "task": "accounts.purge_expired_counters",
         "schedule": crontab(minute=17),
