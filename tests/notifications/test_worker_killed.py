@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,6 +36,9 @@ from tests.notifications.support import read_delivery_log
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
+# This test's own queue and worker name in the Redis database (another worker may share it).
+QUEUE = f"rxportal-worker-test-{os.getpid()}"
+WORKER_NAME = f"{QUEUE}@{socket.gethostname()}"
 PATIENTS = 30
 HOLD_AT = 12  # the worker is held, then killed, while sending the 13th email
 WAIT_SECONDS = 120
@@ -82,13 +86,15 @@ def start_worker(mail_dir: Path, tmp_path: Path) -> Iterator[Callable[[], subpro
         DJANGO_EMAIL_FILE_PATH=str(mail_dir),
         RXPORTAL_CACHE_PREFIX=f"rxportal-worker-test-{os.getpid()}",
         RXPORTAL_LOG_LEVEL="WARNING",
+        RXPORTAL_TASK_QUEUE=QUEUE,
     )
     workers: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / f"worker-{len(workers)}.log").open("wb")
         worker = subprocess.Popen(
-            [CELERY, "-A", "rxportal", "worker", "--concurrency", "2", "--loglevel", "WARNING",
+            [CELERY, "-A", "rxportal", "worker", "-n", WORKER_NAME, "--concurrency", "2",
+             "--loglevel", "WARNING",
              "--without-gossip", "--without-mingle", "--without-heartbeat"],
             cwd=BASE_DIR,
             env=env,
@@ -108,7 +114,8 @@ def start_worker(mail_dir: Path, tmp_path: Path) -> Iterator[Callable[[], subpro
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait(timeout=5)
-    app.control.purge()  # nothing of this test left in the broker for another worker
+    with app.connection_for_write() as conn:  # nothing of this test left in the broker
+        conn.default_channel.client.delete(QUEUE)
 
 
 def wait_for(condition: Callable[[], Any], what: str, tmp_path: Path) -> None:
@@ -145,7 +152,7 @@ def test_a_worker_killed_mid_batch_delivers_every_reminder_once_after_restart(
     expected = due_patients(today)
     (mail_dir / "hold-at").write_text(str(HOLD_AT))
     worker = start_worker()
-    app.send_task("prescriptions.send_refill_reminders")  # what beat sends every day
+    app.send_task("prescriptions.send_refill_reminders", queue=QUEUE)  # what beat sends every day
 
     wait_for(lambda: (mail_dir / "held").exists(), "the worker to reach the held email", tmp_path)
     os.killpg(worker.pid, signal.SIGKILL)
@@ -162,15 +169,15 @@ def test_a_worker_killed_mid_batch_delivers_every_reminder_once_after_restart(
     start_worker()
     # The killed batch's task is not acknowledged (acks late); the broker gives it back after
     # its visibility timeout. Beat's minute sweep does not wait that long: send it now.
-    app.send_task("notifications.deliver_due_notifications")
+    app.send_task("notifications.deliver_due_notifications", queue=QUEUE)
     wait_for(
         lambda: counts()[Status.SENT] == 2 * PATIENTS, "every reminder to be delivered", tmp_path
     )
     assert sorted(read_delivery_log(mail_dir)) == sorted(expected)  # each once, none twice
 
     # The daily job again (beat ran twice, or a retry): nobody is told a second time.
-    app.send_task("prescriptions.send_refill_reminders")
-    app.send_task("notifications.deliver_due_notifications")
+    app.send_task("prescriptions.send_refill_reminders", queue=QUEUE)
+    app.send_task("notifications.deliver_due_notifications", queue=QUEUE)
     wait_for(lambda: _broker_idle(), "the worker to finish the second run", tmp_path)
     assert counts() == {Status.QUEUED: 0, Status.SENT: 2 * PATIENTS, Status.FAILED: 0}
     assert sorted(read_delivery_log(mail_dir)) == sorted(expected)
@@ -182,9 +189,9 @@ def test_a_worker_killed_mid_batch_delivers_every_reminder_once_after_restart(
 def _broker_idle() -> bool:
     """No task waiting in the queue, none running or reserved by a worker."""
     with app.connection_for_write() as conn:
-        waiting = conn.default_channel.client.llen(app.conf.task_default_queue)
+        waiting = conn.default_channel.client.llen(QUEUE)
     if waiting:
         return False
-    inspect = app.control.inspect(timeout=1.0)
+    inspect = app.control.inspect(destination=[WORKER_NAME], timeout=1.0)
     busy = [*(inspect.active() or {}).values(), *(inspect.reserved() or {}).values()]
     return inspect.ping() is not None and not any(busy)
