@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from rxportal.accounts.models import Role, User
 from rxportal.core import clock
@@ -99,16 +99,10 @@ def list_family_members_visible_to_member(*, member: Member, today: dt.date) -> 
     a member the signed-in user is not linked to."""
     if member.subscriber_id is not None:
         return [member]
-    active_consent = FamilyAccessGrant.objects.filter(
-        grantor=OuterRef("pk"), grantee=member, revoked_at__isnull=True
-    )
     dependents = (
         Member.objects.select_related("plan", "client")
         .filter(subscriber=member)
-        .filter(
-            Q(date_of_birth__gt=domain.compute_latest_adult_birth_date(today))
-            | Q(Exists(active_consent))
-        )
+        .filter(_visible_to_their_subscriber(today))
         .order_by("person_code", "pk")
     )
     return [member, *dependents]
@@ -129,6 +123,57 @@ def list_users_who_may_see_member(*, member: Member, today: dt.date) -> list[Use
             if any(other.pk == member.pk for other in visible):
                 users.append(subscriber.user)
     return users
+def _visible_to_their_subscriber(today: dt.date) -> Q:
+    """A dependent row (of a ``Member`` query) whose records their subscriber may see today:
+    under 18, or an adult with an active consent grant to the subscriber."""
+    active_consent = FamilyAccessGrant.objects.filter(
+        grantor=OuterRef("pk"), grantee=OuterRef("subscriber"), revoked_at__isnull=True
+    )
+    return Q(date_of_birth__gt=domain.compute_latest_adult_birth_date(today)) | Q(
+        Exists(active_consent)
+    )
+
+
+@dataclass(frozen=True)
+class RecordViewer:
+    """A person with an account who may see a member's records: the member, or their
+    subscriber under the one access rule. ``first_name`` is the viewer's own."""
+
+    user: User
+    first_name: str
+    is_patient: bool
+    patient_first_name: str
+
+
+def list_viewers_of_members(
+    *, member_ids: Iterable[int], today: dt.date
+) -> dict[int, list[RecordViewer]]:
+    """Who may see each member's records, for telling them about it (a job over many members):
+    the member, if they have an account, then their subscriber when
+    ``list_family_members_visible_to`` would show the member to the subscriber. Members nobody
+    with an account may see are absent. One query."""
+    members = (
+        Member.objects.filter(pk__in=list(member_ids))
+        .select_related("user", "subscriber__user")
+        .annotate(
+            subscriber_may_see=ExpressionWrapper(
+                _visible_to_their_subscriber(today), output_field=BooleanField()
+            )
+        )
+    )
+    viewers: dict[int, list[RecordViewer]] = {}
+    for member in members:
+        found = []
+        if member.user is not None:
+            found.append(RecordViewer(member.user, member.first_name, True, member.first_name))
+        subscriber = member.subscriber
+        if subscriber is not None and subscriber.user is not None and member.subscriber_may_see:
+            found.append(
+                RecordViewer(subscriber.user, subscriber.first_name, False, member.first_name)
+            )
+        if found:
+            viewers[member.pk] = found
+    return viewers
 
 
 def _latest_birth_date_of_an_adult(today: dt.date) -> dt.date:

@@ -148,6 +148,8 @@ KINDS: dict[str, Kind] = {
             _("Tool access about to end"),
             channels=(EMAIL, INBOX),
         ),
+        # Reminders: optional; by email and to the inbox unless the person chooses otherwise.
+        Kind("prescriptions.refill_due", Topic.PRESCRIPTIONS, _("A refill is due")),
     )
 }
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -29,10 +30,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.html import escape
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import User
@@ -360,3 +364,177 @@ def resend_notification(
         )
         transaction.on_commit(partial(_schedule_delivery, notification.public_id))
     return notification
+
+
+# --- Many messages of one kind at once (scheduled jobs: refill reminders) ----------------------
+
+DELIVERY_BATCH_SIZE = 500
+# A fact's place in a template rendered once for many people: private-use characters, which no
+# text contains and which neither whitespace clean-up nor HTML escaping touches.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_SLOT = re.compile(f"{_OPEN}([A-Za-z_][A-Za-z0-9_]*){_CLOSE}")
+
+
+@dataclass(frozen=True)
+class BulkMessage:
+    """One person's message in ``notify_many``.
+
+    ``facts`` are the per-person words (names, a drug, a date), put into the rendered text as
+    they are (HTML-escaped in the HTML); a date is formatted in the person's language.
+    ``variant`` holds the few switches the templates branch on (``{% if about_self %}``): the
+    templates are rendered once per language and variant, never once per person.
+    """
+
+    recipient: User
+    facts: Mapping[str, str | dt.date]
+    idempotency_key: str
+    variant: tuple[tuple[str, Any], ...] = ()
+    link_path: str = ""
+
+
+def notify_many(
+    *, kind: str, messages: Iterable[BulkMessage], batch_size: int = DELIVERY_BATCH_SIZE
+) -> int:
+    """``notify`` for a job that tells many people at once; returns the rows written.
+
+    Call it inside the job's transaction: the rows are inserted in bulk and ignored where the
+    same kind and idempotency key already has a row on that channel (a rerun tells nobody
+    twice). After commit, one Celery task per ``batch_size`` new rows delivers them
+    (``deliver_notification_batch``), each row still at most once.
+    """
+    found = kinds.get_kind(kind)
+    renders: dict[tuple[str, tuple[tuple[str, Any], ...], frozenset[str]], _Prerendered] = {}
+    dates: dict[tuple[str, dt.date], str] = {}
+    now = clock.now()
+    rows: list[Notification] = []
+    for message in messages:
+        language = language_for(message.recipient)
+        key = (language, message.variant, frozenset(message.facts))
+        if key not in renders:
+            renders[key] = _prerender(found, language, message.variant, message.facts)
+        facts = {
+            name: _format_fact(value, language, dates) for name, value in message.facts.items()
+        }
+        rendered = renders[key].fill(facts)
+        for channel in channels_for(message.recipient, found):
+            via = Channel(channel)
+            rows.append(
+                Notification(
+                    recipient=message.recipient,
+                    to_address=str(message.recipient.email) if via == Channel.EMAIL else "",
+                    kind=kind,
+                    channel=via,
+                    language=language,
+                    subject=rendered.subject,
+                    body_text={
+                        Channel.EMAIL: rendered.body_text,
+                        Channel.SMS: rendered.sms_text,
+                        Channel.INBOX: rendered.inbox_text,
+                    }[via],
+                    body_html=rendered.body_html if via == Channel.EMAIL else "",
+                    idempotency_key=f"{kind}:{message.idempotency_key}",
+                    link_path=message.link_path,
+                    next_attempt_at=now,
+                )
+            )
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    # Rows that met an earlier one were not inserted: only this call's public ids come back.
+    written = list(
+        Notification.objects.filter(public_id__in=[row.public_id for row in rows])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(written), batch_size):
+        transaction.on_commit(
+            partial(_schedule_batch_delivery, written[start : start + batch_size])
+        )
+    return len(written)
+
+
+@dataclass(frozen=True)
+class _Prerendered:
+    """A kind's templates rendered once with a slot for each fact, split at the slots."""
+
+    parts: RenderedMessage  # the words with a slot (``_SLOT``) where each fact goes
+
+    def fill(self, facts: Mapping[str, str]) -> RenderedMessage:
+        escaped = {name: str(escape(value)) for name, value in facts.items()}
+        return RenderedMessage(
+            subject=_fill(self.parts.subject, facts),
+            body_text=_fill(self.parts.body_text, facts),
+            body_html=_fill(self.parts.body_html, escaped),
+            sms_text=_fill(self.parts.sms_text, facts),
+            inbox_text=_fill(self.parts.inbox_text, facts),
+        )
+
+
+def _prerender(
+    kind: kinds.Kind,
+    language: str,
+    variant: tuple[tuple[str, Any], ...],
+    facts: Mapping[str, object],
+) -> _Prerendered:
+    slots = {name: f"{_OPEN}{name}{_CLOSE}" for name in facts}
+    with translation.override(language):
+        message = render_message(kind, {**dict(variant), **slots})
+    for text in message.__dict__.values():
+        # A filter on a fact ({{ name|upper }}) would change its slot: refuse such a template.
+        found = _SLOT.findall(text)
+        if any(name not in slots for name in found) or not (
+            text.count(_OPEN) == text.count(_CLOSE) == len(found)
+        ):
+            raise ValueError(f"{kind.code}: facts must be printed as they are, without filters")
+    return _Prerendered(message)
+
+
+def _fill(text: str, facts: Mapping[str, str]) -> str:
+    return _SLOT.sub(lambda match: facts[match.group(1)], text) if _OPEN in text else text
+
+
+def _format_fact(value: str | dt.date, language: str, cache: dict[tuple[str, dt.date], str]) -> str:
+    if not isinstance(value, dt.date):
+        return value
+    if (language, value) not in cache:
+        with translation.override(language):
+            cache[(language, value)] = date_format(value, "DATE_FORMAT")
+    return cache[(language, value)]
+
+
+def _schedule_batch_delivery(ids: list[int]) -> None:
+    from rxportal.notifications.tasks import deliver_notification_batch
+
+    deliver_notification_batch.delay(ids)
+
+
+def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
+    """Deliver these rows (a task's batch), each at most once; returns how many were sent.
+
+    Inbox rows are the message itself: they are marked delivered in one statement, on the rows
+    this worker could lock. Every other row is sent in its own transaction by
+    ``deliver_notification`` (lock, send, mark sent), so a worker killed in the middle of a
+    batch has committed what it sent and leaves the rest queued for the next worker or the
+    sweep.
+    """
+    with transaction.atomic():
+        inbox = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk__in=ids, channel=Channel.INBOX, status=Status.QUEUED, next_attempt_at__lte=now
+            )
+            .values_list("pk", flat=True)
+        )
+        sent = Notification.objects.filter(pk__in=inbox).update(
+            status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now
+        )
+    others = (
+        Notification.objects.filter(pk__in=ids, status=Status.QUEUED, next_attempt_at__lte=now)
+        .exclude(channel=Channel.INBOX)
+        .order_by("pk")
+        .values_list("public_id", flat=True)
+    )
+    for public_id in list(others):
+        delivery = deliver_notification(public_id=public_id, now=now)
+        sent += delivery.result == DeliveryResult.SENT
+    return sent

@@ -26,3 +26,10 @@ def deliver_notification(self: Task, public_id: str) -> str:
 def deliver_due_notifications() -> dict[str, int]:
     """Every minute: queued notifications whose time has come (lost tasks, due retries)."""
     return {"sent": services.deliver_due_notifications(now=clock.now())}
+
+
+@shared_task(name="notifications.deliver_notification_batch")
+def deliver_notification_batch(ids: list[int]) -> dict[str, int]:
+    """A batch of rows written together (``services.notify_many``): one task, not one per row.
+    A row that fails waits for its retry in the sweep (``deliver_due_notifications``)."""
+    return {"sent": services.deliver_notification_batch(ids=ids, now=clock.now())}

@@ -13,6 +13,10 @@ REFILL_THRESHOLD_NUMERATOR = 3
 REFILL_THRESHOLD_DENOMINATOR = 4
 # The dashboard lists refills allowed now or within this many days.
 REFILL_DUE_SOON_DAYS = 7
+# Refill reminders go out for the refills the dashboard lists as due (REFILL_DUE_SOON_DAYS);
+# a due date up to this many days past still gets its reminder (a missed daily run catches up),
+# an older one never (turning reminders on does not tell everyone of refills months overdue).
+REFILL_REMINDER_CATCH_UP_DAYS = 7
 # Alerts: a prescription expiring within this many days.
 EXPIRY_ALERT_DAYS = 30
 # A prescription that expired this recently is still listed, so it can be renewed.
@@ -118,3 +122,27 @@ def compute_auto_refill_key(*, prescription_public_id: uuid.UUID, due_on: dt.dat
     """The same prescription and due date always give the same key, so a rerun of the daily
     job (or two workers at once) places one refill."""
     return uuid.uuid5(AUTO_REFILL_KEY_NAMESPACE, f"auto-refill:{prescription_public_id}:{due_on}")
+
+
+def compute_refill_due_on(*, next_refill_date: dt.date | None, written_on: dt.date) -> dt.date:
+    """The day a refill became (or becomes) allowed: a never-filled prescription's first fill
+    is allowed from the day it was written. A reminder is sent once per due date."""
+    return next_refill_date or written_on
+
+
+def is_refill_reminder_due(
+    *,
+    status: RefillStatus,
+    next_refill_date: dt.date | None,
+    written_on: dt.date,
+    today: dt.date,
+    days: int = REFILL_DUE_SOON_DAYS,
+) -> bool:
+    """Due within ``days`` as the dashboard counts it (``is_refill_due_within``), and due no
+    more than ``REFILL_REMINDER_CATCH_UP_DAYS`` ago."""
+    if not is_refill_due_within(
+        status=status, next_refill_date=next_refill_date, today=today, days=days
+    ):
+        return False
+    due_on = compute_refill_due_on(next_refill_date=next_refill_date, written_on=written_on)
+    return due_on >= today - dt.timedelta(days=REFILL_REMINDER_CATCH_UP_DAYS)

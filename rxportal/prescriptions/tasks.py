@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from rxportal.core import clock
+from rxportal.prescriptions.reminders import send_refill_reminders as send_refill_reminders_service
 from rxportal.prescriptions.services import run_due_auto_refills as run_due_auto_refills_service
 
 
@@ -14,3 +15,11 @@ def run_due_auto_refills() -> dict[str, int]:
     per prescription and due date). Returns counts only (no PHI in task results)."""
     run = run_due_auto_refills_service(today=clock.today(), now=clock.now())
     return {"placed": len(run.placed), "failed": len(run.failed)}
+
+
+@shared_task(name="prescriptions.send_refill_reminders")
+def send_refill_reminders() -> dict[str, int]:
+    """Daily: tell people of the refills due (once per prescription, due date and person, so
+    safe to run twice). Counts only."""
+    run = send_refill_reminders_service(today=clock.today())
+    return {"due": run.prescriptions_due, "written": run.notifications_written}

@@ -157,6 +157,9 @@ if REDIS_URL:
     # Tasks go to the Redis broker for the workers; RXPORTAL_TASKS_INLINE runs them in the
     # request instead (the browser tests' server on PostgreSQL + Redis, which starts no worker).
     CELERY_TASK_ALWAYS_EAGER = env_bool("RXPORTAL_TASKS_INLINE", False)
+    # The broker queue the portal's tasks go to and its workers read: one Redis database can
+    # serve more than one portal (the real-worker tests start a worker on a queue of their own).
+    CELERY_TASK_DEFAULT_QUEUE = env_str("RXPORTAL_TASK_QUEUE", "celery")
 else:
     CACHES = {
         "default": {
@@ -181,6 +184,11 @@ CELERY_BEAT_SCHEDULE = {
     "prescriptions.run_due_auto_refills": {
         "task": "prescriptions.run_due_auto_refills",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # After the automatic refills: a prescription on them gets no reminder.
+    "prescriptions.send_refill_reminders": {
+        "task": "prescriptions.send_refill_reminders",
+        "schedule": crontab(hour=14, minute=0),  # 9 or 10 in the morning on the US east coast
     },
     "accounts.purge_expired_counters": {
         "task": "accounts.purge_expired_counters",

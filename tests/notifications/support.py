@@ -6,8 +6,11 @@ import smtplib
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.mail.message import EmailMessage
 
@@ -49,3 +52,41 @@ def notice(**overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
+
+
+class DeliveryLogBackend(BaseEmailBackend):
+    """A delivery log that outlives the worker process: one line per message sent (its
+    recipients) appended to ``EMAIL_FILE_PATH/delivered.log``.
+
+    To kill a worker in the middle of a batch at a known point, write a number n to
+    ``EMAIL_FILE_PATH/hold-at``: the send that would be the (n+1)-th line creates ``held`` and
+    then waits (before writing) until the worker is killed. Only the first such send waits.
+    """
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        folder = Path(settings.EMAIL_FILE_PATH)
+        log = folder / "delivered.log"
+        for message in email_messages:
+            self._hold_if_asked(folder, log)
+            with log.open("a") as out:
+                out.write(",".join(message.to) + "\n")
+        return len(email_messages)
+
+    @staticmethod
+    def _hold_if_asked(folder: Path, log: Path) -> None:
+        hold_at = folder / "hold-at"
+        if not hold_at.exists():
+            return
+        written = len(log.read_text().splitlines()) if log.exists() else 0
+        if written < int(hold_at.read_text()):
+            return
+        try:
+            (folder / "held").open("x").close()
+        except FileExistsError:
+            return
+        time.sleep(600)  # the test kills the worker here, before this message is written
+
+
+def read_delivery_log(folder: Path) -> list[str]:
+    log = folder / "delivered.log"
+    return log.read_text().splitlines() if log.exists() else []
