@@ -123,6 +123,8 @@ def list_users_who_may_see_member(*, member: Member, today: dt.date) -> list[Use
             if any(other.pk == member.pk for other in visible):
                 users.append(subscriber.user)
     return users
+
+
 def _visible_to_their_subscriber(today: dt.date) -> Q:
     """A dependent row (of a ``Member`` query) whose records their subscriber may see today:
     under 18, or an adult with an active consent grant to the subscriber."""
