@@ -102,16 +102,22 @@ def find_member_by_public_id(public_id: str | uuid.UUID) -> Member | None:
     return Member.objects.select_related("user").filter(public_id=wanted).first()
 
 
-def claim_member_for_user(*, member_public_id: str | uuid.UUID, user: Any) -> Member | None:
+def claim_member_for_user(
+    *, member_public_id: str | uuid.UUID, user: Any, even_if_taken: bool = False
+) -> Member | None:
     """Link a newly registered ``user`` to the member, under a row lock; None when the member is
-    gone or already has an account (one account per eligibility record)."""
+    gone or already has an account (one account per eligibility record).
+
+    ``even_if_taken`` moves the link anyway: only for registration's rolled-back rehearsal,
+    which must write what a real claim writes (``accounts.services.registration``).
+    """
     with transaction.atomic():
         member = (
             Member.objects.select_for_update()
             .filter(public_id=uuid.UUID(str(member_public_id)))
             .first()
         )
-        if member is None or member.user_id is not None:
+        if member is None or (member.user_id is not None and not even_if_taken):
             return None
         return link_member_user(member=member, user=user)
 

@@ -39,6 +39,7 @@ from rxportal.accounts.forms.common import (
 )
 from rxportal.accounts.models import Role, User
 from rxportal.accounts.services import registration
+from rxportal.accounts.services.roles import ensure_role_group
 from rxportal.accounts.sitekeys import PHRASE_MAX_LENGTH, SITEKEY_IMAGES, clean_sitekey_phrase
 from rxportal.core import clock
 
@@ -217,6 +218,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         self.account_profile: registration.AccountProfile | None = None
         self._to_retire: dict[int, User] = {}
         self.username_unavailable = False
+        self._rehearsing = False  # inside the taken path's rolled-back _create_account
         # Set by try_save on every path; the account adapter's save_user stores the password hash.
         self.account_secrets: registration.AccountSecrets | None = None
 
@@ -439,33 +441,51 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
         registration.end_registration(request)
         return user, response
 
-    def _create_account(self, request: HttpRequest) -> Any:
+    def _create_account(self, request: HttpRequest, *, rehearsal: bool = False) -> Any:
         """Every write of a new account, in one transaction: abandoned registrations in its way
         retired; allauth's save (the user row; our ``signup``: SiteKey, answers, audit entry;
-        the email address); last, the member record's link, which may refuse and roll back."""
+        the email address); last, the member record's link, which may refuse and roll back.
+
+        A ``rehearsal`` (the taken path's) ends in a rollback and differs in two writes, so
+        that each path, start to end, writes the same rows (``test_every_path_of_the_*_account_
+        step_sends_the_same_statements``): it joins the role's group here, as a new account does
+        after this transaction (allauth's ``user_signed_up``, see ``clients.apps``), and it
+        writes no ``account.registered`` entry: the notice's entry, written for real after the
+        rollback, takes its place.
+        """
         now = clock.now()
-        with transaction.atomic():
-            for holder in self._to_retire.values():
-                registration.retire_abandoned_registration(user=holder, request=request, now=now)
-            user = self.save(request)
-            assert self.registration is not None  # checked in clean()
-            registration.link_member_record(user=user, registration=self.registration)
+        self._rehearsing = rehearsal
+        try:
+            with transaction.atomic():
+                for holder in self._to_retire.values():
+                    registration.retire_abandoned_registration(
+                        user=holder, request=request, now=now
+                    )
+                user = self.save(request)
+                assert self.registration is not None  # checked in clean()
+                if rehearsal:
+                    ensure_role_group(user=user)
+                registration.link_member_record(
+                    user=user, registration=self.registration, rehearsal=rehearsal
+                )
+                if rehearsal:
+                    raise _RehearsalOver
+        finally:
+            self._rehearsing = False
         return user
 
     def _rehearse_account_creation(self, request: HttpRequest) -> None:
         """The taken path's ``_create_account``: the same writes for a throwaway username and
         address, rolled back, so the database work of a taken record, email or username matches
-        a new account's. A taken record is refused at its link, the last write."""
+        a new account's."""
         typed = {"username": self.cleaned_data["username"], "email": self.cleaned_data["email"]}
         username, email = registration.stand_in_identity()
         self.cleaned_data.update(username=username, email=email)
         self.account_already_exists = False  # allauth's save refuses to run otherwise
         try:
-            with transaction.atomic():
-                self._create_account(request)
-                raise _RehearsalOver
+            self._create_account(request, rehearsal=True)
         except (_RehearsalOver, registration.MemberAlreadyRegistered):
-            pass  # all rolled back
+            pass  # all rolled back (a record that has gone is refused at its link)
         finally:
             self.cleaned_data.update(typed)
             self.account_already_exists = True
@@ -481,6 +501,7 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
             sitekey_phrase=self.cleaned_data["sitekey_phrase"],
             answers=self.account_secrets.challenge_answers,
             request=request,
+            rehearsal=self._rehearsing,
         )
 
 

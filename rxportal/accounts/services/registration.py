@@ -24,7 +24,9 @@ Never telling whether a member or an email is already registered:
 * Nor by time: the final step costs the same either way. The password and challenge answers are
   hashed on every path (``hash_account_secrets``), and a taken record, email or username
   rehearses the new account's writes for a throwaway name and address, then rolls them back
-  (``stand_in_identity``). Both paths send their email inline, after any transaction.
+  (``stand_in_identity``): row for row the writes a new account makes, its role group and
+  member link included (on PostgreSQL each statement costs a round trip). Both paths send
+  their email inline, after any transaction.
 * A registration abandoned before its email was confirmed (user row created, never signed in,
   no verified address) must not block the record or address for ever: it is retired
   (deactivated and renamed, kept for the audit trail) when the same browser tries again, or
@@ -358,14 +360,22 @@ def complete_registration(
     sitekey_phrase: str,
     answers: HashedChallengeAnswers,
     request: HttpRequest,
+    rehearsal: bool = False,
 ) -> None:
     """Everything after the user row exists but the member link: SiteKey, challenge answers, a
     clean lock-out slate for the new username, and the audit entry. Runs inside the signup
-    transaction, which ``link_member_record`` ends (see there)."""
+    transaction, which ``link_member_record`` ends (see there).
+
+    The taken path's rolled-back ``rehearsal`` writes no ``account.registered`` entry: the
+    notice's entry it writes for real afterwards (``send_existing_account_notices``) takes its
+    place, so both paths write as many audit entries.
+    """
     set_sitekey(user=user, image_slug=sitekey_image, phrase=sitekey_phrase, actor=user)
     save_challenge_answers(user=user, hashed=answers, actor=user)
     # Failed sign-ins on this name before it existed must never block its new owner.
     clear_throttle_for(username=user.get_username(), actor=user, request=request, reason="signup")
+    if rehearsal:
+        return
     record_event(
         action=ACTION_REGISTERED,
         outcome=Outcome.SUCCESS,
@@ -376,17 +386,18 @@ def complete_registration(
     )
 
 
-def link_member_record(*, user: User, registration: Registration) -> None:
+def link_member_record(*, user: User, registration: Registration, rehearsal: bool = False) -> None:
     """The new account's last write (members only): link the eligibility record.
 
     ``MemberAlreadyRegistered`` when the record got an account meanwhile or has gone; it rolls
-    back the whole signup transaction. Last, so that the taken path's rehearsal of a taken
-    record (``stand_in_identity``) does all the other writes before it is refused.
+    back the whole signup transaction. In the taken path's ``rehearsal``, which rolls back
+    anyway, a taken record is linked to the stand-in all the same (``stand_in_identity``), so
+    that a taken record's rehearsal writes what a free record's does.
     """
     if not registration.is_member:
         return
     member = member_services.claim_member_for_user(
-        member_public_id=registration.member_public_id, user=user
+        member_public_id=registration.member_public_id, user=user, even_if_taken=rehearsal
     )
     if member is None:
         raise MemberAlreadyRegistered("This member record already has an account.")
