@@ -377,3 +377,31 @@ def list_members_by_name(
         and _same_name(member.first_name, first_name)
         and _same_name(member.last_name, last_name)
     ]
+
+
+# --- Who is told about a person's records -------------------------------------------------------
+
+
+def list_users_who_may_see(*, member: Member, today: dt.date) -> list[AbstractBaseUser]:
+    """The accounts that may see ``member``'s records, by the one access rule above: the
+    member's own account (when they have one), then their subscriber's when
+    ``list_family_members_visible_to_member`` lets the subscriber see them (a minor always, an
+    adult dependent only with an active grant). Whoever a message is about, only these people
+    are told. Two or three small queries."""
+    users: list[AbstractBaseUser] = []
+    own = Member.objects.select_related("user").filter(pk=member.pk).first()
+    if own is not None and own.user is not None and own.user.is_active:
+        users.append(own.user)
+    if member.subscriber_id is None:
+        return users
+    subscriber = (
+        Member.objects.select_related("user")
+        .filter(pk=member.subscriber_id, user__isnull=False, user__is_active=True)
+        .first()
+    )
+    if subscriber is None or subscriber.user is None:
+        return users
+    visible = list_family_members_visible_to_member(member=subscriber, today=today)
+    if any(other.pk == member.pk for other in visible):
+        users.append(subscriber.user)
+    return users
