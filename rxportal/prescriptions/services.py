@@ -415,7 +415,9 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
                     if row.status is RefillStatus.EXPIRED
                     else errors.RefillNoneLeft.code
                 )
-                _record_auto_refill_blocked(rx, code=code, due_on=due_on, today=today)
+                _record_auto_refill_blocked(
+                    rx, action=ACTION_AUTO_REFILL_BLOCKED, code=code, due_on=due_on, today=today
+                )
                 run.blocked[str(rx.public_id)] = code
             continue
         if row.status is not RefillStatus.REFILL_NOW:
@@ -443,7 +445,9 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
             )
         except DomainError as error:  # one prescription's problem must not stop the others
             run.failed[str(rx.public_id)] = error.code
-            _record_auto_refill_blocked(rx, code=error.code, due_on=due_on, today=today)
+            _record_auto_refill_blocked(
+                rx, action=ACTION_AUTO_REFILL_PLACED, code=error.code, due_on=due_on, today=today
+            )
             logger.warning("auto refill of %s failed: %s", rx.public_id, error.code)
             continue
         run.placed.append(str(request.public_id))
@@ -453,15 +457,17 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
 # A refill that came due while its prescription had no refills left or had expired is told
 # about for this many days after its due date (so a job that missed a day still tells).
 AUTO_REFILL_BLOCKED_NOTICE_DAYS = 7
+ACTION_AUTO_REFILL_PLACED = "prescription.auto_refill.placed"  # a failure: the order was refused
+ACTION_AUTO_REFILL_BLOCKED = "prescription.auto_refill.blocked"  # due with no refills, or expired
 
 
 def _record_auto_refill_blocked(
-    rx: Prescription, *, code: str, due_on: dt.date, today: dt.date
+    rx: Prescription, *, action: str, code: str, due_on: dt.date, today: dt.date
 ) -> None:
     """Audit the refused automatic refill and tell the people concerned, in one transaction."""
     with transaction.atomic():
         record_event(
-            action="prescription.auto_refill.placed",
+            action=action,
             outcome=Outcome.FAILURE,
             subject=rx,
             details={"error_code": code},
