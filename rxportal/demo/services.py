@@ -34,6 +34,7 @@ from rxportal.accounts.services.demo import prepare_demo_security
 from rxportal.analytics.services import rebuild_claim_rollups
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
+from rxportal.claims.services import send_benefit_limit_notices
 from rxportal.clients.models import Client, ClientKind
 from rxportal.core import clock
 from rxportal.core.errors import ValidationFailed
@@ -54,8 +55,11 @@ from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
 from rxportal.demo.selectors import build_demo_context
 from rxportal.members.models import Member, Relationship
 from rxportal.members.services import link_member_user
+from rxportal.orders.models import MailOrder, OrderStatus
+from rxportal.orders.services import record_order_status
 from rxportal.plans.services import create_standard_plans
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
+from rxportal.prescriptions.services import run_due_auto_refills
 
 DEFAULT_CLAIMS_PER_MEMBER = 105
 DEFAULT_BATCH_SIZE = 1000
@@ -225,6 +229,8 @@ def seed_demo(
         summary.demo_accounts = len(
             create_demo_accounts(demo_subscriber=demo_subscriber, client_name=client_name)
         )
+        if demo_subscriber is not None:
+            show_member_notices(subscriber=demo_subscriber, today=ctx.today, now=ctx.now)
     with transaction.atomic():
         marker.name = _marker_name(seed, members, claims_per_member, MARKER_COMPLETE)
         marker.save(update_fields=["name", "updated_at"])
@@ -426,8 +432,50 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
             .first()
         )
         if automatic is not None:
+            # Due today with refills to spare: the seed runs the automatic-refill job for the
+            # family (``show_member_notices``), and one refill is left after it.
             automatic.auto_refill = True
-            automatic.save(update_fields=["auto_refill", "updated_at"])
+            automatic.refills_remaining = max(automatic.refills_remaining, 2)
+            automatic.refills_authorized = max(automatic.refills_authorized, 2)
+            automatic.last_filled_on = today - dt.timedelta(days=automatic.days_supply)
+            automatic.save(
+                update_fields=[
+                    "auto_refill",
+                    "refills_remaining",
+                    "refills_authorized",
+                    "last_filled_on",
+                    "updated_at",
+                ]
+            )
+
+
+def show_member_notices(*, subscriber: Member, today: dt.date, now: dt.datetime) -> None:
+    """Leave demo-member a few messages in the inbox through the real producers: the family's
+    due automatic refill (placed, or why not), their newest open mail order shipped, and any
+    deductible or out-of-pocket maximum the generated claims reached this plan year."""
+    family = [subscriber.pk, *subscriber.dependents.values_list("pk", flat=True)]
+    run_due_auto_refills(today=today, now=now, member_ids=family)
+    open_order = (
+        MailOrder.objects.filter(
+            member_id__in=family,
+            status__in=(OrderStatus.RECEIVED, OrderStatus.VERIFYING, OrderStatus.PROCESSING),
+            ordered_at__lt=now,
+        )
+        .order_by("-ordered_at", "pk")
+        .first()
+    )
+    if open_order is not None:
+        record_order_status(
+            order=open_order,
+            status=OrderStatus.SHIPPED,
+            now=now,
+            carrier="UPS",
+            tracking_number=f"1Z{open_order.order_number[-8:]}",
+        )
+    with transaction.atomic():
+        send_benefit_limit_notices(
+            member_ids=family, plan_year=subscriber.plan.plan_year, today=today
+        )
 
 
 def create_demo_accounts(*, demo_subscriber: Member | None, client_name: str) -> list[User]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -381,7 +381,9 @@ class AutoRefillRun:
     blocked: dict[str, str] = field(default_factory=dict)
 
 
-def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
+def run_due_auto_refills(
+    *, today: dt.date, now: dt.datetime, member_ids: Collection[int] | None = None
+) -> AutoRefillRun:
     """Place a mail refill for each automatic-refill prescription whose next refill date is
     today or past and that has refills left and has not expired. Each order is placed as the
     prescription's patient (never as their subscriber), shipped to the patient's default
@@ -393,7 +395,8 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
     due in the last ``AUTO_REFILL_BLOCKED_NOTICE_DAYS`` days with no refills left or expired is
     reported as blocked. Whoever may see the patient's records is told, in the order's (or the
     refusal's) transaction and once per prescription and due date: the order placed with its
-    estimated cost, or why it was not and what to do.
+    estimated cost, or why it was not and what to do. ``member_ids`` limits the run to these
+    patients (the demo seed runs it for its family).
     """
     run = AutoRefillRun()
     candidates = (
@@ -405,6 +408,8 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
         )
         .order_by("pk")
     )
+    if member_ids is not None:
+        candidates = candidates.filter(member_id__in=member_ids)
     for rx in candidates.iterator(chunk_size=500):
         row = compute_row(rx, today=today)
         due_on = row.next_refill_date or today
