@@ -282,6 +282,8 @@ def record_order_status(
     tells nobody twice. Cancelling is ``cancel_mail_order``'s (it gives refills back).
     """
     wanted = OrderStatus(status)
+    if wanted == OrderStatus.CANCELLED:
+        raise ValueError("Cancel an order with cancel_mail_order (it gives the refills back).")
     with transaction.atomic():
         locked = MailOrder.objects.select_for_update().select_related("member").get(pk=order.pk)
         if locked.status == wanted:
@@ -317,12 +319,22 @@ def record_order_status(
     return locked
 
 
+# An order later than this is old news (the job was down, or old data): not told about.
+LATE_ORDER_LOOKBACK_DAYS = 14
+
+
 def send_late_order_notices(*, today: dt.date) -> int:
-    """Daily: tell the people concerned about each order past its expected delivery date and
-    neither delivered nor cancelled, once per order (safe to run every day, and twice). Each
-    order is told in its own transaction. Returns how many orders were told about today."""
+    """Daily: tell the people concerned about each order past its expected delivery date (by
+    up to ``LATE_ORDER_LOOKBACK_DAYS`` days) and neither delivered nor cancelled, once per order
+    (safe to run every day, and twice). Only orders of a patient or subscriber with an account
+    are looked at (nobody else could be told). Each order is told in its own transaction.
+    Returns how many orders were looked at and have someone to tell."""
     late = (
-        MailOrder.objects.filter(expected_delivery__lt=today)
+        MailOrder.objects.filter(
+            expected_delivery__lt=today,
+            expected_delivery__gte=today - dt.timedelta(days=LATE_ORDER_LOOKBACK_DAYS),
+        )
+        .filter(Q(member__user__isnull=False) | Q(member__subscriber__user__isnull=False))
         .exclude(status__in=(OrderStatus.DELIVERED, OrderStatus.CANCELLED))
         .select_related("member")
         .order_by("pk")

@@ -140,6 +140,11 @@ def test_a_late_order_is_told_once_and_delivered_or_cancelled_ones_never(
     )
     make_order(member=family.subscriber, status=OrderStatus.CANCELLED)
     make_order(member=family.subscriber, status=OrderStatus.SHIPPED)  # due in 4 days
+    make_order(  # old news: expected a month ago
+        member=family.subscriber,
+        status=OrderStatus.SHIPPED,
+        expected_delivery=today - dt.timedelta(days=30),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.send_late_order_notices(today=today) == 1
@@ -188,3 +193,10 @@ def test_a_shipped_order_in_spanish(family: Family, settings: Any) -> None:
     assert row.subject == "Se envió el pedido por correo para Lucia"
     assert f"Se envió el pedido {order.order_number} para Lucia" in row.body_text
     assert "Transportista: UPS, número de seguimiento 1Z9." in row.body_text
+
+
+def test_cancelling_is_not_a_status_change(family: Family) -> None:
+    order = make_order(member=family.subscriber)
+
+    with pytest.raises(ValueError, match="cancel_mail_order"):
+        services.record_order_status(order=order, status=OrderStatus.CANCELLED, now=clock.now())
