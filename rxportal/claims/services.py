@@ -16,10 +16,9 @@ from decimal import Decimal
 from django.db.models import Q
 
 from rxportal.claims.models import Accumulator, AccumulatorScope
-from rxportal.members.models import Member
 from rxportal.members.notices import notify_people_who_may_see
+from rxportal.members.selectors import list_family_members_with_accounts, list_subscriber_ids_of
 from rxportal.notifications.services import notify
-from rxportal.plans.models import Plan
 
 DEDUCTIBLE_MET = "benefits.deductible_met"
 OUT_OF_POCKET_MAX_REACHED = "benefits.out_of_pocket_max_reached"
@@ -35,11 +34,7 @@ def send_benefit_limit_notices(*, member_ids: Iterable[int], plan_year: int, tod
     ids = set(member_ids)
     if not ids:
         return 0
-    heads = set(
-        Member.objects.filter(pk__in=ids, subscriber__isnull=False).values_list(
-            "subscriber_id", flat=True
-        )
-    )
+    heads = list_subscriber_ids_of(member_ids=ids)
     rows = (
         Accumulator.objects.filter(plan_year=plan_year)
         .filter(
@@ -67,12 +62,12 @@ def send_benefit_limit_notices(*, member_ids: Iterable[int], plan_year: int, tod
                     today=today,
                 )
             else:
-                _tell_family(head=row.member, kind=kind, context=context, key=key)
+                _tell_family(subscriber_id=row.member_id, kind=kind, context=context, key=key)
     return reached
 
 
 def _limits(row: Accumulator) -> list[tuple[str, Decimal, Decimal | None]]:
-    plan: Plan = row.plan
+    plan = row.plan
     if row.scope == AccumulatorScope.INDIVIDUAL:
         return [
             (DEDUCTIBLE_MET, row.deductible_met, plan.deductible_individual),
@@ -84,14 +79,8 @@ def _limits(row: Accumulator) -> list[tuple[str, Decimal, Decimal | None]]:
     ]
 
 
-def _tell_family(*, head: Member, kind: str, context: dict[str, object], key: str) -> None:
-    family = (
-        Member.objects.filter(Q(pk=head.pk) | Q(subscriber_id=head.pk))
-        .filter(user__isnull=False, user__is_active=True)
-        .select_related("user")
-        .order_by("person_code", "pk")
-    )
-    for member in family:
+def _tell_family(*, subscriber_id: int, kind: str, context: dict[str, object], key: str) -> None:
+    for member in list_family_members_with_accounts(subscriber_id=subscriber_id):
         assert member.user is not None
         notify(
             recipient=member.user,

@@ -16,7 +16,6 @@ from typing import Any
 from rxportal.accounts.models import User
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_users_who_may_see
-from rxportal.notifications.models import Notification
 from rxportal.notifications.services import notify
 
 
@@ -28,15 +27,16 @@ def notify_people_who_may_see(
     idempotency_key: str,
     link_path: str,
     today: dt.date,
-) -> list[Notification]:
+) -> int:
     """Tell ``member`` (if they have an account) and whoever may see their records about an
     event. The templates get ``context`` plus ``recipient_first_name``, ``patient_first_name``
     and ``is_about_self`` (the recipient is the patient), so they can say "your" or "Lucia's".
+    Returns how many outbox rows were written (or found from an earlier run).
     """
-    rows: list[Notification] = []
+    rows = 0
     for user in list_users_who_may_see(member=member, today=today):
         assert isinstance(user, User)
-        rows.extend(
+        rows += len(
             notify(
                 recipient=user,
                 kind=kind,

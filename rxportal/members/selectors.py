@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -405,3 +405,42 @@ def list_users_who_may_see(*, member: Member, today: dt.date) -> list[AbstractBa
     if any(other.pk == member.pk for other in visible):
         users.append(subscriber.user)
     return users
+
+
+def list_subscriber_ids_of(*, member_ids: Iterable[int]) -> set[int]:
+    """The subscribers (family heads) of these members' families, for dependents among them."""
+    return set(
+        Member.objects.filter(pk__in=set(member_ids), subscriber__isnull=False).values_list(
+            "subscriber_id", flat=True
+        )
+    )
+
+
+def list_family_members_with_accounts(*, subscriber_id: int) -> list[Member]:
+    """The subscriber and their dependents who have an active account (with it), in person-code
+    order: who is told about a family-wide fact every one of them sees (the family's limits)."""
+    return list(
+        Member.objects.filter(Q(pk=subscriber_id) | Q(subscriber_id=subscriber_id))
+        .filter(user__isnull=False, user__is_active=True)
+        .select_related("user")
+        .order_by("person_code", "pk")
+    )
+
+
+def iter_covered_members_with_accounts(
+    *, plan_years: Iterable[int], today: dt.date
+) -> Iterator[Member]:
+    """Members with an active account, covered on ``today``, on a plan of one of these plan
+    years (with account and plan), in id order, read in chunks."""
+    members = (
+        Member.objects.filter(
+            plan__plan_year__in=list(plan_years),
+            user__isnull=False,
+            user__is_active=True,
+            coverage_start__lte=today,
+        )
+        .filter(Q(coverage_end__isnull=True) | Q(coverage_end__gte=today))
+        .select_related("user", "plan")
+        .order_by("pk")
+    )
+    return members.iterator(chunk_size=500)

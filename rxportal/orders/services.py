@@ -22,7 +22,6 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.members.models import Member
 from rxportal.members.notices import notify_people_who_may_see
-from rxportal.notifications.models import Notification
 from rxportal.orders import domain
 from rxportal.orders.domain import MailOrderLineInput
 from rxportal.orders.errors import (
@@ -349,9 +348,7 @@ def send_late_order_notices(*, today: dt.date) -> int:
     return told
 
 
-def _tell_about_order(
-    order: MailOrder, *, kind: str, key: str, today: dt.date
-) -> list[Notification]:
+def _tell_about_order(order: MailOrder, *, kind: str, key: str, today: dt.date) -> int:
     drug_names = sorted(
         {
             line.prescription.drug.display_name

@@ -11,14 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.clients.models import Client, ClientKind
 from rxportal.core import clock
 from rxportal.formulary.models import Formulary
-from rxportal.members.models import Member
+from rxportal.members.selectors import iter_covered_members_with_accounts
 from rxportal.notifications.services import notify
 from rxportal.pharmacies.models import Network
 from rxportal.plans.domain import (
@@ -296,19 +295,8 @@ def send_new_plan_year_notices(*, today: dt.date) -> int:
     years = sorted({start.year for start in starts if start == dt.date(start.year, 1, 1)})
     if not years:
         return 0
-    members = (
-        Member.objects.filter(
-            plan__plan_year__in=years,
-            user__isnull=False,
-            user__is_active=True,
-            coverage_start__lte=today,
-        )
-        .filter(Q(coverage_end__isnull=True) | Q(coverage_end__gte=today))
-        .select_related("user", "plan")
-        .order_by("pk")
-    )
     told = 0
-    for member in members.iterator(chunk_size=500):
+    for member in iter_covered_members_with_accounts(plan_years=years, today=today):
         assert member.user is not None
         plan = member.plan
         with transaction.atomic():
