@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from rxportal.accounts.models import User
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_users_who_may_see
 from rxportal.notifications.services import notify
@@ -35,7 +34,6 @@ def notify_people_who_may_see(
     """
     rows = 0
     for user in list_users_who_may_see(member=member, today=today):
-        assert isinstance(user, User)
         rows += len(
             notify(
                 recipient=user,

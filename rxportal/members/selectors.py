@@ -20,7 +20,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 
-from rxportal.accounts.models import Role
+from rxportal.accounts.models import Role, User
 from rxportal.core import clock
 from rxportal.core.contact import Audience, SupportContacts, support_contacts
 from rxportal.members import domain
@@ -382,13 +382,13 @@ def list_members_by_name(
 # --- Who is told about a person's records -------------------------------------------------------
 
 
-def list_users_who_may_see(*, member: Member, today: dt.date) -> list[AbstractBaseUser]:
+def list_users_who_may_see(*, member: Member, today: dt.date) -> list[User]:
     """The accounts that may see ``member``'s records, by the one access rule above: the
     member's own account (when they have one), then their subscriber's when
     ``list_family_members_visible_to_member`` lets the subscriber see them (a minor always, an
     adult dependent only with an active grant). Whoever a message is about, only these people
     are told. Two or three small queries."""
-    users: list[AbstractBaseUser] = []
+    users: list[User] = []
     own = Member.objects.select_related("user").filter(pk=member.pk).first()
     if own is not None and own.user is not None and own.user.is_active:
         users.append(own.user)
