@@ -55,7 +55,7 @@ from rxportal.demo.errors import DemoAlreadySeeded, DemoRefusedInProduction
 from rxportal.demo.selectors import build_demo_context
 from rxportal.members.models import Member, Relationship
 from rxportal.members.services import link_member_user
-from rxportal.orders.models import MailOrder, OrderStatus
+from rxportal.orders.selectors import find_newest_open_order_not_shipped
 from rxportal.orders.services import record_order_status
 from rxportal.plans.services import create_standard_plans
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
@@ -455,19 +455,11 @@ def show_member_notices(*, subscriber: Member, today: dt.date, now: dt.datetime)
     deductible or out-of-pocket maximum the generated claims reached this plan year."""
     family = [subscriber.pk, *subscriber.dependents.values_list("pk", flat=True)]
     run_due_auto_refills(today=today, now=now, member_ids=family)
-    open_order = (
-        MailOrder.objects.filter(
-            member_id__in=family,
-            status__in=(OrderStatus.RECEIVED, OrderStatus.VERIFYING, OrderStatus.PROCESSING),
-            ordered_at__lt=now,
-        )
-        .order_by("-ordered_at", "pk")
-        .first()
-    )
+    open_order = find_newest_open_order_not_shipped(member_ids=family, before=now)
     if open_order is not None:
         record_order_status(
             order=open_order,
-            status=OrderStatus.SHIPPED,
+            status="shipped",
             now=now,
             carrier="UPS",
             tracking_number=f"1Z{open_order.order_number[-8:]}",
