@@ -34,6 +34,7 @@ from rxportal.accounts.services.demo import prepare_demo_security
 from rxportal.analytics.services import rebuild_claim_rollups
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
+from rxportal.claims.services import send_benefit_limit_notices
 from rxportal.clients.models import Client, ClientKind
 from rxportal.core import clock
 from rxportal.core.errors import ValidationFailed
@@ -57,9 +58,12 @@ from rxportal.formulary.models import FormularyEntry
 from rxportal.formulary.services import announce_coverage_change
 from rxportal.members.models import Member, Relationship
 from rxportal.members.services import link_member_user
+from rxportal.orders.selectors import find_newest_open_order_not_shipped
+from rxportal.orders.services import record_order_status
 from rxportal.plans.models import Tier
 from rxportal.plans.services import create_standard_plans
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
+from rxportal.prescriptions.services import run_due_auto_refills
 
 DEFAULT_CLAIMS_PER_MEMBER = 105
 DEFAULT_BATCH_SIZE = 1000
@@ -231,6 +235,7 @@ def seed_demo(
         )
         if demo_subscriber is not None:
             announce_demo_formulary_change(subscriber=demo_subscriber, today=ctx.today)
+            show_member_notices(subscriber=demo_subscriber, today=ctx.today, now=ctx.now)
     with transaction.atomic():
         marker.name = _marker_name(seed, members, claims_per_member, MARKER_COMPLETE)
         marker.save(update_fields=["name", "updated_at"])
@@ -432,8 +437,42 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
             .first()
         )
         if automatic is not None:
+            # Due today with refills to spare: the seed runs the automatic-refill job for the
+            # family (``show_member_notices``), and one refill is left after it.
             automatic.auto_refill = True
-            automatic.save(update_fields=["auto_refill", "updated_at"])
+            automatic.refills_remaining = max(automatic.refills_remaining, 2)
+            automatic.refills_authorized = max(automatic.refills_authorized, 2)
+            automatic.last_filled_on = today - dt.timedelta(days=automatic.days_supply)
+            automatic.save(
+                update_fields=[
+                    "auto_refill",
+                    "refills_remaining",
+                    "refills_authorized",
+                    "last_filled_on",
+                    "updated_at",
+                ]
+            )
+
+
+def show_member_notices(*, subscriber: Member, today: dt.date, now: dt.datetime) -> None:
+    """Leave demo-member a few messages in the inbox through the real producers: the family's
+    due automatic refill (placed, or why not), their newest open mail order shipped, and any
+    deductible or out-of-pocket maximum the generated claims reached this plan year."""
+    family = [subscriber.pk, *subscriber.dependents.values_list("pk", flat=True)]
+    run_due_auto_refills(today=today, now=now, member_ids=family)
+    open_order = find_newest_open_order_not_shipped(member_ids=family, before=now)
+    if open_order is not None:
+        record_order_status(
+            order=open_order,
+            status="shipped",
+            now=now,
+            carrier="UPS",
+            tracking_number=f"1Z{open_order.order_number[-8:]}",
+        )
+    with transaction.atomic():
+        send_benefit_limit_notices(
+            member_ids=family, plan_year=subscriber.plan.plan_year, today=today
+        )
 
 
 def announce_demo_formulary_change(*, subscriber: Member, today: dt.date) -> None:

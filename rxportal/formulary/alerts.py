@@ -5,7 +5,7 @@ with the covered alternatives and what each would cost that member.
 Who takes a drug: an active, unexpired prescription for it, or a paid claim in the last
 RECENT_CLAIM_DAYS, for a member covered today by a plan on the formulary. Who is told: the
 members app's one access rule, seen from the record's side
-(``members.selectors.list_users_who_may_see_member``). Alternatives: drugs of the same
+(``members.selectors.list_users_who_may_see``). Alternatives: drugs of the same
 therapeutic class (the same ingredient when the drug has no class) on the formulary, with no
 prior authorization or step therapy and no change of their own waiting; priced for this member
 by the benefit engine (``pricing.selectors.estimate_fills``), cheapest first.
@@ -38,7 +38,7 @@ from rxportal.formulary.models import (
     FormularyVersion,
 )
 from rxportal.members.models import Member
-from rxportal.members.selectors import list_users_who_may_see_member
+from rxportal.members.selectors import list_users_who_may_see
 from rxportal.notifications.services import notify
 from rxportal.plans.models import Tier
 from rxportal.prescriptions.selectors import list_members_with_active_prescriptions
@@ -124,7 +124,7 @@ def scan_formulary_version(
             alerts = _alerts_for(
                 member, [changes[pk] for pk in sorted(takers[member.pk])], candidates
             )
-            for recipient in list_users_who_may_see_member(member=member, today=when):
+            for recipient in list_users_who_may_see(member=member, today=when):
                 sent += len(
                     notify(
                         recipient=recipient,

@@ -108,23 +108,6 @@ def list_family_members_visible_to_member(*, member: Member, today: dt.date) -> 
     return [member, *dependents]
 
 
-def list_users_who_may_see_member(*, member: Member, today: dt.date) -> list[User]:
-    """The accounts that may read this member's records, the patient's own first: the other
-    side of ``list_family_members_visible_to`` (the same rule), for telling people about a
-    record. A subscriber is listed for a dependent under 18, or an adult dependent with an
-    active grant to them; nobody without an account."""
-    users: list[User] = []
-    if member.user is not None:
-        users.append(member.user)
-    if member.subscriber_id is not None:
-        subscriber = Member.objects.select_related("user").get(pk=member.subscriber_id)
-        if subscriber.user is not None and subscriber.user_id != member.user_id:
-            visible = list_family_members_visible_to_member(member=subscriber, today=today)
-            if any(other.pk == member.pk for other in visible):
-                users.append(subscriber.user)
-    return users
-
-
 def _visible_to_their_subscriber(today: dt.date) -> Q:
     """A dependent row (of a ``Member`` query) whose records their subscriber may see today:
     under 18, or an adult with an active consent grant to the subscriber."""
@@ -441,3 +424,70 @@ def list_members_by_name(
         and _same_name(member.first_name, first_name)
         and _same_name(member.last_name, last_name)
     ]
+
+
+# --- Who is told about a person's records -------------------------------------------------------
+
+
+def list_users_who_may_see(*, member: Member, today: dt.date) -> list[User]:
+    """The accounts that may see ``member``'s records, by the one access rule above: the
+    member's own account (when they have one), then their subscriber's when
+    ``list_family_members_visible_to_member`` lets the subscriber see them (a minor always, an
+    adult dependent only with an active grant). Whoever a message is about, only these people
+    are told. Two or three small queries."""
+    users: list[User] = []
+    own = Member.objects.select_related("user").filter(pk=member.pk).first()
+    if own is not None and own.user is not None and own.user.is_active:
+        users.append(own.user)
+    if member.subscriber_id is None:
+        return users
+    subscriber = (
+        Member.objects.select_related("user")
+        .filter(pk=member.subscriber_id, user__isnull=False, user__is_active=True)
+        .first()
+    )
+    if subscriber is None or subscriber.user is None:
+        return users
+    visible = list_family_members_visible_to_member(member=subscriber, today=today)
+    if any(other.pk == member.pk for other in visible):
+        users.append(subscriber.user)
+    return users
+
+
+def list_subscriber_ids_of(*, member_ids: Iterable[int]) -> set[int]:
+    """The subscribers (family heads) of these members' families, for dependents among them."""
+    return set(
+        Member.objects.filter(pk__in=set(member_ids), subscriber__isnull=False).values_list(
+            "subscriber_id", flat=True
+        )
+    )
+
+
+def list_family_members_with_accounts(*, subscriber_id: int) -> list[Member]:
+    """The subscriber and their dependents who have an active account (with it), in person-code
+    order: who is told about a family-wide fact every one of them sees (the family's limits)."""
+    return list(
+        Member.objects.filter(Q(pk=subscriber_id) | Q(subscriber_id=subscriber_id))
+        .filter(user__isnull=False, user__is_active=True)
+        .select_related("user")
+        .order_by("person_code", "pk")
+    )
+
+
+def iter_covered_members_with_accounts(
+    *, plan_years: Iterable[int], today: dt.date
+) -> Iterator[Member]:
+    """Members with an active account, covered on ``today``, on a plan of one of these plan
+    years (with account and plan), in id order, read in chunks."""
+    members = (
+        Member.objects.filter(
+            plan__plan_year__in=list(plan_years),
+            user__isnull=False,
+            user__is_active=True,
+            coverage_start__lte=today,
+        )
+        .filter(Q(coverage_end__isnull=True) | Q(coverage_end__gte=today))
+        .select_related("user", "plan")
+        .order_by("pk")
+    )
+    return members.iterator(chunk_size=500)

@@ -150,6 +150,28 @@ KINDS: dict[str, Kind] = {
         ),
         # Reminders: optional; by email and to the inbox unless the person chooses otherwise.
         Kind("prescriptions.refill_due", Topic.PRESCRIPTIONS, _("A refill is due")),
+        # Members' automatic refills, mail orders and benefits (optional; the inbox has details).
+        Kind(
+            "prescriptions.auto_refill_placed",
+            Topic.PRESCRIPTIONS,
+            _("Automatic refill placed"),
+        ),
+        Kind(
+            "prescriptions.auto_refill_blocked",
+            Topic.PRESCRIPTIONS,
+            _("Automatic refill could not be placed"),
+        ),
+        Kind("orders.shipped", Topic.ORDERS, _("Order shipped")),
+        Kind("orders.delivered", Topic.ORDERS, _("Order delivered")),
+        Kind("orders.on_hold", Topic.ORDERS, _("Order on hold")),
+        Kind("orders.late", Topic.ORDERS, _("Order later than expected")),
+        Kind("benefits.new_plan_year", Topic.BENEFITS, _("New plan year")),
+        Kind("benefits.deductible_met", Topic.BENEFITS, _("Deductible met")),
+        Kind(
+            "benefits.out_of_pocket_max_reached",
+            Topic.BENEFITS,
+            _("Out-of-pocket maximum reached"),
+        ),
     )
 }
 

@@ -258,3 +258,20 @@ def find_mail_order_for_staff(
         )
         .first()
     )
+
+
+def find_newest_open_order_not_shipped(
+    *, member_ids: list[int], before: dt.datetime
+) -> MailOrder | None:
+    """The newest order of these patients placed before ``before`` that the pharmacy has not
+    shipped yet (received, verifying or processing). No viewer check: for jobs (the demo seed
+    ships it), never for a page."""
+    return (
+        MailOrder.objects.filter(
+            member_id__in=member_ids,
+            status__in=(OrderStatus.RECEIVED, OrderStatus.VERIFYING, OrderStatus.PROCESSING),
+            ordered_at__lt=before,
+        )
+        .order_by("-ordered_at", "pk")
+        .first()
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from rxportal.audit.services import Outcome, record_event
 from rxportal.members.models import Member
+from rxportal.members.notices import notify_people_who_may_see
 from rxportal.orders import domain
 from rxportal.orders.domain import MailOrderLineInput
 from rxportal.orders.errors import (
@@ -52,7 +53,9 @@ __all__ = [
     "add_shipping_address",
     "cancel_mail_order",
     "place_mail_order",
+    "record_order_status",
     "remove_shipping_address",
+    "send_late_order_notices",
     "set_default_shipping_address",
 ]
 
@@ -248,6 +251,126 @@ def cancel_mail_order(
         raise OrderCannotBeCancelled(_cannot_cancel_message(refused_status), status=refused_status)
     order.refresh_from_db()
     return order
+
+
+# --- Status changes from the pharmacy, and late orders -----------------------------------------
+
+# The statuses whose change the people who may see the order are told about, by kind.
+STATUS_NOTICE_KINDS = {
+    OrderStatus.SHIPPED: "orders.shipped",
+    OrderStatus.DELIVERED: "orders.delivered",
+    OrderStatus.ON_HOLD: "orders.on_hold",
+}
+
+
+def record_order_status(
+    *,
+    order: MailOrder,
+    status: OrderStatus | str,
+    now: dt.datetime,
+    note: str = "",
+    carrier: str = "",
+    tracking_number: str = "",
+    actor: Actor = None,
+) -> MailOrder:
+    """The pharmacy moved an order on (verifying, processing, shipped, delivered, on hold).
+
+    Locks the order, sets its status (and carrier and tracking number when shipped), appends
+    the timeline event and, for shipped, delivered and on hold, tells the patient and whoever
+    may see their records, all in one transaction. The same status again changes nothing and
+    tells nobody twice. Cancelling is ``cancel_mail_order``'s (it gives refills back).
+    """
+    wanted = OrderStatus(status)
+    if wanted == OrderStatus.CANCELLED:
+        raise ValueError("Cancel an order with cancel_mail_order (it gives the refills back).")
+    with transaction.atomic():
+        locked = MailOrder.objects.select_for_update().select_related("member").get(pk=order.pk)
+        if locked.status == wanted:
+            return locked
+        locked.status = wanted
+        locked.status_reason = note if wanted == OrderStatus.ON_HOLD else ""
+        fields = ["status", "status_reason", "updated_at"]
+        if carrier or tracking_number:
+            locked.carrier, locked.tracking_number = carrier, tracking_number
+            fields += ["carrier", "tracking_number"]
+        locked.save(update_fields=fields)
+        event = MailOrderEvent.objects.create(
+            order=locked,
+            status=wanted,
+            note=note or _english(wanted.label),
+            occurred_at=now,
+        )
+        record_event(
+            action="order.status_changed",
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            subject=locked,
+            details={"status": wanted.value},
+        )
+        kind = STATUS_NOTICE_KINDS.get(wanted)
+        if kind is not None:
+            _tell_about_order(
+                locked,
+                kind=kind,
+                key=f"{locked.public_id}:{wanted.value}:{event.pk}",
+                today=timezone.localdate(now),
+            )
+    return locked
+
+
+# An order later than this is old news (the job was down, or old data): not told about.
+LATE_ORDER_LOOKBACK_DAYS = 14
+
+
+def send_late_order_notices(*, today: dt.date) -> int:
+    """Daily: tell the people concerned about each order past its expected delivery date (by
+    up to ``LATE_ORDER_LOOKBACK_DAYS`` days) and neither delivered nor cancelled, once per order
+    (safe to run every day, and twice). Only orders of a patient or subscriber with an account
+    are looked at (nobody else could be told). Each order is told in its own transaction.
+    Returns how many orders were looked at and have someone to tell."""
+    late = (
+        MailOrder.objects.filter(
+            expected_delivery__lt=today,
+            expected_delivery__gte=today - dt.timedelta(days=LATE_ORDER_LOOKBACK_DAYS),
+        )
+        .filter(Q(member__user__isnull=False) | Q(member__subscriber__user__isnull=False))
+        .exclude(status__in=(OrderStatus.DELIVERED, OrderStatus.CANCELLED))
+        .select_related("member")
+        .order_by("pk")
+    )
+    told = 0
+    for order in late.iterator(chunk_size=500):
+        with transaction.atomic():
+            rows = _tell_about_order(
+                order, kind="orders.late", key=f"{order.public_id}", today=today
+            )
+        told += bool(rows)
+    return told
+
+
+def _tell_about_order(order: MailOrder, *, kind: str, key: str, today: dt.date) -> int:
+    drug_names = sorted(
+        {
+            line.prescription.drug.display_name
+            for line in MailOrderLine.objects.filter(order=order).select_related(
+                "prescription__drug"
+            )
+        }
+    )
+    return notify_people_who_may_see(
+        member=order.member,
+        kind=kind,
+        context={
+            "order_number": order.order_number,
+            "drug_names": ", ".join(drug_names),
+            "carrier": order.carrier,
+            "tracking_number": order.tracking_number,
+            "expected_delivery": order.expected_delivery,
+        },
+        idempotency_key=key,
+        link_path=f"/orders/{order.public_id}/",
+        today=today,
+    )
 
 
 def _cannot_cancel_message(status: str) -> str:

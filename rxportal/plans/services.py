@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,8 @@ from rxportal.audit.services import record_event
 from rxportal.clients.models import Client, ClientKind
 from rxportal.core import clock
 from rxportal.formulary.models import Formulary
+from rxportal.members.selectors import iter_covered_members_with_accounts
+from rxportal.notifications.services import notify
 from rxportal.pharmacies.models import Network
 from rxportal.plans.domain import (
     CostShareValues,
@@ -272,3 +275,42 @@ def _save_plan(record: _PlanRecord) -> Plan:
             row.save()  # the copay-XOR-coinsurance and range checks are DB constraints
     CostShare.objects.bulk_create(new_rows)
     return plan
+
+
+# --- The new plan year --------------------------------------------------------------------------
+
+# A plan year's start is told about for this many days (a job that missed a day still tells).
+NEW_PLAN_YEAR_NOTICE_DAYS = 7
+
+
+def send_new_plan_year_notices(*, today: dt.date) -> int:
+    """Daily: tell each member with an account, covered today, whose plan's year began in the
+    last ``NEW_PLAN_YEAR_NOTICE_DAYS`` days (plan years are calendar years, as
+    ``claims.domain.compute_plan_year_period`` says). It is their own plan: each person is told
+    about their own, once per plan year (safe to run every day, and twice). Each member is told
+    in their own transaction. Returns how many members were told about (now or before)."""
+    starts = [
+        today - dt.timedelta(days=days_ago) for days_ago in range(NEW_PLAN_YEAR_NOTICE_DAYS + 1)
+    ]
+    years = sorted({start.year for start in starts if start == dt.date(start.year, 1, 1)})
+    if not years:
+        return 0
+    told = 0
+    for member in iter_covered_members_with_accounts(plan_years=years, today=today):
+        assert member.user is not None
+        plan = member.plan
+        with transaction.atomic():
+            notify(
+                recipient=member.user,
+                kind="benefits.new_plan_year",
+                context={
+                    "recipient_first_name": member.user.first_name,
+                    "plan_year": plan.plan_year,
+                    "deductible": plan.deductible_individual,
+                    "out_of_pocket_max": plan.oop_max_individual,
+                },
+                idempotency_key=f"{member.public_id}:{plan.plan_year}",
+                link_path="/claims/",
+            )
+        told += 1
+    return told

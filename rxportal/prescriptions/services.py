@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rxportal.audit.services import Outcome, record_event
 from rxportal.core.errors import DomainError
 from rxportal.members.models import Member
+from rxportal.members.notices import notify_people_who_may_see
 from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.orders.domain import (
     MailOrderLineInput,
@@ -153,11 +154,13 @@ def _place_refill(
     is_automatic: bool,
     today: dt.date,
     now: dt.datetime,
+    auto_refill_due_on: dt.date | None = None,
 ) -> RefillRequest:
     """The shared body of member and automatic refills: ``member`` is who the prescriptions are
     for, and so the mail order's patient (who may see the order follows from them); ``orderer``
     places it and owns the shipping address (the signed-in member, or the patient for the
-    automatic-refill job)."""
+    automatic-refill job). An automatic refill tells the people who may see the patient's
+    records in its transaction (``auto_refill_due_on`` makes the message's key)."""
     if not lines:
         raise errors.RefillNothingSelected(_("Choose at least one prescription to refill."))
     if len(lines) > domain.MAX_LINES_PER_REFILL:
@@ -274,6 +277,8 @@ def _place_refill(
                     "mail_order": str(request.mail_order.public_id) if request.mail_order else "",
                 },
             )
+            if is_automatic:
+                _tell_auto_refill_placed(request, request_lines, key_date=auto_refill_due_on)
     except IntegrityError:
         # Two requests with one key raced past the look-up: the loser's insert hit the unique
         # constraint. Return the winner's request; anything else is a real integrity error.
@@ -417,9 +422,13 @@ class AutoRefillRun:
 
     placed: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # prescription public id -> error code
+    # Due, but out of refills or expired: nothing ordered, the people concerned told once.
+    blocked: dict[str, str] = field(default_factory=dict)
 
 
-def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
+def run_due_auto_refills(
+    *, today: dt.date, now: dt.datetime, member_ids: Collection[int] | None = None
+) -> AutoRefillRun:
     """Place a mail refill for each automatic-refill prescription whose next refill date is
     today or past and that has refills left and has not expired. Each order is placed as the
     prescription's patient (never as their subscriber), shipped to the patient's default
@@ -427,24 +436,42 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
 
     Safe to run twice, or in two workers at once: each refill's idempotency key is derived from
     the prescription and its due date. A prescription that fails (not covered, no address on
-    file...) is reported in the result and audited; the others still go ahead.
+    file...) is reported in the result and audited; the others still go ahead. One that came
+    due in the last ``AUTO_REFILL_BLOCKED_NOTICE_DAYS`` days with no refills left or expired is
+    reported as blocked. Whoever may see the patient's records is told, in the order's (or the
+    refusal's) transaction and once per prescription and due date: the order placed with its
+    estimated cost, or why it was not and what to do. ``member_ids`` limits the run to these
+    patients (the demo seed runs it for its family).
     """
     run = AutoRefillRun()
     candidates = (
-        Prescription.objects.select_related("member")
+        Prescription.objects.select_related("member", "drug")
         .filter(
             auto_refill=True,
-            status=PrescriptionStatus.ACTIVE,
-            refills_remaining__gt=0,
-            expires_on__gte=today,
+            status__in=(PrescriptionStatus.ACTIVE, PrescriptionStatus.EXPIRED),
+            expires_on__gte=today - dt.timedelta(days=domain.RECENTLY_EXPIRED_DAYS),
         )
         .order_by("pk")
     )
+    if member_ids is not None:
+        candidates = candidates.filter(member_id__in=member_ids)
     for rx in candidates.iterator(chunk_size=500):
         row = compute_row(rx, today=today)
+        due_on = row.next_refill_date or today
+        if row.status in (RefillStatus.NO_REFILLS_LEFT, RefillStatus.EXPIRED):
+            if due_on <= today and (today - due_on).days <= AUTO_REFILL_BLOCKED_NOTICE_DAYS:
+                code = (
+                    errors.RefillExpired.code
+                    if row.status is RefillStatus.EXPIRED
+                    else errors.RefillNoneLeft.code
+                )
+                _record_auto_refill_blocked(
+                    rx, action=ACTION_AUTO_REFILL_BLOCKED, code=code, due_on=due_on, today=today
+                )
+                run.blocked[str(rx.public_id)] = code
+            continue
         if row.status is not RefillStatus.REFILL_NOW:
             continue
-        due_on = row.next_refill_date or today
         key = domain.compute_auto_refill_key(prescription_public_id=rx.public_id, due_on=due_on)
         if _find_existing(requested_by=None, idempotency_key=key) is not None:
             continue
@@ -464,19 +491,78 @@ def run_due_auto_refills(*, today: dt.date, now: dt.datetime) -> AutoRefillRun:
                 is_automatic=True,
                 today=today,
                 now=now,
+                auto_refill_due_on=due_on,
             )
         except DomainError as error:  # one prescription's problem must not stop the others
             run.failed[str(rx.public_id)] = error.code
-            record_event(
-                action="prescription.auto_refill.placed",
-                outcome=Outcome.FAILURE,
-                subject=rx,
-                details={"error_code": error.code},
+            _record_auto_refill_blocked(
+                rx, action=ACTION_AUTO_REFILL_PLACED, code=error.code, due_on=due_on, today=today
             )
             logger.warning("auto refill of %s failed: %s", rx.public_id, error.code)
             continue
         run.placed.append(str(request.public_id))
     return run
+
+
+# A refill that came due while its prescription had no refills left or had expired is told
+# about for this many days after its due date (so a job that missed a day still tells).
+AUTO_REFILL_BLOCKED_NOTICE_DAYS = 7
+ACTION_AUTO_REFILL_PLACED = "prescription.auto_refill.placed"  # a failure: the order was refused
+ACTION_AUTO_REFILL_BLOCKED = "prescription.auto_refill.blocked"  # due with no refills, or expired
+
+
+def _record_auto_refill_blocked(
+    rx: Prescription, *, action: str, code: str, due_on: dt.date, today: dt.date
+) -> None:
+    """Audit the refused automatic refill and tell the people concerned, in one transaction."""
+    with transaction.atomic():
+        record_event(
+            action=action,
+            outcome=Outcome.FAILURE,
+            subject=rx,
+            details={"error_code": code},
+        )
+        notify_people_who_may_see(
+            member=rx.member,
+            kind="prescriptions.auto_refill_blocked",
+            context={
+                "drug_name": rx.drug.display_name,
+                "reason": code,
+                "renewal_requested": RenewalRequest.objects.filter(
+                    prescription=rx, status=RenewalStatus.PENDING
+                ).exists(),
+            },
+            idempotency_key=f"{rx.public_id}:{due_on}",
+            link_path="/prescriptions/",
+            today=today,
+        )
+
+
+def _tell_auto_refill_placed(
+    request: RefillRequest, lines: Sequence[RefillRequestLine], *, key_date: dt.date | None
+) -> None:
+    """Inside the order's transaction: the order, with its cost from the engine's estimate
+    stored on the lines."""
+    costs = [line.estimated_member_cost for line in lines]
+    order = request.mail_order
+    first = lines[0].prescription
+    notify_people_who_may_see(
+        member=request.member,
+        kind="prescriptions.auto_refill_placed",
+        context={
+            "drug_name": ", ".join(line.prescription.drug.display_name for line in lines),
+            "order_number": order.order_number if order else "",
+            "member_cost": (
+                sum((cost for cost in costs if cost is not None), Decimal(0))
+                if costs and None not in costs
+                else None
+            ),
+            "expected_delivery": order.expected_delivery if order else None,
+        },
+        idempotency_key=f"{first.public_id}:{key_date or timezone.localdate(request.created_at)}",
+        link_path=f"/orders/{order.public_id}/" if order else "/prescriptions/",
+        today=timezone.localdate(request.created_at),
+    )
 
 
 def _default_address_id(member: Member) -> uuid.UUID | None:

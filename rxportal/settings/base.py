@@ -216,6 +216,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.deliver_due_notifications",
         "schedule": crontab(),  # every minute
     },
+    # Members' notices: late mail orders and the new plan year (each tells once).
+    "orders.send_late_order_notices": {
+        "task": "orders.send_late_order_notices",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "plans.send_new_plan_year_notices": {
+        "task": "plans.send_new_plan_year_notices",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first

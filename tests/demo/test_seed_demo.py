@@ -27,7 +27,7 @@ from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.pharmacies.models import NetworkPharmacy, ZipCentroid
 from rxportal.plans.models import Plan, PlanKind
 from rxportal.plans.selectors import list_benefit_designs
-from rxportal.prescriptions.models import Prescription
+from rxportal.prescriptions.models import Prescription, RefillRequest
 from rxportal.pricing.engine import (
     Accumulators,
     Channel,
@@ -94,7 +94,10 @@ def test_counts_match_the_summary(seeded: SeedSummary) -> None:
     assert seeded.rows["member"] == MEMBERS
     assert Claim.objects.count() == seeded.rows["claim"]
     assert Accumulator.objects.count() == seeded.rows["accumulator"]
-    assert MailOrder.objects.count() == seeded.rows["mail_order"]
+    # Plus the family's automatic refill, placed after the load by the real job.
+    automatic = RefillRequest.objects.filter(is_automatic=True, mail_order__isnull=False).count()
+    assert automatic <= 1
+    assert MailOrder.objects.count() == seeded.rows["mail_order"] + automatic
     assert sum(seeded.claim_statuses.values()) == seeded.rows["claim"]
     assert AuditEvent.objects.filter(action="demo.seeded").count() == 1
 
@@ -338,3 +341,26 @@ def test_seeding_builds_the_drug_trend_rollups_after_commit(
     assert sorted(DrugMonthRollup.objects.values_list("month", "drug_id", "channel", "claims")) == (
         before
     )
+
+
+@pytest.mark.django_db
+def test_the_seed_leaves_demo_member_a_few_messages_in_the_inbox(seeded: SeedSummary) -> None:
+    from django.db.models import Q
+
+    from rxportal.notifications.models import Channel, Notification
+
+    member = Member.objects.get(user__username="demo-member")
+    inbox = Notification.objects.filter(recipient=member.user, channel=Channel.INBOX)
+
+    kinds = set(inbox.values_list("kind", flat=True))
+    assert kinds & {"prescriptions.auto_refill_placed", "prescriptions.auto_refill_blocked"}
+    assert inbox.count() >= 2
+    # Nobody outside the demo family was told about a member's event.
+    members_events = Notification.objects.filter(
+        Q(kind__startswith="prescriptions.")
+        | Q(kind__startswith="orders.")
+        | Q(kind__startswith="benefits.")
+    )
+    assert not members_events.exclude(
+        recipient__username__in=["demo-member", "demo-spouse"]
+    ).exists()

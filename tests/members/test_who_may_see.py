@@ -1,4 +1,4 @@
-"""``list_users_who_may_see_member``: the one access rule seen from the record's side (whom
+"""``list_users_who_may_see``: the one access rule seen from the record's side (whom
 to tell about a member's record)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from rxportal.core import clock
-from rxportal.members.selectors import list_users_who_may_see_member
+from rxportal.members.selectors import list_users_who_may_see
 from tests.conftest import Family
 from tests.factories import UserFactory
 from tests.members.factories import FamilyAccessGrantFactory
@@ -17,13 +17,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_subscriber_is_told_about_themselves(family: Family, today: dt.date) -> None:
-    assert list_users_who_may_see_member(member=family.subscriber, today=today) == [
-        family.subscriber.user
-    ]
+    assert list_users_who_may_see(member=family.subscriber, today=today) == [family.subscriber.user]
 
 
 def test_a_minor_childs_record_reaches_the_subscriber(family: Family, today: dt.date) -> None:
-    assert list_users_who_may_see_member(member=family.minor_child, today=today) == [
+    assert list_users_who_may_see(member=family.minor_child, today=today) == [
         family.subscriber.user
     ]
 
@@ -34,22 +32,22 @@ def test_an_adult_dependent_is_told_and_the_subscriber_only_with_their_grant(
     family.adult_child.user = UserFactory()
     family.adult_child.save()
 
-    assert list_users_who_may_see_member(member=family.adult_child, today=today) == [
+    assert list_users_who_may_see(member=family.adult_child, today=today) == [
         family.adult_child.user
     ]
 
     grant = FamilyAccessGrantFactory(grantor=family.adult_child, grantee=family.subscriber)
-    assert list_users_who_may_see_member(member=family.adult_child, today=today) == [
+    assert list_users_who_may_see(member=family.adult_child, today=today) == [
         family.adult_child.user,
         family.subscriber.user,
     ]
 
     grant.revoked_at = clock.now()
     grant.save()
-    assert list_users_who_may_see_member(member=family.adult_child, today=today) == [
+    assert list_users_who_may_see(member=family.adult_child, today=today) == [
         family.adult_child.user
     ]
 
 
 def test_nobody_without_an_account_is_listed(family: Family, today: dt.date) -> None:
-    assert list_users_who_may_see_member(member=family.spouse, today=today) == []
+    assert list_users_who_may_see(member=family.spouse, today=today) == []
