@@ -11,11 +11,12 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 200
 DEMO_SEED ?= 1
 
-.PHONY: run test setup data lock clean messages help
+.PHONY: run test setup data lock clean messages help worker
 
 help:
 	@echo "make run   - set up and serve the portal on http://$(HOST):$(PORT) with demo data"
 	@echo "make test  - run the whole test suite"
+	@echo "make worker - with REDIS_URL set: the Celery worker and beat (deliveries, reminders, reports)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rxportal needs Python 3.11 or newer")'
@@ -52,6 +53,13 @@ test: $(VENV)/.dev-installed
 	$(BIN)/mypy rxportal
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=rxportal.settings.test
 	DJANGO_SETTINGS_MODULE=rxportal.settings.test $(BIN)/pytest
+
+# With REDIS_URL set, tasks wait in Redis for this worker, and beat starts the scheduled jobs
+# (the outbox's sweep, reminders, late orders, formulary changes). Without Redis, tasks run in
+# the request and there is nothing to start.
+worker: $(VENV)/.runtime-installed
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (without it tasks run in process)"; exit 1; }
+	$(BIN)/celery -A rxportal worker --beat -l INFO
 
 # Regenerate the pinned lock files after editing pyproject.toml.
 lock: $(VENV)/.dev-installed
