@@ -122,6 +122,8 @@ def enqueue(
         return Notification.objects.get(channel=via, idempotency_key=notification.idempotency_key)
     transaction.on_commit(partial(_schedule_delivery, notification.public_id))
     if via == Channel.INBOX and recipient is not None:
+        # Now, and again once the row is visible to others (a count read in between is stale).
+        selectors.forget_unread_count(recipient)
         transaction.on_commit(partial(selectors.forget_unread_count, recipient))
     return notification
 
@@ -583,6 +585,7 @@ def open_inbox_message(
         if message.read_at is None:
             message.read_at = clock.now()
             message.save(update_fields=["read_at", "updated_at"])
+            selectors.forget_unread_count(viewer)
             transaction.on_commit(partial(selectors.forget_unread_count, viewer))
         if found is not None and found.about_phi:
             record_event(
