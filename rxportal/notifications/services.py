@@ -17,6 +17,7 @@ code's lifetime, no resend, and the row's content is erased the moment it is sen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import uuid
 from collections.abc import Collection, Mapping
@@ -167,12 +168,24 @@ def notify(
                 body_text=body_text,
                 body_html=message.body_html if channel == Channel.EMAIL else "",
                 language=language,
-                idempotency_key=f"{kind}:{idempotency_key}",
+                idempotency_key=_person_key(kind, recipient, idempotency_key),
                 link_path=link_path,
                 not_before=text_not_before if channel == Channel.SMS else None,
             )
         )
     return rows
+
+
+def _person_key(kind: str, recipient: User, idempotency_key: str) -> str:
+    """The key is the person's: one event (a dependent's refill) may tell two people (the
+    dependent and the subscriber), each once. Too long for the column: its digest."""
+    key = f"{kind}:{recipient.pk}:{idempotency_key}"
+    if len(key) > IDEMPOTENCY_KEY_LENGTH:
+        key = f"{kind[:40]}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+IDEMPOTENCY_KEY_LENGTH = 128
 
 
 def language_for(recipient: User) -> str:

@@ -25,7 +25,7 @@ user = User.objects.get(username={username!r})
 for key in ({keys}):
     with transaction.atomic():
         services.notify(recipient=user, kind="security.sign_in_paused", context={{}},
-                        idempotency_key=key, link_path="/accounts/my-account/")
+                        idempotency_key=key, link_path="/my-account/")
 """
 
 
@@ -72,7 +72,7 @@ def test_the_inbox_reads_marks_read_and_speaks_spanish(
         "Sign-in to your rxportal account was paused"
     )
     expect(page.get_by_role("link", name="Go to the page this message is about")).to_have_attribute(
-        "href", "/accounts/my-account/"
+        "href", "/my-account/"
     )
     check_page(page)
 
@@ -94,7 +94,7 @@ def test_the_settings_page_shows_security_locked_saves_without_javascript_and_in
     phone_page: Page, portal_server: PortalServer
 ) -> None:
     page = phone_page
-    page.goto("/accounts/my-account/")
+    page.goto("/my-account/")
     page.get_by_role("link", name=re.compile(r"^Notification settings")).click()
     expect(page).to_have_url(re.compile(r"/notifications/settings/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Notification settings")
