@@ -52,6 +52,7 @@ urlpatterns = [
     # The PHI tools (eligibility lookup, claims reports), also ahead of the placeholder.
     path("clients/<uuid:client_public_id>/tools/", include("rxportal.sponsor_tools.urls")),
     path("clients/", include("rxportal.clients.urls")),
+    path("notifications/", include("rxportal.notifications.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),

@@ -7,6 +7,7 @@ only module in the project that sends mail (a test holds every other module to i
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Mapping
 
 from django.core.mail import EmailMultiAlternatives
 
@@ -14,9 +15,17 @@ from rxportal.accounts.gateways import SmsProviderError, get_sms_gateway
 from rxportal.notifications.errors import DeliveryFailed
 
 
-def send_email(*, to: str, subject: str, body_text: str, body_html: str = "") -> None:
-    """Plain text, with the HTML as an alternative when there is one."""
-    message = EmailMultiAlternatives(subject, body_text, None, [to])
+def send_email(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> None:
+    """Plain text, with the HTML as an alternative when there is one; ``headers`` such as
+    List-Unsubscribe go on the message as given."""
+    message = EmailMultiAlternatives(subject, body_text, None, [to], headers=dict(headers or {}))
     if body_html:
         message.attach_alternative(body_html, "text/html")
     try:

@@ -2,8 +2,9 @@
 off, and on which channels it can go and goes by default.
 
 A kind's words live in templates under ``notifications/messages/<code with "." as "/">/``:
-``subject.txt`` (one line), ``body.txt`` and, optionally, ``body.html``; the inbox shows the
-subject and the plain text. ``notify`` renders them in the recipient's language. Pure.
+``subject.txt`` (one line), ``body.txt`` and, optionally, ``body.html``, ``sms.txt`` and
+``inbox.txt``. The settings page lists kinds by topic; a person's departures from a kind's
+default channels are stored per kind and channel (``models.NotificationPreference``). ``notify`` renders them in the recipient's language. Pure.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ TOPIC_LABELS: dict[Topic, Promise] = {
     Topic.CLIENTS: _("Client tools and access"),
 }
 
+# Messages on these topics are about a person's health or coverage (PHI once read in the inbox).
+PHI_TOPICS = frozenset({Topic.PRESCRIPTIONS, Topic.ORDERS, Topic.FORMULARY, Topic.BENEFITS})
+
 # The channel values of ``models.Channel`` (kept as strings here so this module stays pure).
 EMAIL = "email"
 SMS = "sms"
@@ -53,6 +57,11 @@ class Kind:
     optional: bool = True
     channels: tuple[str, ...] = ALL_CHANNELS
     default_channels: tuple[str, ...] = (EMAIL, INBOX)
+
+    @property
+    def about_phi(self) -> bool:
+        """Its inbox text may name drugs, costs or benefits: reading it is audited."""
+        return self.topic in PHI_TOPICS
 
     @property
     def template_dir(self) -> str:

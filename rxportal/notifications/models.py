@@ -2,8 +2,10 @@
 
 A row holds what is sent, already rendered in the recipient's language (subject, plain text,
 HTML), never a template to render later: what the person was told is what the row says. Rows
-of one-time codes (``is_code``) lose their content as soon as they are sent or parked. Preferences, the in-app inbox and reminders will hang off ``kind`` + ``channel`` +
-``language`` per person.
+of one-time codes (``is_code``) lose their content as soon as they are sent or parked. An inbox
+row is the in-app message itself (``read_at`` once its recipient opens it). Each person's
+language and quiet hours (``NotificationSettings``) and their departures from a kind's default
+channels (``NotificationPreference``) decide which rows ``notify`` writes.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Notification(BaseModel):
     next_attempt_at = models.DateTimeField()
     last_error_code = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Inbox rows only: when the recipient first opened the message (None: unread).
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         default_permissions = ()
@@ -65,6 +69,8 @@ class Notification(BaseModel):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+            # The inbox page and the header's unread count: one person's inbox rows.
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox"),
         ]
 
     def __str__(self) -> str:
@@ -74,3 +80,51 @@ class Notification(BaseModel):
     def can_resend(self) -> bool:
         """A parked code's content is erased, and its code is dead by now: the person asks again."""
         return self.status == Status.FAILED and not self.is_code
+
+
+def _site_language() -> str:
+    return str(settings.LANGUAGE_CODE)
+
+
+def _site_time_zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+class NotificationSettings(BaseModel):
+    """One person's language for messages and quiet hours for texts (made on first save)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default=_site_language)
+    # No texts from start to end (local time in ``time_zone``; may span midnight). Both or none.
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, default=_site_time_zone)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"notification settings of user {self.user_id}"
+
+
+class NotificationPreference(BaseModel):
+    """A person's departure from a kind's default on one channel (only departures are stored)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    enabled = models.BooleanField()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="notification_preference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"{self.kind} by {self.channel} {state} for user {self.user_id}"

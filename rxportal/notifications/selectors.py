@@ -1,14 +1,28 @@
-"""Reads of the outbox for the staff console."""
+"""Reads of the outbox: the staff console's failed deliveries, a person's inbox and unread
+count, and their notification settings and preferences (facts, no translated text)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.permissions import has_permission
-from rxportal.notifications.models import Notification, Status
+from rxportal.notifications import domain, kinds
+from rxportal.notifications.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    Status,
+)
 
 FAILED_LIST_LIMIT = 200
 
@@ -24,3 +38,135 @@ def list_failed_notifications(
         .select_related("recipient")
         .order_by("-updated_at")[:FAILED_LIST_LIMIT]
     )
+
+
+# --- A person's inbox ------------------------------------------------------------------------
+
+INBOX_PAGE_SIZE = 20
+UNREAD_COUNT_SECONDS = 300
+
+
+def list_inbox(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
+    """The viewer's own inbox messages, newest first (nothing for anyone signed out)."""
+    if not viewer.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=viewer.pk, channel=Channel.INBOX).order_by(
+        "-created_at", "-id"
+    )
+
+
+def find_inbox_message(
+    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID
+) -> Notification | None:
+    """One inbox message, only if it is the viewer's (another's id: None, as if it did not exist)."""
+    return list_inbox(viewer=viewer).filter(public_id=public_id).first()
+
+
+def _unread_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
+    # The public id, not the row id: a test database reuses row ids; no PHI in the key.
+    return f"notifications:unread:{getattr(viewer, 'public_id', viewer.pk)}"
+
+
+def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
+    """The header's unread count: one indexed count, cached until a message arrives or is read."""
+    if not viewer.is_authenticated:
+        return 0
+    key = _unread_cache_key(viewer)
+    cached = cache.get(key)
+    if cached is not None:
+        return int(cached)
+    count = Notification.objects.filter(
+        recipient_id=viewer.pk, channel=Channel.INBOX, read_at__isnull=True
+    ).count()
+    cache.set(key, count, UNREAD_COUNT_SECONDS)
+    return count
+
+
+def forget_unread_count(viewer: AbstractBaseUser | AnonymousUser) -> None:
+    cache.delete(_unread_cache_key(viewer))
+
+
+# --- Settings and preferences ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonSettings:
+    language: str
+    quiet_hours_start: dt.time | None
+    quiet_hours_end: dt.time | None
+    time_zone: str
+
+
+def get_notification_settings(*, user: AbstractBaseUser) -> PersonSettings:
+    """A person's settings; the site's language and time zone until they save their own."""
+    found = NotificationSettings.objects.filter(user_id=user.pk).first()
+    if found is None:
+        return PersonSettings(str(settings.LANGUAGE_CODE), None, None, str(settings.TIME_ZONE))
+    return PersonSettings(
+        found.language, found.quiet_hours_start, found.quiet_hours_end, found.time_zone
+    )
+
+
+def get_channel_choices(*, user: AbstractBaseUser, kind: str) -> dict[str, bool]:
+    """The person's stored departures for one kind: channel -> on/off."""
+    return dict(
+        NotificationPreference.objects.filter(user_id=user.pk, kind=kind).values_list(
+            "channel", "enabled"
+        )
+    )
+
+
+def get_channel_choices_by_kind(*, user: AbstractBaseUser) -> dict[str, dict[str, bool]]:
+    choices: dict[str, dict[str, bool]] = {}
+    for kind, channel, enabled in NotificationPreference.objects.filter(
+        user_id=user.pk
+    ).values_list("kind", "channel", "enabled"):
+        choices.setdefault(kind, {})[channel] = enabled
+    return choices
+
+
+@dataclass(frozen=True)
+class ChannelCell:
+    channel: str
+    offered: bool  # the kind can go by this channel at all
+    enabled: bool
+    locked: bool  # always sent: the person cannot switch it off
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: kinds.Kind
+    cells: tuple[ChannelCell, ...]
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    topic: kinds.Topic
+    rows: tuple[KindRow, ...]
+
+
+def get_preference_matrix(*, user: AbstractBaseUser) -> list[TopicGroup]:
+    """Every kind, grouped by topic, with each channel's state for the settings page."""
+    choices = get_channel_choices_by_kind(user=user)
+    by_topic: dict[kinds.Topic, list[KindRow]] = {}
+    for kind in kinds.KINDS.values():
+        enabled = set(
+            domain.resolve_channels(
+                kind_channels=kind.channels,
+                default_channels=kind.default_channels,
+                optional=kind.optional,
+                choices=choices.get(kind.code, {}),
+                reachable=kinds.ALL_CHANNELS,
+            )
+        )
+        cells = tuple(
+            ChannelCell(
+                channel=channel,
+                offered=channel in kind.channels,
+                enabled=channel in enabled,
+                locked=not kind.optional and channel in kind.default_channels,
+            )
+            for channel in kinds.ALL_CHANNELS
+        )
+        by_topic.setdefault(kind.topic, []).append(KindRow(kind, cells))
+    return [TopicGroup(topic, tuple(by_topic[topic])) for topic in kinds.Topic if topic in by_topic]

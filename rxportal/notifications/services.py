@@ -17,23 +17,27 @@ code's lifetime, no resend, and the row's content is erased the moment it is sen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -45,10 +49,22 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.core.errors import NotFound
-from rxportal.notifications import domain, gateways, kinds
-from rxportal.notifications.errors import DeliveryFailed, NotificationNotResendable
+from rxportal.notifications import domain, gateways, kinds, selectors
+from rxportal.notifications.errors import (
+    ChannelNotOffered,
+    DeliveryFailed,
+    InvalidNotificationSettings,
+    InvalidUnsubscribeLink,
+    KindNotOptional,
+    NotificationNotResendable,
+)
 from rxportal.notifications.models import Channel as Channel  # re-exported for callers
-from rxportal.notifications.models import Notification, Status
+from rxportal.notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    Status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +97,13 @@ def enqueue(
     language: str | None = None,
     idempotency_key: str = "",
     link_path: str = "",
+    not_before: dt.datetime | None = None,
 ) -> Notification:
     """Write one message to the outbox, to be delivered after the current transaction commits.
 
     Call it inside the event's transaction. ``to_address`` defaults to the recipient's email.
     The same ``idempotency_key`` on the same channel gives back the first row, unsent twice.
+    ``not_before`` holds the row back (a text in quiet hours); the sweep sends it then.
     """
     via = Channel(channel)
     address = to_address or (str(getattr(recipient, "email", "")) if via == Channel.EMAIL else "")
@@ -100,7 +118,7 @@ def enqueue(
         body_html=body_html,
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         link_path=link_path,
-        next_attempt_at=clock.now(),
+        next_attempt_at=not_before or clock.now(),
     )
     try:
         with transaction.atomic():
@@ -108,6 +126,10 @@ def enqueue(
     except IntegrityError:
         return Notification.objects.get(channel=via, idempotency_key=notification.idempotency_key)
     transaction.on_commit(partial(_schedule_delivery, notification.public_id))
+    if via == Channel.INBOX and recipient is not None:
+        # Now, and again once the row is visible to others (a count read in between is stale).
+        selectors.forget_unread_count(recipient)
+        transaction.on_commit(partial(selectors.forget_unread_count, recipient))
     return notification
 
 
@@ -133,7 +155,9 @@ def notify(
     with translation.override(language):
         message = render_message(found, context)
     rows = []
-    for channel in channels_for(recipient, found):
+    channels = channels_for(recipient, found)
+    text_not_before = _end_of_quiet_hours(recipient) if Channel.SMS in channels else None
+    for channel in channels:
         body_text = {
             Channel.EMAIL: message.body_text,
             Channel.SMS: message.sms_text,
@@ -148,23 +172,68 @@ def notify(
                 body_text=body_text,
                 body_html=message.body_html if channel == Channel.EMAIL else "",
                 language=language,
-                idempotency_key=f"{kind}:{idempotency_key}",
+                idempotency_key=_person_key(kind, recipient, idempotency_key),
                 link_path=link_path,
+                not_before=text_not_before if channel == Channel.SMS else None,
             )
         )
     return rows
 
 
+def _person_key(kind: str, recipient: User, idempotency_key: str) -> str:
+    """The key is the person's: one event (a dependent's refill) may tell two people (the
+    dependent and the subscriber), each once. Too long for the column: its digest."""
+    key = f"{kind}:{recipient.pk}:{idempotency_key}"
+    if len(key) > IDEMPOTENCY_KEY_LENGTH:
+        key = f"{kind[:40]}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
+
+
+IDEMPOTENCY_KEY_LENGTH = 128
+
+
 def language_for(recipient: User) -> str:
-    """The language a person reads their messages in."""
-    return str(settings.LANGUAGE_CODE)
+    """The language a person reads their messages in: their setting, else the site's."""
+    return selectors.get_notification_settings(user=recipient).language
 
 
 def channels_for(recipient: User, kind: kinds.Kind) -> list[str]:
-    """The channels ``recipient`` gets ``kind`` on (email needs an address)."""
-    return [
-        channel for channel in kind.default_channels if channel != Channel.EMAIL or recipient.email
-    ]
+    """The channels ``recipient`` gets ``kind`` on: the kind's defaults adjusted by their
+    preferences; email only with an address, texts only to a confirmed mobile number."""
+    choices = selectors.get_channel_choices(user=recipient, kind=kind.code)
+    wanted = domain.resolve_channels(
+        kind_channels=kind.channels,
+        default_channels=kind.default_channels,
+        optional=kind.optional,
+        choices=choices,
+        reachable=ALL_CHANNELS,
+    )
+    reachable = {Channel.INBOX.value}
+    if recipient.email:
+        reachable.add(Channel.EMAIL.value)
+    if Channel.SMS in wanted and _has_confirmed_mobile(recipient):
+        reachable.add(Channel.SMS.value)
+    return [channel for channel in wanted if channel in reachable]
+
+
+ALL_CHANNELS = tuple(Channel.values)
+
+
+def _has_confirmed_mobile(user: User) -> bool:
+    # accounts' services import this module, so its selectors are imported when needed.
+    from rxportal.accounts.selectors import find_verified_sms_phone
+
+    return bool(find_verified_sms_phone(user_id=user.pk))
+
+
+def _end_of_quiet_hours(recipient: User) -> dt.datetime | None:
+    found = selectors.get_notification_settings(user=recipient)
+    return domain.end_of_quiet_hours(
+        clock.now(),
+        start=found.quiet_hours_start,
+        end=found.quiet_hours_end,
+        time_zone=found.time_zone,
+    )
 
 
 @dataclass(frozen=True)
@@ -245,7 +314,13 @@ def _send(
     notification: Notification, *, to: str, subject: str, body_text: str, body_html: str
 ) -> None:
     if notification.channel == Channel.EMAIL:
-        gateways.send_email(to=to, subject=subject, body_text=body_text, body_html=body_html)
+        gateways.send_email(
+            to=to,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            headers=_unsubscribe_headers(notification),
+        )
     elif notification.channel == Channel.SMS:
         gateways.send_text(to=to or _sms_number(notification), body=body_text)
     # Channel.INBOX: the row is the message; the inbox page (later) reads it.
@@ -416,7 +491,12 @@ def notify_many(
             name: _format_fact(value, language, dates) for name, value in message.facts.items()
         }
         rendered = renders[key].fill(facts)
-        for channel in channels_for(message.recipient, found):
+        channels = channels_for(message.recipient, found)
+        # A text in the person's quiet hours waits for their end (the sweep sends it then).
+        text_not_before = (
+            _end_of_quiet_hours(message.recipient) if Channel.SMS in channels else None
+        )
+        for channel in channels:
             via = Channel(channel)
             rows.append(
                 Notification(
@@ -434,7 +514,7 @@ def notify_many(
                     body_html=rendered.body_html if via == Channel.EMAIL else "",
                     idempotency_key=f"{kind}:{message.idempotency_key}",
                     link_path=message.link_path,
-                    next_attempt_at=now,
+                    next_attempt_at=(text_not_before or now) if via == Channel.SMS else now,
                 )
             )
     if not rows:
@@ -538,3 +618,188 @@ def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
         delivery = deliver_notification(public_id=public_id, now=now)
         sent += delivery.result == DeliveryResult.SENT
     return sent
+
+
+# --- Preferences, settings and one-click unsubscribe -------------------------------------------
+
+UNSUBSCRIBE_SALT = "rxportal.notifications.unsubscribe"
+ACTION_PREFERENCE_CHANGED = "notification.preference.changed"
+ACTION_UNSUBSCRIBED = "notification.unsubscribed"
+ACTION_INBOX_READ = "phi.notification.viewed"
+
+
+def set_preference(*, user: User, kind: str, channel: str, enabled: bool) -> None:
+    """Switch one kind on one channel for a person. Only departures from the kind's default are
+    stored; a kind that is not optional cannot be switched off (``KindNotOptional``)."""
+    found = kinds.get_kind(kind)
+    if channel not in found.channels:
+        raise ChannelNotOffered("This message does not go by that channel.")
+    is_default = channel in found.default_channels
+    if not enabled and is_default and not found.optional:
+        raise KindNotOptional("This message is always sent.")
+    if enabled == is_default:
+        NotificationPreference.objects.filter(user=user, kind=kind, channel=channel).delete()
+    else:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, channel=channel, defaults={"enabled": enabled}
+        )
+
+
+def save_preferences(
+    *,
+    user: User,
+    switched_on: Collection[tuple[str, str]],
+    request: HttpRequest | None = None,
+) -> int:
+    """The settings page's matrix: every optional (kind, channel) is on exactly when it is in
+    ``switched_on``; locked ones are left alone. Returns how many changed (audited, counts only)."""
+    before = selectors.get_channel_choices_by_kind(user=user)
+    changed = 0
+    with transaction.atomic():
+        for kind in kinds.KINDS.values():
+            for channel in kind.channels:
+                if not kind.optional and channel in kind.default_channels:
+                    continue  # locked on
+                enabled = (kind.code, channel) in switched_on
+                was = before.get(kind.code, {}).get(channel, channel in kind.default_channels)
+                if enabled != was:
+                    set_preference(user=user, kind=kind.code, channel=channel, enabled=enabled)
+                    changed += 1
+        if changed:
+            record_event(
+                action=ACTION_PREFERENCE_CHANGED,
+                outcome=Outcome.SUCCESS,
+                actor=user,
+                request=request,
+                details={"count": changed},
+            )
+    return changed
+
+
+def save_settings(
+    *,
+    user: User,
+    language: str,
+    quiet_hours_start: dt.time | None,
+    quiet_hours_end: dt.time | None,
+    time_zone: str,
+) -> None:
+    """A person's language for messages and quiet hours for texts (both ends, or neither)."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise InvalidNotificationSettings("Unknown language.", code="notification.language")
+    if (quiet_hours_start is None) != (quiet_hours_end is None):
+        raise InvalidNotificationSettings(
+            "Quiet hours need a start and an end.", code="notification.quiet_hours"
+        )
+    if time_zone not in available_timezones():
+        raise InvalidNotificationSettings("Unknown time zone.", code="notification.time_zone")
+    NotificationSettings.objects.update_or_create(
+        user=user,
+        defaults={
+            "language": language,
+            "quiet_hours_start": quiet_hours_start,
+            "quiet_hours_end": quiet_hours_end,
+            "time_zone": time_zone,
+        },
+    )
+
+
+def make_unsubscribe_token(*, user: User, kind: str, channel: str = Channel.EMAIL) -> str:
+    """A signed token naming a person (public id), a kind and a channel; never any PHI."""
+    return signing.dumps(
+        {"u": str(user.public_id), "k": kind, "c": str(channel)}, salt=UNSUBSCRIBE_SALT
+    )
+
+
+@dataclass(frozen=True)
+class UnsubscribeRequest:
+    user: User
+    kind: kinds.Kind
+    channel: str
+
+
+def read_unsubscribe_token(token: str) -> UnsubscribeRequest:
+    """What a List-Unsubscribe link asks; ``InvalidUnsubscribeLink`` if tampered with."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        kind = kinds.get_kind(payload["k"])
+        user = User.objects.get(public_id=uuid.UUID(payload["u"]), is_active=True)
+        channel = Channel(payload["c"]).value
+    except (signing.BadSignature, kinds.UnknownKind, User.DoesNotExist, KeyError, ValueError):
+        raise InvalidUnsubscribeLink("This unsubscribe link is not valid.") from None
+    if not kind.optional or channel not in kind.channels:
+        raise InvalidUnsubscribeLink("This unsubscribe link is not valid.")
+    return UnsubscribeRequest(user=user, kind=kind, channel=channel)
+
+
+def unsubscribe(*, token: str, request: HttpRequest | None = None) -> UnsubscribeRequest:
+    """RFC 8058 one-click: switch the token's kind off on its channel (audited, ids only)."""
+    found = read_unsubscribe_token(token)
+    with transaction.atomic():
+        set_preference(user=found.user, kind=found.kind.code, channel=found.channel, enabled=False)
+        record_event(
+            action=ACTION_UNSUBSCRIBED,
+            outcome=Outcome.SUCCESS,
+            actor=found.user,
+            request=request,
+            subject=found.user,
+            details={"kind": found.kind.code, "channel": found.channel},
+        )
+    return found
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    path = reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user=user, kind=kind)])
+    return settings.RXPORTAL_BASE_URL.rstrip("/") + path
+
+
+def _unsubscribe_headers(notification: Notification) -> dict[str, str]:
+    """RFC 8058 headers for an email of an optional kind to a person with an account."""
+    found = kinds.KINDS.get(notification.kind)
+    if found is None or not found.optional or notification.recipient is None:
+        return {}
+    url = unsubscribe_url(user=notification.recipient, kind=found.code)
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+# --- The in-app inbox ------------------------------------------------------------------------
+
+
+def open_inbox_message(
+    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID, request: HttpRequest | None
+) -> Notification:
+    """One of the viewer's inbox messages, marked read; ``NotFound`` for anyone else's. Reading
+    a message about prescriptions, orders, coverage or benefits is audited (ids only)."""
+    message = selectors.find_inbox_message(viewer=viewer, public_id=public_id)
+    if message is None:
+        raise NotFound("No such message.")
+    found = kinds.KINDS.get(message.kind)
+    with transaction.atomic():
+        if message.read_at is None:
+            message.read_at = clock.now()
+            message.save(update_fields=["read_at", "updated_at"])
+            selectors.forget_unread_count(viewer)
+            transaction.on_commit(partial(selectors.forget_unread_count, viewer))
+        if found is not None and found.about_phi:
+            record_event(
+                action=ACTION_INBOX_READ,
+                outcome=Outcome.SUCCESS,
+                actor=viewer,
+                request=request,
+                subject=message,
+                details={"kind": message.kind},
+            )
+    return message
+
+
+def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
+    if not viewer.is_authenticated:
+        return 0
+    count = Notification.objects.filter(
+        recipient_id=viewer.pk, channel=Channel.INBOX, read_at__isnull=True
+    ).update(read_at=clock.now())
+    selectors.forget_unread_count(viewer)
+    return count

@@ -339,7 +339,9 @@ EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 # (PBM staff with the "Content editors" group only); pages are served at /hub/ to the audience
 # each page names. One page tree per language, kept in step by simple_translation.
 WAGTAIL_SITE_NAME = "rxportal"
-WAGTAILADMIN_BASE_URL = env_str("RXPORTAL_BASE_URL", "http://127.0.0.1:8000")
+# The portal's address as people reach it: links in emails (one-click unsubscribe) and Wagtail's.
+RXPORTAL_BASE_URL = env_str("RXPORTAL_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = RXPORTAL_BASE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False

@@ -90,3 +90,31 @@ class DeliveryLogBackend(BaseEmailBackend):
 def read_delivery_log(folder: Path) -> list[str]:
     log = folder / "delivered.log"
     return log.read_text().splitlines() if log.exists() else []
+
+
+# An optional kind for the tests (the kinds on main are all security notices and answers to the
+# person's own requests, which cannot be switched off), with templates of its own.
+OPTIONAL_KIND = "test.refill_due"
+OPTIONAL_TEMPLATES = {
+    "subject.txt": "A refill is due for {{ first_name }}",
+    "body.txt": "Sign in to see which prescription is due.",
+    "body.html": "<p>Sign in to see which prescription is due.</p>",
+    "sms.txt": "rxportal: a refill is due. Sign in to see it.",
+    "inbox.txt": "Your {{ drug }} refill is due.",
+}
+
+
+def install_optional_kind(monkeypatch: Any, settings: Any, tmp_path: Any) -> Any:
+    """Register ``OPTIONAL_KIND`` (email + inbox by default, texts on request) for one test."""
+    from rxportal.notifications import kinds
+
+    folder = tmp_path / "notifications" / "messages" / "test" / "refill_due"
+    folder.mkdir(parents=True)
+    for name, text in OPTIONAL_TEMPLATES.items():
+        (folder / name).write_text(text)
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0].get("DIRS", [])]}
+    ]
+    kind = kinds.Kind(OPTIONAL_KIND, kinds.Topic.PRESCRIPTIONS, "Refill due (test)")
+    monkeypatch.setitem(kinds.KINDS, OPTIONAL_KIND, kind)
+    return kind

@@ -92,3 +92,35 @@ def test_plain_text_is_not_html_escaped(settings: Any, tmp_path: Any) -> None:
 
     assert message.subject == 'Acetaminophen & Oxycodone "5/325"'
     assert message.body_text == 'Your Acetaminophen & Oxycodone "5/325" refill'
+
+
+def test_one_event_tells_two_people_each_once(django_capture_on_commit_callbacks: Any) -> None:
+    dependent, subscriber = UserFactory(), UserFactory()
+
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for person in (dependent, subscriber):
+                services.notify(
+                    recipient=person,
+                    kind="security.sign_in_paused",
+                    context={},
+                    idempotency_key="refill-of-rx-1",
+                )
+
+    assert Notification.objects.filter(recipient=dependent).count() == 2  # email + inbox
+    assert Notification.objects.filter(recipient=subscriber).count() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [dependent.email, subscriber.email]
+    )
+
+
+def test_a_long_event_key_still_fits() -> None:
+    person = UserFactory()
+    with transaction.atomic():
+        rows = services.notify(
+            recipient=person,
+            kind="security.sign_in_paused",
+            context={},
+            idempotency_key="x" * 200,
+        )
+    assert all(len(row.idempotency_key) <= 128 for row in rows)

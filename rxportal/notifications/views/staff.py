@@ -14,8 +14,7 @@ from django.views.decorators.http import require_POST
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.permissions import has_permission
 from rxportal.accounts.selectors import mask_email
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
+from rxportal.audit.services import Outcome, record_event
 from rxportal.core.errors import NotFound
 from rxportal.notifications import selectors, services
 from rxportal.notifications.errors import NotificationNotResendable
