@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -306,7 +307,9 @@ def _forget_code(notification: Notification) -> None:
         notification.to_address = ""
 
 
-def _record_failure(notification: Notification, *, code: str, now: dt.datetime) -> Delivery:
+def _record_failure(
+    notification: Notification, *, code: str, now: dt.datetime, claim: dt.datetime | None = None
+) -> Delivery:
     logger.warning(
         "notification %s try %s failed: %s", notification.public_id, notification.attempts, code
     )
@@ -318,21 +321,22 @@ def _record_failure(notification: Notification, *, code: str, now: dt.datetime) 
     else:
         notification.next_attempt_at = now + domain.compute_retry_delay(notification.attempts)
         delivery = Delivery(DeliveryResult.RETRY, notification.next_attempt_at)
-    notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
+    if claim is None:  # the row is locked in this transaction
+        notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
+    else:
+        _save_claimed(notification, [*FAILURE_FIELDS, *CONTENT_FIELDS], claim=claim)
     return delivery
 
 
 def deliver_due_notifications(*, now: dt.datetime, limit: int = DUE_BATCH_SIZE) -> int:
-    """The sweep: send queued rows whose time has come (their task was lost or is late)."""
+    """The sweep: send queued rows whose time has come (their task was lost or is late, a
+    retry is due, or the lease of a worker that died with them ended), as one batch."""
     due = list(
         Notification.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
-        .values_list("public_id", flat=True)[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
-    return sum(
-        deliver_notification(public_id=public_id, now=now).result == DeliveryResult.SENT
-        for public_id in due
-    )
+    return deliver_notification_batch(ids=due, now=now)
 
 
 def resend_notification(
@@ -509,13 +513,18 @@ def _schedule_batch_delivery(ids: list[int]) -> None:
 
 
 def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
-    """Deliver these rows (a task's batch), each at most once; returns how many were sent.
+    """Deliver these rows (a task's batch, or the sweep's), each at most once; returns how
+    many were sent.
 
     Inbox rows are the message itself: they are marked delivered in one statement, on the rows
-    this worker could lock. Every other row is sent in its own transaction by
-    ``deliver_notification`` (lock, send, mark sent), so a worker killed in the middle of a
-    batch has committed what it sent and leaves the rest queued for the next worker or the
-    sweep.
+    this worker could lock. The others are claimed in one short transaction: their
+    ``next_attempt_at`` moves to the end of a lease (``RXPORTAL_OUTBOX_LEASE_SECONDS``), so no
+    other worker, task or sweep takes them meanwhile. Then, over one mail connection, each is
+    sent and marked sent (or its failure recorded) by one autocommit ``UPDATE`` right after its
+    send, which only touches a row still under this claim. Sending stops at half the lease; the
+    rest wait for its end. A worker killed mid-batch has committed what it sent; the message it
+    was sending is in doubt, as when a worker used to die between send and commit, and like
+    the rest of the batch it is queued and due again when the lease ends: the sweep sends it.
     """
     with transaction.atomic():
         inbox = list(
@@ -528,13 +537,73 @@ def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
         sent = Notification.objects.filter(pk__in=inbox).update(
             status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now
         )
-    others = (
-        Notification.objects.filter(pk__in=ids, status=Status.QUEUED, next_attempt_at__lte=now)
-        .exclude(channel=Channel.INBOX)
-        .order_by("pk")
-        .values_list("public_id", flat=True)
-    )
-    for public_id in list(others):
-        delivery = deliver_notification(public_id=public_id, now=now)
-        sent += delivery.result == DeliveryResult.SENT
+    lease = dt.timedelta(seconds=settings.RXPORTAL_OUTBOX_LEASE_SECONDS)
+    send_until = time.monotonic() + lease.total_seconds() / 2
+    claim = _claim(ids, now=now, lease_ends=now + lease)
+    with gateways.MailSession() as mail:
+        for notification in claim:
+            if time.monotonic() > send_until:
+                logger.warning("outbox batch stopped at half its lease; the rest wait for it")
+                break
+            sent += _deliver_claimed(notification, claim=now + lease, now=now, mail=mail)
     return sent
+
+
+def _claim(ids: Sequence[int], *, now: dt.datetime, lease_ends: dt.datetime) -> list[Notification]:
+    """The batch's queued, due rows that no one else holds, leased to this worker until
+    ``lease_ends`` (their ``next_attempt_at``, the claim's mark)."""
+    with transaction.atomic():
+        claim = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=Status.QUEUED, next_attempt_at__lte=now)
+            .exclude(channel=Channel.INBOX)
+            .order_by("pk")
+        )
+        Notification.objects.filter(pk__in=[row.pk for row in claim]).update(
+            next_attempt_at=lease_ends, updated_at=clock.now()
+        )
+    return claim
+
+
+def _deliver_claimed(
+    notification: Notification, *, claim: dt.datetime, now: dt.datetime, mail: gateways.MailSession
+) -> bool:
+    """Send one claimed row, then record the outcome in one statement (still ours?)."""
+    notification.attempts += 1
+    try:
+        if notification.channel == Channel.EMAIL:
+            mail.send(
+                to=notification.to_address,
+                subject=notification.subject,
+                body_text=notification.body_text,
+                body_html=notification.body_html,
+            )
+        else:
+            _send(
+                notification,
+                to=notification.to_address,
+                subject=notification.subject,
+                body_text=notification.body_text,
+                body_html=notification.body_html,
+            )
+    except DeliveryFailed as error:
+        _record_failure(notification, code=error.code, now=now, claim=claim)
+        return False
+    notification.status = Status.SENT
+    notification.sent_at = now
+    notification.last_error_code = ""
+    _forget_code(notification)
+    return _save_claimed(notification, [*SENT_FIELDS, *CONTENT_FIELDS], claim=claim)
+
+
+def _save_claimed(notification: Notification, fields: Sequence[str], *, claim: dt.datetime) -> bool:
+    """One ``UPDATE`` of a claimed row, only while the claim is still this worker's."""
+    values = {name: getattr(notification, name) for name in fields if name != "updated_at"}
+    saved = Notification.objects.filter(
+        pk=notification.pk, status=Status.QUEUED, next_attempt_at=claim
+    ).update(**values, updated_at=clock.now())
+    if not saved:  # only if the lease ran out under this worker: say so
+        logger.error(
+            "notification %s: its claim was lost before it was saved", notification.public_id
+        )
+    return bool(saved)
