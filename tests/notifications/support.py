@@ -90,3 +90,21 @@ class DeliveryLogBackend(BaseEmailBackend):
 def read_delivery_log(folder: Path) -> list[str]:
     log = folder / "delivered.log"
     return log.read_text().splitlines() if log.exists() else []
+
+
+class CountingEmailBackend(LocmemBackend):
+    """Delivers to mail.outbox and counts the connections opened; ``refusals_to_come`` sends
+    are refused (the mail server drops the connection) first."""
+
+    opened: ClassVar[int] = 0
+    refusals_to_come: ClassVar[int] = 0
+
+    def open(self) -> bool:
+        CountingEmailBackend.opened += 1
+        return True
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        if CountingEmailBackend.refusals_to_come > 0:
+            CountingEmailBackend.refusals_to_come -= 1
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+        return super().send_messages(email_messages)
