@@ -328,6 +328,8 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# A hung mail server must not outlast half the outbox's lease (RXPORTAL_OUTBOX_LEASE_SECONDS).
+EMAIL_TIMEOUT = 30
 
 # --- Wagtail: the clients' and advisors' content hub (rxportal/content). Editors work at /cms/
 # (PBM staff with the "Content editors" group only); pages are served at /hub/ to the audience
