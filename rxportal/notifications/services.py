@@ -325,7 +325,7 @@ def _record_failure(
     if claim is None:  # the row is locked in this transaction
         notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
     else:
-        _save_claimed(notification, [*FAILURE_FIELDS, *CONTENT_FIELDS], claim=claim)
+        _save_claimed(notification, FAILURE_FIELDS, claim=claim)
     return delivery
 
 
@@ -636,11 +636,14 @@ def _deliver_claimed(
     notification.sent_at = now
     notification.last_error_code = ""
     _forget_code(notification)
-    return _save_claimed(notification, [*SENT_FIELDS, *CONTENT_FIELDS], claim=claim)
+    return _save_claimed(notification, SENT_FIELDS, claim=claim)
 
 
 def _save_claimed(notification: Notification, fields: Sequence[str], *, claim: dt.datetime) -> bool:
-    """One ``UPDATE`` of a claimed row, only while the claim is still this worker's."""
+    """One ``UPDATE`` of a claimed row, only while the claim is still this worker's (a code's
+    erased content too; other rows' content is not sent back)."""
+    if notification.is_code:
+        fields = [*fields, *CONTENT_FIELDS]
     values = {name: getattr(notification, name) for name in fields if name != "updated_at"}
     saved = Notification.objects.filter(
         pk=notification.pk, status=Status.QUEUED, next_attempt_at=claim

@@ -101,3 +101,22 @@ def test_a_row_whose_claim_was_taken_over_is_not_marked_by_the_first_worker(
     first.status = Status.SENT
     assert not services._save_claimed(first, ["status"], claim=now + lease)
     assert Notification.objects.get(pk=row.pk).status == Status.QUEUED
+
+
+def test_a_code_sent_by_the_sweep_is_erased_from_its_row(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):  # its task was lost
+        services.send_code_message(
+            kind="code.test",
+            recipient=None,
+            channel="email",
+            to_address="pat@example.org",
+            subject="Your code",
+            body_text="Your code is 654321",
+        )
+
+    assert services.deliver_due_notifications(now=clock.now()) == 1
+    assert "654321" in mail.outbox[0].body
+    row = Notification.objects.get()
+    assert (row.status, row.subject, row.body_text, row.to_address) == (Status.SENT, "", "", "")
