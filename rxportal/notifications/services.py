@@ -244,10 +244,18 @@ def send_code_message(
 
 
 def _send(
-    notification: Notification, *, to: str, subject: str, body_text: str, body_html: str
+    notification: Notification,
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    mail: gateways.MailSession | None = None,
 ) -> None:
+    """``mail``: a batch's open mail connection (else the message opens its own)."""
     if notification.channel == Channel.EMAIL:
-        gateways.send_email(to=to, subject=subject, body_text=body_text, body_html=body_html)
+        send_email = mail.send if mail else gateways.send_email
+        send_email(to=to, subject=subject, body_text=body_text, body_html=body_html)
     elif notification.channel == Channel.SMS:
         gateways.send_text(to=to or _sms_number(notification), body=body_text)
     # Channel.INBOX: the row is the message; the inbox page (later) reads it.
@@ -614,21 +622,14 @@ def _deliver_claimed(
     """Send one claimed row, then record the outcome in one statement (still ours?)."""
     notification.attempts += 1
     try:
-        if notification.channel == Channel.EMAIL:
-            mail.send(
-                to=notification.to_address,
-                subject=notification.subject,
-                body_text=notification.body_text,
-                body_html=notification.body_html,
-            )
-        else:
-            _send(
-                notification,
-                to=notification.to_address,
-                subject=notification.subject,
-                body_text=notification.body_text,
-                body_html=notification.body_html,
-            )
+        _send(
+            notification,
+            to=notification.to_address,
+            subject=notification.subject,
+            body_text=notification.body_text,
+            body_html=notification.body_html,
+            mail=mail,
+        )
     except DeliveryFailed as error:
         _record_failure(notification, code=error.code, now=now, claim=claim)
         return False
