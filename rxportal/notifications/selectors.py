@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -84,6 +85,11 @@ def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
 
 def forget_unread_count(viewer: AbstractBaseUser | AnonymousUser) -> None:
     cache.delete(_unread_cache_key(viewer))
+
+
+def forget_unread_counts(viewers: Iterable[AbstractBaseUser]) -> None:
+    """``forget_unread_count`` for many people in one cache round trip (bulk jobs)."""
+    cache.delete_many([_unread_cache_key(viewer) for viewer in viewers])
 
 
 # --- Settings and preferences ----------------------------------------------------------------

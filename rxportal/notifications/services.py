@@ -4,7 +4,8 @@
 transaction commits; a rolled-back event sends nothing. If the task is lost (worker down,
 broker restarted), ``deliver_due_notifications`` (Celery beat, every minute) finds the row.
 ``deliver_notification`` sends a row at most once: it holds the row's lock while it sends and
-only a queued row whose time has come is sent, so two workers never both send it. A failed try
+only a queued row whose time has come is sent, so two workers never both send it (a batch,
+``deliver_notification_batch``, claims its rows under a lease instead). A failed try
 is retried with back-off, and after the last one the row is parked as failed for the staff
 console (``resend_notification``).
 
@@ -20,8 +21,9 @@ import datetime as dt
 import hashlib
 import logging
 import re
+import time
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -32,7 +34,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template import Context, TemplateDoesNotExist, engines
@@ -311,10 +313,18 @@ def send_code_message(
 
 
 def _send(
-    notification: Notification, *, to: str, subject: str, body_text: str, body_html: str
+    notification: Notification,
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    mail: gateways.MailSession | None = None,
 ) -> None:
+    """``mail``: a batch's open mail connection (else the message opens its own)."""
     if notification.channel == Channel.EMAIL:
-        gateways.send_email(
+        send_email = mail.send if mail else gateways.send_email
+        send_email(
             to=to,
             subject=subject,
             body_text=body_text,
@@ -381,7 +391,9 @@ def _forget_code(notification: Notification) -> None:
         notification.to_address = ""
 
 
-def _record_failure(notification: Notification, *, code: str, now: dt.datetime) -> Delivery:
+def _record_failure(
+    notification: Notification, *, code: str, now: dt.datetime, claim: dt.datetime | None = None
+) -> Delivery:
     logger.warning(
         "notification %s try %s failed: %s", notification.public_id, notification.attempts, code
     )
@@ -393,21 +405,22 @@ def _record_failure(notification: Notification, *, code: str, now: dt.datetime) 
     else:
         notification.next_attempt_at = now + domain.compute_retry_delay(notification.attempts)
         delivery = Delivery(DeliveryResult.RETRY, notification.next_attempt_at)
-    notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
+    if claim is None:  # the row is locked in this transaction
+        notification.save(update_fields=[*FAILURE_FIELDS, *CONTENT_FIELDS])
+    else:
+        _save_claimed(notification, FAILURE_FIELDS, claim=claim)
     return delivery
 
 
 def deliver_due_notifications(*, now: dt.datetime, limit: int = DUE_BATCH_SIZE) -> int:
-    """The sweep: send queued rows whose time has come (their task was lost or is late)."""
+    """The sweep: send queued rows whose time has come (their task was lost or is late, a
+    retry is due, or the lease of a worker that died with them ended), as one batch."""
     due = list(
         Notification.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
         .order_by("next_attempt_at")
-        .values_list("public_id", flat=True)[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
-    return sum(
-        deliver_notification(public_id=public_id, now=now).result == DeliveryResult.SENT
-        for public_id in due
-    )
+    return deliver_notification_batch(ids=due, now=now)
 
 
 def resend_notification(
@@ -481,7 +494,11 @@ def notify_many(
     renders: dict[tuple[str, tuple[tuple[str, Any], ...], frozenset[str]], _Prerendered] = {}
     dates: dict[tuple[str, dt.date], str] = {}
     now = clock.now()
-    rows: list[Notification] = []
+    # Plain tuples in ``_OUTBOX_COLUMNS`` order, not model instances: a job writes many.
+    rows: list[tuple[Any, ...]] = []
+    told_in_inbox: list[User] = []
+    new_public_id = _public_id_maker()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     for message in messages:
         language = language_for(message.recipient)
         key = (language, message.variant, frozenset(message.facts))
@@ -492,45 +509,91 @@ def notify_many(
         }
         rendered = renders[key].fill(facts)
         channels = channels_for(message.recipient, found)
+        if Channel.INBOX in channels:
+            told_in_inbox.append(message.recipient)
         # A text in the person's quiet hours waits for their end (the sweep sends it then).
         text_not_before = (
             _end_of_quiet_hours(message.recipient) if Channel.SMS in channels else None
         )
         for channel in channels:
             via = Channel(channel)
+            body_text = {
+                Channel.EMAIL: rendered.body_text,
+                Channel.SMS: rendered.sms_text,
+                Channel.INBOX: rendered.inbox_text,
+            }[via]
             rows.append(
-                Notification(
-                    recipient=message.recipient,
-                    to_address=str(message.recipient.email) if via == Channel.EMAIL else "",
-                    kind=kind,
-                    channel=via,
-                    language=language,
-                    subject=rendered.subject,
-                    body_text={
-                        Channel.EMAIL: rendered.body_text,
-                        Channel.SMS: rendered.sms_text,
-                        Channel.INBOX: rendered.inbox_text,
-                    }[via],
-                    body_html=rendered.body_html if via == Channel.EMAIL else "",
-                    idempotency_key=f"{kind}:{message.idempotency_key}",
-                    link_path=message.link_path,
-                    next_attempt_at=(text_not_before or now) if via == Channel.SMS else now,
+                (
+                    new_public_id(), stamp, stamp, message.recipient.pk,
+                    str(message.recipient.email) if via == Channel.EMAIL else "",
+                    kind, via.value, language, rendered.subject, body_text,
+                    rendered.body_html if via == Channel.EMAIL else "", message.link_path,
+                    False, f"{kind}:{message.idempotency_key}", Status.QUEUED.value, 0,
+                    (text_not_before or stamp) if via == Channel.SMS else stamp, "",
                 )
-            )
-    if not rows:
-        return 0
-    Notification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    # Rows that met an earlier one were not inserted: only this call's public ids come back.
-    written = list(
-        Notification.objects.filter(public_id__in=[row.public_id for row in rows])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+            )  # fmt: skip
+    # Rows that meet an earlier one are not inserted: only this call's new ids come back.
+    written = _insert_new_rows(rows)
+    if told_in_inbox:
+        # The header's unread counts: now, and again once the rows are visible to others.
+        selectors.forget_unread_counts(told_in_inbox)
+        transaction.on_commit(partial(selectors.forget_unread_counts, told_in_inbox))
     for start in range(0, len(written), batch_size):
         transaction.on_commit(
             partial(_schedule_batch_delivery, written[start : start + batch_size])
         )
     return len(written)
+
+
+_OUTBOX_COLUMNS = (
+    "public_id", "created_at", "updated_at", "recipient_id", "to_address", "kind", "channel",
+    "language", "subject", "body_text", "body_html", "link_path", "is_code", "idempotency_key",
+    "status", "attempts", "next_attempt_at", "last_error_code",
+)  # fmt: skip
+_INSERT_ROWS_PER_STATEMENT = 1000  # 18,000 parameters: under PostgreSQL's and SQLite's limits
+
+
+def _public_id_maker() -> Callable[[], Any]:
+    """New public ids as this database stores a UUIDField (native, or 32 hex digits)."""
+    if connection.features.has_native_uuid_field:
+        return uuid.uuid4
+    return lambda: uuid.uuid4().hex
+
+
+def _insert_new_rows(rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert outbox rows (``_OUTBOX_COLUMNS``), skipping any whose channel and idempotency key
+    already have one; returns the new rows' ids, in order.
+
+    One ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` per thousand rows: no model instance
+    per row, and no second query to find what was inserted. On PostgreSQL the rows go as one
+    array per column (``unnest``): a short statement that psycopg prepares once, where a
+    thousand ``VALUES`` tuples cost it more to parse than the database takes to insert them.
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in _OUTBOX_COLUMNS)
+    table = quote(Notification._meta.db_table)
+    if connection.vendor == "postgresql":
+        fields = {field.column: field for field in Notification._meta.concrete_fields}
+        # Each column's array in its field's own type.
+        arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in _OUTBOX_COLUMNS)
+        source = f"SELECT * FROM unnest({arrays})"  # noqa: S608 (our column types)
+    written: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _INSERT_ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _INSERT_ROWS_PER_STATEMENT]
+            if connection.vendor == "postgresql":
+                params = [list(column) for column in zip(*chunk, strict=True)]
+            else:
+                one_row = "(" + ", ".join(["%s"] * len(_OUTBOX_COLUMNS)) + ")"
+                source = "VALUES " + ", ".join([one_row] * len(chunk))
+                params = [value for row in chunk for value in row]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) {source} "
+                "ON CONFLICT (channel, idempotency_key) DO NOTHING RETURNING id",
+                params,
+            )
+            written.extend(pk for (pk,) in cursor.fetchall())
+    return sorted(written)
 
 
 @dataclass(frozen=True)
@@ -589,13 +652,18 @@ def _schedule_batch_delivery(ids: list[int]) -> None:
 
 
 def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
-    """Deliver these rows (a task's batch), each at most once; returns how many were sent.
+    """Deliver these rows (a task's batch, or the sweep's), each at most once; returns how
+    many were sent.
 
     Inbox rows are the message itself: they are marked delivered in one statement, on the rows
-    this worker could lock. Every other row is sent in its own transaction by
-    ``deliver_notification`` (lock, send, mark sent), so a worker killed in the middle of a
-    batch has committed what it sent and leaves the rest queued for the next worker or the
-    sweep.
+    this worker could lock. The others are claimed in one short transaction: their
+    ``next_attempt_at`` moves to the end of a lease (``RXPORTAL_OUTBOX_LEASE_SECONDS``), so no
+    other worker, task or sweep takes them meanwhile. Then, over one mail connection, each is
+    sent and marked sent (or its failure recorded) by one autocommit ``UPDATE`` right after its
+    send, which only touches a row still under this claim. Sending stops at half the lease; the
+    rest wait for its end. A worker killed mid-batch has committed what it sent; the message it
+    was sending is in doubt, as when a worker used to die between send and commit, and like
+    the rest of the batch it is queued and due again when the lease ends: the sweep sends it.
     """
     with transaction.atomic():
         inbox = list(
@@ -608,15 +676,15 @@ def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
         sent = Notification.objects.filter(pk__in=inbox).update(
             status=Status.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now
         )
-    others = (
-        Notification.objects.filter(pk__in=ids, status=Status.QUEUED, next_attempt_at__lte=now)
-        .exclude(channel=Channel.INBOX)
-        .order_by("pk")
-        .values_list("public_id", flat=True)
-    )
-    for public_id in list(others):
-        delivery = deliver_notification(public_id=public_id, now=now)
-        sent += delivery.result == DeliveryResult.SENT
+    lease = dt.timedelta(seconds=settings.RXPORTAL_OUTBOX_LEASE_SECONDS)
+    send_until = time.monotonic() + lease.total_seconds() / 2
+    claim = _claim(ids, now=now, lease_ends=now + lease)
+    with gateways.MailSession() as mail:
+        for notification in claim:
+            if time.monotonic() > send_until:
+                logger.warning("outbox batch stopped at half its lease; the rest wait for it")
+                break
+            sent += _deliver_claimed(notification, claim=now + lease, now=now, mail=mail)
     return sent
 
 
@@ -803,3 +871,59 @@ def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
     ).update(read_at=clock.now())
     selectors.forget_unread_count(viewer)
     return count
+
+
+def _claim(ids: Sequence[int], *, now: dt.datetime, lease_ends: dt.datetime) -> list[Notification]:
+    """The batch's queued, due rows that no one else holds, leased to this worker until
+    ``lease_ends`` (their ``next_attempt_at``, the claim's mark)."""
+    with transaction.atomic():
+        claim = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status=Status.QUEUED, next_attempt_at__lte=now)
+            .exclude(channel=Channel.INBOX)
+            .order_by("pk")
+        )
+        Notification.objects.filter(pk__in=[row.pk for row in claim]).update(
+            next_attempt_at=lease_ends, updated_at=clock.now()
+        )
+    return claim
+
+
+def _deliver_claimed(
+    notification: Notification, *, claim: dt.datetime, now: dt.datetime, mail: gateways.MailSession
+) -> bool:
+    """Send one claimed row, then record the outcome in one statement (still ours?)."""
+    notification.attempts += 1
+    try:
+        _send(
+            notification,
+            to=notification.to_address,
+            subject=notification.subject,
+            body_text=notification.body_text,
+            body_html=notification.body_html,
+            mail=mail,
+        )
+    except DeliveryFailed as error:
+        _record_failure(notification, code=error.code, now=now, claim=claim)
+        return False
+    notification.status = Status.SENT
+    notification.sent_at = now
+    notification.last_error_code = ""
+    _forget_code(notification)
+    return _save_claimed(notification, SENT_FIELDS, claim=claim)
+
+
+def _save_claimed(notification: Notification, fields: Sequence[str], *, claim: dt.datetime) -> bool:
+    """One ``UPDATE`` of a claimed row, only while the claim is still this worker's (a code's
+    erased content too; other rows' content is not sent back)."""
+    if notification.is_code:
+        fields = [*fields, *CONTENT_FIELDS]
+    values = {name: getattr(notification, name) for name in fields if name != "updated_at"}
+    saved = Notification.objects.filter(
+        pk=notification.pk, status=Status.QUEUED, next_attempt_at=claim
+    ).update(**values, updated_at=clock.now())
+    if not saved:  # only if the lease ran out under this worker: say so
+        logger.error(
+            "notification %s: its claim was lost before it was saved", notification.public_id
+        )
+    return bool(saved)

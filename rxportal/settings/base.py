@@ -178,6 +178,9 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# The outbox's lease: a worker that claims a batch of messages sends them within the first half
+# of it; a row still queued when it ends (its worker died) is due again for the sweep.
+RXPORTAL_OUTBOX_LEASE_SECONDS = env_int("RXPORTAL_OUTBOX_LEASE_SECONDS", 120)
 CELERY_TIMEZONE = "UTC"
 # Periodic jobs (celery beat). Each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
@@ -334,6 +337,8 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# A hung mail server must not outlast half the outbox's lease (RXPORTAL_OUTBOX_LEASE_SECONDS).
+EMAIL_TIMEOUT = 30
 
 # --- Wagtail: the clients' and advisors' content hub (rxportal/content). Editors work at /cms/
 # (PBM staff with the "Content editors" group only); pages are served at /hub/ to the audience

@@ -118,3 +118,21 @@ def install_optional_kind(monkeypatch: Any, settings: Any, tmp_path: Any) -> Any
     kind = kinds.Kind(OPTIONAL_KIND, kinds.Topic.PRESCRIPTIONS, "Refill due (test)")
     monkeypatch.setitem(kinds.KINDS, OPTIONAL_KIND, kind)
     return kind
+
+
+class CountingEmailBackend(LocmemBackend):
+    """Delivers to mail.outbox and counts the connections opened; ``refusals_to_come`` sends
+    are refused (the mail server drops the connection) first."""
+
+    opened: ClassVar[int] = 0
+    refusals_to_come: ClassVar[int] = 0
+
+    def open(self) -> bool:
+        CountingEmailBackend.opened += 1
+        return True
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        if CountingEmailBackend.refusals_to_come > 0:
+            CountingEmailBackend.refusals_to_come -= 1
+            raise smtplib.SMTPServerDisconnected("mail server went away")
+        return super().send_messages(email_messages)

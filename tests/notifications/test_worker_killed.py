@@ -6,7 +6,9 @@ Needs PostgreSQL and Redis (``DATABASE_URL`` and ``REDIS_URL``, as CI runs the s
 worker is a separate process (``celery -A rxportal worker``, development settings) on the
 test database, fed through the Redis broker. Its mail backend appends every message to a file
 (``tests.notifications.support.DeliveryLogBackend``), a delivery log that outlives the
-killed process, and holds the worker at a chosen message so the kill lands mid-batch.
+killed process, and holds the worker at a chosen message so the kill lands mid-batch. The
+worker leases the rows it claims for ``LEASE_SECONDS``: a dead worker's rows are due again
+(for the sweep) when its lease ends.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models.functions import Now
 
 from rxportal.celery import app
 from rxportal.notifications.models import Channel, Notification, Status
@@ -42,6 +45,7 @@ WORKER_NAME = f"{QUEUE}@{socket.gethostname()}"
 PATIENTS = 30
 HOLD_AT = 12  # the worker is held, then killed, while sending the 13th email
 WAIT_SECONDS = 120
+LEASE_SECONDS = 10  # the worker sends for half of it: 12 emails take far less, even under load
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -87,6 +91,7 @@ def start_worker(mail_dir: Path, tmp_path: Path) -> Iterator[Callable[[], subpro
         RXPORTAL_CACHE_PREFIX=f"rxportal-worker-test-{os.getpid()}",
         RXPORTAL_LOG_LEVEL="WARNING",
         RXPORTAL_TASK_QUEUE=QUEUE,
+        RXPORTAL_OUTBOX_LEASE_SECONDS=str(LEASE_SECONDS),
     )
     workers: list[subprocess.Popen[bytes]] = []
 
@@ -167,6 +172,8 @@ def test_a_worker_killed_mid_batch_delivers_every_reminder_once_after_restart(
     assert after_kill[Status.QUEUED] + after_kill[Status.SENT] == 2 * PATIENTS
 
     start_worker()
+    # Nobody sends the dead worker's claimed rows before its lease ends; then they are due.
+    wait_for(lambda: leased_queued_rows() == 0, "the dead worker's lease to end", tmp_path)
     # The killed batch's task is not acknowledged (acks late); the broker gives it back after
     # its visibility timeout. Beat's minute sweep does not wait that long: send it now.
     app.send_task("notifications.deliver_due_notifications", queue=QUEUE)
@@ -184,6 +191,13 @@ def test_a_worker_killed_mid_batch_delivers_every_reminder_once_after_restart(
     assert Notification.objects.filter(kind=reminders.KIND, channel=Channel.EMAIL).count() == (
         PATIENTS
     )
+
+
+def leased_queued_rows() -> int:
+    """Queued reminders that are not due yet: claimed by a worker, whose lease has not ended."""
+    return Notification.objects.filter(
+        kind=reminders.KIND, status=Status.QUEUED, next_attempt_at__gt=Now()
+    ).count()
 
 
 def _broker_idle() -> bool:
