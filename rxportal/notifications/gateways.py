@@ -9,7 +9,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Mapping
 
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 
 from rxportal.accounts.gateways import SmsProviderError, get_sms_gateway
 from rxportal.notifications.errors import DeliveryFailed
@@ -30,6 +30,10 @@ def send_email(
         message.attach_alternative(body_html, "text/html")
     try:
         message.send()
+    except BadHeaderError as error:  # a line break in a header: a failed try, not a crash
+        raise DeliveryFailed("The message has an invalid header.", code="email.invalid") from (
+            error
+        )
     except smtplib.SMTPException as error:
         raise DeliveryFailed("The mail server refused the message.", code="email.refused") from (
             error
