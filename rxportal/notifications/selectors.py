@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -84,6 +85,13 @@ def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
 
 def forget_unread_count(viewer: AbstractBaseUser | AnonymousUser) -> None:
     cache.delete(_unread_cache_key(viewer))
+
+
+def forget_unread_counts(viewers: Iterable[AbstractBaseUser]) -> None:
+    """``forget_unread_count`` for the many people a job told at once (one cache call)."""
+    keys = {_unread_cache_key(viewer) for viewer in viewers}
+    if keys:
+        cache.delete_many(list(keys))
 
 
 # --- Settings and preferences ----------------------------------------------------------------

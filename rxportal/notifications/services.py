@@ -530,6 +530,12 @@ def notify_many(
         transaction.on_commit(
             partial(_schedule_batch_delivery, written[start : start + batch_size])
         )
+    # The header's unread count, as ``enqueue`` forgets it: now, and once the rows are visible.
+    told_in_inbox = [
+        row.recipient for row in rows if row.channel == Channel.INBOX and row.recipient is not None
+    ]
+    selectors.forget_unread_counts(told_in_inbox)
+    transaction.on_commit(partial(selectors.forget_unread_counts, told_in_inbox))
     return len(written)
 
 

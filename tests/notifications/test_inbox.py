@@ -242,3 +242,27 @@ def test_my_account_links_to_the_settings() -> None:
     user = UserFactory()
     html = signed_in(user).get(reverse("rx_myaccount")).content.decode()
     assert reverse("notifications:settings") in html
+
+
+def test_the_unread_count_forgets_itself_when_a_job_writes_in_bulk(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """``notify_many`` (the refill reminders) writes inbox rows too: the header must not show
+    the count cached before them for the next five minutes."""
+    user = UserFactory()
+    assert selectors.count_unread(viewer=user) == 0  # cached
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.notify_many(
+            kind="prescriptions.refill_due",
+            messages=[
+                services.BulkMessage(
+                    recipient=user,
+                    facts={"first_name": "Ana", "patient_first_name": "Ana", "drug_name": "X"},
+                    variant=(("about_self", True), ("due_date", "soon")),
+                    idempotency_key="bulk",
+                )
+            ],
+        )
+
+    assert selectors.count_unread(viewer=user) == 1
