@@ -135,8 +135,8 @@ def list_viewers_of_members(
 ) -> dict[int, list[RecordViewer]]:
     """Who may see each member's records, for telling them about it (a job over many members):
     the member, if they have an account, then their subscriber when
-    ``list_family_members_visible_to`` would show the member to the subscriber. Members nobody
-    with an account may see are absent. One query."""
+    ``list_family_members_visible_to`` would show the member to the subscriber; active accounts
+    only. Members nobody with an account may see are absent. One query."""
     members = (
         Member.objects.filter(pk__in=list(member_ids))
         .select_related("user", "subscriber__user")
@@ -149,10 +149,16 @@ def list_viewers_of_members(
     viewers: dict[int, list[RecordViewer]] = {}
     for member in members:
         found = []
-        if member.user is not None:
+        # A deactivated account is nobody to tell (as in ``list_users_who_may_see``).
+        if member.user is not None and member.user.is_active:
             found.append(RecordViewer(member.user, member.first_name, True, member.first_name))
         subscriber = member.subscriber
-        if subscriber is not None and subscriber.user is not None and member.subscriber_may_see:
+        if (
+            subscriber is not None
+            and subscriber.user is not None
+            and subscriber.user.is_active
+            and member.subscriber_may_see
+        ):
             found.append(
                 RecordViewer(subscriber.user, subscriber.first_name, False, member.first_name)
             )

@@ -11,7 +11,7 @@ import smtplib
 from collections.abc import Mapping
 from types import TracebackType
 
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
 from rxportal.accounts.gateways import SmsProviderError, get_sms_gateway
@@ -37,6 +37,10 @@ def send_email(
         message.attach_alternative(body_html, "text/html")
     try:
         message.send()
+    except BadHeaderError as error:  # a line break in a header: a failed try, not a crash
+        raise DeliveryFailed("The message has an invalid header.", code="email.invalid") from (
+            error
+        )
     except smtplib.SMTPException as error:
         raise DeliveryFailed("The mail server refused the message.", code="email.refused") from (
             error

@@ -88,8 +88,10 @@ def forget_unread_count(viewer: AbstractBaseUser | AnonymousUser) -> None:
 
 
 def forget_unread_counts(viewers: Iterable[AbstractBaseUser]) -> None:
-    """``forget_unread_count`` for many people in one cache round trip (bulk jobs)."""
-    cache.delete_many([_unread_cache_key(viewer) for viewer in viewers])
+    """``forget_unread_count`` for the many people a job told at once (one cache call)."""
+    keys = {_unread_cache_key(viewer) for viewer in viewers}
+    if keys:
+        cache.delete_many(list(keys))
 
 
 # --- Settings and preferences ----------------------------------------------------------------

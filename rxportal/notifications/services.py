@@ -486,8 +486,8 @@ def notify_many(
     """``notify`` for a job that tells many people at once; returns the rows written.
 
     Call it inside the job's transaction: the rows are inserted in bulk and ignored where the
-    same kind and idempotency key already has a row on that channel (a rerun tells nobody
-    twice). After commit, one Celery task per ``batch_size`` new rows delivers them
+    same kind, person and idempotency key already has a row on that channel (a rerun tells
+    nobody twice; the key is made the person's, as in ``notify``). After commit, one Celery task per ``batch_size`` new rows delivers them
     (``deliver_notification_batch``), each row still at most once.
     """
     found = kinds.get_kind(kind)
@@ -528,7 +528,8 @@ def notify_many(
                     str(message.recipient.email) if via == Channel.EMAIL else "",
                     kind, via.value, language, rendered.subject, body_text,
                     rendered.body_html if via == Channel.EMAIL else "", message.link_path,
-                    False, f"{kind}:{message.idempotency_key}", Status.QUEUED.value, 0,
+                    False, _person_key(kind, message.recipient, message.idempotency_key),
+                    Status.QUEUED.value, 0,
                     (text_not_before or stamp) if via == Channel.SMS else stamp, "",
                 )
             )  # fmt: skip
@@ -604,11 +605,12 @@ class _Prerendered:
 
     def fill(self, facts: Mapping[str, str]) -> RenderedMessage:
         escaped = {name: str(escape(value)) for name, value in facts.items()}
+        # One line, as render_message makes them: a line break in a fact is no header line.
         return RenderedMessage(
-            subject=_fill(self.parts.subject, facts),
+            subject=" ".join(_fill(self.parts.subject, facts).split()),
             body_text=_fill(self.parts.body_text, facts),
             body_html=_fill(self.parts.body_html, escaped),
-            sms_text=_fill(self.parts.sms_text, facts),
+            sms_text=" ".join(_fill(self.parts.sms_text, facts).split()),
             inbox_text=_fill(self.parts.inbox_text, facts),
         )
 

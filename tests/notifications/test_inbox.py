@@ -242,3 +242,62 @@ def test_my_account_links_to_the_settings() -> None:
     user = UserFactory()
     html = signed_in(user).get(reverse("rx_myaccount")).content.decode()
     assert reverse("notifications:settings") in html
+
+
+def test_the_unread_count_forgets_itself_when_a_job_writes_in_bulk(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """``notify_many`` (the refill reminders) writes inbox rows too: the header must not show
+    the count cached before them for the next five minutes."""
+    user = UserFactory()
+    assert selectors.count_unread(viewer=user) == 0  # cached
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        services.notify_many(
+            kind="prescriptions.refill_due",
+            messages=[
+                services.BulkMessage(
+                    recipient=user,
+                    facts={"first_name": "Ana", "patient_first_name": "Ana", "drug_name": "X"},
+                    variant=(("about_self", True), ("due_date", "soon")),
+                    idempotency_key="bulk",
+                )
+            ],
+        )
+
+    assert selectors.count_unread(viewer=user) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "An inbox row does not say whose records it is about, so revoking consent does not hide "
+        "the messages the subscriber got while it lasted (a design decision, left open)."
+    ),
+)
+def test_a_revoked_consent_hides_the_adult_dependents_messages_from_the_subscriber(
+    family: Any, today: Any
+) -> None:
+    from rxportal.members.notices import notify_people_who_may_see
+    from rxportal.members.services import grant_family_access, revoke_family_access
+
+    adult = family.adult_child
+    adult.user = UserFactory(username="mateo")
+    adult.save(update_fields=["user"])
+    grant_family_access(grantor=adult, grantee=family.subscriber, actor=adult.user)
+    notify_people_who_may_see(
+        member=adult,
+        kind="orders.shipped",
+        context={"order_number": "MO-777777", "drug_names": "Sweepamine 10 MG Oral Tablet"},
+        idempotency_key="shipped",
+        link_path="/orders/",
+        today=today,
+    )
+    told = Notification.objects.get(recipient=family.subscriber.user, channel=Channel.INBOX)
+    revoke_family_access(grantor=adult, grantee=family.subscriber, actor=adult.user)
+
+    response = signed_in(family.subscriber.user).get(
+        reverse("notifications:message", args=[told.public_id])
+    )
+
+    assert "Sweepamine" not in response.content.decode()

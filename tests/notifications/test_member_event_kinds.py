@@ -98,3 +98,29 @@ def test_what_leaves_the_portal_names_no_drug_or_amount_and_the_inbox_says_it_al
     for detail in details:
         if language == "en" or not detail.islower():  # English phrases are checked in English
             assert detail in message.inbox_text
+
+
+@pytest.mark.parametrize("code", sorted(SAMPLE_CONTEXT))
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_what_leaves_the_portal_names_no_order_number_tracking_or_amount_digits(
+    code: str, language: str
+) -> None:
+    """An order number or a tracking number is the key to an order's details over the phone;
+    an amount without its "$" is still the amount."""
+    context, _details = SAMPLE_CONTEXT[code]
+    with translation.override(language):
+        message = services.render_message(kinds.get_kind(code), context)
+
+    outside = " ".join((message.subject, message.body_text, message.body_html, message.sms_text))
+    for secret in (
+        "MO-123456",
+        "123456",
+        "1Z999",
+        "UPS",
+        "12.50",
+        "12,50",
+        "250",
+        "3,000",
+        "3.000",
+    ):
+        assert secret not in outside, (code, secret)

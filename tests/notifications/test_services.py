@@ -229,3 +229,19 @@ def test_a_code_is_parked_after_fewer_tries_erased_and_never_resent(
         "",
     )
     assert not row.can_resend
+
+
+def test_a_message_the_mail_backend_refuses_to_build_is_a_failed_try_not_a_stuck_sweep(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A subject with a line break (BadHeaderError) is a failed try like a refusal, so the sweep
+    goes on to the rows after it rather than stopping at the same row every minute."""
+    with django_capture_on_commit_callbacks(execute=False):
+        bad = services.enqueue(**notice(subject="Hello\nBcc: someone@example.org"))
+        services.enqueue(**notice(to_address="other@example.org"))
+
+    assert services.deliver_due_notifications(now=clock.now()) == 1
+
+    bad.refresh_from_db()
+    assert (bad.status, bad.attempts, bad.last_error_code) == (Status.QUEUED, 1, "email.invalid")
+    assert [message.to for message in mail.outbox] == [["other@example.org"]]

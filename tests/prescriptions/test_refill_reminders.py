@@ -298,3 +298,69 @@ def test_who_may_see_a_member_is_the_access_rule_read_the_other_way(
         assert {v.user.username for v in viewers[patient.pk]} == expected
     assert {v.user.username for v in viewers[family.spouse.pk]} == {"sam", "subscriber"}
     assert {v.user.username for v in viewers[family.adult_child.pk]} == {"mateo"}
+
+
+def test_notify_many_keys_are_each_persons_as_notifys_are(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """One event told to two people under one key tells each of them (``notify`` makes the key
+    the person's; a bulk insert that ignores conflicts must too, or the second is dropped)."""
+    people = [UserFactory(email="ana@example.org"), UserFactory(email="bo@example.org")]
+    facts = {**SAMPLE_CONTEXT, "due_date": dt.date(2026, 12, 9)}
+    del facts["about_self"]
+
+    def tell() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.notify_many(
+                kind=reminders.KIND,
+                messages=[
+                    services.BulkMessage(
+                        recipient=person,
+                        facts=facts,
+                        variant=(("about_self", False),),
+                        idempotency_key="one-event",
+                    )
+                    for person in people
+                ],
+            )
+
+    assert tell() == 4
+    assert tell() == 0  # a rerun tells nobody twice
+    for person in people:
+        assert Notification.objects.filter(recipient=person).count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.org", "bo@example.org"]
+
+
+def test_a_fact_cannot_break_a_bulk_subject_into_header_lines(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """``notify`` folds a subject's whitespace after the facts are in; so must ``notify_many``,
+    or a name with a line break in it makes a subject no mail backend will send. A fact holding
+    the slot characters is printed as it is, never filled in again."""
+    person = UserFactory(email="ana@example.org")
+    slot = "\ue000first_name\ue001"
+    facts = {
+        **SAMPLE_CONTEXT,
+        "first_name": "Ana",
+        "patient_first_name": f"Lu\r\ncia {slot}",
+        "due_date": dt.date(2026, 12, 9),
+    }
+    del facts["about_self"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify_many(
+            kind=reminders.KIND,
+            messages=[
+                services.BulkMessage(
+                    recipient=person,
+                    facts=facts,
+                    variant=(("about_self", False),),
+                    idempotency_key="k-lines",
+                )
+            ],
+        )
+
+    email = Notification.objects.get(recipient=person, channel=Channel.EMAIL)
+    assert email.subject == f"A prescription of Lu cia {slot}’s can be refilled soon"
+    assert email.status == Status.SENT
+    assert [m.subject for m in mail.outbox] == [email.subject]
