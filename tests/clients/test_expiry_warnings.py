@@ -87,7 +87,7 @@ def test_a_grant_first_seen_inside_3_days_gets_one_warning(
     services.warn_of_due_expiries(now=_days_before(grant, 2))
 
     assert [row.idempotency_key for row in _warnings(grant)] == [
-        f"clients.grant_expiring:{grant.public_id}:3"
+        f"clients.grant_expiring:{linked_client_user.pk}:{grant.public_id}:3"
     ] * 2
 
 

@@ -15,6 +15,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import username_digest
 from rxportal.core.errors import DomainError, ValidationFailed
 from rxportal.members.models import Member
+from rxportal.notifications.services import _schedule_delivery
 from rxportal.staff import errors
 from rxportal.staff.services.emails import change_email
 from rxportal.staff.services.unlock import unlock_account
@@ -75,7 +76,8 @@ def test_username_change_is_sent_only_after_commit(
         )
 
     assert mail.outbox == []
-    assert len(callbacks) == 2  # the email and the inbox note, each delivered after commit
+    deliveries = [c for c in callbacks if getattr(c, "func", None) is _schedule_delivery]
+    assert len(deliveries) == 2  # the email and the inbox note, each delivered after commit
     for deliver in callbacks:
         deliver()
     assert len(mail.outbox) == 1
