@@ -60,7 +60,6 @@ from rxportal.notifications.errors import (
     KindNotOptional,
     NotificationNotResendable,
 )
-from rxportal.notifications.models import Channel as Channel  # re-exported for callers
 from rxportal.notifications.models import (
     WITHDRAWN_ACCESS,
     Notification,
@@ -68,6 +67,7 @@ from rxportal.notifications.models import (
     NotificationSettings,
     Status,
 )
+from rxportal.notifications.models import Channel as Channel  # re-exported for callers
 
 if TYPE_CHECKING:
     from rxportal.members.models import Member
