@@ -165,3 +165,32 @@ def test_a_queued_email_still_goes_out_while_consent_lasts(
     queued.refresh_from_db()
     assert queued.status == Status.SENT
     assert [m.to[0] for m in mail.outbox] == [family.subscriber.user.email]
+
+
+def test_a_bulk_message_says_whose_records_it_is_about_and_is_hidden_after_revoking(
+    family: Any, consenting_adult: Any
+) -> None:
+    subscriber = family.subscriber.user
+    with transaction.atomic():
+        services.notify_many(
+            kind="prescriptions.refill_due",
+            messages=[
+                services.BulkMessage(
+                    recipient=subscriber,
+                    facts={"first_name": "Dana", "patient_first_name": "Mateo", "drug_name": "X"},
+                    variant=(("about_self", False), ("due_date", "soon")),
+                    idempotency_key="bulk",
+                    about_member_id=consenting_adult.pk,
+                )
+            ],
+        )
+    assert set(Notification.objects.values_list("about_member_id", flat=True)) == {
+        consenting_adult.pk
+    }
+    assert selectors.count_unread(viewer=subscriber) == 1
+
+    revoke_family_access(
+        grantor=consenting_adult, grantee=family.subscriber, actor=consenting_adult.user
+    )
+
+    assert selectors.count_unread(viewer=subscriber) == 0
