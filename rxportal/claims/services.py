@@ -94,4 +94,5 @@ def _tell_family(*, subscriber_id: int, kind: str, context: dict[str, object], k
             },
             idempotency_key=f"{key}:to:{member.user.pk}",
             link_path="/claims/",
+            about_member=member,
         )

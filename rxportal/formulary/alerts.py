@@ -141,6 +141,7 @@ def scan_formulary_version(
                             f"{version.public_id.hex}:{member.public_id.hex}:{recipient.pk}"
                         ),
                         link_path=LINK_PATH,
+                        about_member=member,
                     )
                 )
     FormularyVersion.objects.filter(pk=version.pk, scanned_at__isnull=True).update(

@@ -46,6 +46,7 @@ def notify_people_who_may_see(
                 },
                 idempotency_key=f"{idempotency_key}:to:{user.pk}",
                 link_path=link_path,
+                about_member=member,
             )
         )
     return rows

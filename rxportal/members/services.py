@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import uuid
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,6 +29,7 @@ from rxportal.members.errors import (
 )
 from rxportal.members.models import FamilyAccessGrant, Member
 from rxportal.members.selectors import normalize_member_id, normalize_zip5
+from rxportal.notifications.selectors import forget_unread_count
 
 ACTION_FAMILY_ACCESS_GRANTED = "family_access.granted"
 ACTION_FAMILY_ACCESS_REVOKED = "family_access.revoked"
@@ -210,6 +212,11 @@ def revoke_family_access(
                 raise FamilyAccessNotGranted(_("There is no access to remove."))
             grant.revoked_at = now
             grant.save(update_fields=["revoked_at", "updated_at"])
+            # The grantee's unread count no longer counts the grantor's messages: now, and
+            # again once the revocation is visible to others.
+            if grantee.user is not None:
+                forget_unread_count(grantee.user)
+                transaction.on_commit(partial(forget_unread_count, grantee.user))
             record_event(
                 action=ACTION_FAMILY_ACCESS_REVOKED,
                 outcome=Outcome.SUCCESS,

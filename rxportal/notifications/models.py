@@ -29,6 +29,11 @@ class Status(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# A queued email or text whose recipient may no longer see the member it is about (consent
+# revoked): not sent, never retried.
+WITHDRAWN_ACCESS = "withdrawn.access"
+
+
 class Notification(BaseModel):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,6 +63,17 @@ class Notification(BaseModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Inbox rows only: when the recipient first opened the message (None: unread).
     read_at = models.DateTimeField(null=True, blank=True)
+    # Whose records the message is about (None: the recipient's account, not a member's
+    # records). The inbox shows it, and a queued email or text goes out, only while the one
+    # access rule lets the recipient see this member: a revoked consent hides it at once.
+    about_member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=True,
+    )
 
     class Meta:
         default_permissions = ()
@@ -78,8 +94,13 @@ class Notification(BaseModel):
 
     @property
     def can_resend(self) -> bool:
-        """A parked code's content is erased, and its code is dead by now: the person asks again."""
-        return self.status == Status.FAILED and not self.is_code
+        """A parked code's content is erased, and its code is dead by now: the person asks again.
+        A message withdrawn because its recipient may no longer see its member stays withdrawn."""
+        return (
+            self.status == Status.FAILED
+            and not self.is_code
+            and self.last_error_code != WITHDRAWN_ACCESS
+        )
 
 
 def _site_language() -> str:

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.permissions import has_permission
+from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.notifications import domain, kinds
 from rxportal.notifications.models import (
     Channel,
@@ -48,11 +49,23 @@ UNREAD_COUNT_SECONDS = 300
 
 
 def list_inbox(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
-    """The viewer's own inbox messages, newest first (nothing for anyone signed out)."""
+    """The viewer's own inbox messages, newest first (nothing for anyone signed out): those
+    about no member's records, or about a member the viewer may see today."""
     if not viewer.is_authenticated:
         return Notification.objects.none()
-    return Notification.objects.filter(recipient_id=viewer.pk, channel=Channel.INBOX).order_by(
-        "-created_at", "-id"
+    return _own_inbox(viewer).order_by("-created_at", "-id")
+
+
+def _own_inbox(viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Notification]:
+    """The viewer's inbox rows that the one access rule still lets them read: a message about
+    an adult dependent disappears the moment that dependent revokes their consent. Two small
+    queries for the visible members (``list_family_members_visible_to``: the viewer's own
+    record first, then the family members they may see)."""
+    visible = [member.pk for member in list_family_members_visible_to(viewer=viewer)]
+    return Notification.objects.filter(
+        Q(about_member__isnull=True) | Q(about_member_id__in=visible),
+        recipient_id=viewer.pk,
+        channel=Channel.INBOX,
     )
 
 
@@ -69,16 +82,15 @@ def _unread_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
 
 
 def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
-    """The header's unread count: one indexed count, cached until a message arrives or is read."""
+    """The header's unread count: one indexed count, cached until a message arrives or is read,
+    or a consent to see a family member's records is revoked (members' revoke forgets it)."""
     if not viewer.is_authenticated:
         return 0
     key = _unread_cache_key(viewer)
     cached = cache.get(key)
     if cached is not None:
         return int(cached)
-    count = Notification.objects.filter(
-        recipient_id=viewer.pk, channel=Channel.INBOX, read_at__isnull=True
-    ).count()
+    count = _own_inbox(viewer).filter(read_at__isnull=True).count()
     cache.set(key, count, UNREAD_COUNT_SECONDS)
     return count
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -40,7 +40,7 @@ from django.http import HttpRequest
 from django.template import Context, TemplateDoesNotExist, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape
 
@@ -60,13 +60,17 @@ from rxportal.notifications.errors import (
     KindNotOptional,
     NotificationNotResendable,
 )
-from rxportal.notifications.models import Channel as Channel  # re-exported for callers
 from rxportal.notifications.models import (
+    WITHDRAWN_ACCESS,
     Notification,
     NotificationPreference,
     NotificationSettings,
     Status,
 )
+from rxportal.notifications.models import Channel as Channel  # re-exported for callers
+
+if TYPE_CHECKING:
+    from rxportal.members.models import Member
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +104,14 @@ def enqueue(
     idempotency_key: str = "",
     link_path: str = "",
     not_before: dt.datetime | None = None,
+    about_member_id: int | None = None,
 ) -> Notification:
     """Write one message to the outbox, to be delivered after the current transaction commits.
 
     Call it inside the event's transaction. ``to_address`` defaults to the recipient's email.
     The same ``idempotency_key`` on the same channel gives back the first row, unsent twice.
     ``not_before`` holds the row back (a text in quiet hours); the sweep sends it then.
+    ``about_member_id``: the member whose records the message is about (see ``notify``).
     """
     via = Channel(channel)
     address = to_address or (str(getattr(recipient, "email", "")) if via == Channel.EMAIL else "")
@@ -121,6 +127,7 @@ def enqueue(
         idempotency_key=idempotency_key or uuid.uuid4().hex,
         link_path=link_path,
         next_attempt_at=not_before or clock.now(),
+        about_member_id=about_member_id,
     )
     try:
         with transaction.atomic():
@@ -142,6 +149,7 @@ def notify(
     context: Mapping[str, Any],
     idempotency_key: str,
     link_path: str = "",
+    about_member: Member | None = None,
 ) -> list[Notification]:
     """Tell a person about an event: one outbox row per channel they receive ``kind`` on.
 
@@ -150,7 +158,9 @@ def notify(
     facts (names, dates, amounts). Email and text name no drug or condition (they leave the
     portal); the inbox, behind sign-in, says it all. ``link_path`` is the portal page the
     message is about. The same ``idempotency_key`` gives back the rows already written: a job
-    that runs twice tells the person once.
+    that runs twice tells the person once. ``about_member``: the member whose records the
+    message is about (a prescription, an order, a claim); the inbox shows it, and an email or
+    text goes out, only while the recipient may see that member (``selectors.list_inbox``).
     """
     found = kinds.get_kind(kind)
     language = language_for(recipient)
@@ -177,6 +187,7 @@ def notify(
                 idempotency_key=_person_key(kind, recipient, idempotency_key),
                 link_path=link_path,
                 not_before=text_not_before if channel == Channel.SMS else None,
+                about_member_id=about_member.pk if about_member is not None else None,
             )
         )
     return rows
@@ -360,6 +371,11 @@ def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
         )
         if notification is None:
             return Delivery(DeliveryResult.SKIPPED)
+        if not _may_still_see(notification, _viewers_of([notification], now=now)):
+            notification.status = Status.FAILED
+            notification.last_error_code = WITHDRAWN_ACCESS
+            notification.save(update_fields=["status", "last_error_code", "updated_at"])
+            return Delivery(DeliveryResult.FAILED)
         notification.attempts += 1
         try:
             _send(
@@ -478,6 +494,7 @@ class BulkMessage:
     idempotency_key: str
     variant: tuple[tuple[str, Any], ...] = ()
     link_path: str = ""
+    about_member_id: int | None = None  # whose records it is about (see ``notify``)
 
 
 def notify_many(
@@ -531,6 +548,7 @@ def notify_many(
                     False, _person_key(kind, message.recipient, message.idempotency_key),
                     Status.QUEUED.value, 0,
                     (text_not_before or stamp) if via == Channel.SMS else stamp, "",
+                    message.about_member_id,
                 )
             )  # fmt: skip
     # Rows that meet an earlier one are not inserted: only this call's new ids come back.
@@ -549,7 +567,7 @@ def notify_many(
 _OUTBOX_COLUMNS = (
     "public_id", "created_at", "updated_at", "recipient_id", "to_address", "kind", "channel",
     "language", "subject", "body_text", "body_html", "link_path", "is_code", "idempotency_key",
-    "status", "attempts", "next_attempt_at", "last_error_code",
+    "status", "attempts", "next_attempt_at", "last_error_code", "about_member_id",
 )  # fmt: skip
 _INSERT_ROWS_PER_STATEMENT = 1000  # 18,000 parameters: under PostgreSQL's and SQLite's limits
 
@@ -681,11 +699,17 @@ def deliver_notification_batch(*, ids: Sequence[int], now: dt.datetime) -> int:
     lease = dt.timedelta(seconds=settings.RXPORTAL_OUTBOX_LEASE_SECONDS)
     send_until = time.monotonic() + lease.total_seconds() / 2
     claim = _claim(ids, now=now, lease_ends=now + lease)
+    viewers = _viewers_of(claim, now=now)
     with gateways.MailSession() as mail:
         for notification in claim:
             if time.monotonic() > send_until:
                 logger.warning("outbox batch stopped at half its lease; the rest wait for it")
                 break
+            if not _may_still_see(notification, viewers):
+                notification.status = Status.FAILED
+                notification.last_error_code = WITHDRAWN_ACCESS
+                _save_claimed(notification, ("status", "last_error_code"), claim=now + lease)
+                continue
             sent += _deliver_claimed(notification, claim=now + lease, now=now, mail=mail)
     return sent
 
@@ -873,6 +897,28 @@ def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
     ).update(read_at=clock.now())
     selectors.forget_unread_count(viewer)
     return count
+
+
+def _viewers_of(rows: Sequence[Notification], *, now: dt.datetime) -> dict[int, set[int]]:
+    """For the members these rows are about: the accounts that may see each one today, by the
+    one access rule (one query for the whole batch, none when no row is about a member)."""
+    member_ids = {row.about_member_id for row in rows if row.about_member_id is not None}
+    if not member_ids:
+        return {}
+    # members' notices import this module, so its selectors are imported when needed.
+    from rxportal.members.selectors import list_viewers_of_members
+
+    found = list_viewers_of_members(member_ids=member_ids, today=timezone.localdate(now))
+    return {
+        member_id: {viewer.user.pk for viewer in viewers} for member_id, viewers in found.items()
+    }
+
+
+def _may_still_see(notification: Notification, viewers: Mapping[int, set[int]]) -> bool:
+    """A message about a member goes out only while its recipient may see that member."""
+    if notification.about_member_id is None:
+        return True
+    return notification.recipient_id in viewers.get(notification.about_member_id, set())
 
 
 def _claim(ids: Sequence[int], *, now: dt.datetime, lease_ends: dt.datetime) -> list[Notification]:

@@ -311,6 +311,7 @@ def send_new_plan_year_notices(*, today: dt.date) -> int:
                 },
                 idempotency_key=f"{member.public_id}:{plan.plan_year}",
                 link_path="/claims/",
+                about_member=member,
             )
         told += 1
     return told

@@ -111,6 +111,7 @@ def _tell(due: list[tuple[Prescription, dt.date]], *, today: dt.date) -> int:
             variant=(("about_self", viewer.is_patient),),
             idempotency_key=f"{rx.public_id}:{due_on.isoformat()}:{viewer.user.public_id}",
             link_path=LINK_PATH,
+            about_member_id=rx.member_id,
         )
         for rx, due_on in due
         for viewer in viewers.get(rx.member_id, [])
