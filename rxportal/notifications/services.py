@@ -323,28 +323,31 @@ def send_code_message(
     return notification
 
 
-def _send(
-    notification: Notification,
-    *,
-    to: str,
-    subject: str,
-    body_text: str,
-    body_html: str,
-    mail: gateways.MailSession | None = None,
-) -> None:
-    """``mail``: a batch's open mail connection (else the message opens its own)."""
+def _send(notification: Notification, *, mail: gateways.MailSession | None = None) -> None:
+    """Send the row as written. ``mail``: a batch's open mail connection (else the message
+    opens its own)."""
     if notification.channel == Channel.EMAIL:
         send_email = mail.send if mail else gateways.send_email
         send_email(
-            to=to,
-            subject=subject,
-            body_text=body_text,
-            body_html=body_html,
+            to=notification.to_address,
+            subject=notification.subject,
+            body_text=notification.body_text,
+            body_html=notification.body_html,
             headers=_unsubscribe_headers(notification),
         )
     elif notification.channel == Channel.SMS:
-        gateways.send_text(to=to or _sms_number(notification), body=body_text)
-    # Channel.INBOX: the row is the message; the inbox page (later) reads it.
+        gateways.send_text(
+            to=notification.to_address or _sms_number(notification), body=notification.body_text
+        )
+    # Channel.INBOX: the row is the message; the inbox page reads it.
+
+
+def _mark_sent(notification: Notification, *, now: dt.datetime) -> None:
+    """In memory; the caller saves (a code's content is erased as it is marked)."""
+    notification.status = Status.SENT
+    notification.sent_at = now
+    notification.last_error_code = ""
+    _forget_code(notification)
 
 
 def _sms_number(notification: Notification) -> str:
@@ -378,19 +381,10 @@ def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
             return Delivery(DeliveryResult.FAILED)
         notification.attempts += 1
         try:
-            _send(
-                notification,
-                to=notification.to_address,
-                subject=notification.subject,
-                body_text=notification.body_text,
-                body_html=notification.body_html,
-            )
+            _send(notification)
         except DeliveryFailed as error:
             return _record_failure(notification, code=error.code, now=now)
-        notification.status = Status.SENT
-        notification.sent_at = now
-        notification.last_error_code = ""
-        _forget_code(notification)
+        _mark_sent(notification, now=now)
         notification.save(update_fields=[*SENT_FIELDS, *CONTENT_FIELDS])
     return Delivery(DeliveryResult.SENT)
 
@@ -943,21 +937,11 @@ def _deliver_claimed(
     """Send one claimed row, then record the outcome in one statement (still ours?)."""
     notification.attempts += 1
     try:
-        _send(
-            notification,
-            to=notification.to_address,
-            subject=notification.subject,
-            body_text=notification.body_text,
-            body_html=notification.body_html,
-            mail=mail,
-        )
+        _send(notification, mail=mail)
     except DeliveryFailed as error:
         _record_failure(notification, code=error.code, now=now, claim=claim)
         return False
-    notification.status = Status.SENT
-    notification.sent_at = now
-    notification.last_error_code = ""
-    _forget_code(notification)
+    _mark_sent(notification, now=now)
     return _save_claimed(notification, SENT_FIELDS, claim=claim)
 
 
