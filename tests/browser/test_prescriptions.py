@@ -31,15 +31,21 @@ def covered(rx):
     estimate = estimate_refill_line(prescription=rx, fulfilment="mail", quantity=rx.quantity,
                                     days_supply=rx.days_supply, pharmacy=None)
     return estimate is not None and estimate.covered and estimate
-rows = [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
-        if r.can_refill and covered(r.prescription)]
-if len(rows) < 2:  # not enough in the demo: make prescriptions refillable today
-    for rx in Prescription.objects.filter(member=member, status="active")[: 2 - len(rows)]:
-        Prescription.objects.filter(pk=rx.pk).update(
-            expires_on=today + dt.timedelta(days=200), refills_authorized=5,
-            refills_remaining=3, last_filled_on=today - dt.timedelta(days=60))
-    rows = [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
+def refillable_rows():
+    return [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
             if r.can_refill and covered(r.prescription)]
+rows = refillable_rows()
+# Not enough in the demo (the seed's automatic refill may have just used one): make others
+# refillable today, one at a time, until two are (one may be uncovered or have an open order).
+for rx in Prescription.objects.filter(member=member, status="active", auto_refill=False):
+    if len(rows) >= 2:
+        break
+    if any(r.prescription.pk == rx.pk for r in rows):
+        continue
+    Prescription.objects.filter(pk=rx.pk).update(
+        expires_on=today + dt.timedelta(days=200), refills_authorized=5,
+        refills_remaining=3, last_filled_on=today - dt.timedelta(days=60))
+    rows = refillable_rows()
 out = []
 for row in rows[:2]:
     rx = row.prescription
