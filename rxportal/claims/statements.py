@@ -63,7 +63,7 @@ def csv_row(claim: Claim, *, for_sponsor: bool = False) -> list[str]:
         claim.claim_number,
         claim.service_date.isoformat(),
         claim.member.full_name,
-        claim.drug.name,
+        claim.drug.display_name,
         claim.pharmacy.name if claim.pharmacy else "",
         str(claim.get_status_display()),
         claim.reverses.claim_number if claim.reverses else "",

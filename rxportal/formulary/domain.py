@@ -165,7 +165,7 @@ _QUANTITY = re.compile(
 
 
 @functools.lru_cache(maxsize=4096)
-def compute_display_name(name: str, *, fallback_form: str = "") -> str:
+def compute_display_name(name: str) -> str:
     """A short, readable name for an RxNorm SCD/SBD/GPCK/BPCK name: brand (else ingredients),
     strength and dose form, and for a pack what is in it and how many.
 
@@ -173,22 +173,26 @@ def compute_display_name(name: str, *, fallback_form: str = "") -> str:
     "{28 (norethindrone 0.35 MG Oral Tablet) } Pack [Errin 28 Day]"
     -> "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)".
     Only words of the name itself are used (nothing is invented); what does not fit in
-    DISPLAY_NAME_MAX_LENGTH is left out from the end, marked by an ellipsis.
+    DISPLAY_NAME_MAX_LENGTH is left out from the end, marked by an ellipsis. A generic name
+    starts with a capital ("Atorvastatin 40 MG Oral Tablet") as a title does; a brand is
+    written as its owner writes it.
     """
     text = " ".join(name.split())
     brand = ""
     if match := _BRAND.search(text):
         brand = match.group(1).strip()
         text = text[: match.start()].strip()
-    if pack := _PACK.match(text):
-        return _pack_display_name(pack.group("body"), brand)
     components, dose_form = _clinical_components(text)
-    if not components:
-        return _shorten(_strip_brackets(brand or text))
-    candidates = _clinical_candidates(components, dose_form or fallback_form, brand)
-    if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
-        candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
-    return _first_fitting(candidates)
+    if pack := _PACK.match(text):
+        readable = _pack_display_name(pack.group("body"), brand)
+    elif components:
+        candidates = _clinical_candidates(components, dose_form, brand)
+        if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
+            candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
+        readable = _first_fitting(candidates)
+    else:
+        readable = _shorten(_strip_brackets(brand or text))
+    return readable if brand else readable[:1].upper() + readable[1:]
 
 
 def _clinical_components(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -229,7 +233,7 @@ def _first_fitting(candidates: list[str]) -> str:
 
 
 def _pack_display_name(body: str, brand: str) -> str:
-    """"Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)"; a pack of several
+    """ "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)"; a pack of several
     drugs names their ingredients, and their dose form when they share one."""
     count = 0
     drugs: list[str] = []

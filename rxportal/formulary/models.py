@@ -48,12 +48,16 @@ class Drug(BaseModel):
     @property
     def display_name(self) -> str:
         """What members read: "Lipitor 40 MG Oral Tablet", "Errin 28 Day (norethindrone 0.35 MG
-        Oral Tablet, pack of 28)" (domain.compute_display_name); the RxNorm name is `name`."""
-        return compute_display_name(self.name, fallback_form=self.dose_form)
+        Oral Tablet, pack of 28)" (domain.compute_display_name); the RxNorm name is `name`.
+        Computed from the name alone, so a query that loads `name` has all it needs."""
+        return compute_display_name(self.name)
 
     @property
     def form_label(self) -> str:
-        """Strength and dose form ("40 MG Oral Tablet"), or the display name without them."""
+        """Strength and dose form ("40 MG Oral Tablet"); a pack, or a drug without them, by
+        its display name (a pack's strengths and forms are inside it)."""
+        if self.dose_form == "Pack":
+            return self.display_name
         return " ".join(part for part in (self.strength, self.dose_form) if part) or (
             self.display_name
         )

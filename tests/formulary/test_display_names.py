@@ -12,15 +12,15 @@ from rxportal.formulary.domain import DISPLAY_NAME_MAX_LENGTH, compute_display_n
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 
 
-def _reference_names() -> list[tuple[str, str]]:
+def _reference_names() -> list[str]:
     """Every drug name the importer reads: QHP RxNorm names, then Synthea's displays."""
-    names: dict[str, tuple[str, str]] = {}
+    names: dict[str, str] = {}
     with (REFERENCE / "qhp_formulary_drugs.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            names[row["rxcui"]] = (row["rxnorm_name"], row["dose_form"])
+            names[row["rxcui"]] = row["rxnorm_name"]
     with (REFERENCE / "synthea_rxnorm_medications.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            names.setdefault(row["rxcui"], (row["display"], ""))
+            names.setdefault(row["rxcui"], row["display"])
     return list(names.values())
 
 
@@ -35,7 +35,7 @@ def _reference_names() -> list[tuple[str, str]]:
         # Generic pack (GPCK).
         (
             "{4 (risedronate sodium 35 MG Delayed Release Oral Tablet) } Pack",
-            "risedronate sodium 35 MG Delayed Release Oral Tablet, pack of 4",
+            "Risedronate sodium 35 MG Delayed Release Oral Tablet, pack of 4",
         ),
         # Several drugs in a pack: their ingredients and shared form; placebo left out.
         (
@@ -49,7 +49,7 @@ def _reference_names() -> list[tuple[str, str]]:
         (
             "{2 (480 ML) (magnesium sulfate 0.0277 MEQ/ML / potassium sulfate 0.0374 MEQ/ML / "
             "sodium sulfate 0.257 MEQ/ML Oral Solution) } Pack",
-            "magnesium sulfate / potassium sulfate / sodium sulfate Oral Solution, pack of 2",
+            "Magnesium sulfate / potassium sulfate / sodium sulfate Oral Solution, pack of 2",
         ),
         # Branded drug (SBD): the brand, strength and form; "24 HR" is said by the form.
         (
@@ -58,15 +58,17 @@ def _reference_names() -> list[tuple[str, str]]:
         ),
         ("atorvastatin 40 MG Oral Tablet [Lipitor]", "Lipitor 40 MG Oral Tablet"),
         # Clinical drug (SCD) stays as RxNorm says it.
-        ("lisinopril 10 MG Oral Tablet", "lisinopril 10 MG Oral Tablet"),
+        ("lisinopril 10 MG Oral Tablet", "Lisinopril 10 MG Oral Tablet"),
         (
             "hydrochlorothiazide 12.5 MG / losartan potassium 50 MG Oral Tablet",
-            "hydrochlorothiazide 12.5 MG / losartan potassium 50 MG Oral Tablet",
+            "Hydrochlorothiazide 12.5 MG / losartan potassium 50 MG Oral Tablet",
         ),
+        # Synthea's capitals ("oxyCODONE") become RxNorm's lower case, then a title's capital.
+        ("oxyCODONE 5 MG Oral Tablet", "Oxycodone 5 MG Oral Tablet"),
         # The amount that tells two syringes or inhalers apart is kept.
         (
             "0.4 ML enoxaparin sodium 100 MG/ML Prefilled Syringe",
-            "enoxaparin sodium 100 MG/ML Prefilled Syringe, 0.4 ML",
+            "Enoxaparin sodium 100 MG/ML Prefilled Syringe, 0.4 ML",
         ),
         (
             "120 ACTUAT budesonide 0.16 MG/ACTUAT / formoterol fumarate 0.0045 MG/ACTUAT "
@@ -77,29 +79,23 @@ def _reference_names() -> list[tuple[str, str]]:
         (
             "amphetamine aspartate 1.875 MG / amphetamine sulfate 1.875 MG / dextroamphetamine "
             "saccharate 1.875 MG / dextroamphetamine sulfate 1.875 MG Oral Tablet",
-            "amphetamine aspartate / amphetamine sulfate / dextroamphetamine saccharate / \u2026 "
+            "Amphetamine aspartate / amphetamine sulfate / dextroamphetamine saccharate / \u2026 "
             "Oral Tablet",
         ),
-        # An ingredient alone (Synthea), and the importer's form when the name has none.
-        ("Aspirin", "aspirin"),
-        ("olmesartan", "olmesartan"),
+        # An ingredient alone (Synthea).
+        ("Aspirin", "Aspirin"),
+        ("olmesartan", "Olmesartan"),
     ],
 )
 def test_display_name_examples(name: str, expected: str) -> None:
     assert compute_display_name(name) == expected
 
 
-def test_display_name_uses_the_imported_dose_form_when_the_name_has_none() -> None:
-    assert compute_display_name("Cefdinir", fallback_form="Oral Capsule") == (
-        "cefdinir Oral Capsule"
-    )
-
-
 def test_every_reference_drug_has_a_short_readable_display_name() -> None:
     names = _reference_names()
     assert len(names) > 700  # the QHP list and Synthea's, not an empty folder
 
-    display_names = [compute_display_name(name, fallback_form=form) for name, form in names]
+    display_names = [compute_display_name(name) for name in names]
 
     assert all(display_names)
     assert [d for d in display_names if set(d) & set("{}[]")] == []
