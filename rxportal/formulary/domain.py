@@ -182,17 +182,21 @@ def compute_display_name(name: str) -> str:
     if match := _BRAND.search(text):
         brand = match.group(1).strip()
         text = text[: match.start()].strip()
-    components, dose_form = _clinical_components(text)
     if pack := _PACK.match(text):
         readable = _pack_display_name(pack.group("body"), brand)
-    elif components:
-        candidates = _clinical_candidates(components, dose_form, brand)
-        if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
-            candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
-        readable = _first_fitting(candidates)
     else:
-        readable = _shorten(_strip_brackets(brand or text))
+        readable = _clinical_display_name(text, brand)
     return readable if brand else readable[:1].upper() + readable[1:]
+
+
+def _clinical_display_name(text: str, brand: str) -> str:
+    components, dose_form = _clinical_components(text)
+    if not components:
+        return _shorten(_strip_brackets(brand or text))
+    candidates = _clinical_candidates(components, dose_form, brand)
+    if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
+        candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
+    return _first_fitting(candidates)
 
 
 def _clinical_components(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -271,15 +275,12 @@ def _strip_brackets(text: str) -> str:
     return " ".join(text.translate(str.maketrans("{}[]", "    ")).split())
 
 
-def _shorten(text: str, *, keep_end: str = "") -> str:
-    """Cut at a word boundary to DISPLAY_NAME_MAX_LENGTH, keeping `keep_end` (which `text`
-    ends with) after the ellipsis."""
+def _shorten(text: str) -> str:
+    """Cut at a word boundary to DISPLAY_NAME_MAX_LENGTH, an ellipsis saying so."""
     if len(text) <= DISPLAY_NAME_MAX_LENGTH:
         return text
-    head = text[: len(text) - len(keep_end)]
-    room = DISPLAY_NAME_MAX_LENGTH - len(keep_end) - 2
-    cut = head[:room].rsplit(" ", 1)[0].rstrip(" /,(")
-    return f"{cut} {_ELLIPSIS}{keep_end}"
+    cut = text[: DISPLAY_NAME_MAX_LENGTH - 2].rsplit(" ", 1)[0].rstrip(" /,(")
+    return f"{cut} {_ELLIPSIS}"
 
 
 # --- Therapeutic class ------------------------------------------------------------------
