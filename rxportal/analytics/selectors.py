@@ -44,6 +44,7 @@ from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
 from rxportal.clients.selectors import find_live_grant
 from rxportal.core import clock
+from rxportal.formulary.domain import compute_display_name
 from rxportal.formulary.models import Drug
 from rxportal.plans.models import Plan
 
@@ -67,7 +68,7 @@ def can_view_drug_trend(viewer: Any, client: Client) -> bool:
 @dataclass(frozen=True, slots=True)
 class DrugLabel:
     rxcui: str
-    name: str
+    name: str  # the readable name (Drug.display_name); the RxNorm code is the identifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ def get_drug_trend(
         top=top,
     )
     named = {
-        pk: DrugLabel(rxcui, name)
+        pk: DrugLabel(rxcui, compute_display_name(name))
         for pk, rxcui, name in Drug.objects.filter(
             pk__in=[int(r.key) for r in report.top_drugs]
         ).values_list("id", "rxcui", "name")

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, Q, QuerySet, Sum
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models import Count, Exists, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, TruncMonth
 
 from rxportal.claims import domain
 from rxportal.claims.domain import ClaimQuery, ClaimSort, MonthSpending, Period
@@ -321,10 +321,15 @@ def _filtered_claims(scope: ClaimScope, query: ClaimQuery) -> QuerySet[Claim]:
 
 
 def _sortable(claims: QuerySet[Claim], sort: ClaimSort) -> QuerySet[Claim]:
-    """Drugs sort by name regardless of case ("metformin" beside "Metformin ER"). Sorting on an
-    expression also keeps PostgreSQL from walking the drug-name index for the whole formulary."""
+    """Drugs sort by the name members read (``Drug.display_name`` starts with the brand, else
+    the ingredients; then the RxNorm name), regardless of case ("metformin" beside "Metformin
+    ER"). Sorting on an expression also keeps PostgreSQL from walking the drug-name index for
+    the whole formulary."""
     if sort == ClaimSort.DRUG:
-        return claims.annotate(drug_sort=Lower("drug__name"))
+        head = Coalesce(
+            NullIf("drug__brand_name", Value("")), NullIf("drug__ingredient", Value(""))
+        )
+        return claims.annotate(drug_sort=Lower(Concat(head, Value(" "), "drug__name")))
     return claims
 
 
@@ -513,7 +518,7 @@ def get_claim_statement(*, scope: ClaimScope, query: ClaimQuery, today: dt.date)
             service_date=claim.service_date,
             claim_number=claim.claim_number,
             person=claim.member.full_name,
-            drug=claim.drug.name,
+            drug=claim.drug.display_name,
             pharmacy=claim.pharmacy.name if claim.pharmacy else "",
             you_paid=claim.member_paid,
             plan_paid=claim.plan_paid,

@@ -63,7 +63,9 @@ def csv_row(claim: Claim, *, for_sponsor: bool = False) -> list[str]:
         claim.claim_number,
         claim.service_date.isoformat(),
         claim.member.full_name,
-        claim.drug.name,
+        # Members read the readable name; a sponsor's report keeps RxNorm's, its identifier
+        # (and what the report's drug filter matches).
+        claim.drug.name if for_sponsor else claim.drug.display_name,
         claim.pharmacy.name if claim.pharmacy else "",
         str(claim.get_status_display()),
         claim.reverses.claim_number if claim.reverses else "",

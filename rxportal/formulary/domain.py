@@ -7,6 +7,7 @@ No ORM, request or settings here: importers and views call these with plain valu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -145,6 +146,141 @@ def _pack_ingredients(body: str) -> str:
             if ingredient not in _NOT_INGREDIENTS and ingredient not in found:
                 found.append(ingredient)
     return " / ".join(found)
+
+
+# --- Readable names ---------------------------------------------------------------------
+
+# Members read drug names in lists, headings and messages: long enough to tell strengths and
+# forms apart, never longer than this (the drug page keeps the full RxNorm name).
+DISPLAY_NAME_MAX_LENGTH = 90
+# One drug of a pack: "28 (norethindrone 0.35 MG Oral Tablet)", or with a volume
+# "2 (480 ML) (magnesium sulfate 0.0277 MEQ/ML / ... Oral Solution)".
+_PACK_DRUG = re.compile(r"(?P<count>\d+)\s+(?:\([^()]*\)\s+)?\((?P<drug>[^()]*)\)")
+_ELLIPSIS = "\u2026"
+# The amount a name starts with that tells two products apart: a syringe's volume, an
+# inhaler's number of puffs ("0.4 ML enoxaparin ...", "200 ACTUAT albuterol ...").
+_QUANTITY = re.compile(
+    r"^(?:(?:NDA\d+|Abuse-Deterrent|Breath-Actuated)\s+)*(?P<quantity>\d+(?:\.\d+)?\s+(?:ML|ACTUAT))\s"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def compute_display_name(name: str) -> str:
+    """A short, readable name for an RxNorm SCD/SBD/GPCK/BPCK name: brand (else ingredients),
+    strength and dose form, and for a pack what is in it and how many.
+
+    "atorvastatin 40 MG Oral Tablet [Lipitor]" -> "Lipitor 40 MG Oral Tablet";
+    "{28 (norethindrone 0.35 MG Oral Tablet) } Pack [Errin 28 Day]"
+    -> "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)".
+    Only words of the name itself are used (nothing is invented); what does not fit in
+    DISPLAY_NAME_MAX_LENGTH is left out from the end, marked by an ellipsis. A generic name
+    starts with a capital ("Atorvastatin 40 MG Oral Tablet") as a title does; a brand is
+    written as its owner writes it.
+    """
+    text = " ".join(name.split())
+    brand = ""
+    if match := _BRAND.search(text):
+        brand = match.group(1).strip()
+        text = text[: match.start()].strip()
+    if pack := _PACK.match(text):
+        readable = _pack_display_name(pack.group("body"), brand)
+    else:
+        readable = _clinical_display_name(text, brand)
+    return readable if brand else readable[:1].upper() + readable[1:]
+
+
+def _clinical_display_name(text: str, brand: str) -> str:
+    components, dose_form = _clinical_components(text)
+    if not components:
+        return _shorten(_strip_brackets(brand or text))
+    candidates = _clinical_candidates(components, dose_form, brand)
+    if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
+        candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
+    return _first_fitting(candidates)
+
+
+def _clinical_components(text: str) -> tuple[list[tuple[str, str]], str]:
+    ingredients, strengths, dose_form = _parse_clinical(text)
+    if len(strengths) != len(ingredients):  # a form-level name without strengths
+        strengths = [""] * len(ingredients)
+    components = [
+        (ingredient, strength)
+        for ingredient, strength in zip(ingredients, strengths, strict=True)
+        if ingredient
+    ]
+    return components, dose_form
+
+
+def _clinical_candidates(
+    components: list[tuple[str, str]], dose_form: str, brand: str
+) -> list[str]:
+    """Longest first: every ingredient with its strength, the ingredients without strengths,
+    then fewer ingredients and an ellipsis; a brand stands for its ingredients."""
+    strengths = " / ".join(strength for _, strength in components if strength)
+    if brand:
+        return [_join(brand, strengths, dose_form), _join(brand, dose_form)]
+    ingredients = [ingredient for ingredient, _ in components]
+    candidates = [
+        _join(" / ".join(_join(i, s) for i, s in components), dose_form),
+        _join(" / ".join(ingredients), dose_form),
+    ]
+    for keep in range(len(ingredients) - 1, 0, -1):
+        candidates.append(_join(" / ".join([*ingredients[:keep], _ELLIPSIS]), dose_form))
+    return candidates
+
+
+def _first_fitting(candidates: list[str]) -> str:
+    for candidate in candidates:
+        if len(candidate) <= DISPLAY_NAME_MAX_LENGTH:
+            return candidate
+    return _shorten(candidates[-1])
+
+
+def _pack_display_name(body: str, brand: str) -> str:
+    """ "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)"; a pack of several
+    drugs names their ingredients, and their dose form when they share one."""
+    count = 0
+    drugs: list[str] = []
+    for match in _PACK_DRUG.finditer(body):
+        count += int(match.group("count"))
+        drug = match.group("drug").strip()
+        if drug not in drugs:
+            drugs.append(drug)
+    active = [drug for drug in drugs if not _is_placebo(drug)]
+    if len(active) == 1:
+        contents = _clinical_candidates(*_clinical_components(active[0]), "")
+    else:
+        forms = {_clinical_components(drug)[1] for drug in active}
+        ingredients = _pack_ingredients(body).split(" / ")
+        form = forms.pop() if len(forms) == 1 else ""
+        contents = [_join(" / ".join(ingredients), form), " / ".join(ingredients)]
+        for keep in range(len(ingredients) - 1, 0, -1):
+            contents.append(" / ".join([*ingredients[:keep], _ELLIPSIS]))
+    size = f"pack of {count}" if count else "pack"
+    if brand:
+        return _first_fitting([f"{brand} ({content}, {size})" for content in contents])
+    return _first_fitting([f"{content}, {size}" for content in contents])
+
+
+def _is_placebo(drug: str) -> bool:
+    ingredients = _parse_clinical(drug)[0]
+    return bool(ingredients) and all(i in _NOT_INGREDIENTS for i in ingredients)
+
+
+def _join(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _strip_brackets(text: str) -> str:
+    return " ".join(text.translate(str.maketrans("{}[]", "    ")).split())
+
+
+def _shorten(text: str) -> str:
+    """Cut at a word boundary to DISPLAY_NAME_MAX_LENGTH, an ellipsis saying so."""
+    if len(text) <= DISPLAY_NAME_MAX_LENGTH:
+        return text
+    cut = text[: DISPLAY_NAME_MAX_LENGTH - 2].rsplit(" ", 1)[0].rstrip(" /,(")
+    return f"{cut} {_ELLIPSIS}"
 
 
 # --- Therapeutic class ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.core.models import BaseModel, money_field
+from rxportal.formulary.domain import compute_display_name
 from rxportal.plans.models import Tier
 
 
@@ -46,15 +47,17 @@ class Drug(BaseModel):
 
     @property
     def display_name(self) -> str:
-        """ "Lipitor 40 MG Oral Tablet", "atorvastatin 40 MG Oral Tablet"; else the RxNorm name."""
-        head = self.brand_name or self.ingredient
-        if not head:
-            return self.name
-        return " ".join(part for part in (head, self.strength, self.dose_form) if part)
+        """What members read: "Lipitor 40 MG Oral Tablet", "Errin 28 Day (norethindrone 0.35 MG
+        Oral Tablet, pack of 28)" (domain.compute_display_name); the RxNorm name is `name`.
+        Computed from the name alone, so a query that loads `name` has all it needs."""
+        return compute_display_name(self.name)
 
     @property
     def form_label(self) -> str:
-        """Strength and dose form ("40 MG Oral Tablet"), or the display name without them."""
+        """Strength and dose form ("40 MG Oral Tablet"); a pack, or a drug without them, by
+        its display name (a pack's strengths and forms are inside it)."""
+        if self.dose_form == "Pack":
+            return self.display_name
         return " ".join(part for part in (self.strength, self.dose_form) if part) or (
             self.display_name
         )

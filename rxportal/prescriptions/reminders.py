@@ -105,7 +105,7 @@ def _tell(due: list[tuple[Prescription, dt.date]], *, today: dt.date) -> int:
             facts={
                 "first_name": viewer.first_name,
                 "patient_first_name": viewer.patient_first_name,
-                "drug_name": rx.drug.name,
+                "drug_name": rx.drug.display_name,
                 "due_date": due_on,
             },
             variant=(("about_self", viewer.is_patient),),

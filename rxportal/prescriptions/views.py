@@ -96,7 +96,7 @@ def _error_message(error: errors.RefillError, groups: list[PersonPrescriptions])
         for row in group.rows:
             if str(row.public_id) == wanted:
                 return _("%(drug)s: %(message)s") % {
-                    "drug": row.prescription.drug.name,
+                    "drug": row.prescription.drug.display_name,
                     "message": error.message,
                 }
     return error.message
@@ -288,10 +288,10 @@ def auto_refill(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return redirect(_back_to(public_id))
     if rx.auto_refill:
         text = _("Automatic refills are on for %(drug)s: we will mail a refill when it is due.") % {
-            "drug": rx.drug.name
+            "drug": rx.drug.display_name
         }
     else:
-        text = _("Automatic refills are off for %(drug)s.") % {"drug": rx.drug.name}
+        text = _("Automatic refills are off for %(drug)s.") % {"drug": rx.drug.display_name}
     messages.success(request, text)
     return redirect(_back_to(public_id))
 
@@ -315,7 +315,7 @@ def renewal(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         % {
             "date": date_format(timezone.localdate(renewal_request.created_at), "DATE_FORMAT"),
             "prescriber": rx.prescriber_name,
-            "drug": rx.drug.name,
+            "drug": rx.drug.display_name,
         },
     )
     return redirect(_back_to(public_id))

@@ -20,6 +20,7 @@ from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
 from rxportal.clients.selectors import find_live_grant
 from rxportal.core import clock
+from rxportal.formulary.domain import compute_display_name
 from rxportal.formulary.models import Drug
 from rxportal.members.models import Member
 from rxportal.pharmacies.models import NetworkPharmacy
@@ -134,4 +135,6 @@ def list_member_coverage(*, plan: Plan, window: Window) -> list[tuple[dt.date, d
 
 
 def list_drug_names(drug_keys: list[int]) -> dict[int, str]:
-    return dict(Drug.objects.filter(pk__in=drug_keys).values_list("id", "name"))
+    """Readable names (brand or ingredients, strength, form) of the most affected drugs."""
+    rows = Drug.objects.filter(pk__in=drug_keys).values_list("id", "name")
+    return {key: compute_display_name(name) for key, name in rows}

@@ -136,6 +136,21 @@ def test_the_page_shows_the_decomposition_tiers_classes_and_the_monthly_chart(
     assert '<caption id="trend-monthly-caption">' in html
 
 
+def test_top_drugs_are_listed_by_their_readable_names(brand_claims: ClaimsSet, owner: User) -> None:
+    brand_claims.brand.name = "{28 (norethindrone 0.35 MG Oral Tablet) } Pack [Errin 28 Day]"
+    brand_claims.brand.save(update_fields=["name"])
+    rebuild_claim_rollups(client_id=brand_claims.client.pk)
+
+    html = logged_in(owner).get(url(brand_claims, **FEBRUARY)).content.decode()
+    text = pdf_text(
+        logged_in(owner).get(url(brand_claims, "analytics:drug_trend_pdf", **FEBRUARY)).content
+    )
+
+    assert "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)" in html
+    assert "} Pack" not in html
+    assert "Errin 28 Day" in text and "pack of 28" in text and "} Pack" not in text
+
+
 def test_the_csv_holds_the_rollup_figures_and_keeps_small_cells_suppressed(
     claims_set: ClaimsSet, owner: User
 ) -> None:

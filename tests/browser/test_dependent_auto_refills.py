@@ -49,7 +49,7 @@ rx = next(rx for rx in Prescription.objects.filter(member=spouse, status="active
 Prescription.objects.filter(pk=rx.pk).update(
     auto_refill=False, expires_on=today + dt.timedelta(days=200), refills_authorized=5,
     refills_remaining=3, last_filled_on=today - dt.timedelta(days=rx.days_supply + 5))
-print(json.dumps({{"id": str(rx.public_id), "drug": rx.drug.name}}))
+print(json.dumps({{"id": str(rx.public_id), "drug": rx.drug.display_name}}))
 """
 
 # The daily job, for this test's prescription only; prints the order it placed.

@@ -49,7 +49,7 @@ for rx in Prescription.objects.filter(member=member, status="active", auto_refil
 out = []
 for row in rows[:2]:
     rx = row.prescription
-    out.append({"id": str(rx.public_id), "drug": rx.drug.name,
+    out.append({"id": str(rx.public_id), "drug": rx.drug.display_name,
                 "cost": money(covered(rx).member_pays), "refills": rx.refills_remaining})
 print(json.dumps(out))
 """

@@ -430,7 +430,8 @@ def test_csv_cells_cannot_run_as_formulas(
 
     header, row = _csv_rows(member_client.get(CSV_URL, {"drug": "hyperlink"}))
 
-    assert row[header.index("Drug")] == '\'=HYPERLINK("http://evil.example","x")'
+    # The readable name (lower-cased like an RxNorm ingredient) is still a formula: escaped.
+    assert row[header.index("Drug")] == '\'=hyperlink("http://evil.example","x")'
     assert row[header.index("Pharmacy")] == "'@SUM(1+1)"
 
 

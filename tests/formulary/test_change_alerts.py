@@ -169,12 +169,12 @@ def test_an_import_that_moves_a_members_drug_alerts_them_once_with_priced_altern
 
     [alert] = inbox_of(takers.adult_child)
     text = alert.body_text
-    assert "atorvastatin 20 MG Oral Tablet" in text
+    assert "Atorvastatin 20 MG Oral Tablet" in text
     assert "“Generic” to “Non-preferred brand”" in text
     # The covered alternatives in the same class without restrictions, priced by the engine
     # (a generic on the standard plan: a $10.00 copay), and nothing else.
-    assert "atorvastatin 10 MG Oral Tablet (Generic): $10.00" in text
-    assert "simvastatin 20 MG Oral Tablet (Generic): $10.00" in text
+    assert "Atorvastatin 10 MG Oral Tablet (Generic): $10.00" in text
+    assert "Simvastatin 20 MG Oral Tablet (Generic): $10.00" in text
     assert "Lipitor" not in text
     assert "lisinopril" not in text
     assert alert.link_path == "/prescriptions/"

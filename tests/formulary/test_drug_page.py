@@ -151,15 +151,15 @@ def test_the_drug_and_its_alternatives_cost_what_the_estimator_says(
         preferred_generic.member_pays,
     ]
     assert generic.member_pays == Decimal("10.00")  # the standard plan's generic copay
-    assert rows[0].startswith("atorvastatin 40 MG Oral Tablet")
+    assert rows[0].startswith("Atorvastatin 40 MG Oral Tablet")
     assert rows[0].endswith(money(generic.member_pays))
     # The standard test plan prices no preferred-generic tier at retail: no figure, a reason.
     assert preferred_generic.member_pays is None
-    assert rows[1].startswith("atorvastatin 10 MG Oral Tablet")
+    assert rows[1].startswith("Atorvastatin 10 MG Oral Tablet")
     assert rows[1].endswith(f"No estimate {preferred_generic.not_covered_reason}")
     # Generic first (cheapest tier), and the step-therapy rule of the second one is shown.
-    assert text.index("atorvastatin 40 MG Oral Tablet Generic") < text.index(
-        "atorvastatin 10 MG Oral Tablet Preferred generic Step therapy"
+    assert text.index("Atorvastatin 40 MG Oral Tablet Generic") < text.index(
+        "Atorvastatin 10 MG Oral Tablet Preferred generic Step therapy"
     )
 
 

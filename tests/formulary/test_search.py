@@ -112,7 +112,7 @@ def test_results_group_each_name_with_its_strengths_in_numeric_order(
         "2.5 MG Oral Tablet",
         "10 MG Oral Tablet",
         "20 MG Oral Tablet",
-        "lisinopril",  # the ingredient-only concept (no strength or form) last
+        "Lisinopril",  # the ingredient-only concept (no strength or form) last
     ]
     assert all(not drug.is_brand for drug in generic.drugs)
     assert [drug.name for drug in groups[1].drugs] == ["lisinopril 1 MG/ML Oral Solution [Qbrelis]"]

@@ -247,7 +247,7 @@ def by_query(
 
 
 def _drug(rec: Records) -> str:
-    return rec.drug.name
+    return rec.drug.display_name
 
 
 def _order_number(rec: Records) -> str:
@@ -313,7 +313,11 @@ def _selection_shows(rec: Records, response: HttpResponseBase) -> bool:
 
 def _review_shows(rec: Records, response: HttpResponseBase) -> bool:
     review = _context(response, "review")
-    return response.status_code == 200 and review is not None and rec.drug.name in _body(response)
+    return (
+        response.status_code == 200
+        and review is not None
+        and rec.drug.display_name in _body(response)
+    )
 
 
 def _refill_placed(rec: Records, response: HttpResponseBase) -> bool:

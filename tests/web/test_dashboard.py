@@ -55,7 +55,7 @@ def _fill_the_dashboard(family: Family, today: dt.date) -> None:
         _refill_due(member, today, f"Refill Drug of {member.first_name}")
         PrescriptionFactory(
             member=member,
-            drug=DrugFactory(name=f"Last Refill Drug of {member.first_name}"),
+            drug=DrugFactory(name=f"Last refill Drug of {member.first_name}"),
             refills_remaining=0,
             last_filled_on=today - dt.timedelta(days=3),
         )
@@ -83,7 +83,7 @@ def test_what_needs_attention_comes_first_with_refills_orders_and_alerts(
     assert html.index('id="attention-heading"') < html.index('id="spending-heading"')
     for name in ("Dana", "Lucia", "Sam"):  # self, a minor, an adult who consented
         assert f"Refill Drug of {name}" in attention
-        assert f"Last Refill Drug of {name}" in attention
+        assert f"Last refill Drug of {name}" in attention
     assert "Refill Drug of Mateo" not in html  # an adult without consent
     assert "For Lucia" in attention and "For Sam" in attention
     assert "You can refill it now." in attention
