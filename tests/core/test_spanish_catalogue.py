@@ -64,3 +64,18 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     ]
 
     assert stale == [], f"run `make messages` (compilemessages): {len(stale)} differ, {stale[:3]}"
+
+
+def test_every_plural_message_has_as_many_forms_as_the_header_declares() -> None:
+    # The header says nplurals=3 (Django's Spanish: "un millón de ..." takes a third form);
+    # an entry with two forms makes msgfmt --check refuse the file and the third falls back.
+    header = CATALOGUE.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    declared = int(header.split("nplurals=", 1)[1].split(";", 1)[0])
+    short = [
+        e.fields["msgid"]
+        for e in read_catalogue(CATALOGUE)
+        if "msgid_plural" in e.fields
+        and sum(name.startswith("msgstr[") for name in e.fields) != declared
+    ]
+
+    assert short == [], f"{len(short)} plural entries without {declared} forms, e.g. {short[:3]}"
