@@ -286,6 +286,21 @@ def test_staff_unlock_clears_the_throttle(member_account: User, request_: Any, r
     assert cleared.actor_id == actor.pk
 
 
+def test_staff_unlock_also_lifts_a_pause_reached_through_the_email_address(
+    service_agent: User, member_account: User
+) -> None:
+    # The username step takes the verified email address too, with its own counter: an unlock
+    # that cleared only the username's would leave the member paused when they type the address.
+    lock("jordan.smith@example.org")
+    assert get_sign_in_status(username="jordan.smith@example.org").locked
+
+    result = unlock_account(user=member_account, actor=service_agent, reason=REASON)
+
+    assert result.was_locked
+    assert not get_sign_in_status(username="jordan.smith@example.org").locked
+    assert not LoginThrottle.objects.exists()
+
+
 def test_unlock_with_nothing_locked_is_still_audited(
     service_agent: User, member_account: User
 ) -> None:

@@ -385,6 +385,22 @@ def clear_throttle_for(
     return bool(deleted)
 
 
+def clear_throttles_for_user(
+    *, user: User, actor: User | None, request: HttpRequest | None = None, reason: str = ""
+) -> bool:
+    """Lift every lock on ``user``: the username's and, since the username step takes the
+    verified email address too (with its own counter), the address's. Returns whether any."""
+    cleared = clear_throttle_for(
+        username=user.get_username(), actor=actor, request=request, reason=reason
+    )
+    if user.email:
+        cleared = (
+            clear_throttle_for(username=user.email, actor=actor, request=request, reason=reason)
+            or cleared
+        )
+    return cleared
+
+
 # --- Per-IP throttle and global breaker (RateCounter) ------------------------------------------------
 
 

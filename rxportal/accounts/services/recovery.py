@@ -82,7 +82,7 @@ from rxportal.accounts.services.codes import (
     verify_bound_code,
 )
 from rxportal.accounts.services.devices import revoke_all_devices
-from rxportal.accounts.services.lockout import clear_throttle_for
+from rxportal.accounts.services.lockout import clear_throttles_for_user
 from rxportal.accounts.services.recovery_codes import use_recovery_code
 from rxportal.accounts.services.security_notices import support_phone
 from rxportal.accounts.services.signin import accept_totp_step, has_second_factor
@@ -775,16 +775,9 @@ def complete_password_reset(
         user.save(update_fields=["password", "updated_at"])
         sessions_ended = _end_all_sessions(user)
         devices_revoked = revoke_all_devices(user=user, now=now)
-        lock_cleared = clear_throttle_for(
-            username=user.get_username(), actor=user, request=request, reason="password reset"
+        lock_cleared = clear_throttles_for_user(
+            user=user, actor=user, request=request, reason="password reset"
         )
-        if user.email:  # the address is a way in at the username step too: its pause ends
-            lock_cleared = (
-                clear_throttle_for(
-                    username=user.email, actor=user, request=request, reason="password reset"
-                )
-                or lock_cleared
-            )
         record_event(
             action=ACTION_PASSWORD_RESET,
             outcome=Outcome.SUCCESS,

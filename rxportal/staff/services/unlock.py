@@ -64,8 +64,8 @@ def unlock_account(
             reason=reason,
         )
     with transaction.atomic():
-        cleared = lockout.clear_throttle_for(
-            username=user.get_username(), actor=as_user(actor), request=request, reason=reason
+        cleared = lockout.clear_throttles_for_user(
+            user=user, actor=as_user(actor), request=request, reason=reason
         )
         record_event(
             action=action,
