@@ -467,7 +467,7 @@ def test_statement_pdf_lists_paid_claims_and_totals(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith('inline; filename="claims-statement-')
+    assert response["Content-Disposition"].startswith('attachment; filename="claims-statement-')
     pdf = response.content
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
@@ -499,3 +499,18 @@ def test_statement_with_bad_filters_goes_back_to_the_list(
 
     assert response.status_code == 302
     assert response["Location"].startswith(LIST_URL)
+
+
+def test_the_statement_downloads_instead_of_replacing_the_page(
+    member_client: Client, world: ClaimsWorld
+) -> None:
+    """The member stays on the claims page: the link asks for a download and the response is
+    an attachment, so the browser saves the file rather than navigating to it."""
+    page = member_client.get(LIST_URL).content.decode()
+    link = re.search(r'<a [^>]*href="(/claims/statement\.pdf[^"]*)"[^>]*>', page)
+    assert link is not None
+    assert " download" in link.group(0)
+
+    response = member_client.get(link.group(1).replace("&amp;", "&"))
+
+    assert response["Content-Disposition"].startswith("attachment;")
