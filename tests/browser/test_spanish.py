@@ -62,9 +62,7 @@ def test_the_spanish_id_card_page_and_pdf(spanish_phone: Page, tmp_path: Path) -
     assert_page_basics(page)
     front = page.locator(".id-card--front").first
     for label in ("Nombre", "ID", "Código de persona", "RxBIN", "RxPCN", "RxGrp"):
-        expect(front.locator("dt", has_text=re.compile(rf"^{re.escape(label)}$"))).to_have_count(
-            1
-        )
+        expect(front.locator("dt", has_text=re.compile(rf"^{re.escape(label)}$"))).to_have_count(1)
     expect(front.locator("dt", has_text=re.compile(r"^(Name|Person code)$"))).to_have_count(0)
     # Every number on one line, and the page no wider than the phone.
     lines = front.locator(".id-card__field:not(.id-card__field--wide) dd").evaluate_all(
