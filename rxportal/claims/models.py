@@ -18,6 +18,24 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+class RejectCode(models.TextChoices):
+    """NCPDP reject codes a member meets, in the member's words. A claim stores the code; the
+    words are said at the edge, in the reader's language. A code not listed here falls back to
+    the adjudicator's own text (``Claim.reject_reason``)."""
+
+    SUBMIT_TO_OTHER_PAYER = "41", _("Bill the primary insurance first")
+    PATIENT_NOT_COVERED = "65", _("The person was not covered")
+    FILLED_AFTER_COVERAGE_ENDED = "69", _("Filled after the coverage ended")
+    NOT_COVERED = "70", _("The plan does not cover this drug")
+    PRIOR_AUTHORIZATION_REQUIRED = "75", _("Prior authorization required")
+    PLAN_LIMITS_EXCEEDED = "76", _("More than the plan allows")
+    REFILL_TOO_SOON = "79", _("Refill too soon")
+    DUPLICATE_CLAIM = "83", _("Duplicate claim")
+    DRUG_SAFETY_REVIEW = "88", _("Stopped by a drug safety check")
+    DAYS_SUPPLY_LIMIT = "AG", _("Days supply over the plan's limit")
+    NOT_ON_FORMULARY = "MR", _("Not on the plan's drug list")
+
+
 class Claim(BaseModel):
     claim_number = models.CharField(max_length=24, unique=True)
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="claims")
@@ -43,6 +61,7 @@ class Claim(BaseModel):
     service_date = models.DateField()
     status = models.CharField(max_length=10, choices=ClaimStatus.choices)
     reject_code = models.CharField(max_length=4, blank=True, help_text="NCPDP reject code")
+    # The adjudicator's own words, kept for a code ``RejectCode`` does not know.
     reject_reason = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     tier = models.CharField(max_length=32, choices=Tier.choices)
@@ -86,6 +105,14 @@ class Claim(BaseModel):
 
     def __str__(self) -> str:
         return self.claim_number
+
+    @property
+    def reject_reason_label(self) -> str:
+        """Why the claim was rejected, in the active language: the words of its code, else the
+        adjudicator's text for a code the portal does not know."""
+        if self.reject_code in RejectCode.values:
+            return str(RejectCode(self.reject_code).label)
+        return self.reject_reason
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Claims are never deleted; reverse them with a new claim.")

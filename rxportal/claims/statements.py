@@ -70,7 +70,7 @@ def csv_row(claim: Claim, *, for_sponsor: bool = False) -> list[str]:
         str(claim.get_status_display()),
         claim.reverses.claim_number if claim.reverses else "",
         claim.reject_code,
-        claim.reject_reason,
+        claim.reject_reason_label,
         str(claim.get_channel_display()),
         str(claim.get_tier_display()),
         f"{claim.quantity.normalize():f}",

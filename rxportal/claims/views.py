@@ -274,5 +274,5 @@ def statement_pdf(request: HttpRequest) -> HttpResponse:
     filename = (
         f"claims-statement-{query.period.start.isoformat()}-to-{query.period.end.isoformat()}.pdf"
     )
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -72,7 +72,7 @@ MAIL_ORDER_FIELDS = (
     "ship_to_zip", "carrier", "tracking_number", "ordered_at", "expected_delivery",
 )  # fmt: skip
 MAIL_ORDER_LINE_FIELDS = ("order_id", "prescription_id", "quantity", "days_supply")
-MAIL_ORDER_EVENT_FIELDS = ("order_id", "status", "note", "occurred_at")
+MAIL_ORDER_EVENT_FIELDS = ("order_id", "status", "reason", "occurred_at")
 
 TABLES = ("member", "prescription", "claim", "accumulator", "mail_order", "mail_order_line",
           "mail_order_event")  # fmt: skip
@@ -305,9 +305,10 @@ REJECT_RATE = 0.03
 REVERSAL_RATE = 0.015
 ONE = Decimal(1)
 
-REJECT_REFILL_TOO_SOON = ("79", "Refill too soon")
-REJECT_PRIOR_AUTH = ("75", "Prior authorization required")
-REJECT_NOT_COVERED = ("70", "Product/service not covered")
+# NCPDP reject codes; a claim stores the code alone (claims.RejectCode says it in words).
+REJECT_REFILL_TOO_SOON = "79"
+REJECT_PRIOR_AUTH = "75"
+REJECT_NOT_COVERED = "70"
 
 
 def covers(design: BenefitDesign, tier: Tier, channel: Channel) -> bool:
@@ -425,7 +426,7 @@ class _Event:
     serial: int
     course: Course | None
     fill_index: int = 0
-    reject: tuple[str, str] | None = None
+    reject: str | None = None  # the NCPDP reject code
     drug: DrugOption | None = None  # off-formulary drug for a 70 reject
     reversed_: bool = False
 
@@ -711,7 +712,7 @@ def _adjudicate_events(
         sequence += 1
         course = event.course
         if event.reject is not None:
-            code, reason = event.reject
+            code = event.reject
             if course is not None:
                 drug, channel, days, quantity = (
                     course.drug,
@@ -731,7 +732,7 @@ def _adjudicate_events(
                     ids.take("claim"), _uuid(rng), now, now, claim_number(family_index, sequence),
                     person.member_pk, plan.plan_id, prescription_id, drug.drug_id,
                     _pharmacy_for(rng, ctx, person, channel), None, event.date, "rejected", code,
-                    reason, channel.value, drug.tier.value, quantity, days, cost, ZERO, ZERO,
+                    "", channel.value, drug.tier.value, quantity, days, cost, ZERO, ZERO,
                     ZERO, ZERO,
                 )
             )  # fmt: skip
@@ -806,17 +807,18 @@ def _adjudicate_events(
 ORDER_STATUSES = ("received", "verifying", "processing", "shipped", "delivered", "on_hold",
                   "cancelled")  # fmt: skip
 ORDER_STATUS_WEIGHTS = (5, 5, 6, 8, 60, 8, 8)
+# Reason codes (orders.PharmacyReason), stored as codes and said in the reader's language.
 ON_HOLD_REASONS = (
-    "Waiting for the prescriber to confirm the prescription",
-    "Payment method on file was declined",
-    "Prior authorization pending",
-    "Address could not be verified",
+    "prescriber_confirmation",
+    "payment_declined",
+    "prior_authorization",
+    "address_unverified",
 )
 CANCEL_REASONS = (
-    "Cancelled at the member's request",
-    "Prescription expired before it could be filled",
-    "Duplicate order",
-    "Prescriber discontinued the medication",
+    "member_request",
+    "prescription_expired",
+    "duplicate_order",
+    "prescriber_discontinued",
 )
 CARRIERS = ("USPS", "UPS", "FedEx")
 # Days before today an in-flight order was placed, so its whole timeline is in the past.
@@ -842,27 +844,28 @@ def tracking_number(rng: random.Random, carrier: str) -> str:
 def compute_order_timeline(
     rng: random.Random, *, status: str, ordered_at: dt.datetime
 ) -> tuple[list[tuple[str, str, dt.datetime]], str, str, dt.date | None]:
-    """Events (status, note, time), carrier, tracking number and expected delivery date."""
+    """Events (status, reason code, time), carrier, tracking number and expected delivery date.
+    Only a hold or a cancellation has a reason; every other step says itself."""
     hours = dt.timedelta(hours=1)
-    events = [("received", "Order received", ordered_at)]
+    events = [("received", "", ordered_at)]
     carrier = tracking = ""
     expected: dt.date | None = (ordered_at + dt.timedelta(days=7)).date()
     t = ordered_at
     if status in ("verifying", "processing", "shipped", "delivered", "on_hold"):
         t += hours * rng.randint(2, 8)
-        events.append(("verifying", "Pharmacist verifying the prescription", t))
+        events.append(("verifying", "", t))
     if status in ("processing", "shipped", "delivered"):
         t += hours * rng.randint(6, 20)
-        events.append(("processing", "Filling the order", t))
+        events.append(("processing", "", t))
     if status in ("shipped", "delivered"):
         t += hours * rng.randint(6, 30)
         carrier = rng.choice(CARRIERS)
         tracking = tracking_number(rng, carrier)
-        events.append(("shipped", f"Shipped by {carrier}, tracking {tracking}", t))
+        events.append(("shipped", "", t))
         expected = (t + dt.timedelta(days=3)).date()
     if status == "delivered":
         t += hours * rng.randint(30, 90)
-        events.append(("delivered", "Delivered", t))
+        events.append(("delivered", "", t))
         expected = t.date()
     if status == "on_hold":
         reason = rng.choice(ON_HOLD_REASONS)
@@ -932,5 +935,5 @@ def _write_mail_orders(
         mail_first = sorted(current, key=lambda item: item[1].channel is not Channel.MAIL_90)
         for pk, course, _current in mail_first[: rng.randint(1, 2)]:
             out.mail_order_line.append((order_pk, pk, course.quantity, course.days_supply))
-        for event_status, note, occurred_at in events:
-            out.mail_order_event.append((order_pk, event_status, note, occurred_at))
+        for event_status, event_reason, occurred_at in events:
+            out.mail_order_event.append((order_pk, event_status, event_reason, occurred_at))

@@ -215,7 +215,7 @@ class EventRecord:
     """A stored timeline event (``MailOrderEvent``) as plain data."""
 
     status: str
-    note: str
+    reason: str  # a reason code, or "" when the step needs none
     occurred_at: dt.datetime
 
 
@@ -224,7 +224,7 @@ class TimelineStep:
     status: Status
     state: StepState
     occurred_at: dt.datetime | None
-    note: str
+    reason: str
 
     @property
     def is_exception(self) -> bool:
@@ -279,7 +279,7 @@ def _step(status: Status, state: StepState, event: EventRecord | None) -> Timeli
         status=status,
         state=state,
         occurred_at=event.occurred_at if event else None,
-        note=event.note if event else "",
+        reason=event.reason if event else "",
     )
 
 

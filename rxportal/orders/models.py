@@ -29,6 +29,37 @@ class CancelReason(models.TextChoices):
     OTHER = "other", _("Another reason")
 
 
+class PharmacyReason(models.TextChoices):
+    """Why the pharmacy holds or cancels an order (what it tells the member)."""
+
+    PRESCRIBER_CONFIRMATION = (
+        "prescriber_confirmation",
+        _("Waiting for the prescriber to confirm the prescription"),
+    )
+    PAYMENT_DECLINED = "payment_declined", _("Payment method on file was declined")
+    PRIOR_AUTHORIZATION = "prior_authorization", _("Prior authorization pending")
+    ADDRESS_UNVERIFIED = "address_unverified", _("Address could not be verified")
+    MEMBER_REQUEST = "member_request", _("Cancelled at the member's request")
+    PRESCRIPTION_EXPIRED = (
+        "prescription_expired",
+        _("Prescription expired before it could be filled"),
+    )
+    DUPLICATE_ORDER = "duplicate_order", _("Duplicate order")
+    PRESCRIBER_DISCONTINUED = "prescriber_discontinued", _("Prescriber discontinued the medication")
+
+
+# An order's reason is stored as a code (the member's cancel reason or the pharmacy's) and said
+# at the edge in the reader's language.
+ORDER_REASONS = [*CancelReason.choices, *PharmacyReason.choices]
+_REASON_LABELS = dict(ORDER_REASONS)
+
+
+def order_reason_label(code: str) -> str:
+    """The words of a stored reason code in the active language; "" for none."""
+    label = _REASON_LABELS.get(code)
+    return str(label) if label is not None else ""
+
+
 class MailOrder(BaseModel):
     order_number = models.CharField(max_length=20, unique=True)
     # The order's patient: every line is a prescription of this member (``place_mail_order``
@@ -40,7 +71,7 @@ class MailOrder(BaseModel):
     status = models.CharField(
         max_length=12, choices=OrderStatus.choices, default=OrderStatus.RECEIVED
     )
-    status_reason = models.CharField(max_length=200, blank=True)
+    status_reason = models.CharField(max_length=40, blank=True, choices=ORDER_REASONS)
     ship_to_name = models.CharField(max_length=200)
     ship_to_address_line = models.CharField(max_length=200)
     ship_to_city = models.CharField(max_length=100)
@@ -79,6 +110,10 @@ class MailOrder(BaseModel):
         return names
 
     @property
+    def status_reason_label(self) -> str:
+        return order_reason_label(self.status_reason)
+
+    @property
     def can_cancel(self) -> bool:
         return domain.can_cancel(self.status)
 
@@ -114,7 +149,8 @@ class MailOrderEvent(models.Model):
 
     order = models.ForeignKey(MailOrder, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=12, choices=OrderStatus.choices)
-    note = models.CharField(max_length=200, blank=True)
+    # Why, for a hold or a cancellation (a code of ORDER_REASONS); the step says the rest.
+    reason = models.CharField(max_length=40, blank=True, choices=ORDER_REASONS)
     occurred_at = models.DateTimeField()
 
     class Meta:

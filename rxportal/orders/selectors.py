@@ -27,6 +27,7 @@ from rxportal.orders.models import (
     MailOrderLine,
     OrderStatus,
     ShippingAddress,
+    order_reason_label,
 )
 
 Viewer = AbstractBaseUser | AnonymousUser
@@ -178,13 +179,21 @@ class TimelineEntry:
     def state(self) -> str:
         return self.step.state.value
 
+    @property
+    def note(self) -> str:
+        """Why the order stopped at this step (a hold or a cancellation), in the active
+        language; "" for an ordinary step."""
+        return order_reason_label(self.step.reason)
+
 
 def compute_order_timeline(order: MailOrder) -> list[TimelineEntry]:
     """The status timeline of an order fetched by ``find_mail_order`` (events prefetched)."""
     steps = domain.compute_timeline(
         status=order.status,
         events=[
-            domain.EventRecord(status=event.status, note=event.note, occurred_at=event.occurred_at)
+            domain.EventRecord(
+                status=event.status, reason=event.reason, occurred_at=event.occurred_at
+            )
             for event in order.events.all()
         ],
     )

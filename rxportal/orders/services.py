@@ -14,8 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rxportal.audit.services import Outcome, record_event
@@ -41,6 +40,7 @@ from rxportal.orders.models import (
     MailOrderEvent,
     MailOrderLine,
     OrderStatus,
+    PharmacyReason,
     ShippingAddress,
 )
 from rxportal.pharmacies.selectors import find_zip_centroid
@@ -147,12 +147,7 @@ def place_mail_order(
             )
             for line in lines
         )
-        MailOrderEvent.objects.create(
-            order=order,
-            status=OrderStatus.RECEIVED,
-            note=_english("Order received"),
-            occurred_at=now,
-        )
+        MailOrderEvent.objects.create(order=order, status=OrderStatus.RECEIVED, occurred_at=now)
         record_event(
             action="order.placed",
             outcome=Outcome.SUCCESS,
@@ -187,12 +182,6 @@ def _new_order_number() -> str:
     raise RuntimeError("could not find an unused order number")  # pragma: no cover
 
 
-def _english(text: str | Promise) -> str:
-    """Notes and reasons are stored in English (the source language) and translated on display."""
-    with translation.override("en"):
-        return str(text)
-
-
 # --- Cancelling an order -----------------------------------------------------------------------
 
 
@@ -220,15 +209,14 @@ def cancel_mail_order(
         if not domain.can_cancel(locked.status):
             refused_status = locked.status
         else:
-            label = _english(CancelReason(reason).label)
             locked.status = OrderStatus.CANCELLED
-            locked.status_reason = label
+            locked.status_reason = reason
             locked.expected_delivery = None
             locked.save(
                 update_fields=["status", "status_reason", "expected_delivery", "updated_at"]
             )
             MailOrderEvent.objects.create(
-                order=locked, status=OrderStatus.CANCELLED, note=label, occurred_at=now
+                order=locked, status=OrderStatus.CANCELLED, reason=reason, occurred_at=now
             )
             restored = give_back(
                 locked, list(locked.lines.order_by("pk").values_list("prescription_id", flat=True))
@@ -268,7 +256,7 @@ def record_order_status(
     order: MailOrder,
     status: OrderStatus | str,
     now: dt.datetime,
-    note: str = "",
+    reason: PharmacyReason | str = "",
     carrier: str = "",
     tracking_number: str = "",
     actor: Actor = None,
@@ -279,26 +267,27 @@ def record_order_status(
     the timeline event and, for shipped, delivered and on hold, tells the patient and whoever
     may see their records, all in one transaction. The same status again changes nothing and
     tells nobody twice. Cancelling is ``cancel_mail_order``'s (it gives refills back).
+    ``reason`` (a ``PharmacyReason``) says why an order is put on hold; it is stored as its code
+    and said in the reader's language.
     """
     wanted = OrderStatus(status)
     if wanted == OrderStatus.CANCELLED:
         raise ValueError("Cancel an order with cancel_mail_order (it gives the refills back).")
+    if reason and (wanted != OrderStatus.ON_HOLD or reason not in PharmacyReason.values):
+        raise ValueError("Only an order put on hold takes a reason, one of PharmacyReason.")
     with transaction.atomic():
         locked = MailOrder.objects.select_for_update().select_related("member").get(pk=order.pk)
         if locked.status == wanted:
             return locked
         locked.status = wanted
-        locked.status_reason = note if wanted == OrderStatus.ON_HOLD else ""
+        locked.status_reason = str(reason)
         fields = ["status", "status_reason", "updated_at"]
         if carrier or tracking_number:
             locked.carrier, locked.tracking_number = carrier, tracking_number
             fields += ["carrier", "tracking_number"]
         locked.save(update_fields=fields)
         event = MailOrderEvent.objects.create(
-            order=locked,
-            status=wanted,
-            note=note or _english(wanted.label),
-            occurred_at=now,
+            order=locked, status=wanted, reason=str(reason), occurred_at=now
         )
         record_event(
             action="order.status_changed",

@@ -179,7 +179,7 @@ def _pharmacy(
         if is_24_hours:
             hours = _TWENTY_FOUR_HOURS
         elif hours_roll < SHARE_HOURS_UNKNOWN:
-            hours = ""  # the finder says "Call for hours"
+            hours = ""  # unknown: the finder says nothing about hours
         else:
             hours = rng.choice(_HOURS)
     return SyntheticPharmacy(

@@ -15,7 +15,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -62,19 +61,98 @@ def _fit(text: str, *, font: str, size: float, width: float) -> tuple[str, float
     return text.rstrip() + "…", size
 
 
-def _field(
-    side: str, x: float, y: float, label: str, value: str, *, width: float
+LABEL_SIZE = MIN_FONT_SIZE
+VALUE_SIZE = 10.0
+ROW_HEIGHT = 21.0  # a label over its value
+COLUMN_GAP = 10.0
+
+
+def _largest_size(text: str, *, font: str, width: float, size: float = VALUE_SIZE) -> float:
+    """The largest size from ``size`` down to 8 pt at which ``text`` fits ``width``; 8 pt when
+    none does (the layout gives every value the width it needs, so that does not happen)."""
+    while size > MIN_FONT_SIZE and stringWidth(text, font, size) > width:
+        size = max(MIN_FONT_SIZE, size - 0.5)
+    return size
+
+
+def _need(label: str, value: str) -> float:
+    """The narrowest column that holds a label over its value, both at 8 pt."""
+    return max(stringWidth(label, REGULAR, LABEL_SIZE), stringWidth(value, BOLD, MIN_FONT_SIZE))
+
+
+def _stacked(
+    side: str, x: float, top: float, label: str, value: str, *, width: float, shorten: bool = False
 ) -> list[CardText]:
-    """A label in small muted type, then its value in bold, on one baseline."""
-    label_text = CardText(side, x, y, label, REGULAR, MIN_FONT_SIZE)
+    """A label in small type over its value in bold. A value is drawn whole: only a name
+    (``shorten``) may be shortened with an ellipsis."""
+    label_size = _largest_size(label, font=REGULAR, width=width, size=LABEL_SIZE)
+    if shorten:
+        value, size = _fit(value, font=BOLD, size=VALUE_SIZE, width=width)
+    else:
+        size = _largest_size(value, font=BOLD, width=width)
+    return [
+        CardText(side, x, top - 8, label, REGULAR, label_size),
+        CardText(side, x, top - 18.5, value, BOLD, size),
+    ]
+
+
+def _row(
+    side: str, top: float, left: tuple[str, str], right: tuple[str, str], *, inner: float
+) -> tuple[list[CardText], float]:
+    """Two fields side by side, each column as wide as its field needs (at least half the card
+    when it can be), or one under the other when both cannot fit. Returns the texts and the
+    height used."""
+    need_left, need_right = _need(*left), _need(*right)
+    if need_left + COLUMN_GAP + need_right > inner:
+        texts = _stacked(side, MARGIN, top, *left, width=inner)
+        texts += _stacked(side, MARGIN, top - ROW_HEIGHT, *right, width=inner)
+        return texts, 2 * ROW_HEIGHT
+    left_width = max(need_left, min((inner - COLUMN_GAP) / 2, inner - COLUMN_GAP - need_right))
+    right_x = MARGIN + left_width + COLUMN_GAP
+    texts = _stacked(side, MARGIN, top, *left, width=left_width)
+    texts += _stacked(side, right_x, top, *right, width=inner - left_width - COLUMN_GAP)
+    return texts, ROW_HEIGHT
+
+
+def _line(side: str, x: float, y: float, label: str, value: str, *, width: float) -> list[CardText]:
+    """A label, then its value in bold on the same baseline; the value whole (it shrinks to
+    8 pt at most, and moves under its label when it still does not fit)."""
+    label_text = CardText(side, x, y, label, REGULAR, LABEL_SIZE)
     value_x = x + label_text.width + 4
-    value, size = _fit(value, font=BOLD, size=10, width=width - (value_x - x))
+    size = _largest_size(value, font=BOLD, width=width - (value_x - x))
+    if stringWidth(value, BOLD, size) > width - (value_x - x):
+        return [label_text, CardText(side, x, y - 10, value, BOLD, MIN_FONT_SIZE)]
     return [label_text, CardText(side, value_x, y, value, BOLD, size)]
 
 
+def _wrap(text: str, *, keep_with_label: tuple[str, ...], width: float) -> list[str]:
+    """Lines of at most ``width`` at 8 pt, broken between words only, and never between a
+    label and the value after it (each of ``keep_with_label`` stays with the word before)."""
+    tokens: list[str] = []
+    for word in text.split(" "):
+        if tokens and word.rstrip(".,;:") in keep_with_label:
+            tokens[-1] += " " + word
+        else:
+            tokens.append(word)
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        candidate = f"{line} {token}" if line else token
+        if line and stringWidth(candidate, REGULAR, MIN_FONT_SIZE) > width:
+            lines.append(line)
+            line = token
+        else:
+            line = candidate
+    if line:
+        lines.append(line)
+    return lines
+
+
 def layout_id_card(card: IdCard) -> list[CardText]:
-    """Every piece of text on the card, front then back. NCPDP labels (Name, ID, Person code,
-    RxBIN, RxPCN, RxGrp) stay in English on every card: pharmacies look for them."""
+    """Every piece of text on the card, front then back. The NCPDP abbreviations (ID, RxBIN,
+    RxPCN, RxGrp) read the same in every language; "Name" and "Person code" are said in the
+    card's language. Every number and the coverage date are drawn whole, never shortened or
+    broken across lines, at 8 pt or more, however long the Spanish labels are."""
     inner = CARD_WIDTH - 2 * MARGIN
     top = CARD_HEIGHT
     texts: list[CardText] = []
@@ -86,31 +164,22 @@ def layout_id_card(card: IdCard) -> list[CardText]:
     )
     texts.append(CardText(FRONT, MARGIN, top - 27, issuer, REGULAR, issuer_size, on_band=True))
 
-    texts += _field(FRONT, MARGIN, top - 50, "Name", card.name, width=inner)
-    half = inner / 2
-    texts += _field(FRONT, MARGIN, top - 65, "ID", card.member_id, width=half + 14)
-    texts += _field(
-        FRONT, MARGIN + half + 18, top - 65, "Person code", card.person_code, width=half - 18
-    )
-    texts += _field(FRONT, MARGIN, top - 84, "RxBIN", card.rx_bin, width=half)
-    texts += _field(FRONT, MARGIN, top - 98, "RxPCN", card.rx_pcn, width=half)
-    texts += _field(FRONT, MARGIN, top - 112, "RxGrp", card.rx_group, width=half)
-    texts.append(
-        CardText(
-            FRONT,
-            MARGIN + half + 18,
-            top - 84,
-            _("Pharmacy benefit"),
-            BOLD,
-            MIN_FONT_SIZE,
-        )
-    )
-    coverage = _("Covered from %(date)s") % {
-        "date": date_format(card.coverage_start, "SHORT_DATE_FORMAT")
-    }
-    coverage, coverage_size = _fit(coverage, font=REGULAR, size=8, width=half - 18)
-    texts.append(CardText(FRONT, MARGIN + half + 18, top - 98, coverage, REGULAR, coverage_size))
-    texts.append(CardText(FRONT, MARGIN, 8, _("Show this card at the pharmacy."), REGULAR, 8))
+    row_top = top - BAND_HEIGHT - 2
+    texts += _stacked(FRONT, MARGIN, row_top, _("Name"), card.name, width=inner, shorten=True)
+    row_top -= ROW_HEIGHT
+    covered = str(date_format(card.coverage_start, "SHORT_DATE_FORMAT"))
+    for left, right in (
+        (("ID", card.member_id), (_("Person code"), card.person_code)),
+        (("RxBIN", card.rx_bin), ("RxPCN", card.rx_pcn)),
+        (("RxGrp", card.rx_group), (_("Covered from"), covered)),
+    ):
+        row, height = _row(FRONT, row_top, left, right, inner=inner)
+        texts += row
+        row_top -= height
+    benefit, benefit_size = _fit(_("Pharmacy benefit"), font=BOLD, size=8, width=inner)
+    texts.append(CardText(FRONT, MARGIN, 20, benefit, BOLD, benefit_size))
+    show, show_size = _fit(_("Show this card at the pharmacy."), font=REGULAR, size=8, width=inner)
+    texts.append(CardText(FRONT, MARGIN, 8, show, REGULAR, show_size))
 
     back_lines = [
         (_("Member services (help desk)"), card.member_services_phone),
@@ -119,17 +188,21 @@ def layout_id_card(card: IdCard) -> list[CardText]:
     ]
     y = top - 16
     for label, value in back_lines:
-        texts += _field(BACK, MARGIN, y, label, value, width=inner)
-        y -= 14
+        line = _line(BACK, MARGIN, y, label, value, width=inner)
+        texts += line
+        y = min(text.y for text in line) - 14
     y -= 4
     notes = [
-        _("Pharmacists: bill RxBIN %(bin)s, RxPCN %(pcn)s, RxGrp %(group)s.")
-        % {"bin": card.rx_bin, "pcn": card.rx_pcn, "group": card.rx_group},
+        (
+            _("Pharmacists: bill RxBIN %(bin)s, RxPCN %(pcn)s, RxGrp %(group)s.")
+            % {"bin": card.rx_bin, "pcn": card.rx_pcn, "group": card.rx_group}
+        ),
         _("This card does not prove coverage. In an emergency, call 911."),
     ]
+    values = (card.rx_bin, card.rx_pcn, card.rx_group)
     for note in notes:
-        for line in simpleSplit(note, REGULAR, MIN_FONT_SIZE, inner):
-            texts.append(CardText(BACK, MARGIN, y, line, REGULAR, MIN_FONT_SIZE))
+        for line_text in _wrap(note, keep_with_label=values, width=inner):
+            texts.append(CardText(BACK, MARGIN, y, line_text, REGULAR, MIN_FONT_SIZE))
             y -= 10
     footer, footer_size = _fit(card.plan_name, font=REGULAR, size=8, width=inner)
     texts.append(CardText(BACK, MARGIN, 8, footer, REGULAR, footer_size))

@@ -468,7 +468,7 @@ def test_statement_pdf_lists_paid_claims_and_totals(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith('inline; filename="claims-statement-')
+    assert response["Content-Disposition"].startswith('attachment; filename="claims-statement-')
     pdf = response.content
     assert pdf.startswith(b"%PDF")
     text = _pdf_text(pdf)
@@ -500,3 +500,71 @@ def test_statement_with_bad_filters_goes_back_to_the_list(
 
     assert response.status_code == 302
     assert response["Location"].startswith(LIST_URL)
+
+
+def test_the_statement_downloads_instead_of_replacing_the_page(
+    member_client: Client, world: ClaimsWorld
+) -> None:
+    """The member stays on the claims page: the link asks for a download and the response is
+    an attachment, so the browser saves the file rather than navigating to it."""
+    page = member_client.get(LIST_URL).content.decode()
+    link = re.search(r'<a [^>]*href="(/claims/statement\.pdf[^"]*)"[^>]*>', page)
+    assert link is not None
+    assert " download" in link.group(0)
+
+    response = member_client.get(link.group(1).replace("&amp;", "&"))
+
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize(
+    ("language", "stored_reason", "said", "not_said"),
+    [
+        ("en", "", "Refill too soon", None),
+        ("es", "", "Resurtido demasiado pronto", "Refill too soon"),
+        # The reason an adjudicator sent with a known code is not what the member reads.
+        ("es", "REFILL TOO SOON", "Resurtido demasiado pronto", "REFILL TOO SOON"),
+    ],
+)
+def test_a_rejected_claims_reason_is_said_from_its_code_in_the_members_language(
+    member_client: Client,
+    world: ClaimsWorld,
+    language: str,
+    stored_reason: str,
+    said: str,
+    not_said: str | None,
+) -> None:
+    claim = ClaimFactory(
+        member=world.family.subscriber,
+        drug=world.drugs[0],
+        rejected=True,
+        reject_code="79",
+        reject_reason=stored_reason,
+    )
+    member_client.post(reverse("set_language"), {"language": language, "next": "/"})
+
+    pages = [
+        _html(member_client.get(LIST_URL)),
+        _html(member_client.get(_detail_url(claim))),
+        b"".join(member_client.get(CSV_URL).streaming_content).decode(),  # type: ignore[attr-defined]
+    ]
+
+    for page in pages:
+        assert said in page
+        assert not_said is None or not_said not in page
+
+
+def test_an_unknown_reject_code_shows_the_adjudicators_words_and_the_code(
+    member_client: Client, world: ClaimsWorld
+) -> None:
+    claim = ClaimFactory(
+        member=world.family.subscriber,
+        drug=world.drugs[0],
+        rejected=True,
+        reject_code="ZZ",
+        reject_reason="Something the processor said",
+    )
+
+    page = _html(member_client.get(_detail_url(claim)))
+
+    assert "Something the processor said (code ZZ)" in page

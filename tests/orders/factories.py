@@ -89,15 +89,15 @@ def make_order(
         kwargs.setdefault("carrier", "UPS")
         kwargs.setdefault("tracking_number", "1Z999AA10123456784")
     if status in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
-        kwargs.setdefault("status_reason", "Prior authorization pending")
+        kwargs.setdefault("status_reason", "prior_authorization")
         kwargs.setdefault("expected_delivery", None)
     order = MailOrderFactory(member=member, status=status, **kwargs)
     for _ in range(lines):
         MailOrderLineFactory(order=order)
     at = order.ordered_at
     for step in [*PATH_BEFORE[OrderStatus(status)], status]:
-        note = order.status_reason if step == status and order.status_reason else ""
-        MailOrderEvent.objects.create(order=order, status=step, note=note, occurred_at=at)
+        reason = order.status_reason if step == status and order.status_reason else ""
+        MailOrderEvent.objects.create(order=order, status=step, reason=reason, occurred_at=at)
         at += dt.timedelta(hours=5)
     return order
 

@@ -15,7 +15,9 @@ T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 def _events(*statuses: str) -> list[EventRecord]:
     return [
-        EventRecord(status=status, note=f"note {status}", occurred_at=T0 + dt.timedelta(hours=i))
+        EventRecord(
+            status=status, reason=f"reason {status}", occurred_at=T0 + dt.timedelta(hours=i)
+        )
         for i, status in enumerate(statuses)
     ]
 
@@ -204,7 +206,7 @@ def test_timeline_of_a_shipped_order():
         ("shipped", "current"),
         ("delivered", "upcoming"),
     ]
-    assert steps[3].note == "note shipped"
+    assert steps[3].reason == "reason shipped"
     assert steps[4].occurred_at is None
 
 
@@ -234,7 +236,7 @@ def test_timeline_of_an_order_on_hold_shows_the_reason_and_the_steps_to_resume()
         ("shipped", "upcoming"),
         ("delivered", "upcoming"),
     ]
-    assert steps[2].note == "note on_hold"
+    assert steps[2].reason == "reason on_hold"
     assert steps[2].is_exception
 
 

@@ -54,3 +54,29 @@ def test_running_it_twice_changes_nothing_more(family: Family) -> None:
 
     order.refresh_from_db()
     assert order.member == family.spouse
+
+
+_codes = importlib.import_module("rxportal.orders.migrations.0004_store_order_reasons_as_codes")
+
+
+@pytest.mark.parametrize(
+    ("stored", "code"),
+    [
+        ("I no longer need this medication", "no_longer_needed"),  # the member's cancel reason
+        ("Prior authorization pending", "prior_authorization"),  # the demo's hold reasons
+        ("Cancelled at the member's request", "member_request"),
+        ("Order received", ""),  # notes that only repeated their step
+        ("Pharmacist verifying the prescription", ""),
+        ("Shipped by UPS, tracking 1Z999AA10123456784", ""),
+        ("On hold", ""),
+        ("duplicate_order", "duplicate_order"),  # already a code: run twice, nothing changes
+    ],
+)
+def test_stored_english_becomes_its_reason_code(stored: str, code: str) -> None:
+    assert _codes.code_of(stored) == code
+
+
+def test_the_migration_knows_every_reason_the_models_know() -> None:
+    from rxportal.orders.models import ORDER_REASONS
+
+    assert [(c, str(label)) for c, label in ORDER_REASONS] == _codes.REASONS

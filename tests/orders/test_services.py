@@ -242,11 +242,11 @@ def test_cancel_mail_order_cancels_an_order_not_yet_processing(family, status):
     )
 
     assert cancelled.status == OrderStatus.CANCELLED
-    assert cancelled.status_reason == "I no longer need this medication"
+    assert cancelled.status_reason == "no_longer_needed"
     assert cancelled.expected_delivery is None
     last = MailOrderEvent.objects.filter(order=order).order_by("-occurred_at", "-id").first()
     assert last.status == OrderStatus.CANCELLED
-    assert last.note == "I no longer need this medication"
+    assert last.reason == "no_longer_needed"
     audit = AuditEvent.objects.get(action="order.cancelled")
     assert audit.outcome == "success"
     assert audit.subject_id == str(order.public_id)

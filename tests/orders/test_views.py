@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
-from rxportal.orders.models import OrderStatus, ShippingAddress
+from rxportal.orders import services
+from rxportal.orders.models import OrderStatus, PharmacyReason, ShippingAddress
 from tests.conftest import Family
 from tests.factories import MemberFactory, PrescriptionFactory, UserFactory
 from tests.members.factories import FamilyAccessGrantFactory
@@ -435,3 +436,51 @@ def test_back_office_lists_shipping_addresses(client: Client, family: Family) ->
     response = client.get(reverse("admin:orders_shippingaddress_changelist"))
     assert response.status_code == 200
     assert "Home, Hartford CT 06103" in _html(response)
+
+
+def test_an_order_held_and_cancelled_by_the_pharmacy_reads_in_spanish(
+    client: Client, family: Family
+) -> None:
+    """The pharmacy's steps store codes: every reason and timeline note is said in the reader's
+    language, never as the English it was once stored in."""
+    held = make_order(member=family.subscriber, status=OrderStatus.VERIFYING)
+    services.record_order_status(
+        order=held,
+        status=OrderStatus.ON_HOLD,
+        reason=PharmacyReason.PRESCRIBER_CONFIRMATION,
+        now=clock.now(),
+    )
+    cancelled = make_order(member=family.subscriber, status=OrderStatus.RECEIVED)
+    services.cancel_mail_order(
+        order=cancelled,
+        actor=family.subscriber.user,
+        reason="ordered_by_mistake",
+        now=clock.now(),
+        give_back=lambda order, ids: 0,
+    )
+    client.force_login(family.subscriber.user)
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+
+    on_hold = _html(client.get(_detail(held)))
+    gone = _html(client.get(_detail(cancelled)))
+    listed = _html(client.get(reverse("orders:list") + "?show=all"))
+
+    assert on_hold.count("Esperando que el médico confirme la receta") == 2  # reason, timeline
+    assert "Waiting for the prescriber" not in on_hold
+    assert gone.count("Lo pedí por error") == 2
+    assert "I ordered it by mistake" not in gone
+    assert "Esperando que el médico confirme la receta" in listed
+    assert "Lo pedí por error" in listed
+
+
+def test_a_reason_is_only_for_an_order_put_on_hold(family: Family) -> None:
+    order = make_order(member=family.subscriber, status=OrderStatus.VERIFYING)
+
+    with pytest.raises(ValueError, match="PharmacyReason"):
+        services.record_order_status(
+            order=order, status=OrderStatus.PROCESSING, reason="duplicate_order", now=clock.now()
+        )
+    with pytest.raises(ValueError, match="PharmacyReason"):
+        services.record_order_status(
+            order=order, status=OrderStatus.ON_HOLD, reason="Free text", now=clock.now()
+        )

@@ -84,7 +84,7 @@ def test_zip_search_lists_nearest_first_with_distance_phone_hours_and_directions
     assert "2 pharmacies within 10 miles of 06103" in text
     assert "0.5 miles away" in text and "2.0 miles away" in text
     assert "Mon–Fri 9 AM–5 PM" in text
-    assert "Call for hours" in text
+    assert "Call for hours" not in text
     body = response.content.decode()
     assert 'href="tel:+18605550111"' in body
     assert 'href="https://www.openstreetmap.org/directions?to=' in body
@@ -325,3 +325,24 @@ def test_query_budget(
 
 def test_post_is_not_allowed(client: Client) -> None:
     assert client.post(URL, {"location": "06103"}).status_code == 405
+
+
+def test_a_pharmacy_whose_hours_are_unknown_says_nothing_about_hours(
+    client: Client, centroids: object
+) -> None:
+    """Unknown hours are left out (no "Call for hours" on every pharmacy); known hours and
+    round-the-clock pharmacies still say theirs."""
+    pharmacy_at(0.5, name="Unknown hours", hours="")
+    pharmacy_at(1.0, name="Known hours", hours="Mon–Fri 9 AM–5 PM")
+    pharmacy_at(1.5, name="All night", is_24_hours=True, hours="")
+
+    response = client.get(URL, {"location": "06103", "radius": "10"})
+
+    items = re.findall(r'<li class="pharmacy">(.*?)</li>\s*(?=<li class="pharmacy">|</ol>)',
+                       response.content.decode(), flags=re.DOTALL)  # fmt: skip
+    assert len(items) == 3
+    by_name = {re.search(r'pharmacy__name">([^<]+)<', item).group(1): item for item in items}  # type: ignore[union-attr]
+    assert "Hours" not in by_name["Unknown hours"]
+    assert "Call for hours" not in by_name["Unknown hours"]
+    assert "Hours" in by_name["Known hours"] and "Mon–Fri 9 AM–5 PM" in by_name["Known hours"]
+    assert "Open 24 hours" in by_name["All night"]

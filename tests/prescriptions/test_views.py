@@ -427,3 +427,22 @@ def test_renewal_of_another_familys_prescription_is_404(
     response = signed_in.post(reverse("prescriptions:renewal", args=[rx.public_id]))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_refill_confirmation_time_ends_in_one_period(
+    signed_in: Client, setting: Setting, today: dt.date, language: str
+) -> None:
+    """The request time ("2:26 p.m.") is never followed by a sentence's own period."""
+    rx = make_rx(setting, today=today)
+    signed_in.post(reverse("set_language"), {"language": language, "next": LIST})
+    page = html(signed_in.post(REVIEW, choice(rx)))
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)  # type: ignore[union-attr]
+
+    done = signed_in.post(CONFIRM, choice(rx, idempotency_key=key), follow=True)
+
+    assert done.status_code == 200
+    text = re.sub(r"<[^>]+>", " ", html(done))
+    assert not re.search(r"\.\s*\.", text), re.findall(r".{40}\.\s*\..{5}", text)
+    request = RefillRequest.objects.get()
+    assert str(request.public_id) in text

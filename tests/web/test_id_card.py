@@ -7,6 +7,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import formats, translation
 
 from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
@@ -24,6 +25,7 @@ from rxportal.web.selectors import id_card_for, list_id_cards
 from tests.conftest import Family
 from tests.factories import ClientFactory, MemberFactory, PlanFactory, UserFactory
 from tests.members.factories import FamilyAccessGrantFactory
+from tests.pdf_text import pdf_text_runs
 
 pytestmark = pytest.mark.django_db
 URL = reverse("web:id_card")
@@ -220,3 +222,82 @@ def test_id_cards_read_within_a_query_budget(family: Family, django_assert_max_n
         cards = list_id_cards(viewer=family.subscriber.user, today=clock.today())
 
     assert len(cards) == 4
+
+
+LONG_VALUES = {
+    "member_id": "ZX98765432101234567W",  # 20 characters, the longest a member id may be
+    "rx_group": "WM12345CT001234",  # 15, the longest group number
+    "rx_pcn": "MWPORTALRX",  # 10, the longest PCN
+}
+# Where the old back note broke "RxGrp" from its number.
+TYPICAL_VALUES = {"member_id": "ZXC123456789", "rx_group": "12345CT0010001", "rx_pcn": "RXPORTAL"}
+
+
+def _long_card(family: Family, values: dict[str, str] = LONG_VALUES) -> object:
+    plan = family.subscriber.plan
+    plan.rx_bin, plan.rx_group, plan.rx_pcn = "610014", values["rx_group"], values["rx_pcn"]
+    family.subscriber.member_id = values["member_id"]
+    family.subscriber.person_code = "001"
+    return id_card_for(family.subscriber)
+
+
+@pytest.mark.parametrize("values", [LONG_VALUES, TYPICAL_VALUES], ids=["longest", "typical"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_card_value_is_whole_on_one_line_in_both_languages(
+    family: Family, language: str, values: dict[str, str]
+) -> None:
+    """Nothing a pharmacy types is cut, shortened or wrapped: each number, and the coverage
+    date, is drawn whole in one piece of text, and on the back each label keeps its number."""
+    card = _long_card(family, values)
+    with translation.override(language):
+        layout = layout_id_card(card)
+        covered = formats.date_format(card.coverage_start, "SHORT_DATE_FORMAT")
+
+    texts = [text.text for text in layout]
+    for value in (*values.values(), card.person_code, card.rx_bin, covered):
+        assert any(value in text for text in texts), (value, texts)
+    assert not any(text.endswith("…") for text in texts), texts
+    back = [text.text for text in layout if text.side == BACK]
+    for label, value in (
+        ("RxBIN", card.rx_bin),
+        ("RxPCN", card.rx_pcn),
+        ("RxGrp", card.rx_group),
+    ):
+        assert any(f"{label} {value}" in line for line in back), (label, back)
+    for text in layout:
+        assert text.size >= MIN_FONT_SIZE
+        assert text.x >= MARGIN and text.x + text.width <= CARD_WIDTH - MARGIN + 0.01, text
+        assert 0 < text.y < CARD_HEIGHT - 8, text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_two_texts_overlap_on_either_side(family: Family, language: str) -> None:
+    with translation.override(language):
+        layout = layout_id_card(_long_card(family))
+
+    for side in (FRONT, BACK):
+        texts = [text for text in layout if text.side == side]
+        for i, a in enumerate(texts):
+            for b in texts[i + 1 :]:
+                same_line = abs(a.y - b.y) < max(a.size, b.size)
+                overlaps = a.x < b.x + b.width and b.x < a.x + a.width
+                assert not (same_line and overlaps), (a.text, b.text)
+
+
+def test_the_spanish_card_says_its_labels_in_spanish(client: Client, family: Family) -> None:
+    """Name and person code are said in the card's language (the NCPDP abbreviations RxBIN,
+    RxPCN, RxGrp and ID are the same in both)."""
+    client.force_login(family.subscriber.user)
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+
+    page = _html(client.get(URL))
+    runs = pdf_text_runs(client.get(_pdf_url(family.subscriber)).content)
+
+    for label in ("Nombre", "Código de persona"):
+        assert f"<dt>{label}</dt>" in page
+        assert label in runs
+    for english in ("Name", "Person code"):
+        assert f"<dt>{english}</dt>" not in page
+        assert english not in runs
+    for label in ("ID", "RxBIN", "RxPCN", "RxGrp"):
+        assert f"<dt>{label}</dt>" in page and label in runs

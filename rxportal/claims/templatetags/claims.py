@@ -28,7 +28,7 @@ def claim_status(claim: Claim) -> SafeString:
     if claim.status == ClaimStatus.REVERSED:
         return _status("reversed", _("Reversed"), _("Cancelled; not counted in totals"))
     if claim.status == ClaimStatus.REJECTED:
-        note = claim.reject_reason or _("No reason given")
+        note = claim.reject_reason_label or _("No reason given")
         if claim.reject_code:
             note = f"{note} ({_('code %(code)s') % {'code': claim.reject_code}})"
         return _status("rejected", _("Rejected"), note)
