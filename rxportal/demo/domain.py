@@ -902,8 +902,23 @@ def _write_mail_orders(
         statuses = rng.choices(ORDER_STATUSES, ORDER_STATUS_WEIGHTS, k=count)
     midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=UTC)
     span_days = (today - ctx.span_start).days
+    # An open order holds its prescriptions' next refill: no prescription is in two of them
+    # (the demo family once had four open orders of one insulin).
+    in_open_order: set[int] = set()
     for number, status in enumerate(statuses, start=1):
-        person = candidates[0] if is_demo else rng.choice(candidates)
+        preferred = candidates[0] if is_demo else rng.choice(candidates)
+        is_open = status not in ("delivered", "cancelled")
+        person = next(
+            (
+                p
+                for p in [preferred, *candidates]
+                if not is_open
+                or any(pk not in in_open_order for pk, *_ in prescriptions_by_person[p.index])
+            ),
+            None,
+        )
+        if person is None:  # every prescription is already on its way: no order to place
+            continue
         if status in IN_FLIGHT_AGE:
             low, high = IN_FLIGHT_AGE[status]
             days_ago = rng.randint(low, high)
@@ -928,9 +943,13 @@ def _write_mail_orders(
             )
         )  # fmt: skip
         rx = prescriptions_by_person[person.index]
+        if is_open:
+            rx = [item for item in rx if item[0] not in in_open_order]
         current = [item for item in rx if item[2]] or rx
         mail_first = sorted(current, key=lambda item: item[1].channel is not Channel.MAIL_90)
         for pk, course, _current in mail_first[: rng.randint(1, 2)]:
             out.mail_order_line.append((order_pk, pk, course.quantity, course.days_supply))
+            if is_open:
+                in_open_order.add(pk)
         for event_status, note, occurred_at in events:
             out.mail_order_event.append((order_pk, event_status, note, occurred_at))
