@@ -211,6 +211,38 @@ def find_default_shipping_address(*, member: Member) -> ShippingAddress | None:
     return ShippingAddress.objects.filter(member=member, is_default=True).first()
 
 
+# --- Open orders of a prescription (what holds its next refill) --------------------------------
+
+
+def _open_order_filter(today: dt.date) -> dict[str, Any]:
+    """An order in progress, as ``list_orders_in_progress`` shows it: neither delivered nor
+    cancelled, placed in the history window (so the member can see the order that holds a
+    refill on the orders page)."""
+    return {
+        "order__status__in": [str(s) for s in domain.OPEN_STATUSES],
+        "order__ordered_at__gte": _history_start(today),
+    }
+
+
+def list_open_order_lines(*, prescription: Any, today: dt.date) -> QuerySet[MailOrderLine]:
+    """Lines of open orders for ``prescription`` (a pk, or ``OuterRef("pk")`` inside a
+    prescriptions query, for an ``Exists``). No viewer check: the caller has already read the
+    prescription for its viewer, and an order carries its own patient's prescriptions only."""
+    return MailOrderLine.objects.filter(prescription=prescription, **_open_order_filter(today))
+
+
+def list_prescriptions_with_open_orders(*, prescription_ids: list[int], today: dt.date) -> set[int]:
+    """Which of these prescriptions are in an open order (one query; no viewer check, as
+    ``list_open_order_lines``)."""
+    if not prescription_ids:
+        return set()
+    return set(
+        MailOrderLine.objects.filter(
+            prescription_id__in=prescription_ids, **_open_order_filter(today)
+        ).values_list("prescription_id", flat=True)
+    )
+
+
 # --- The service center, for a caller it has verified (rxportal.staff.services.service_center)
 
 
