@@ -51,6 +51,10 @@ class MailOrder(BaseModel):
     ordered_at = models.DateTimeField()
     expected_delivery = models.DateField(null=True, blank=True)
 
+    # Not stored: set by the orders selectors for the day they read the order
+    # (``domain.compute_attention``): late, on hold, or None.
+    attention: domain.Attention | None = None
+
     class Meta:
         ordering = ["-ordered_at"]
         indexes = [models.Index(fields=["member", "-ordered_at"], name="mail_order_member_recent")]
@@ -77,6 +81,10 @@ class MailOrder(BaseModel):
             if name not in names:
                 names.append(name)
         return names
+
+    @property
+    def is_late(self) -> bool:
+        return self.attention is domain.Attention.LATE
 
     @property
     def can_cancel(self) -> bool:
