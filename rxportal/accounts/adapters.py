@@ -223,6 +223,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     ) -> HttpResponse:
         # Every stage passed: the failure episode for this username is over.
         lockout.record_sign_in_success(username=normalize_username(user.get_username()))
+        email = str(getattr(user, "email", "") or "")
+        if email:  # the address works at the username step too, with a throttle of its own
+            lockout.record_sign_in_success(username=email)
         signin.mark_signed_in(request=request, now=clock.now())
         return super().post_login(request, user, **kwargs)
 

@@ -136,7 +136,14 @@ def compute_failure(state: ThrottleState, now: dt.datetime) -> FailureOutcome:
     duration = compute_lock_duration(failures)
     if is_hard_locked(since_success):
         duration = LONG_LOCK
-    locked_until = now + duration if duration is not None else state.locked_until
+    running = state.locked_until is not None and state.locked_until > now
+    if running and since_success != HARD_LOCK_FAILURES:
+        # A failure counted while a lock runs (a code checked after the password) never moves
+        # its end: each retry during a pause would otherwise lengthen it. Only reaching the
+        # ceiling starts the day-long lock at once.
+        locked_until = state.locked_until
+    else:
+        locked_until = now + duration if duration is not None else state.locked_until
     notify_owner = duration is not None and not state.owner_notified
     new_state = replace(
         state,

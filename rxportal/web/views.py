@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,11 +35,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class SignOutView(auth_views.LogoutView):
-    """POST only (Django refuses GET), then back to the home page.
+    """Signing out is a CSRF-checked POST; it then lands on this same address, whose page says
+    "You have signed out" with a link to sign in again.
 
-    Sign-in is django-allauth's (rxportal.accounts); this path also shadows allauth's own
-    logout page, so signing out never happens on a GET.
+    A GET never signs anyone out (another site could trigger it): a signed-in visitor gets the
+    sign-out button instead. Sign-in is django-allauth's (rxportal.accounts); this path also
+    shadows allauth's own logout page.
     """
+
+    http_method_names = ["get", "post", "options"]
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        signed_in = request.user.is_authenticated
+        auth_logout(request)
+        # A sign-in left unfinished ("Cancel and start over" at a later step) starts over.
+        return HttpResponseRedirect(reverse("web:logout" if signed_in else "account_login"))
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.user.is_authenticated:
+            return render(request, "web/sign_out.html")
+        return render(request, "web/signed_out.html")
 
 
 @never_cache

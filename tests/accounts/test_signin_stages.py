@@ -317,7 +317,7 @@ def test_sign_out_stays_reachable_while_enrolment_is_pending(client: Client) -> 
 
     response = client.post(reverse("web:logout"))
 
-    assert response["Location"] == reverse("web:home")
+    assert response["Location"] == reverse("web:logout")
     assert not _signed_in(client)
 
 

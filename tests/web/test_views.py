@@ -142,14 +142,15 @@ def test_sign_in_with_the_right_password_moves_on_to_the_new_device_check(
     assert response["Location"] == reverse("rx_login_new_device")
 
 
-def test_sign_out_is_post_only_and_returns_home(client: Client, family: Family) -> None:
+def test_sign_out_is_a_post_and_says_so(client: Client, family: Family) -> None:
     client.force_login(family.subscriber.user)
 
-    assert client.get(reverse("web:logout")).status_code == 405
+    assert client.get(reverse("web:logout")).status_code == 200  # a page, not a sign-out
+    assert client.get(reverse("web:dashboard")).status_code == 200
     response = client.post(reverse("web:logout"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:home")
+    assert response["Location"] == reverse("web:logout")
     assert client.get(reverse("web:dashboard")).status_code == 302
 
 

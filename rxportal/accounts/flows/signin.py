@@ -81,6 +81,18 @@ class Identity:
     normalized: str
     step: Step
     question: str  # slug of the question asked (also kept after it is answered)
+    # The account's normalized username when an email address was typed for it; otherwise the
+    # normalized name typed (the lock-out stays keyed by what was typed, known or not).
+    login: str = ""
+
+    @property
+    def account_name(self) -> str:
+        return self.login or self.normalized
+
+    @property
+    def login_to_check(self) -> str:
+        """What the password step hands allauth: the account's username for an address."""
+        return self.account_name if self.account_name != self.normalized else self.typed
 
     @property
     def question_text(self) -> str:
@@ -98,7 +110,8 @@ class Identity:
 
 class AnswerOutcome(StrEnum):
     PASSED = "passed"
-    FAILED = "failed"  # wrong, or refused by the lock-out: the same to the person
+    FAILED = "failed"  # wrong, or refused by this connection's throttle
+    PAUSED = "paused"  # refused: the username's sign-in is paused (known or not, the same)
 
 
 # --- Session state -----------------------------------------------------------------------------
@@ -110,6 +123,7 @@ def _save(request: HttpRequest, identity: Identity, *, at: float) -> None:
         "normalized": identity.normalized,
         "step": str(identity.step),
         "question": identity.question,
+        "login": identity.login,
         "at": at,
     }
 
@@ -131,7 +145,14 @@ def current_identity(request: HttpRequest, *, now: dt.datetime) -> Identity | No
         return None
     if now.timestamp() - at > settings.ACCOUNT_LOGIN_TIMEOUT:
         return None
-    return Identity(typed=typed, normalized=normalized, step=Step(step), question=question)
+    login = data.get("login")
+    return Identity(
+        typed=typed,
+        normalized=normalized,
+        step=Step(step),
+        question=question,
+        login=login if isinstance(login, str) else "",
+    )
 
 
 def forget(request: HttpRequest) -> None:
@@ -147,6 +168,7 @@ def _set_step(request: HttpRequest, identity: Identity, step: Step, *, now: dt.d
             normalized=identity.normalized,
             step=step,
             question=identity.question,
+            login=identity.login,
         ),
         at=now.timestamp(),
     )
@@ -179,7 +201,9 @@ def _question_for_user(user: User | None, normalized: str) -> str:
 
 
 def identify(*, request: HttpRequest, username: str, now: dt.datetime) -> Identity:
-    """Step 1: start an attempt for ``username`` (existing or not) and decide the next step."""
+    """Step 1: start an attempt for ``username`` (existing or not; a verified email address is
+    taken for its account's username, through the same question and SiteKey) and decide the
+    next step."""
     typed = " ".join(username.split())
     normalized = normalize_username(typed)
     user = lockout.find_user_for_sign_in(normalized)
@@ -193,6 +217,7 @@ def identify(*, request: HttpRequest, username: str, now: dt.datetime) -> Identi
         normalized=normalized,
         step=step,
         question=_question_for_user(user, normalized),
+        login=normalize_username(user.get_username()) if user is not None else "",
     )
     _save(request, identity, at=now.timestamp())
     return identity
@@ -228,9 +253,12 @@ def check_answer(
         username=identity.normalized, now=now, ip=client_ip(request)
     )
     if attempt.refused:
-        # Locked (or this connection throttled): the same work and answer as a wrong answer.
+        # Paused (or this connection throttled): the same work as a wrong answer, nothing
+        # checked; a pause is said (``paused_until``), the same for every name.
         signin.spend_password_hash_time(normalize_answer(answer))
         forget(request)
+        if attempt.decision.locked_until is not None:
+            return AnswerOutcome.PAUSED
         return AnswerOutcome.FAILED
     if _answer_matches(user, identity.question, answer) and user is not None:
         lockout.cancel_sign_in_attempt(attempt)
@@ -251,6 +279,11 @@ def check_answer(
         )
     forget(request)
     return AnswerOutcome.FAILED
+
+
+def paused_until(*, identity: Identity, now: dt.datetime) -> dt.datetime | None:
+    """When the pause on this attempt's name ends (None when it is not paused)."""
+    return lockout.sign_in_gate(username=identity.normalized, now=now).locked_until
 
 
 def question_quota_key(*, request: HttpRequest, identity: Identity) -> str:
@@ -274,7 +307,7 @@ def sitekey_for(identity: Identity) -> SiteKeyDisplay | None:
     browser, and only the user's own (None when they have not chosen one)."""
     if not identity.shows_sitekey:
         return None
-    return get_sitekey_for_login(normalized_username=identity.normalized)
+    return get_sitekey_for_login(normalized_username=identity.account_name)
 
 
 def open_device_cookie_slot(request: HttpRequest) -> None:
@@ -297,7 +330,7 @@ def skip_new_device_check(*, request: HttpRequest, user: User, now: dt.datetime)
     if (
         identity is None
         or identity.step != Step.ANSWERED
-        or identity.normalized != normalize_username(user.get_username())
+        or identity.account_name != normalize_username(user.get_username())
     ):
         return False
     _device, cookie_value = devices.complete_check(

@@ -6,12 +6,14 @@ allauth's view drives it. The rules of the steps are in ``accounts.flows.signin`
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from allauth.account.forms import LoginForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import captcha
@@ -30,6 +32,17 @@ from rxportal.accounts.services import lockout, signin
 from rxportal.accounts.sitekeys import STATIC_DIR as SITEKEY_STATIC_DIR
 from rxportal.audit.services import client_ip
 from rxportal.core import clock
+
+
+def paused_message(until: dt.datetime) -> str:
+    """What a paused username is told: until when (local time, in the page's language), and the
+    reset that lifts the pause. The same words for every name, known or not."""
+    when = formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")
+    return _(
+        "Sign-in is paused for this username until %(when)s, after too many tries that did not "
+        "match. Even the right password can't sign in until then. To sign in sooner, reset "
+        "your password: a reset lifts the pause at once."
+    ) % {"when": when}
 
 
 class IdentifyForm(AccessibleErrorsMixin, forms.Form):
@@ -151,7 +164,7 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
     def clean_login(self) -> str:
         if self.identity is None or not self.identity.may_enter_password:
             raise ValidationError(GENERIC_SIGN_IN_ERROR, code="username_password_mismatch")
-        return self.identity.typed
+        return self.identity.login_to_check
 
     def clean(self) -> dict[str, Any]:
         if self.identity is None or self._errors:
@@ -165,18 +178,34 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
             username=self.identity.normalized, now=clock.now(), ip=ip
         )
         if attempt.refused:
-            # Locked (or this connection throttled): the same answer as a wrong password, after
-            # the same amount of hashing work, and the password is not checked at all.
+            # Paused (or this connection throttled): the password is not checked at all, after
+            # the same amount of hashing work. A pause is said plainly: it is kept per name,
+            # known or not, so saying it tells nothing about the account.
             signin.spend_password_hash_time(self.cleaned_data.get("password", ""))
+            self._raise_if_paused(attempt.decision)
             raise ValidationError(GENERIC_SIGN_IN_ERROR, code="username_password_mismatch")
-        lockout.hold_sign_in_attempt(self.request, attempt)
+        lockout.hold_sign_in_attempt(self.request, attempt, login=self.identity.account_name)
         try:
             cleaned = super().clean()
+        except ValidationError:
+            # A wrong password: when it started the pause, say so at once.
+            self._raise_if_paused(
+                lockout.sign_in_gate(username=self.identity.normalized, now=clock.now())
+            )
+            raise
         finally:
             if lockout.release_sign_in_attempt(self.request, attempt):
                 # The adapter did not report a wrong password: right, or never checked.
                 lockout.cancel_sign_in_attempt(attempt)
         return cleaned
+
+    def _raise_if_paused(self, decision: Any) -> None:
+        if decision.locked_until is None:
+            return
+        self.paused_until = decision.locked_until
+        raise ValidationError(paused_message(decision.locked_until), code="paused")
+
+    paused_until: Any = None
 
     def login(self, request: Any, redirect_url: str | None = None) -> Any:
         # The password factor has passed: a new session id before the next stage.

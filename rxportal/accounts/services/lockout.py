@@ -37,6 +37,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Q, When
 from django.http import HttpRequest
 
 from rxportal.accounts import domain
@@ -65,13 +66,17 @@ ACTION_LOCKOUT_CLEARED = "auth.lockout.cleared"
 
 
 def find_user_for_sign_in(normalized_username: str) -> User | None:
-    """The active user whose username matches case-insensitively, or None.
+    """The active user whose username, or else whose verified email address, matches
+    case-insensitively, or None. Email addresses are unique per account (allauth's
+    ``ACCOUNT_UNIQUE_EMAIL``, one address each); a username equal to someone's address wins.
 
-    One query whether or not the name exists.
+    One query whether or not the name exists, and whether or not it looks like an address.
     """
+    by_username = Q(username__iexact=normalized_username)
+    by_email = Q(emailaddress__email__iexact=normalized_username, emailaddress__verified=True)
     return (
-        User.objects.filter(username__iexact=normalized_username, is_active=True)
-        .order_by("pk")
+        User.objects.filter(by_username | by_email, is_active=True)
+        .order_by(Case(When(by_username, then=0), default=1), "pk")
         .first()
     )
 
@@ -236,9 +241,17 @@ def fail_sign_in_attempt(
 _HELD_ATTEMPT_ATTRIBUTE = "_rx_sign_in_attempt"
 
 
-def hold_sign_in_attempt(request: HttpRequest | None, attempt: SignInAttempt) -> None:
+_HELD_LOGIN_ATTRIBUTE = "_rx_sign_in_attempt_login"
+
+
+def hold_sign_in_attempt(
+    request: HttpRequest | None, attempt: SignInAttempt, *, login: str = ""
+) -> None:
+    """``login``: the account's username checked for this attempt when the person typed their
+    email address (the attempt stays counted under what they typed)."""
     if request is not None:
         setattr(request, _HELD_ATTEMPT_ATTRIBUTE, attempt)
+        setattr(request, _HELD_LOGIN_ATTRIBUTE, normalize_username(login or attempt.username))
 
 
 def take_held_sign_in_attempt(
@@ -246,7 +259,8 @@ def take_held_sign_in_attempt(
 ) -> SignInAttempt | None:
     """The held attempt for ``username`` (normalized), now owned by the caller, or None."""
     attempt = getattr(request, _HELD_ATTEMPT_ATTRIBUTE, None)
-    if not isinstance(attempt, SignInAttempt) or attempt.username != username:
+    login = getattr(request, _HELD_LOGIN_ATTRIBUTE, None)
+    if not isinstance(attempt, SignInAttempt) or username not in {attempt.username, login}:
         return None
     delattr(request, _HELD_ATTEMPT_ATTRIBUTE)
     return attempt

@@ -778,6 +778,13 @@ def complete_password_reset(
         lock_cleared = clear_throttle_for(
             username=user.get_username(), actor=user, request=request, reason="password reset"
         )
+        if user.email:  # the address is a way in at the username step too: its pause ends
+            lock_cleared = (
+                clear_throttle_for(
+                    username=user.email, actor=user, request=request, reason="password reset"
+                )
+                or lock_cleared
+            )
         record_event(
             action=ACTION_PASSWORD_RESET,
             outcome=Outcome.SUCCESS,

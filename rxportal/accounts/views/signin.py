@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from django.views.generic.edit import FormView
 
 from rxportal.accounts.flows import signin as signin_flow
 from rxportal.accounts.forms.common import SIGN_IN_ERRORS_ID
-from rxportal.accounts.forms.signin import IdentifyForm, SignInQuestionForm
+from rxportal.accounts.forms.signin import IdentifyForm, SignInQuestionForm, paused_message
 from rxportal.accounts.views.common import (
     cookie_secure,
     no_store,
@@ -173,6 +174,17 @@ class QuestionView(TemplateView):
         )
         if outcome == signin_flow.AnswerOutcome.PASSED:
             return HttpResponseRedirect(url_with_next(request, reverse("rx_login_password")))
+        until = (
+            signin_flow.paused_until(identity=self.identity, now=self.now)
+            if outcome == signin_flow.AnswerOutcome.PAUSED
+            else None
+        )
+        if until is not None:
+            return render(
+                request,
+                "accounts/signin_paused.html",
+                {"paused_message": paused_message(until), "sign_in_errors_id": SIGN_IN_ERRORS_ID},
+            )
         messages.error(
             request,
             _(
