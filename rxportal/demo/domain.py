@@ -905,8 +905,25 @@ def _write_mail_orders(
         statuses = rng.choices(ORDER_STATUSES, ORDER_STATUS_WEIGHTS, k=count)
     midnight = dt.datetime.combine(today, dt.time(0, 0), tzinfo=UTC)
     span_days = (today - ctx.span_start).days
+    # An open order holds its prescriptions' next refill: no prescription is in two of them
+    # (the demo family once had four open orders of one insulin), and a person's second open
+    # order takes older prescriptions first, so their current ones stay refillable.
+    in_open_order: set[int] = set()
+    open_orders_of: dict[int, int] = {}
     for number, status in enumerate(statuses, start=1):
-        person = candidates[0] if is_demo else rng.choice(candidates)
+        preferred = candidates[0] if is_demo else rng.choice(candidates)
+        is_open = status not in ("delivered", "cancelled")
+        person = next(
+            (
+                p
+                for p in [preferred, *candidates]
+                if not is_open
+                or any(pk not in in_open_order for pk, *_ in prescriptions_by_person[p.index])
+            ),
+            None,
+        )
+        if person is None:  # every prescription is already on its way: no order to place
+            continue
         if status in IN_FLIGHT_AGE:
             low, high = IN_FLIGHT_AGE[status]
             days_ago = rng.randint(low, high)
@@ -931,9 +948,18 @@ def _write_mail_orders(
             )
         )  # fmt: skip
         rx = prescriptions_by_person[person.index]
-        current = [item for item in rx if item[2]] or rx
-        mail_first = sorted(current, key=lambda item: item[1].channel is not Channel.MAIL_90)
+        if is_open:
+            rx = [item for item in rx if item[0] not in in_open_order]
+        if is_open and open_orders_of.get(person.index):
+            mail_first = sorted(rx, key=lambda item: item[2])  # not current first
+        else:
+            current = [item for item in rx if item[2]] or rx
+            mail_first = sorted(current, key=lambda item: item[1].channel is not Channel.MAIL_90)
         for pk, course, _current in mail_first[: rng.randint(1, 2)]:
             out.mail_order_line.append((order_pk, pk, course.quantity, course.days_supply))
+            if is_open:
+                in_open_order.add(pk)
+        if is_open:
+            open_orders_of[person.index] = open_orders_of.get(person.index, 0) + 1
         for event_status, event_reason, occurred_at in events:
             out.mail_order_event.append((order_pk, event_status, event_reason, occurred_at))

@@ -63,6 +63,7 @@ from rxportal.orders.services import record_order_status
 from rxportal.plans.models import Tier
 from rxportal.plans.services import create_standard_plans
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
+from rxportal.prescriptions.selectors import find_prescriptions_on_order
 from rxportal.prescriptions.services import run_due_auto_refills
 
 DEFAULT_CLAIMS_PER_MEMBER = 105
@@ -429,9 +430,13 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
             lapsed.save(update_fields=["expires_on", "status", "updated_at"])
         # Someone whose prescriptions the subscriber sees without consent: not the spouse.
         # A 90-day supply when there is one (mail order's usual fill).
+        live = list(active.filter(refills_remaining__gt=0).values_list("pk", flat=True))
+        # Not one in an open mail order: it is on order, so the job would rightly skip it.
+        on_order = find_prescriptions_on_order(prescription_ids=live, today=today)
         automatic = (
             active.filter(refills_remaining__gt=0)
             .exclude(pk__in=[rx.pk for rx in own[:2]])
+            .exclude(pk__in=on_order)
             .exclude(member__relationship=Relationship.SPOUSE)
             .order_by(Case(When(days_supply__gte=84, then=0), default=1), "rx_number")
             .first()

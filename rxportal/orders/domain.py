@@ -76,6 +76,29 @@ def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
 
 
+class Attention(StrEnum):
+    """Why an open order needs the member's attention (the dashboard keeps every such order)."""
+
+    LATE = "late"  # past its expected delivery date, not delivered
+    ON_HOLD = "on_hold"  # the pharmacy stopped it; the reason says why
+
+
+def is_late(*, status: str, expected_delivery: dt.date | None, today: dt.date) -> bool:
+    """Open and past its expected delivery date (due today is not late yet)."""
+    return is_open(status) and expected_delivery is not None and expected_delivery < today
+
+
+def compute_attention(
+    *, status: str, expected_delivery: dt.date | None, today: dt.date
+) -> Attention | None:
+    """On hold, or late, or nothing to do (the order is on its way, or finished)."""
+    if status == Status.ON_HOLD:
+        return Attention.ON_HOLD
+    if is_late(status=status, expected_delivery=expected_delivery, today=today):
+        return Attention.LATE
+    return None
+
+
 # --- Order numbers -----------------------------------------------------------------------------
 
 # Crockford base32: no I, L, O or U, so numbers read over the phone are not misheard.

@@ -82,6 +82,10 @@ class MailOrder(BaseModel):
     ordered_at = models.DateTimeField()
     expected_delivery = models.DateField(null=True, blank=True)
 
+    # Not stored: set by the orders selectors for the day they read the order
+    # (``domain.compute_attention``): late, on hold, or None.
+    attention: domain.Attention | None = None
+
     class Meta:
         ordering = ["-ordered_at"]
         indexes = [models.Index(fields=["member", "-ordered_at"], name="mail_order_member_recent")]
@@ -112,6 +116,10 @@ class MailOrder(BaseModel):
     @property
     def status_reason_label(self) -> str:
         return order_reason_label(self.status_reason)
+
+    @property
+    def is_late(self) -> bool:
+        return self.attention is domain.Attention.LATE
 
     @property
     def can_cancel(self) -> bool:

@@ -71,6 +71,15 @@ def _lines_prefetch() -> Any:  # django-stubs types Prefetch by its lookup strin
     )
 
 
+def _with_attention(orders: list[MailOrder], today: dt.date) -> list[MailOrder]:
+    """Set each order's ``attention`` (late, on hold or None) for ``today``."""
+    for order in orders:
+        order.attention = domain.compute_attention(
+            status=order.status, expected_delivery=order.expected_delivery, today=today
+        )
+    return orders
+
+
 def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False) -> OrderHistory:
     """The viewer's and their visible family's mail orders of the last 18 months, newest first,
     with their member and lines (drug, for whom); ``only_open`` leaves out delivered and
@@ -82,10 +91,13 @@ def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False)
     if only_open:
         orders = orders.filter(status__in=[str(s) for s in domain.OPEN_STATUSES])
     return OrderHistory(
-        orders=list(
-            orders.select_related("member")
-            .prefetch_related(_lines_prefetch())
-            .order_by("-ordered_at", "-id")
+        orders=_with_attention(
+            list(
+                orders.select_related("member")
+                .prefetch_related(_lines_prefetch())
+                .order_by("-ordered_at", "-id")
+            ),
+            today,
         ),
         since=since.date(),
         older_count=base.filter(ordered_at__lt=since).count() if member_ids else 0,
@@ -98,6 +110,7 @@ _IN_PROGRESS_FIELDS = (
     "order_number",
     "member",
     "status",
+    "status_reason",
     "carrier",
     "tracking_number",
     "ordered_at",
@@ -114,7 +127,9 @@ def list_orders_in_progress(
 ) -> list[MailOrder]:
     """Orders of the viewer and their visible family that are on their way (neither delivered
     nor cancelled), placed in the last 18 months, the soonest expected first (orders without an
-    expected delivery, such as those on hold, last), then the newest; at most ``limit``.
+    expected delivery, such as those on hold, last), then the newest, each with its
+    ``attention`` for ``today``. With ``limit``: every order that needs attention (late or on
+    hold, however many) and the first of the others up to ``limit`` in all, in that order.
 
     Each order has ``member`` (its patient) set and ``expected_delivery``, ``carrier``,
     ``tracking_number`` and ``tracking_url`` to show. With ``with_lines`` (the default) its
@@ -137,9 +152,18 @@ def list_orders_in_progress(
         orders = orders.prefetch_related(_lines_prefetch())
     else:
         orders = orders.only(*_IN_PROGRESS_FIELDS)
+    # No LIMIT in SQL: an order on hold (no expected date) sorts last and must not drop off.
+    result = _with_attention(list(orders), today)
     if limit is not None:
-        orders = orders[:limit]
-    result = list(orders)
+        room = max(limit - sum(order.attention is not None for order in result), 0)
+        kept = []
+        for order in result:
+            if order.attention is not None:
+                kept.append(order)
+            elif room:
+                kept.append(order)
+                room -= 1
+        result = kept
     for order in result:
         order.member = by_pk[order.member_id]
     return result
@@ -156,7 +180,7 @@ def find_mail_order(
     except ValueError:
         return None
     member_ids = _visible_member_ids(viewer, today)
-    return (
+    order = (
         _visible_orders(member_ids)
         .filter(public_id=wanted)
         .select_related("member")
@@ -166,6 +190,7 @@ def find_mail_order(
         )
         .first()
     )
+    return _with_attention([order], today)[0] if order is not None else None
 
 
 @dataclass(frozen=True)
@@ -218,6 +243,38 @@ def find_shipping_address(*, member: Member, public_id: uuid.UUID | str) -> Ship
 
 def find_default_shipping_address(*, member: Member) -> ShippingAddress | None:
     return ShippingAddress.objects.filter(member=member, is_default=True).first()
+
+
+# --- Open orders of a prescription (what holds its next refill) --------------------------------
+
+
+def _open_order_filter(today: dt.date) -> dict[str, Any]:
+    """An order in progress, as ``list_orders_in_progress`` shows it: neither delivered nor
+    cancelled, placed in the history window (so the member can see the order that holds a
+    refill on the orders page)."""
+    return {
+        "order__status__in": [str(s) for s in domain.OPEN_STATUSES],
+        "order__ordered_at__gte": _history_start(today),
+    }
+
+
+def list_open_order_lines(*, prescription: Any, today: dt.date) -> QuerySet[MailOrderLine]:
+    """Lines of open orders for ``prescription`` (a pk, or ``OuterRef("pk")`` inside a
+    prescriptions query, for an ``Exists``). No viewer check: the caller has already read the
+    prescription for its viewer, and an order carries its own patient's prescriptions only."""
+    return MailOrderLine.objects.filter(prescription=prescription, **_open_order_filter(today))
+
+
+def list_prescriptions_with_open_orders(*, prescription_ids: list[int], today: dt.date) -> set[int]:
+    """Which of these prescriptions are in an open order (one query; no viewer check, as
+    ``list_open_order_lines``)."""
+    if not prescription_ids:
+        return set()
+    return set(
+        MailOrderLine.objects.filter(
+            prescription_id__in=prescription_ids, **_open_order_filter(today)
+        ).values_list("prescription_id", flat=True)
+    )
 
 
 # --- The service center, for a caller it has verified (rxportal.staff.services.service_center)

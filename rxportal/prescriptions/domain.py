@@ -33,6 +33,8 @@ class RefillStatus(StrEnum):
 
     EXPIRED = "expired"
     NO_REFILLS_LEFT = "no_refills_left"
+    # In a mail order that is neither delivered nor cancelled (``apply_open_order``).
+    ON_ORDER = "on_order"
     TOO_SOON = "too_soon"
     REFILL_NOW = "refill_now"
 
@@ -87,6 +89,17 @@ def compute_refill_status(
     if next_refill_date is not None and today < next_refill_date:
         return RefillStatus.TOO_SOON
     return RefillStatus.REFILL_NOW
+
+
+def apply_open_order(status: RefillStatus, *, has_open_order: bool) -> RefillStatus:
+    """A prescription in an open mail order is not due, whatever the too-soon clock says: a
+    second order would fill it twice. It is on order until that order is delivered or
+    cancelled. Expired and no-refills-left stay as they are (what a renewal is for).
+    A separate rule, so other rules (such as a controlled-substance schedule) combine with it.
+    """
+    if has_open_order and status in (RefillStatus.REFILL_NOW, RefillStatus.TOO_SOON):
+        return RefillStatus.ON_ORDER
+    return status
 
 
 def can_request_renewal(status: RefillStatus) -> bool:

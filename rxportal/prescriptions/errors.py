@@ -31,6 +31,12 @@ class RefillTooSoon(RefillError):
     code = "refill.too_soon"
 
 
+class RefillOnOrder(RefillError):
+    """The prescription is in a mail order that is neither delivered nor cancelled."""
+
+    code = "refill.on_order"
+
+
 class RefillNoneLeft(RefillError):
     code = "refill.none_left"
 

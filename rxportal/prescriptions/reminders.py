@@ -3,7 +3,8 @@
 
 A prescription is due as the dashboard's "refills due" counts it (``selectors.compute_row`` and
 ``domain.is_refill_reminder_due``): refills left, not expired, allowed now or within 7 days
-(and due no more than a week ago). Prescriptions on automatic refills are left out (the
+(and due no more than a week ago), and not in an open mail order (on order: the order is
+the refill). Prescriptions on automatic refills are left out (the
 automatic-refill job orders them and says so). The data marks no controlled-substance
 schedule yet; when it does, C-II drugs (no refills by law) belong in the filter below.
 
@@ -26,7 +27,7 @@ from rxportal.members.selectors import list_viewers_of_members
 from rxportal.notifications.services import BulkMessage, notify_many
 from rxportal.prescriptions import domain
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
-from rxportal.prescriptions.selectors import compute_row
+from rxportal.prescriptions.selectors import annotate_open_orders, compute_row, in_open_order
 
 KIND = "prescriptions.refill_due"
 CHUNK_SIZE = 1000
@@ -56,7 +57,7 @@ def send_refill_reminders(
     *, today: dt.date, days: int = domain.REFILL_DUE_SOON_DAYS, chunk_size: int = CHUNK_SIZE
 ) -> RefillReminderRun:
     """Tell the patient and those who may see them of each refill due (see the module)."""
-    candidates = (
+    candidates = annotate_open_orders(
         Prescription.objects.select_related("drug")
         .only(*_FIELDS)
         .filter(
@@ -66,9 +67,9 @@ def send_refill_reminders(
             expires_on__gte=today,
         )
         # A refill is allowed no earlier than the last fill: later fills cannot be due yet.
-        .exclude(last_filled_on__gt=today + dt.timedelta(days=days))
-        .order_by("pk")
-    )
+        .exclude(last_filled_on__gt=today + dt.timedelta(days=days)),
+        today=today,
+    ).order_by("pk")
     due_count = written = 0
     last_pk = 0
     while True:
@@ -78,7 +79,7 @@ def send_refill_reminders(
         last_pk = chunk[-1].pk
         due = []
         for rx in chunk:
-            row = compute_row(rx, today=today)
+            row = compute_row(rx, today=today, has_open_order=in_open_order(rx))
             if domain.is_refill_reminder_due(
                 status=row.status,
                 next_refill_date=row.next_refill_date,

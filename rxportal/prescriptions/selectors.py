@@ -17,13 +17,18 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
-from rxportal.orders.selectors import find_shipping_address, list_shipping_addresses
+from rxportal.orders.selectors import (
+    find_shipping_address,
+    list_open_order_lines,
+    list_prescriptions_with_open_orders,
+    list_shipping_addresses,
+)
 from rxportal.pharmacies.domain import PharmacyKind
 from rxportal.pharmacies.models import Pharmacy
 from rxportal.pharmacies.selectors import (
@@ -88,8 +93,16 @@ class PersonPrescriptions:
 
 
 def compute_row(
-    prescription: Prescription, *, today: dt.date, open_renewal: RenewalRequest | None = None
+    prescription: Prescription,
+    *,
+    today: dt.date,
+    has_open_order: bool,
+    open_renewal: RenewalRequest | None = None,
 ) -> PrescriptionRow:
+    """What the member can do with a prescription today: the one rule of the refill service,
+    the prescriptions page, the dashboard's refills due, the refill reminders and the
+    automatic-refill job. ``has_open_order``: the prescription is in an open mail order
+    (``annotate_open_orders`` or ``find_prescriptions_on_order``), which puts it on order."""
     next_date = domain.compute_next_refill_date(
         last_filled_on=prescription.last_filled_on, days_supply=prescription.days_supply
     )
@@ -100,7 +113,30 @@ def compute_row(
         next_refill_date=next_date,
         today=today,
     )
+    status = domain.apply_open_order(status, has_open_order=has_open_order)
     return PrescriptionRow(prescription, next_date, status, open_renewal)
+
+
+def annotate_open_orders(
+    prescriptions: QuerySet[Prescription], *, today: dt.date
+) -> QuerySet[Prescription]:
+    """Each prescription with ``has_open_order`` (an ``Exists`` in the same query, through
+    ``orders.selectors``): read it with ``in_open_order(rx)``."""
+    return prescriptions.annotate(
+        has_open_order=Exists(list_open_order_lines(prescription=OuterRef("pk"), today=today))
+    )
+
+
+def in_open_order(prescription: Prescription) -> bool:
+    """The ``annotate_open_orders`` flag of a prescription read with it."""
+    return bool(prescription.has_open_order)  # type: ignore[attr-defined]
+
+
+def find_prescriptions_on_order(*, prescription_ids: list[int], today: dt.date) -> set[int]:
+    """Which of these prescriptions are in an open mail order, in a statement of its own (the
+    refill service asks after locking the prescriptions, so an order committed meanwhile
+    counts)."""
+    return list_prescriptions_with_open_orders(prescription_ids=prescription_ids, today=today)
 
 
 def _listed_prescriptions(members: Sequence[Member], *, today: dt.date) -> list[Prescription]:
@@ -110,17 +146,19 @@ def _listed_prescriptions(members: Sequence[Member], *, today: dt.date) -> list[
         return []
     recently = today - dt.timedelta(days=domain.RECENTLY_EXPIRED_DAYS)
     return list(
-        Prescription.objects.select_related("drug")
-        .filter(member__in=members)
-        .filter(
-            Q(status=PrescriptionStatus.ACTIVE)
-            | Q(status=PrescriptionStatus.EXPIRED, expires_on__gte=recently)
-        )
-        .order_by("member_id", "drug__name", "-written_on", "pk")
+        annotate_open_orders(
+            Prescription.objects.select_related("drug")
+            .filter(member__in=members)
+            .filter(
+                Q(status=PrescriptionStatus.ACTIVE)
+                | Q(status=PrescriptionStatus.EXPIRED, expires_on__gte=recently)
+            ),
+            today=today,
+        ).order_by("member_id", "drug__name", "-written_on", "pk")
     )
 
 
-_LIVE = (RefillStatus.REFILL_NOW, RefillStatus.TOO_SOON)
+_LIVE = (RefillStatus.REFILL_NOW, RefillStatus.ON_ORDER, RefillStatus.TOO_SOON)
 
 
 def _without_replaced(rows: list[PrescriptionRow]) -> list[PrescriptionRow]:
@@ -158,7 +196,14 @@ def _rows_for(members: Sequence[Member], *, today: dt.date) -> list[Prescription
     rows = []
     for rx in prescriptions:
         rx.member = by_pk[rx.member_id]
-        rows.append(compute_row(rx, today=today, open_renewal=renewals.get(rx.pk)))
+        rows.append(
+            compute_row(
+                rx,
+                today=today,
+                has_open_order=in_open_order(rx),
+                open_renewal=renewals.get(rx.pk),
+            )
+        )
     return _without_replaced(rows)
 
 
@@ -223,8 +268,8 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
     of their prescriptions (one query, plus one for the open renewals of the listed ones when
     any has one).
 
-    * refills due: a refill allowed now or within 7 days (refills left, not expired), soonest
-      first, then by drug name;
+    * refills due: a refill allowed now or within 7 days (refills left, not expired, not in an
+      open mail order), soonest first, then by drug name;
     * alerts: no refills left and no renewal requested, or expiring within 30 days.
 
     Each prescription has its ``member`` (from the visible family) and ``drug`` (name only)
@@ -251,9 +296,9 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
         .order_by("member_id", "drug__name", "-written_on", "pk")
     )
     rows = []
-    for rx in prescriptions:
+    for rx in annotate_open_orders(prescriptions, today=today):
         rx.member = by_pk[rx.member_id]
-        rows.append(compute_row(rx, today=today))
+        rows.append(compute_row(rx, today=today, has_open_order=in_open_order(rx)))
     due: list[PrescriptionRow] = []
     flagged: list[tuple[PrescriptionRow, AlertKind]] = []
     for row in _without_replaced(rows):
@@ -344,6 +389,14 @@ def check_refillable(row: PrescriptionRow) -> None:
     if row.status is RefillStatus.NO_REFILLS_LEFT:
         raise errors.RefillNoneLeft(
             _("This prescription has no refills left. Request a renewal from your prescriber."),
+            **ref,
+        )
+    if row.status is RefillStatus.ON_ORDER:
+        raise errors.RefillOnOrder(
+            _(
+                "This prescription is already in an open mail order. You can refill it once "
+                "that order is delivered, or cancel the order first: see your mail orders."
+            ),
             **ref,
         )
     if row.status is RefillStatus.TOO_SOON:

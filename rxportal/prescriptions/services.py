@@ -44,11 +44,14 @@ from rxportal.prescriptions.models import (
     RenewalStatus,
 )
 from rxportal.prescriptions.selectors import (
+    annotate_open_orders,
     check_refillable,
     compute_row,
     estimate_refill_line,
     find_delivery_address,
     find_network_pharmacy,
+    find_prescriptions_on_order,
+    in_open_order,
     list_delivery_addresses,
 )
 
@@ -192,6 +195,11 @@ def _place_refill(
             existing = _find_existing(requested_by=requested_by, idempotency_key=idempotency_key)
             if existing is not None:
                 return existing
+            # Asked after the locks, in a statement of its own: an order another request
+            # placed while we waited counts.
+            on_order = find_prescriptions_on_order(
+                prescription_ids=[rx.pk for rx in locked.values()], today=today
+            )
             request = RefillRequest.objects.create(
                 member=member,
                 requested_by_id=requested_by.pk if requested_by is not None else None,
@@ -214,7 +222,9 @@ def _place_refill(
                         prescription=str(line.prescription_id),
                     )
                 rx.member = member
-                quantity, days_supply = _check_refillable(rx, line, today=today)
+                quantity, days_supply = _check_refillable(
+                    rx, line, today=today, has_open_order=rx.pk in on_order
+                )
                 estimate = estimate_refill_line(
                     prescription=rx,
                     fulfilment=fulfilment,
@@ -290,10 +300,10 @@ def _place_refill(
 
 
 def _check_refillable(
-    rx: Prescription, line: RefillLineInput, *, today: dt.date
+    rx: Prescription, line: RefillLineInput, *, today: dt.date, has_open_order: bool
 ) -> tuple[Decimal, int]:
     """The rules of a refill on a locked prescription; returns the line's quantity and days."""
-    check_refillable(compute_row(rx, today=today))
+    check_refillable(compute_row(rx, today=today, has_open_order=has_open_order))
     ref = {"prescription": str(rx.public_id)}
     quantity = rx.quantity if line.quantity is None else line.quantity
     days_supply = rx.days_supply if line.days_supply is None else line.days_supply
@@ -430,7 +440,8 @@ def run_due_auto_refills(
     *, today: dt.date, now: dt.datetime, member_ids: Collection[int] | None = None
 ) -> AutoRefillRun:
     """Place a mail refill for each automatic-refill prescription whose next refill date is
-    today or past and that has refills left and has not expired. Each order is placed as the
+    today or past and that has refills left, has not expired and is in no open mail order
+    (``selectors.compute_row``, the rule of the dashboard and the refill service). Each order is placed as the
     prescription's patient (never as their subscriber), shipped to the patient's default
     address or address on file.
 
@@ -444,19 +455,19 @@ def run_due_auto_refills(
     patients (the demo seed runs it for its family).
     """
     run = AutoRefillRun()
-    candidates = (
-        Prescription.objects.select_related("member", "drug")
-        .filter(
+    candidates = annotate_open_orders(
+        Prescription.objects.select_related("member", "drug").filter(
             auto_refill=True,
             status__in=(PrescriptionStatus.ACTIVE, PrescriptionStatus.EXPIRED),
             expires_on__gte=today - dt.timedelta(days=domain.RECENTLY_EXPIRED_DAYS),
-        )
-        .order_by("pk")
-    )
+        ),
+        today=today,
+    ).order_by("pk")
     if member_ids is not None:
         candidates = candidates.filter(member_id__in=member_ids)
     for rx in candidates.iterator(chunk_size=500):
-        row = compute_row(rx, today=today)
+        # On order (an order still open) is not due: the job leaves it, as the dashboard does.
+        row = compute_row(rx, today=today, has_open_order=in_open_order(rx))
         due_on = row.next_refill_date or today
         if row.status in (RefillStatus.NO_REFILLS_LEFT, RefillStatus.EXPIRED):
             if due_on <= today and (today - due_on).days <= AUTO_REFILL_BLOCKED_NOTICE_DAYS:
@@ -597,7 +608,9 @@ def request_renewal(*, actor: Actor, prescription_id: uuid.UUID, today: dt.date)
             ).first()
             if pending is not None:
                 return pending
-            if not domain.can_request_renewal(compute_row(rx, today=today).status):
+            on_order = rx.pk in find_prescriptions_on_order(prescription_ids=[rx.pk], today=today)
+            row = compute_row(rx, today=today, has_open_order=on_order)
+            if not domain.can_request_renewal(row.status):
                 raise errors.RenewalNotNeeded(
                     _("This prescription still has refills. Refill it instead of renewing it."),
                     prescription=str(rx.public_id),

@@ -123,8 +123,8 @@ def test_mail_refill_shows_the_cost_first_and_a_double_click_orders_once(
     assert after["orders"] == 1
     assert after["refills"] == int(rx["refills"]) - 1
 
-    page.goto("/prescriptions/")
-    expect(page.locator(f"#rx-{rx['id']}")).to_contain_text("Too soon: refill from")
+    page.goto("/prescriptions/")  # in an open mail order now: on order, not due
+    expect(page.locator(f"#rx-{rx['id']}")).to_contain_text("On order")
 
 
 def test_automatic_refills_can_be_turned_on_and_off(
@@ -183,17 +183,18 @@ def test_pick_up_refill_works_without_javascript(
     assert after["orders"] == 0
 
 
-def test_a_refill_that_is_too_soon_gets_a_clear_message(
+def test_a_refill_of_a_prescription_on_order_gets_a_clear_message(
     member_page: Page, portal_server: PortalServer, refillable: list[dict[str, str]]
 ) -> None:
-    """After the first test, the first prescription is too soon: a stale form says so."""
+    """After the first test, the first prescription is in an open mail order: a stale form
+    says so."""
     rx = refillable[0]
     page = member_page
     page.goto("/prescriptions/")
     member_id = page.locator(f"#rx-{rx['id']}").locator(
         "xpath=ancestor::form//input[@name='member']"
     )
-    # The too-soon prescription has no checkbox any more: post the choice as a stale tab would.
+    # The prescription on order has no checkbox any more: post the choice as a stale tab would.
     response = page.request.post(
         "/prescriptions/refill/",
         form={
@@ -209,4 +210,4 @@ def test_a_refill_that_is_too_soon_gets_a_clear_message(
     assert response.status == 200
     body = response.text()
     assert "We could not start this refill" in body
-    assert "It is too soon to refill this prescription" in body
+    assert "This prescription is already in an open mail order" in body

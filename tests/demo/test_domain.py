@@ -228,3 +228,18 @@ def test_order_timeline_ends_in_its_status_in_time_order(status: str) -> None:
     assert times == sorted(times)
     assert bool(carrier and tracking) == (status in {"shipped", "delivered"})
     assert (expected is None) == (status in {"on_hold", "cancelled"})
+
+
+@pytest.mark.parametrize("seed", [1, 5, 6])
+def test_no_prescription_is_in_two_open_orders(seed: int) -> None:
+    """An open order holds its prescription's next refill (prescriptions.domain.apply_open_order):
+    the demo family's orders in every status, and the other families' orders, never put one
+    prescription in two open orders (the demo showed four open orders of one insulin)."""
+    layout = compute_family_layout(members=60, seed=seed)
+
+    rows = _generate(list(range(len(layout))), layout, seed=seed)
+
+    open_orders = {row[0] for row in rows.mail_order if row[6] not in ("delivered", "cancelled")}
+    in_open = Counter(line[1] for line in rows.mail_order_line if line[0] in open_orders)
+    assert in_open, "the layout should have open orders"
+    assert max(in_open.values()) == 1

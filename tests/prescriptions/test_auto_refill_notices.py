@@ -14,6 +14,7 @@ from django.utils import timezone
 from rxportal.core import clock
 from rxportal.members.models import FamilyAccessGrant
 from rxportal.notifications.models import Channel, Notification
+from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.prescriptions import services
 from rxportal.prescriptions.models import RefillRequest, RenewalRequest
 from tests.factories import DrugFactory, UserFactory
@@ -90,7 +91,9 @@ def test_an_adult_dependents_refill_tells_her_and_the_subscriber_only_while_she_
     run(today, django_capture_on_commit_callbacks)
     assert recipients(PLACED) == ["mateo", "subscriber"]
 
-    # Consent revoked: the next refill reaches Mateo only.
+    # The first order arrived (an open one holds the next refill); consent revoked: the next
+    # refill reaches Mateo only.
+    MailOrder.objects.update(status=OrderStatus.DELIVERED)
     grant.revoked_at = clock.now()
     grant.save(update_fields=["revoked_at"])
     Notification.objects.all().delete()
