@@ -18,7 +18,7 @@ class MailOrderEventInline(admin.TabularInline):
     model = MailOrderEvent
     extra = 0
     can_delete = False
-    fields = ("occurred_at", "status", "note")
+    fields = ("occurred_at", "status", "reason")
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
