@@ -15,15 +15,16 @@ from tests.browser.test_sign_in import assert_page_basics
 
 pytestmark = pytest.mark.browser
 
-# The demo member's own Schedule II prescriptions on the page (the seed gives the demo family
-# oxycodone and methylphenidate), without an open request for a new one.
+# The Schedule II prescriptions on the demo member's page (their own or a child's: the seed
+# gives the demo family oxycodone and methylphenidate), without an open request for a new one.
 _SCHEDULE_II = """
 import json
 from rxportal.core import clock
 from rxportal.members.models import Member
 from rxportal.prescriptions.selectors import list_prescriptions_by_person
 member = Member.objects.get(user__username=%(username)r)
-rows = list_prescriptions_by_person(viewer=member.user, today=clock.today())[0].rows
+groups = list_prescriptions_by_person(viewer=member.user, today=clock.today())
+rows = [row for group in groups for row in group.rows]
 print(json.dumps([
     {"id": str(r.public_id), "drug": r.prescription.drug.name, "status": str(r.status),
      "refills": r.prescription.refills_authorized, "auto": r.prescription.auto_refill}
