@@ -28,6 +28,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rxportal.demo import people
+from rxportal.formulary.domain import DeaSchedule
+from rxportal.prescriptions.domain import (
+    CONTROLLED_MAX_REFILLS,
+    LIMITED_REFILL_SCHEDULES,
+    NO_REFILL_SCHEDULES,
+    can_refill_automatically,
+    compute_controlled_refill_deadline,
+)
 from rxportal.pricing.domain import compute_units_per_fill
 from rxportal.pricing.engine import (
     Accumulators,
@@ -93,6 +101,7 @@ class DrugOption:
     is_insulin: bool = False
     prior_authorization: bool = False
     mail_eligible: bool = True
+    dea_schedule: str = ""  # formulary.domain.DeaSchedule value
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,6 +569,13 @@ def generate_family(
         network = NetworkStatus.IN_NETWORK
         chosen = rng.sample(drugs, course_count)
         courses = [_make_course(rng, drug, designs, network) for drug in chosen]
+        if is_demo and not any(can_refill_automatically(d.dea_schedule) for d in chosen):
+            # Only Schedule II drugs (never refilled): the demo person also takes one that
+            # can be, so every refill state can be shown. Its own generator draws it.
+            local = random.Random(f"demo-refillable:{family_index}:{person.index}")
+            others = [d for d in drugs if can_refill_automatically(d.dea_schedule)]
+            if others:
+                courses.append(_make_course(local, local.choice(others), designs, network))
         weights = [30 / course.days_supply for course in courses]
         counts = [0] * len(courses)
         for pick in rng.choices(range(len(courses)), weights, k=fills):
@@ -632,7 +648,13 @@ def _write_prescriptions(
     person_rx: list[tuple[int, Course, bool]],
 ) -> int:
     """Split a course's fills into prescriptions valid one year each; record which one each
-    fill used. Returns the family's next prescription sequence number."""
+    fill used. Returns the family's next prescription sequence number.
+
+    Controlled substances follow the law: a Schedule II prescription is never refilled, so
+    each fill has its own prescription with no refills; a Schedule III-V one is filled at most
+    six times (the first fill and five refills) and expires six months after it was written
+    (``prescriptions.domain``). Those extra prescriptions draw from their own generator, so
+    the family's other rows are the same as without them."""
     today, now = ctx.today, ctx.now
     dates = course.fill_dates
     groups: list[list[int]] = []
@@ -647,30 +669,75 @@ def _write_prescriptions(
         f"Dr. {rng.choice(people.FEMALE_FIRST_NAMES + people.MALE_FIRST_NAMES)} "
         f"{rng.choice(people.LAST_NAMES)}"
     )
+    schedule = DeaSchedule(course.drug.dea_schedule)
+    local = random.Random(f"rx:{family_index}:{person.index}:{course.drug.drug_id}:{dates[0]}")
     for number, (group, written_on) in enumerate(zip(groups, written, strict=True), start=1):
-        rx_sequence += 1
-        pk = ids.take("prescription")
-        expires_on = written_on + dt.timedelta(days=RX_VALID_DAYS)
-        current = expires_on >= today
-        # A newer prescription for the same course replaces this one (the prescriber wrote a
-        # new one), so only the last of a course is active.
-        replaced = number < len(groups)
-        extra = rng.randint(0, 5) if current else 0
-        authorized = len(group) - 1 + extra
-        for i in group:
-            course.prescription_ids[i] = pk
-        out.prescription.append(
-            (
-                pk, _uuid(rng), now, now, person.member_pk, course.drug.drug_id,
-                rx_number(family_index, rx_sequence), prescriber, "", written_on, expires_on,
-                course.quantity, course.days_supply, authorized, extra, dates[group[-1]],
-                current and course.channel is Channel.MAIL_90 and rng.random() < 0.5
-                and not replaced,
-                ("cancelled" if replaced else "active") if current else "expired",
-            )
-        )  # fmt: skip
-        person_rx.append((pk, course, current))
+        year_current = written_on + dt.timedelta(days=RX_VALID_DAYS) >= today
+        extra = rng.randint(0, 5) if year_current else 0
+        row_id = _uuid(rng)
+        auto_roll = year_current and course.channel is Channel.MAIL_90 and rng.random() < 0.5
+        parts = _lawful_parts(schedule, group, dates, written_on, local, person.coverage_start)
+        for part_number, (part, part_written) in enumerate(parts, start=1):
+            rx_sequence += 1
+            pk = ids.take("prescription")
+            expires_on = _rx_expiry(schedule, part_written)
+            current = expires_on >= today
+            last_part = part_number == len(parts)
+            # A newer prescription for the same course replaces this one (the prescriber wrote
+            # a new one), so only the last of a course is active.
+            replaced = number < len(groups) or not last_part
+            left = min(extra if last_part and current else 0, _max_fills(schedule) - len(part))
+            for i in part:
+                course.prescription_ids[i] = pk
+            out.prescription.append(
+                (
+                    pk, row_id if part_number == 1 else _uuid(local), now, now, person.member_pk,
+                    course.drug.drug_id, rx_number(family_index, rx_sequence), prescriber, "",
+                    part_written, expires_on, course.quantity, course.days_supply,
+                    len(part) - 1 + left, left, dates[part[-1]],
+                    current and auto_roll and not replaced and can_refill_automatically(schedule),
+                    ("cancelled" if replaced else "active") if current else "expired",
+                )
+            )  # fmt: skip
+        person_rx.append((pk, course, year_current))
     return rx_sequence
+
+
+def _max_fills(schedule: DeaSchedule) -> int:
+    """How often one prescription may be filled: once for Schedule II, six times (the first
+    fill and five refills) for Schedules III-V; unlimited (a large number) otherwise."""
+    if schedule in NO_REFILL_SCHEDULES:
+        return 1
+    if schedule in LIMITED_REFILL_SCHEDULES:
+        return 1 + CONTROLLED_MAX_REFILLS
+    return 1_000_000
+
+
+def _lawful_parts(
+    schedule: DeaSchedule,
+    group: list[int],
+    dates: list[dt.date],
+    written_on: dt.date,
+    local: random.Random,
+    coverage_start: dt.date,
+) -> list[tuple[list[int], dt.date]]:
+    """A year's fills as the prescriptions the law needs: one for a drug that is not controlled
+    (or whose fills fit), else a new one each time the last may not be filled again."""
+    parts: list[tuple[list[int], dt.date]] = [([], written_on)]
+    for i in group:
+        fills, part_written = parts[-1]
+        deadline = _rx_expiry(schedule, part_written)
+        if fills and (len(fills) >= _max_fills(schedule) or dates[i] > deadline):
+            new_written = max(coverage_start, dates[i] - dt.timedelta(days=local.randint(0, 7)))
+            parts.append(([], max(new_written, dates[fills[-1]])))
+        parts[-1][0].append(i)
+    return parts
+
+
+def _rx_expiry(schedule: DeaSchedule, written_on: dt.date) -> dt.date:
+    """A year after writing; six months for Schedules III-V (their refill deadline)."""
+    deadline = compute_controlled_refill_deadline(dea_schedule=schedule, written_on=written_on)
+    return deadline or written_on + dt.timedelta(days=RX_VALID_DAYS)
 
 
 def _pharmacy_for(

@@ -48,6 +48,7 @@ def _drug_option(drug: Drug, tier: Tier, *, prior_authorization: bool, mail: boo
         is_insulin=drug.is_insulin,
         prior_authorization=prior_authorization,
         mail_eligible=mail,
+        dea_schedule=drug.dea_schedule,
     )
 
 

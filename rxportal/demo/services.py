@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection, connections, transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, Exists, OuterRef, Q, When
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.models import Role, User
@@ -62,6 +62,7 @@ from rxportal.orders.selectors import find_newest_open_order_not_shipped
 from rxportal.orders.services import record_order_status
 from rxportal.plans.models import Tier
 from rxportal.plans.services import create_standard_plans
+from rxportal.prescriptions.domain import NO_REFILL_SCHEDULES, can_refill_automatically
 from rxportal.prescriptions.models import Prescription, PrescriptionStatus
 from rxportal.prescriptions.selectors import find_prescriptions_on_order
 from rxportal.prescriptions.services import run_due_auto_refills
@@ -414,7 +415,9 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
         member_id__in=family, status=PrescriptionStatus.ACTIVE
     ).order_by("rx_number")
     expired_on = today - dt.timedelta(days=20)
-    own = list(active.filter(member_id=subscriber.pk).reverse())
+    own = list(active.filter(member_id=subscriber.pk).select_related("drug").reverse())
+    # "No refills left" needs a drug that can have refills: not a Schedule II one.
+    own.sort(key=lambda rx: not can_refill_automatically(rx.drug.dea_schedule))
     with transaction.atomic():
         if own:
             used_up = own[0]
@@ -430,15 +433,21 @@ def show_every_prescription_state(*, subscriber: Member, today: dt.date) -> None
             lapsed.save(update_fields=["expires_on", "status", "updated_at"])
         # Someone whose prescriptions the subscriber sees without consent: not the spouse.
         # A 90-day supply when there is one (mail order's usual fill).
-        live = list(active.filter(refills_remaining__gt=0).values_list("pk", flat=True))
+        # One with refills left first; else a used-up one (it gets refills below). Never a
+        # Schedule II drug: the law allows no refills, automatic or not.
+        live = list(active.values_list("pk", flat=True))
         # Not one in an open mail order: it is on order, so the job would rightly skip it.
         on_order = find_prescriptions_on_order(prescription_ids=live, today=today)
         automatic = (
-            active.filter(refills_remaining__gt=0)
+            active.exclude(drug__dea_schedule__in=NO_REFILL_SCHEDULES)
             .exclude(pk__in=[rx.pk for rx in own[:2]])
             .exclude(pk__in=on_order)
             .exclude(member__relationship=Relationship.SPOUSE)
-            .order_by(Case(When(days_supply__gte=84, then=0), default=1), "rx_number")
+            .order_by(
+                Case(When(refills_remaining__gt=0, then=0), default=1),
+                Case(When(days_supply__gte=84, then=0), default=1),
+                "rx_number",
+            )
             .first()
         )
         if automatic is not None:
@@ -489,6 +498,12 @@ def announce_demo_formulary_change(*, subscriber: Member, today: dt.date) -> Non
     queued scan would wait for a worker `make run` does not start (it sends nothing twice).
     """
     plan = subscriber.plan
+    # A drug only the subscriber takes, when there is one: one alert, about them.
+    shared = Prescription.objects.filter(
+        drug_id=OuterRef("drug_id"),
+        member__subscriber=subscriber,
+        status=PrescriptionStatus.ACTIVE,
+    )
     prescription = (
         Prescription.objects.filter(
             member=subscriber,
@@ -498,7 +513,7 @@ def announce_demo_formulary_change(*, subscriber: Member, today: dt.date) -> Non
             drug__formulary_entries__prior_authorization=False,
         )
         .select_related("drug")
-        .order_by("rx_number")
+        .order_by(Exists(shared).asc(), "rx_number")
         .first()
     )
     if prescription is None:

@@ -820,3 +820,171 @@ class ChangeNoticeTooShort(ValueError):
         )
         self.requested = requested
         self.earliest = earliest
+
+
+# --- DEA schedule (Controlled Substances Act) ---------------------------------------------
+
+
+class DeaSchedule(StrEnum):
+    """A drug's schedule under the Controlled Substances Act (21 CFR 1308.11-.15); "" when it
+    is not controlled. Same values as models.DeaSchedule."""
+
+    NONE = ""
+    CI = "CI"
+    CII = "CII"
+    CIII = "CIII"
+    CIV = "CIV"
+    CV = "CV"
+
+    @property
+    def strictness(self) -> int:
+        """CI 5 ... CV 1, not controlled 0: a combination takes its strictest ingredient's."""
+        return _STRICTNESS[self]
+
+
+_STRICTNESS = {
+    DeaSchedule.NONE: 0,
+    DeaSchedule.CV: 1,
+    DeaSchedule.CIV: 2,
+    DeaSchedule.CIII: 3,
+    DeaSchedule.CII: 4,
+    DeaSchedule.CI: 5,
+}
+_STRENGTH = re.compile(
+    r"^(?P<amount>\d+(?:\.\d+)?)\s+(?P<unit>[A-Z][A-Z0-9]*(?:/[A-Z][A-Z0-9]*)?)$"
+)
+
+
+@dataclass(frozen=True)
+class Strength:
+    """An RxNorm strength: "90 MG" (per dosage unit) or "18 MG/ML" (per millilitre)."""
+
+    amount: Decimal
+    unit: str
+
+    @classmethod
+    def parse(cls, text: str) -> Strength | None:
+        match = _STRENGTH.match(" ".join(text.split()))
+        if match is None:
+            return None
+        return cls(Decimal(match.group("amount")), match.group("unit"))
+
+    def at_most(self, limit: Strength) -> bool:
+        return self.unit == limit.unit and self.amount <= limit.amount
+
+    def at_least(self, floor: Strength) -> bool:
+        return self.unit == floor.unit and self.amount >= floor.amount
+
+
+@dataclass(frozen=True)
+class ControlledSubstanceRule:
+    """One row of data/reference/dea_controlled_substances.csv.
+
+    ``ingredient`` is the RxNorm ingredient (the active moiety, "oxycodone"); it also matches
+    its salts as RxNorm names them ("oxycodone hydrochloride"), as the schedules cover salts.
+    A row without ``max_strength`` is the substance's schedule. A row with one is a limited
+    preparation the law puts in a lower schedule: it applies when the drug holds at most that
+    much of the substance (in the same unit), together with ``with_ingredient`` (at least
+    ``with_min_strength`` of it), or, when ``with_ingredient`` is empty, with another active
+    ingredient that is not itself controlled (the law's "nonnarcotic active ingredient").
+    """
+
+    ingredient: str
+    schedule: DeaSchedule
+    max_strength: Strength | None = None
+    with_ingredient: str = ""
+    with_min_strength: Strength | None = None
+    cfr_section: str = ""
+
+    def names(self, ingredient: str) -> bool:
+        return _is_moiety(self.ingredient, ingredient)
+
+
+def _is_moiety(moiety: str, ingredient: str) -> bool:
+    """ "codeine" names "codeine phosphate", never "dihydrocodeine"."""
+    return ingredient == moiety or ingredient.startswith(moiety + " ")
+
+
+@dataclass(frozen=True)
+class _Component:
+    ingredient: str
+    strength: Strength | None
+
+
+def _products(name: str) -> list[list[_Component]]:
+    """The drug's products (a pack has several), each a list of its ingredients and strengths."""
+    text = " ".join(name.split())
+    if match := _BRAND.search(text):
+        text = text[: match.start()].strip()
+    if pack := _PACK.match(text):
+        parts = [p for p in _PACK_PART.findall(pack.group("body")) if p.strip()]
+    else:
+        parts = [text]
+    products = []
+    for part in parts:
+        components = []
+        for piece in _PREFIX.sub("", part.strip()).split(" / "):
+            match = _COMPONENT.match(piece.strip())
+            if match is None:
+                components.append(_Component(piece.strip().lower(), None))
+            else:
+                components.append(
+                    _Component(
+                        match.group("ingredient").strip().lower(),
+                        Strength.parse(match.group("strength")),
+                    )
+                )
+        products.append(components)
+    return products
+
+
+def compute_dea_schedule(*, name: str, rules: Iterable[ControlledSubstanceRule]) -> DeaSchedule:
+    """The schedule of a drug from its RxNorm name: the strictest of its ingredients'.
+
+    Each controlled ingredient takes its substance's schedule, or the lowest schedule of a
+    limited-preparation row it meets (acetaminophen 300 MG / codeine 15 MG is CIII, codeine
+    alone CII; diphenoxylate 2.5 MG with atropine sulfate 0.025 MG is CV). The law measures the
+    limits as the free base; the names give the salt, which weighs more, so a salt within a
+    limit is within it as base too (a salt just over a limit keeps the stricter schedule).
+    """
+    rules = list(rules)
+    schedule = DeaSchedule.NONE
+    for components in _products(name):
+        for component in components:
+            found = _component_schedule(component, components, rules)
+            if found.strictness > schedule.strictness:
+                schedule = found
+    return schedule
+
+
+def _component_schedule(
+    component: _Component, product: list[_Component], rules: list[ControlledSubstanceRule]
+) -> DeaSchedule:
+    own = [rule for rule in rules if rule.names(component.ingredient)]
+    base = [rule for rule in own if rule.max_strength is None]
+    if not base:
+        return DeaSchedule.NONE
+    schedule = max((rule.schedule for rule in base), key=lambda s: s.strictness)
+    others = [other for other in product if other is not component]
+    for rule in own:
+        if rule.max_strength is None or component.strength is None:
+            continue
+        if not component.strength.at_most(rule.max_strength):
+            continue
+        if not any(_is_partner(rule, other, rules) for other in others):
+            continue
+        if rule.schedule.strictness < schedule.strictness:
+            schedule = rule.schedule
+    return schedule
+
+
+def _is_partner(
+    rule: ControlledSubstanceRule, other: _Component, rules: list[ControlledSubstanceRule]
+) -> bool:
+    if rule.with_ingredient:
+        if not _is_moiety(rule.with_ingredient, other.ingredient):
+            return False
+        if rule.with_min_strength is None:
+            return True
+        return other.strength is not None and other.strength.at_least(rule.with_min_strength)
+    return not any(r.names(other.ingredient) for r in rules)

@@ -9,6 +9,17 @@ from rxportal.formulary.domain import compute_display_name
 from rxportal.plans.models import Tier
 
 
+class DeaSchedule(models.TextChoices):
+    """Same values as domain.DeaSchedule (21 CFR 1308.11-.15)."""
+
+    NONE = "", _("Not controlled")
+    CI = "CI", _("Schedule I")
+    CII = "CII", _("Schedule II")
+    CIII = "CIII", _("Schedule III")
+    CIV = "CIV", _("Schedule IV")
+    CV = "CV", _("Schedule V")
+
+
 class Drug(BaseModel):
     rxcui = models.CharField("RxNorm code", max_length=16, unique=True)
     ndc = models.CharField("NDC", max_length=11, blank=True)
@@ -20,6 +31,10 @@ class Drug(BaseModel):
     is_brand = models.BooleanField(default=False)
     therapeutic_class = models.CharField(max_length=120, blank=True)
     is_insulin = models.BooleanField(default=False)
+    # Controlled Substances Act schedule, from data/reference/dea_controlled_substances.csv.
+    dea_schedule = models.CharField(
+        "DEA schedule", max_length=4, choices=DeaSchedule.choices, blank=True, default=""
+    )
     # Synthea's triangular price per dispense unit (USD): the demo's drug cost.
     unit_cost_min = money_field(null=True, blank=True)
     unit_cost_mode = money_field(null=True, blank=True)

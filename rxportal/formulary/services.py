@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -34,13 +34,17 @@ from rxportal.core.importing import (
 )
 from rxportal.formulary.domain import (
     ChangeNoticeTooShort,
+    ControlledSubstanceRule,
     CoverageState,
     DaVinciTier,
+    DeaSchedule,
     EntryChange,
     EntryFacts,
     SearchableDrug,
+    Strength,
     UnitCost,
     compute_cheaper_alternatives,
+    compute_dea_schedule,
     compute_effective_date,
     compute_entry_change,
     compute_search_names,
@@ -67,6 +71,14 @@ from rxportal.formulary.models import (
 FORMULARY_DRUG_COLUMNS = ("rxcui", "rxnorm_name", "dose_form")
 SYNTHEA_MEDICATION_COLUMNS = ("rxcui", "display")
 MEDICATION_COST_COLUMNS = ("CODE", "MIN", "MODE", "MAX")
+CONTROLLED_SUBSTANCE_COLUMNS = (
+    "ingredient",
+    "schedule",
+    "max_strength",
+    "with_ingredient",
+    "with_min_strength",
+    "cfr_section",
+)
 PLAN_COLUMNS = ("plan_id", "payer_plan_name", "formulary_id", "formulary_name", "period_start")
 ITEM_COLUMNS = (
     "formulary_id",
@@ -89,6 +101,7 @@ DRUG_FIELDS = (
     "is_brand",
     "therapeutic_class",
     "is_insulin",
+    "dea_schedule",
     "unit_cost_min",
     "unit_cost_mode",
     "unit_cost_max",
@@ -113,15 +126,18 @@ def import_drugs(
     formulary_drugs: CsvSource,
     synthea_medications: CsvSource,
     medication_costs: CsvSource,
+    controlled_substances: CsvSource,
 ) -> ImportReport:
     """Upsert Drug rows by RxNorm code from the QHP drug list and Synthea's medications.
 
     Where both files list a code, the QHP name wins: it is RxNorm's normalized name, while
-    Synthea's display is hand-written in its modules. Costs come from Synthea's price table.
+    Synthea's display is hand-written in its modules. Costs come from Synthea's price table,
+    DEA schedules from the maintained list of controlled substances (``compute_dea_schedule``).
     """
     report = ImportReport()
     with transaction.atomic():
         costs = _read_unit_costs(medication_costs, report)
+        rules = read_controlled_substance_rules(controlled_substances)
         drugs = Upserter(Drug.objects.all(), key=("rxcui",), fields=DRUG_FIELDS)
         for row in formulary_drugs.rows(columns=FORMULARY_DRUG_COLUMNS):
             rxcui = _rxcui(row, "rxcui")
@@ -129,7 +145,9 @@ def import_drugs(
                 raise row.error("rxcui", f"{rxcui!r} is listed twice")
             name = row.text("rxnorm_name", max_length=column_max_length(Drug, "name"))
             fallback_form = row.text("dose_form", required=False)
-            drugs.put(drug_values(rxcui, name, costs.get(rxcui), fallback_form=fallback_form))
+            drugs.put(
+                drug_values(rxcui, name, costs.get(rxcui), fallback_form=fallback_form, rules=rules)
+            )
         from_formulary = {rxcui for (rxcui,) in drugs.seen_keys}
         synthea_seen: set[str] = set()
         for row in synthea_medications.rows(columns=SYNTHEA_MEDICATION_COLUMNS):
@@ -139,7 +157,7 @@ def import_drugs(
             synthea_seen.add(rxcui)
             name = row.text("display", max_length=column_max_length(Drug, "name"))
             if rxcui not in from_formulary:
-                drugs.put(drug_values(rxcui, name, costs.get(rxcui)))
+                drugs.put(drug_values(rxcui, name, costs.get(rxcui), rules=rules))
         drugs.flush()
         rebuild_drug_search_index()
     report.tables["drugs"] = drugs.counts
@@ -153,9 +171,15 @@ def import_drugs(
 
 
 def drug_values(
-    rxcui: str, name: str, cost: UnitCost | None, *, fallback_form: str = ""
+    rxcui: str,
+    name: str,
+    cost: UnitCost | None,
+    *,
+    fallback_form: str = "",
+    rules: Sequence[ControlledSubstanceRule] = (),
 ) -> dict[str, Any]:
-    """Every imported Drug column, derived from the RxNorm name (and the price, if any)."""
+    """Every imported Drug column, derived from the RxNorm name (and the price, if any); the
+    DEA schedule from ``rules`` (none given: not controlled)."""
     parsed = parse_rxnorm_name(name)
     return {
         "rxcui": rxcui,
@@ -167,10 +191,42 @@ def drug_values(
         "is_brand": parsed.is_brand,
         "therapeutic_class": compute_therapeutic_class(parsed.ingredient),
         "is_insulin": parsed.is_insulin,
+        "dea_schedule": compute_dea_schedule(name=name, rules=rules).value,
         "unit_cost_min": cost.minimum if cost else None,
         "unit_cost_mode": cost.mode if cost else None,
         "unit_cost_max": cost.maximum if cost else None,
     }
+
+
+def read_controlled_substance_rules(source: CsvSource) -> list[ControlledSubstanceRule]:
+    """The maintained list of controlled substances (see data/reference/SOURCES.md)."""
+    rules = []
+    schedules = [s.value for s in DeaSchedule if s is not DeaSchedule.NONE]
+    for row in source.rows(columns=CONTROLLED_SUBSTANCE_COLUMNS):
+        ingredient = row.text("ingredient")
+        if ingredient != ingredient.lower():
+            raise row.error("ingredient", f"{ingredient!r} must be lower case, as in RxNorm")
+        rules.append(
+            ControlledSubstanceRule(
+                ingredient=ingredient,
+                schedule=DeaSchedule(row.choice("schedule", schedules, what="schedule")),
+                max_strength=_strength(row, "max_strength"),
+                with_ingredient=row.text("with_ingredient", required=False).lower(),
+                with_min_strength=_strength(row, "with_min_strength"),
+                cfr_section=row.text("cfr_section"),
+            )
+        )
+    return rules
+
+
+def _strength(row: CsvRow, field: str) -> Strength | None:
+    text = row.text(field, required=False)
+    if not text:
+        return None
+    strength = Strength.parse(text)
+    if strength is None:
+        raise row.error(field, f"{text!r} is not a strength such as '90 MG' or '18 MG/ML'")
+    return strength
 
 
 def _read_unit_costs(source: CsvSource, report: ImportReport) -> dict[str, UnitCost]:

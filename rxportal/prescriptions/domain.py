@@ -1,11 +1,15 @@
 """Pure rules for prescriptions and refills: the refill-too-soon date, a prescription's refill
-status, and the deterministic key of an automatic refill. No ORM, request or settings."""
+status (with the refill limits of controlled substances), and the deterministic key of an
+automatic refill. No ORM, request or settings."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import uuid
 from enum import StrEnum
+
+from rxportal.formulary.domain import DeaSchedule
 
 # A refill is allowed once 75% of the last fill's days supply has passed (3/4, kept as integers
 # so 22.5 days of a 30-day fill round up to 23: never earlier than the rule allows).
@@ -24,6 +28,17 @@ RECENTLY_EXPIRED_DAYS = 90
 # At most this many prescriptions in one refill request.
 MAX_LINES_PER_REFILL = 20
 
+# Controlled substances. A Schedule II prescription cannot be refilled: each fill needs a new
+# prescription (21 U.S.C. 829(a), 21 CFR 1306.12(a)); Schedule I drugs are never dispensed.
+NO_REFILL_SCHEDULES = frozenset({DeaSchedule.CI, DeaSchedule.CII})
+# Schedules III and IV: no fill or refill more than six months after the date the prescription
+# was written, and at most five refills (21 U.S.C. 829(b), 21 CFR 1306.22(a)). Federal law
+# leaves Schedule V refills to the prescriber; the plan holds them to the same limit (as many
+# states do), so one rule covers III to V.
+LIMITED_REFILL_SCHEDULES = frozenset({DeaSchedule.CIII, DeaSchedule.CIV, DeaSchedule.CV})
+CONTROLLED_MAX_REFILLS = 5
+CONTROLLED_REFILL_MONTHS = 6
+
 # Namespace of the idempotency keys of automatic refills (uuid5 of prescription and due date).
 AUTO_REFILL_KEY_NAMESPACE = uuid.UUID("6f1d3c1e-6a37-4c8e-9a59-2f0a3e0b7c41")
 
@@ -32,7 +47,11 @@ class RefillStatus(StrEnum):
     """What the member can do with a prescription today, most blocking first."""
 
     EXPIRED = "expired"
+    # Schedule II: never refilled; a new prescription is needed for each fill.
+    SCHEDULE_II = "schedule_ii"
     NO_REFILLS_LEFT = "no_refills_left"
+    # Schedules III-V: five refills used, or six months since the prescription was written.
+    CONTROLLED_LIMIT = "controlled_limit"
     # In a mail order that is neither delivered nor cancelled (``apply_open_order``).
     ON_ORDER = "on_order"
     TOO_SOON = "too_soon"
@@ -73,6 +92,33 @@ def is_expired(*, expires_on: dt.date, today: dt.date, is_active: bool = True) -
     return not is_active or expires_on < today
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later (the month's last day if it is shorter).
+
+    >>> add_months(dt.date(2026, 8, 31), 6)
+    datetime.date(2027, 2, 28)
+    """
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def compute_controlled_refill_deadline(
+    *, dea_schedule: DeaSchedule | str, written_on: dt.date
+) -> dt.date | None:
+    """The last day a Schedule III-V prescription may be filled or refilled: six months after
+    the date it was written ("not more than six months after", so that day still counts).
+    None for other schedules."""
+    if DeaSchedule(dea_schedule) not in LIMITED_REFILL_SCHEDULES:
+        return None
+    return add_months(written_on, CONTROLLED_REFILL_MONTHS)
+
+
+def can_refill_automatically(dea_schedule: DeaSchedule | str) -> bool:
+    """Automatic refills are refills: never for a Schedule II (or I) drug."""
+    return DeaSchedule(dea_schedule) not in NO_REFILL_SCHEDULES
+
+
 def compute_refill_status(
     *,
     is_active: bool,
@@ -80,12 +126,32 @@ def compute_refill_status(
     refills_remaining: int,
     next_refill_date: dt.date | None,
     today: dt.date,
+    dea_schedule: DeaSchedule | str = DeaSchedule.NONE,
+    written_on: dt.date | None = None,
+    refills_authorized: int | None = None,
 ) -> RefillStatus:
-    """The status badge: expired, then no refills left, then too soon, else refill now."""
+    """The status badge, most blocking first: expired; a Schedule II drug (no refills by law);
+    no refills left; a Schedule III-V prescription past its five refills or six months; too
+    soon; else refill now. The one rule the prescriptions page, the dashboard, the refill
+    service, the reminders and the automatic-refill job share (through ``compute_row``).
+
+    ``written_on`` and ``refills_authorized`` count for Schedules III-V (refills used are
+    those authorized less those remaining)."""
     if is_expired(expires_on=expires_on, today=today, is_active=is_active):
         return RefillStatus.EXPIRED
+    schedule = DeaSchedule(dea_schedule)
+    if schedule in NO_REFILL_SCHEDULES:
+        return RefillStatus.SCHEDULE_II
     if refills_remaining <= 0:
         return RefillStatus.NO_REFILLS_LEFT
+    if schedule in LIMITED_REFILL_SCHEDULES:
+        if written_on is None:
+            raise ValueError("written_on is needed for a Schedule III-V prescription")
+        used = (refills_authorized if refills_authorized is not None else 0) - refills_remaining
+        deadline = compute_controlled_refill_deadline(dea_schedule=schedule, written_on=written_on)
+        assert deadline is not None
+        if used >= CONTROLLED_MAX_REFILLS or today > deadline:
+            return RefillStatus.CONTROLLED_LIMIT
     if next_refill_date is not None and today < next_refill_date:
         return RefillStatus.TOO_SOON
     return RefillStatus.REFILL_NOW
@@ -103,8 +169,20 @@ def apply_open_order(status: RefillStatus, *, has_open_order: bool) -> RefillSta
 
 
 def can_request_renewal(status: RefillStatus) -> bool:
-    """A renewal is for a prescription with no refills left or past its expiry."""
-    return status in (RefillStatus.EXPIRED, RefillStatus.NO_REFILLS_LEFT)
+    """A renewal (a new prescription) is for a prescription that cannot be refilled: past its
+    expiry, no refills left, a Schedule II drug, or a controlled substance at its limit."""
+    return status in (
+        RefillStatus.EXPIRED,
+        RefillStatus.SCHEDULE_II,
+        RefillStatus.NO_REFILLS_LEFT,
+        RefillStatus.CONTROLLED_LIMIT,
+    )
+
+
+def needs_new_prescription(status: RefillStatus) -> bool:
+    """A controlled substance the law (or the plan) stops refilling: the member asks for a new
+    prescription rather than a renewal of refills."""
+    return status in (RefillStatus.SCHEDULE_II, RefillStatus.CONTROLLED_LIMIT)
 
 
 def is_refill_due_within(

@@ -45,6 +45,18 @@ class RefillExpired(RefillError):
     code = "refill.expired"
 
 
+class RefillScheduleII(RefillError):
+    """A Schedule II controlled substance: no refills (and no automatic refills) by law."""
+
+    code = "refill.schedule_ii"
+
+
+class RefillControlledLimit(RefillError):
+    """A Schedule III-V prescription with five refills used or written over six months ago."""
+
+    code = "refill.controlled_limit"
+
+
 class RefillBadQuantity(RefillError):
     code = "refill.bad_quantity"
 

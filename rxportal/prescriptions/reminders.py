@@ -4,9 +4,10 @@
 A prescription is due as the dashboard's "refills due" counts it (``selectors.compute_row`` and
 ``domain.is_refill_reminder_due``): refills left, not expired, allowed now or within 7 days
 (and due no more than a week ago), and not in an open mail order (on order: the order is
-the refill). Prescriptions on automatic refills are left out (the
-automatic-refill job orders them and says so). The data marks no controlled-substance
-schedule yet; when it does, C-II drugs (no refills by law) belong in the filter below.
+the refill). Prescriptions on automatic refills are left out (the automatic-refill job orders
+them and says so). Controlled substances follow the same status: a Schedule II drug (no refills
+by law) or a Schedule III-V one past five refills or six months is never due, so no reminder
+invites a refill the refill service would refuse.
 
 Who is told: the patient if they have an account, and their subscriber when the one access rule
 lets the subscriber see the patient (``members.selectors.list_viewers_of_members``). Each person
@@ -36,10 +37,12 @@ _FIELDS = (
     "public_id",
     "member_id",
     "drug__name",
+    "drug__dea_schedule",
     "status",
     "written_on",
     "expires_on",
     "days_supply",
+    "refills_authorized",
     "refills_remaining",
     "last_filled_on",
 )

@@ -72,12 +72,31 @@ class PrescriptionRow:
         return self.status is RefillStatus.REFILL_NOW
 
     @property
+    def needs_new_prescription(self) -> bool:
+        return domain.needs_new_prescription(self.status)
+
+    @property
+    def can_refill_automatically(self) -> bool:
+        return domain.can_refill_automatically(self.prescription.drug.dea_schedule)
+
+    @property
+    def refill_deadline(self) -> dt.date | None:
+        """The last day a Schedule III-V prescription may be refilled; None for others."""
+        return domain.compute_controlled_refill_deadline(
+            dea_schedule=self.prescription.drug.dea_schedule,
+            written_on=self.prescription.written_on,
+        )
+
+    @property
     def can_request_renewal(self) -> bool:
         return domain.can_request_renewal(self.status) and self.open_renewal is None
 
     @property
     def can_set_auto_refill(self) -> bool:
-        """Offered while refills can happen; turning it off is always offered."""
+        """Offered while refills can happen; turning it off is always offered, except for a
+        Schedule II drug, which the automatic-refill job never refills."""
+        if not self.can_refill_automatically:
+            return False
         return self.prescription.auto_refill or self.status in _LIVE
 
 
@@ -112,6 +131,9 @@ def compute_row(
         refills_remaining=prescription.refills_remaining,
         next_refill_date=next_date,
         today=today,
+        dea_schedule=prescription.drug.dea_schedule,
+        written_on=prescription.written_on,
+        refills_authorized=prescription.refills_authorized,
     )
     status = domain.apply_open_order(status, has_open_order=has_open_order)
     return PrescriptionRow(prescription, next_date, status, open_renewal)
@@ -159,20 +181,25 @@ def _listed_prescriptions(members: Sequence[Member], *, today: dt.date) -> list[
 
 
 _LIVE = (RefillStatus.REFILL_NOW, RefillStatus.ON_ORDER, RefillStatus.TOO_SOON)
+# A current prescription: live, or a Schedule II one that has not expired (it is never
+# refilled, so each fill has a new prescription that replaces the last one).
+_CURRENT = (*_LIVE, RefillStatus.SCHEDULE_II)
 
 
 def _without_replaced(rows: list[PrescriptionRow]) -> list[PrescriptionRow]:
-    """Drop an expired or used-up prescription when the same person has a live one (refills
-    left, not expired) for the same drug: the new prescription replaced it."""
-    live = {
+    """Drop an expired or used-up prescription when the same person has a current one (refills
+    left, not expired; or a Schedule II one not expired) for the same drug: the new
+    prescription replaced it."""
+    current = {
         (row.prescription.member_id, row.prescription.drug_id)
         for row in rows
-        if row.status in _LIVE
+        if row.status in _CURRENT
     }
     return [
         row
         for row in rows
-        if row.status in _LIVE or (row.prescription.member_id, row.prescription.drug_id) not in live
+        if row.status in _CURRENT
+        or (row.prescription.member_id, row.prescription.drug_id) not in current
     ]
 
 
@@ -230,10 +257,12 @@ _ATTENTION_FIELDS = (
     "public_id",
     "member",
     "drug__name",
+    "drug__dea_schedule",
     "status",
     "written_on",
     "expires_on",
     "days_supply",
+    "refills_authorized",
     "refills_remaining",
     "last_filled_on",
     "auto_refill",
@@ -243,6 +272,8 @@ _ATTENTION_FIELDS = (
 class AlertKind(StrEnum):
     EXPIRING_SOON = "expiring_soon"
     NO_REFILLS_LEFT = "no_refills_left"
+    # A controlled substance that cannot be refilled (Schedule II, or III-V at its limit).
+    NEW_PRESCRIPTION_NEEDED = "new_prescription_needed"
 
 
 @dataclass(frozen=True)
@@ -270,7 +301,8 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
 
     * refills due: a refill allowed now or within 7 days (refills left, not expired, not in an
       open mail order), soonest first, then by drug name;
-    * alerts: no refills left and no renewal requested, or expiring within 30 days.
+    * alerts: no refills left (or a controlled substance that cannot be refilled: a new
+      prescription is needed) and no renewal requested, or expiring within 30 days.
 
     Each prescription has its ``member`` (from the visible family) and ``drug`` (name only)
     set, and only the fields the dashboard shows loaded (``_ATTENTION_FIELDS``); other fields
@@ -311,6 +343,8 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
             due.append(row)
         if row.status is RefillStatus.NO_REFILLS_LEFT:
             flagged.append((row, AlertKind.NO_REFILLS_LEFT))
+        elif row.needs_new_prescription:
+            flagged.append((row, AlertKind.NEW_PRESCRIPTION_NEEDED))
         elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
             expires_on=row.prescription.expires_on, today=today
         ):
@@ -327,7 +361,7 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
     alerts = [
         PrescriptionAlert(kind, _with_renewal(row, renewals))
         for row, kind in flagged
-        if kind is not AlertKind.NO_REFILLS_LEFT or row.prescription.pk not in renewals
+        if kind is AlertKind.EXPIRING_SOON or row.prescription.pk not in renewals
     ]
     return PrescriptionAttention(refills_due=due, alerts=alerts)
 
@@ -386,6 +420,14 @@ def check_refillable(row: PrescriptionRow) -> None:
         raise errors.RefillExpired(
             _("This prescription has expired. Request a renewal from your prescriber."), **ref
         )
+    if row.status is RefillStatus.SCHEDULE_II:
+        raise errors.RefillScheduleII(
+            _(
+                "This is a Schedule II controlled substance: federal law does not allow refills. "
+                "Request a new prescription from your prescriber."
+            ),
+            **ref,
+        )
     if row.status is RefillStatus.NO_REFILLS_LEFT:
         raise errors.RefillNoneLeft(
             _("This prescription has no refills left. Request a renewal from your prescriber."),
@@ -397,6 +439,22 @@ def check_refillable(row: PrescriptionRow) -> None:
                 "This prescription is already in an open mail order. You can refill it once "
                 "that order is delivered, or cancel the order first: see your mail orders."
             ),
+            **ref,
+        )
+    if row.status is RefillStatus.CONTROLLED_LIMIT:
+        deadline = row.refill_deadline
+        assert deadline is not None
+        raise errors.RefillControlledLimit(
+            _(
+                "This controlled substance can be refilled at most %(count)d times, and only "
+                "until %(date)s (six months after it was written). Request a new prescription "
+                "from your prescriber."
+            )
+            % {
+                "count": domain.CONTROLLED_MAX_REFILLS,
+                "date": date_format(deadline, "DATE_FORMAT"),
+            },
+            refill_deadline=deadline.isoformat(),
             **ref,
         )
     if row.status is RefillStatus.TOO_SOON:

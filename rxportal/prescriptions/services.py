@@ -406,13 +406,8 @@ def set_auto_refill(
         )
         if rx is None:
             raise errors.PrescriptionNotFound(_("We could not find that prescription."))
-        if enabled and domain.is_expired(
-            expires_on=rx.expires_on, today=today, is_active=rx.status == PrescriptionStatus.ACTIVE
-        ):
-            raise errors.RefillExpired(
-                _("This prescription has expired, so it cannot be refilled automatically."),
-                prescription=str(rx.public_id),
-            )
+        if enabled:
+            _check_auto_refill_allowed(rx, today=today)
         if rx.auto_refill != enabled:
             rx.auto_refill = enabled
             rx.save(update_fields=["auto_refill", "updated_at"])
@@ -424,6 +419,42 @@ def set_auto_refill(
             details={"enabled": enabled},
         )
     return rx
+
+
+def _check_auto_refill_allowed(rx: Prescription, *, today: dt.date) -> None:
+    """Why automatic refills cannot be turned on for this prescription, if they cannot."""
+    ref = {"prescription": str(rx.public_id)}
+    # An open order does not stop the switch: the job orders the refill after that one.
+    status = compute_row(rx, today=today, has_open_order=False).status
+    if status is RefillStatus.EXPIRED:
+        raise errors.RefillExpired(
+            _("This prescription has expired, so it cannot be refilled automatically."), **ref
+        )
+    if status is RefillStatus.SCHEDULE_II:
+        raise errors.RefillScheduleII(
+            _(
+                "Automatic refills are not allowed for a Schedule II controlled substance: "
+                "federal law does not allow refills, so each fill needs a new prescription."
+            ),
+            **ref,
+        )
+    if status is RefillStatus.CONTROLLED_LIMIT:
+        raise errors.RefillControlledLimit(
+            _(
+                "This controlled substance has reached its refill limit (five refills within six "
+                "months of the date it was written), so it cannot be refilled automatically."
+            ),
+            **ref,
+        )
+
+
+# Why a due automatic refill was not placed, by the prescription's status.
+_BLOCKED_CODES = {
+    RefillStatus.EXPIRED: errors.RefillExpired.code,
+    RefillStatus.SCHEDULE_II: errors.RefillScheduleII.code,
+    RefillStatus.NO_REFILLS_LEFT: errors.RefillNoneLeft.code,
+    RefillStatus.CONTROLLED_LIMIT: errors.RefillControlledLimit.code,
+}
 
 
 @dataclass
@@ -448,8 +479,9 @@ def run_due_auto_refills(
     Safe to run twice, or in two workers at once: each refill's idempotency key is derived from
     the prescription and its due date. A prescription that fails (not covered, no address on
     file...) is reported in the result and audited; the others still go ahead. One that came
-    due in the last ``AUTO_REFILL_BLOCKED_NOTICE_DAYS`` days with no refills left or expired is
-    reported as blocked. Whoever may see the patient's records is told, in the order's (or the
+    due in the last ``AUTO_REFILL_BLOCKED_NOTICE_DAYS`` days and that cannot be refilled (no
+    refills left, expired, a Schedule II drug, a Schedule III-V one at its refill limit: the
+    status of ``compute_row``) is reported as blocked. Whoever may see the patient's records is told, in the order's (or the
     refusal's) transaction and once per prescription and due date: the order placed with its
     estimated cost, or why it was not and what to do. ``member_ids`` limits the run to these
     patients (the demo seed runs it for its family).
@@ -469,13 +501,9 @@ def run_due_auto_refills(
         # On order (an order still open) is not due: the job leaves it, as the dashboard does.
         row = compute_row(rx, today=today, has_open_order=in_open_order(rx))
         due_on = row.next_refill_date or today
-        if row.status in (RefillStatus.NO_REFILLS_LEFT, RefillStatus.EXPIRED):
+        code = _BLOCKED_CODES.get(row.status)
+        if code is not None:
             if due_on <= today and (today - due_on).days <= AUTO_REFILL_BLOCKED_NOTICE_DAYS:
-                code = (
-                    errors.RefillExpired.code
-                    if row.status is RefillStatus.EXPIRED
-                    else errors.RefillNoneLeft.code
-                )
                 _record_auto_refill_blocked(
                     rx, action=ACTION_AUTO_REFILL_BLOCKED, code=code, due_on=due_on, today=today
                 )

@@ -31,13 +31,19 @@ def covered(rx):
     estimate = estimate_refill_line(prescription=rx, fulfilment="mail", quantity=rx.quantity,
                                     days_supply=rx.days_supply, pharmacy=None)
     return estimate is not None and estimate.covered and estimate
+groups = list_prescriptions_by_person(viewer=member.user, today=today)
 def refillable_rows():
-    return [r for r in list_prescriptions_by_person(viewer=member.user, today=today)[0].rows
-            if r.can_refill and covered(r.prescription)]
+    # The member's own first, then those of the people they act for (a child's).
+    rows = [r for g in list_prescriptions_by_person(viewer=member.user, today=today)
+            for r in g.rows if r.can_refill and covered(r.prescription)]
+    return sorted(rows, key=lambda r: r.prescription.member_id != member.pk)
 rows = refillable_rows()
-# Not enough in the demo (the seed's automatic refill may have just used one): make others
-# refillable today, one at a time, until two are (one may be uncovered or have an open order).
-for rx in Prescription.objects.filter(member=member, status="active", auto_refill=False):
+# Not enough in the demo (the seed's automatic refill may have just used one; Schedule II
+# drugs are never refilled): make others refillable today, one at a time, until two are (one
+# may be uncovered, have an open order, or be a Schedule II drug that stays unrefillable).
+candidates = Prescription.objects.filter(
+    member__in=[g.member for g in groups], status="active", auto_refill=False)
+for rx in sorted(candidates, key=lambda rx: (rx.member_id != member.pk, rx.pk)):
     if len(rows) >= 2:
         break
     if any(r.prescription.pk == rx.pk for r in rows):

@@ -27,7 +27,9 @@ from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.pharmacies.models import NetworkPharmacy, ZipCentroid
 from rxportal.plans.models import Plan, PlanKind
 from rxportal.plans.selectors import list_benefit_designs
+from rxportal.prescriptions.domain import RefillStatus, add_months
 from rxportal.prescriptions.models import Prescription, RefillRequest
+from rxportal.prescriptions.selectors import list_prescriptions_by_person
 from rxportal.pricing.engine import (
     Accumulators,
     Channel,
@@ -255,7 +257,8 @@ def test_the_demo_family_shows_every_prescription_state(seeded: SeedSummary) -> 
     )
 
     assert own.filter(status="active", refills_remaining=0).exists()
-    lapsed = own.get(status="expired", expires_on__gte=TODAY - dt.timedelta(days=30))
+    # (Schedule II prescriptions, one per fill, expire too: the lapsed one is the seed's.)
+    lapsed = own.get(status="expired", expires_on=TODAY - dt.timedelta(days=20))
     assert lapsed.expires_on == TODAY - dt.timedelta(days=20)
     assert lapsed.last_filled_on is None or lapsed.last_filled_on < lapsed.expires_on
     assert visible_family.filter(
@@ -364,3 +367,39 @@ def test_the_seed_leaves_demo_member_a_few_messages_in_the_inbox(seeded: SeedSum
     assert not members_events.exclude(
         recipient__username__in=["demo-member", "demo-spouse"]
     ).exists()
+
+
+@pytest.mark.django_db
+def test_demo_prescriptions_of_controlled_substances_are_lawful(seeded: SeedSummary) -> None:
+    schedule_ii = Prescription.objects.filter(drug__dea_schedule="CII")
+    assert schedule_ii.exists()
+    # A Schedule II prescription is never refilled: no refills, no automatic refills, and each
+    # paid fill has its own prescription.
+    assert not schedule_ii.filter(refills_authorized__gt=0).exists()
+    assert not schedule_ii.filter(auto_refill=True).exists()
+    fills = (
+        Claim.objects.filter(prescription__in=schedule_ii, status="paid", reverses__isnull=True)
+        .values("prescription")
+        .annotate(fills=Count("pk"))
+    )
+    assert fills and max(row["fills"] for row in fills) == 1
+    # Schedules III-V: at most five refills, expiring six months after being written.
+    for rx in Prescription.objects.filter(drug__dea_schedule__in=["CIII", "CIV", "CV"]):
+        assert rx.refills_authorized <= 5
+        assert rx.expires_on <= add_months(rx.written_on, 6)
+
+
+@pytest.mark.django_db
+def test_the_demo_family_can_ask_for_a_new_schedule_ii_prescription(seeded: SeedSummary) -> None:
+    user = User.objects.get(username="demo-member")
+
+    rows = [
+        row
+        for group in list_prescriptions_by_person(viewer=user, today=TODAY)
+        for row in group.rows
+        if row.prescription.drug.dea_schedule == "CII"
+    ]
+
+    assert rows
+    assert all(row.status is RefillStatus.SCHEDULE_II and not row.can_refill for row in rows)
+    assert any(row.can_request_renewal and row.needs_new_prescription for row in rows)

@@ -1,0 +1,136 @@
+"""DEA schedules: the rule over RxNorm names (no DB), the maintained list against the drug
+files it covers, and the importer that stores each drug's schedule."""
+
+from __future__ import annotations
+
+import csv
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from rxportal.core.importing import CsvSource
+from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule, parse_rxnorm_name
+from rxportal.formulary.models import Drug
+from rxportal.formulary.services import read_controlled_substance_rules
+
+REFERENCE = Path(settings.RXPORTAL_REFERENCE_DATA_DIR)
+RULES = read_controlled_substance_rules(CsvSource(REFERENCE / "dea_controlled_substances.csv"))
+
+
+def _reference_names() -> list[str]:
+    names = []
+    for file_name, column in (
+        ("qhp_formulary_drugs.csv", "rxnorm_name"),
+        ("synthea_rxnorm_medications.csv", "display"),
+    ):
+        with (REFERENCE / file_name).open(encoding="utf-8") as handle:
+            names += [row[column] for row in csv.DictReader(handle)]
+    return names
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule"),
+    [
+        ("oxycodone hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        ("Acetaminophen 325 MG / oxyCODONE Hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        (
+            "Abuse-Deterrent 12 HR Oxycodone Hydrochloride 10 MG Extended Release Oral Tablet "
+            "[Oxycontin]",
+            DeaSchedule.CII,
+        ),
+        ("Methylphenidate Hydrochloride 20 MG Oral Tablet", DeaSchedule.CII),
+        ("24 HR dexmethylphenidate hydrochloride 40 MG Extended Release Oral Capsule", "CII"),
+        ("72 HR Fentanyl 0.025 MG/HR Transdermal System", DeaSchedule.CII),
+        # Hydrocodone combinations are CII since 2014, whatever the strength.
+        ("Acetaminophen 300 MG / Hydrocodone Bitartrate 5 MG Oral Tablet", DeaSchedule.CII),
+        ("buprenorphine 2 MG / naloxone 0.5 MG Sublingual Film", DeaSchedule.CIII),
+        ("tramadol hydrochloride 50 MG Oral Tablet", DeaSchedule.CIV),
+        ("clonazePAM 0.25 MG Oral Tablet", DeaSchedule.CIV),
+        ("pregabalin 100 MG Oral Capsule", DeaSchedule.CV),
+        ("atorvastatin 40 MG Oral Tablet [Lipitor]", DeaSchedule.NONE),
+        ("100 ML Propofol 10 MG/ML Injection", DeaSchedule.NONE),
+    ],
+)
+def test_a_drug_takes_its_controlled_ingredients_schedule(name: str, schedule: str) -> None:
+    assert compute_dea_schedule(name=name, rules=RULES) == schedule
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule"),
+    [
+        # Codeine alone is CII; with acetaminophen, at most 90 mg a tablet, CIII; a syrup with at
+        # most 200 mg per 100 mL (2 MG/ML) and another active ingredient, CV.
+        ("codeine sulfate 30 MG Oral Tablet", DeaSchedule.CII),
+        ("Acetaminophen 300 MG / Codeine Phosphate 15 MG Oral Tablet", DeaSchedule.CIII),
+        ("acetaminophen 300 MG / codeine phosphate 120 MG Oral Tablet", DeaSchedule.CII),
+        ("codeine phosphate 2 MG/ML / guaifenesin 20 MG/ML Oral Solution", DeaSchedule.CV),
+        ("codeine phosphate 10 MG/ML / guaifenesin 20 MG/ML Oral Solution", DeaSchedule.CIII),
+        # Buprenorphine's partner does not lower it (no limited-preparation row).
+        ("buprenorphine 8 MG / naloxone 2 MG Sublingual Film", DeaSchedule.CIII),
+        # Diphenoxylate: CII alone, CV with at least 25 micrograms of atropine a tablet.
+        ("diphenoxylate hydrochloride 2.5 MG Oral Tablet", DeaSchedule.CII),
+        ("atropine sulfate 0.025 MG / diphenoxylate hydrochloride 2.5 MG Oral Tablet", "CV"),
+        ("atropine sulfate 0.01 MG / diphenoxylate hydrochloride 2.5 MG Oral Tablet", "CII"),
+        (
+            "atropine sulfate 0.005 MG/ML / diphenoxylate hydrochloride 0.5 MG/ML Oral Solution",
+            DeaSchedule.CV,
+        ),
+        # Difenoxin: CI alone, CIV up to 1 mg with atropine (Motofen), CV up to 0.5 mg.
+        ("atropine sulfate 0.025 MG / difenoxin hydrochloride 1 MG Oral Tablet [Motofen]", "CIV"),
+        ("atropine sulfate 0.025 MG / difenoxin hydrochloride 0.5 MG Oral Tablet", "CV"),
+        ("difenoxin hydrochloride 1 MG Oral Tablet", DeaSchedule.CI),
+        # A salt of the substance, never a different substance that starts alike.
+        ("dihydrocodeine bitartrate 16 MG Oral Tablet", DeaSchedule.NONE),
+        # A pack takes its strictest product's schedule.
+        (
+            "{7 (tramadol hydrochloride 50 MG Oral Tablet) / 7 (oxycodone hydrochloride 5 MG "
+            "Oral Tablet) } Pack",
+            DeaSchedule.CII,
+        ),
+    ],
+)
+def test_limited_preparations_and_combinations_follow_the_cfr(name: str, schedule: str) -> None:
+    assert compute_dea_schedule(name=name, rules=RULES) == schedule
+
+
+def test_without_rules_nothing_is_controlled() -> None:
+    assert compute_dea_schedule(name="oxycodone hydrochloride 5 MG Oral Tablet", rules=[]) == ""
+
+
+def test_every_listed_substance_occurs_in_the_reference_drug_files() -> None:
+    ingredients = {
+        part
+        for name in _reference_names()
+        for part in parse_rxnorm_name(name).ingredient.split(" / ")
+    }
+    for rule in RULES:
+        assert any(rule.names(ingredient) for ingredient in ingredients), rule.ingredient
+        if rule.with_ingredient:
+            assert rule.with_ingredient in ingredients, rule.with_ingredient
+
+
+def test_each_substance_has_exactly_one_schedule_of_its_own() -> None:
+    base = [rule.ingredient for rule in RULES if rule.max_strength is None]
+    assert sorted(base) == sorted(set(base))
+    assert {rule.ingredient for rule in RULES} == set(base)
+
+
+@pytest.mark.django_db
+def test_the_import_stores_the_schedule_and_the_demos_drugs_are_schedule_ii() -> None:
+    call_command("import_drugs", data_dir=str(REFERENCE), no_progress=True, stdout=StringIO())
+
+    # The drugs the demo prescribes (formulary drugs with a Synthea price).
+    for rxcui in ("1049221", "1049635", "1049683", "1091392"):
+        assert Drug.objects.get(rxcui=rxcui).dea_schedule == "CII", rxcui
+    assert not Drug.objects.filter(ingredient__contains="oxycodone").exclude(dea_schedule="CII")
+    assert not Drug.objects.filter(ingredient__contains="methylphenidate").exclude(
+        dea_schedule="CII"
+    )
+    assert Drug.objects.get(rxcui="835603").dea_schedule == "CIV"  # tramadol
+    assert Drug.objects.get(rxcui="993770").dea_schedule == "CIII"  # acetaminophen / codeine
+    assert Drug.objects.get(rxcui="1190572").dea_schedule == "CV"  # Lomotil
+    assert Drug.objects.get(rxcui="103401").dea_schedule == ""  # hydrocortisone ointment
+    assert Drug.objects.filter(dea_schedule="").count() > 250
