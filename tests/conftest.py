@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from rxportal.core import clock
@@ -33,6 +35,14 @@ class Family:
     spouse: Member
     minor_child: Member
     adult_child: Member
+
+
+@pytest.fixture(autouse=True)
+def language_reset_after_each_test() -> Iterator[None]:
+    """Each test starts in the default language: LocaleMiddleware leaves a Spanish request's
+    language active in the thread, which made later tests' English assertions order-dependent."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
