@@ -59,6 +59,7 @@ def test_the_inbox_reads_marks_read_and_speaks_spanish(
     page = phone_page
 
     page.goto("/dashboard/")
+    page.locator("header summary").click()  # the phone's menu (a <details>: no JavaScript)
     header_link = page.locator("header").get_by_role("link", name=re.compile(r"^Messages"))
     expect(header_link).to_contain_text("unread")
     header_link.click()
@@ -80,6 +81,7 @@ def test_the_inbox_reads_marks_read_and_speaks_spanish(
     expect(page.locator(".inbox-item").first.locator(".inbox-item__state")).to_have_text("Read")
     page.get_by_role("button", name="Mark all as read").click()  # a plain form: no JavaScript
     expect(page.locator(".messages")).to_contain_text("All messages are marked as read.")
+    page.locator("header summary").click()
     expect(page.locator("header").get_by_role("link", name="Messages", exact=True)).to_be_visible()
 
     _language(page, portal_server, "es")
