@@ -140,3 +140,16 @@ def test_the_dashboard_says_why_an_order_is_on_hold_and_whom_to_call(
 
     assert "Prior authorization pending" in html
     assert f"Call member services at {phone}" in html
+
+
+def test_the_order_page_of_an_order_on_hold_says_whom_to_call(
+    client: Client, family: Family
+) -> None:
+    order = make_order(member=family.subscriber, status=OrderStatus.ON_HOLD)
+    client.force_login(family.subscriber.user)
+    phone = get_support_contacts(viewer=family.subscriber.user).member_phone
+
+    html = client.get(reverse("orders:detail", args=[order.public_id])).content.decode()
+
+    assert "Why this order is on hold" in html
+    assert f"Call member services at {phone}" in html
