@@ -97,6 +97,14 @@ class DrugName:
         return "insulin" in self.ingredient
 
 
+def _split_brand(name: str) -> tuple[str, str]:
+    """An RxNorm name without its "[Brand]" suffix, and the brand ("" for a generic)."""
+    text = " ".join(name.split())
+    if match := _BRAND.search(text):
+        return text[: match.start()].strip(), match.group(1).strip()
+    return text, ""
+
+
 def parse_rxnorm_name(name: str) -> DrugName:
     """Split an RxNorm normalized name into ingredient(s), strength, dose form and brand.
 
@@ -104,11 +112,7 @@ def parse_rxnorm_name(name: str) -> DrugName:
     Ingredients are lower-cased (RxNorm's own style; Synthea adds capitals such as
     "oxyCODONE") so the same ingredient compares equal across sources.
     """
-    text = " ".join(name.split())
-    brand = ""
-    if match := _BRAND.search(text):
-        brand = match.group(1).strip()
-        text = text[: match.start()].strip()
+    text, brand = _split_brand(name)
     if pack := _PACK.match(text):
         return DrugName(_pack_ingredients(pack.group("body")), "", "Pack", brand)
     ingredients, strengths, dose_form = _parse_clinical(text)
@@ -177,11 +181,7 @@ def compute_display_name(name: str) -> str:
     starts with a capital ("Atorvastatin 40 MG Oral Tablet") as a title does; a brand is
     written as its owner writes it.
     """
-    text = " ".join(name.split())
-    brand = ""
-    if match := _BRAND.search(text):
-        brand = match.group(1).strip()
-        text = text[: match.start()].strip()
+    text, brand = _split_brand(name)
     if pack := _PACK.match(text):
         readable = _pack_display_name(pack.group("body"), brand)
     else:
