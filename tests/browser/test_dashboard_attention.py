@@ -54,7 +54,7 @@ late = (MailOrder.objects.filter(member=member, status__in=["shipped", "processi
         .order_by("status", "-ordered_at").first())
 MailOrder.objects.filter(pk=late.pk).update(expected_delivery=today - dt.timedelta(days=2))
 rx = rows[0].prescription
-print(json.dumps({"rx": str(rx.public_id), "drug": rx.drug.name, "order": late.order_number}))
+print(json.dumps({"rx": str(rx.public_id), "drug": rx.drug.display_name, "order": late.order_number}))
 """
 
 _ORDERS_OF = """
