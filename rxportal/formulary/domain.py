@@ -154,18 +154,18 @@ def _pack_ingredients(body: str) -> str:
 
 # --- Readable names ---------------------------------------------------------------------
 
-# Members read drug names in lists, headings and messages: long enough to tell strengths and
-# forms apart, never longer than this (the drug page keeps the full RxNorm name).
-DISPLAY_NAME_MAX_LENGTH = 90
+# Members read drug names in lists, headings and messages (cards wrap them, also at 360 px).
+# A name we cannot parse is cut to this length; a parsed one keeps every strength, duration
+# and amount, so a long combination (four amphetamine salts, a multivitamin) may read longer,
+# never longer than its RxNorm name (the drug page keeps that full name).
+DISPLAY_NAME_MAX_LENGTH = 140
 # One drug of a pack: "28 (norethindrone 0.35 MG Oral Tablet)", or with a volume
 # "2 (480 ML) (magnesium sulfate 0.0277 MEQ/ML / ... Oral Solution)".
-_PACK_DRUG = re.compile(r"(?P<count>\d+)\s+(?:\([^()]*\)\s+)?\((?P<drug>[^()]*)\)")
+_PACK_DRUG = re.compile(r"(?P<count>\d+)\s+(?:\((?P<volume>[^()]*)\)\s+)?\((?P<drug>[^()]*)\)")
 _ELLIPSIS = "\u2026"
-# The amount a name starts with that tells two products apart: a syringe's volume, an
-# inhaler's number of puffs ("0.4 ML enoxaparin ...", "200 ACTUAT albuterol ...").
-_QUANTITY = re.compile(
-    r"^(?:(?:NDA\d+|Abuse-Deterrent|Breath-Actuated)\s+)*(?P<quantity>\d+(?:\.\d+)?\s+(?:ML|ACTUAT))\s"
-)
+# An amount a name starts with: a release duration ("12 HR"), or what tells two products
+# apart, a syringe's volume or an inhaler's number of puffs ("0.4 ML", "200 ACTUAT").
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s+(?:ML|HR|ACTUAT|CM2|DAY)\b")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,8 +176,10 @@ def compute_display_name(name: str) -> str:
     "atorvastatin 40 MG Oral Tablet [Lipitor]" -> "Lipitor 40 MG Oral Tablet";
     "{28 (norethindrone 0.35 MG Oral Tablet) } Pack [Errin 28 Day]"
     -> "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)".
-    Only words of the name itself are used (nothing is invented); what does not fit in
-    DISPLAY_NAME_MAX_LENGTH is left out from the end, marked by an ellipsis. A generic name
+    Only words of the name itself are used (nothing is invented), and never is a strength,
+    a release duration ("12 HR") or an amount ("0.4 ML", "120 ACTUAT") left out: a member
+    must not be misled about strength or release, and two products never read alike. Only
+    a name we cannot parse is cut to DISPLAY_NAME_MAX_LENGTH, marked by an ellipsis. A generic name
     starts with a capital ("Atorvastatin 40 MG Oral Tablet") as a title does; a brand is
     written as its owner writes it.
     """
@@ -193,10 +195,20 @@ def _clinical_display_name(text: str, brand: str) -> str:
     components, dose_form = _clinical_components(text)
     if not components:
         return _shorten(_strip_brackets(brand or text))
-    candidates = _clinical_candidates(components, dose_form, brand)
-    if quantity := _QUANTITY.match(text):  # 0.4 ML or 200 ACTUAT tells products apart
-        candidates.insert(0, f"{candidates[0]}, {quantity.group('quantity')}")
-    return _first_fitting(candidates)
+    durations, quantities = _amounts(text)
+    form = _join(*durations, dose_form)  # "12 HR Extended Release Oral Tablet"
+    return _clinical_name(components, form, brand) + "".join(f", {q}" for q in quantities)
+
+
+def _amounts(text: str) -> tuple[list[str], list[str]]:
+    """What a name says before its ingredient: release durations ("12 HR") and the amounts
+    that tell products apart ("0.4 ML", "120 ACTUAT"). Neither is ever left out."""
+    prefix = _PREFIX.match(text)
+    durations: list[str] = []
+    quantities: list[str] = []
+    for amount in _AMOUNT.findall(prefix.group(0) if prefix else ""):
+        (durations if amount.endswith(" HR") else quantities).append(amount)
+    return durations, quantities
 
 
 def _clinical_components(text: str) -> tuple[list[tuple[str, str]], str]:
@@ -211,55 +223,59 @@ def _clinical_components(text: str) -> tuple[list[tuple[str, str]], str]:
     return components, dose_form
 
 
-def _clinical_candidates(
-    components: list[tuple[str, str]], dose_form: str, brand: str
-) -> list[str]:
-    """Longest first: every ingredient with its strength, the ingredients without strengths,
-    then fewer ingredients and an ellipsis; a brand stands for its ingredients."""
+def _clinical_name(components: list[tuple[str, str]], dose_form: str, brand: str) -> str:
+    """Each ingredient with its strength, then the dose form; a brand stands for its
+    ingredients but not for their strengths. Never shortened: a member must not be misled
+    about how strong a drug is, so a long combination reads long (cards wrap it)."""
     strengths = " / ".join(strength for _, strength in components if strength)
     if brand:
-        return [_join(brand, strengths, dose_form), _join(brand, dose_form)]
-    ingredients = [ingredient for ingredient, _ in components]
-    candidates = [
-        _join(" / ".join(_join(i, s) for i, s in components), dose_form),
-        _join(" / ".join(ingredients), dose_form),
-    ]
-    for keep in range(len(ingredients) - 1, 0, -1):
-        candidates.append(_join(" / ".join([*ingredients[:keep], _ELLIPSIS]), dose_form))
-    return candidates
-
-
-def _first_fitting(candidates: list[str]) -> str:
-    for candidate in candidates:
-        if len(candidate) <= DISPLAY_NAME_MAX_LENGTH:
-            return candidate
-    return _shorten(candidates[-1])
+        return _join(brand, strengths, dose_form)
+    return _join(" / ".join(_join(i, s) for i, s in components), dose_form)
 
 
 def _pack_display_name(body: str, brand: str) -> str:
     """ "Errin 28 Day (norethindrone 0.35 MG Oral Tablet, pack of 28)"; a pack of several
-    drugs names their ingredients, and their dose form when they share one."""
+    drugs names their ingredients with every strength (an ingredient's strengths written
+    once each: "norgestimate 0.18, 0.215, 0.25 MG"), and their dose form when they share
+    one; a volume ("480 ML") is said before the pack size."""
     count = 0
     drugs: list[str] = []
+    volumes: list[str] = []
     for match in _PACK_DRUG.finditer(body):
         count += int(match.group("count"))
         drug = match.group("drug").strip()
         if drug not in drugs:
             drugs.append(drug)
+        if (volume := match.group("volume")) and volume not in volumes:
+            volumes.append(volume)
     active = [drug for drug in drugs if not _is_placebo(drug)]
     if len(active) == 1:
-        contents = _clinical_candidates(*_clinical_components(active[0]), "")
+        components, dose_form = _clinical_components(active[0])
+        durations, quantities = _amounts(active[0])
+        content = _clinical_name(components, _join(*durations, dose_form), "")
+        volumes += [q for q in quantities if q not in volumes]
     else:
-        forms = {_clinical_components(drug)[1] for drug in active}
-        ingredients = _pack_ingredients(body).split(" / ")
+        strengths: dict[str, list[str]] = {}
+        forms: set[str] = set()
+        for drug in active:
+            components, dose_form = _clinical_components(drug)
+            forms.add(_join(*_amounts(drug)[0], dose_form))
+            for ingredient, strength in components:
+                found = strengths.setdefault(ingredient, [])
+                if strength and strength not in found:
+                    found.append(strength)
         form = forms.pop() if len(forms) == 1 else ""
-        contents = [_join(" / ".join(ingredients), form), " / ".join(ingredients)]
-        for keep in range(len(ingredients) - 1, 0, -1):
-            contents.append(" / ".join([*ingredients[:keep], _ELLIPSIS]))
-    size = f"pack of {count}" if count else "pack"
-    if brand:
-        return _first_fitting([f"{brand} ({content}, {size})" for content in contents])
-    return _first_fitting([f"{content}, {size}" for content in contents])
+        content = _join(" / ".join(_join(i, _strengths(s)) for i, s in strengths.items()), form)
+    size = ", ".join([*volumes, f"pack of {count}" if count else "pack"])
+    return f"{brand} ({content}, {size})" if brand else f"{content}, {size}"
+
+
+def _strengths(strengths: list[str]) -> str:
+    """ "0.18 MG, 0.215 MG, 0.25 MG" reads "0.18, 0.215, 0.25 MG" when they share a unit."""
+    units = {strength.split(" ", 1)[1] for strength in strengths}
+    if len(units) != 1:
+        return ", ".join(strengths)
+    return f"{', '.join(strength.split(' ', 1)[0] for strength in strengths)} {units.pop()}"
 
 
 def _is_placebo(drug: str) -> bool:

@@ -76,7 +76,43 @@ def test_stored_english_becomes_its_reason_code(stored: str, code: str) -> None:
     assert _codes.code_of(stored) == code
 
 
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "Member asked us to wait until Friday",  # a pharmacy's own words
+        "Insurance needs more information",
+    ],
+)
+def test_a_reason_in_words_the_migration_does_not_know_becomes_another_reason(
+    stored: str,
+) -> None:
+    """Not dropped: an order on hold or cancelled still says it had a reason."""
+    assert _codes.code_of(stored) == "other"
+    assert _codes.code_of(stored, has_reason=True) == "other"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["Order received", "Filling the order", "Delivered", "Shipped by USPS, tracking 9400111"],
+)
+def test_a_note_that_repeated_its_step_is_no_reason_even_on_a_hold(stored: str) -> None:
+    assert _codes.code_of(stored, has_reason=True) == ""
+
+
+def test_a_note_on_a_step_without_a_reason_stays_no_reason() -> None:
+    """A shipped or delivered step has no reason to say: its own words are not "another"."""
+    assert _codes.code_of("Left with the neighbour", has_reason=False) == ""
+    assert _codes.code_of("Duplicate order", has_reason=False) == "duplicate_order"
+
+
 def test_the_migration_knows_every_reason_the_models_know() -> None:
     from rxportal.orders.models import ORDER_REASONS
 
     assert [(c, str(label)) for c, label in ORDER_REASONS] == _codes.REASONS
+
+
+def test_the_steps_with_a_reason_are_the_hold_and_the_cancellation() -> None:
+    from rxportal.orders.models import OrderStatus
+
+    assert set(_codes.STEPS_WITH_A_REASON) == {OrderStatus.ON_HOLD, OrderStatus.CANCELLED}
+    assert {str(status.label) for status in OrderStatus} <= _codes.STEP_NOTES

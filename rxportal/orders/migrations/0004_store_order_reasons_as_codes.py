@@ -3,9 +3,15 @@ only when the sentence happened to be a catalogue entry (the demo's never were).
 codes (``CancelReason`` or ``PharmacyReason``), said at the edge in the reader's language.
 
 Known sentences map to their code; a timeline note that only repeated its step ("Order
-received", "Shipped by UPS, tracking ...", a status name) becomes no reason; any other text
-cannot be said in Spanish and is dropped (the step and the status still say what happened).
+received", "Shipped by UPS, tracking ...", a status name) becomes no reason. Any other text
+of an order's hold or cancel reason, or of a hold or cancellation step, cannot be said in
+Spanish but is not dropped: it becomes ``other`` ("Another reason", CancelReason.OTHER), so
+the order still says it had a reason (the member can call to hear it). Other text on a step
+without a reason (received, verifying, processing, shipped, delivered) becomes no reason.
+Undone, ``other`` reads "Another reason": the original words are not kept.
 """
+
+import re
 
 from django.db import migrations, models
 
@@ -27,24 +33,48 @@ REASONS = [
 ]
 CODE_OF_TEXT = {text: code for code, text in REASONS}
 CODES = {code for code, _text in REASONS}
+OTHER = "other"
+# Notes that only repeated their step: the order service's, the status names, the demo's.
+STEP_NOTES = frozenset(
+    {
+        "Order received",
+        "Pharmacist verifying the prescription",
+        "Filling the order",
+        *("Received", "Verifying", "Processing", "Shipped", "Delivered", "On hold", "Cancelled"),
+    }
+)
+SHIPPED_NOTE = re.compile(r"^Shipped by .+, tracking \S+$")
+# The steps that have a reason to say (orders.OrderStatus values).
+STEPS_WITH_A_REASON = ("on_hold", "cancelled")
 
 
-def code_of(text: str) -> str:
+def code_of(text: str, *, has_reason: bool = True) -> str:
+    """The code of a stored reason or note; unknown words of a hold or cancellation become
+    ``other`` rather than nothing."""
     text = text.strip()
     if text in CODES:
         return text
-    return CODE_OF_TEXT.get(text, "")
+    if text in CODE_OF_TEXT:
+        return CODE_OF_TEXT[text]
+    if not text or text in STEP_NOTES or SHIPPED_NOTE.match(text):
+        return ""
+    return OTHER if has_reason else ""
 
 
 def store_codes(apps, schema_editor):  # type: ignore[no-untyped-def]
     MailOrder = apps.get_model("orders", "MailOrder")
     MailOrderEvent = apps.get_model("orders", "MailOrderEvent")
-    for text in MailOrder.objects.exclude(status_reason="").values_list(
-        "status_reason", flat=True
-    ).distinct():
+    for text in (
+        MailOrder.objects.exclude(status_reason="")
+        .values_list("status_reason", flat=True)
+        .distinct()
+    ):
         MailOrder.objects.filter(status_reason=text).update(status_reason=code_of(text))
-    for text in MailOrderEvent.objects.exclude(note="").values_list("note", flat=True).distinct():
-        MailOrderEvent.objects.filter(note=text).update(reason=code_of(text))
+    notes = MailOrderEvent.objects.exclude(note="").values_list("note", "status").distinct()
+    for text, status in notes:
+        MailOrderEvent.objects.filter(note=text, status=status).update(
+            reason=code_of(text, has_reason=status in STEPS_WITH_A_REASON)
+        )
 
 
 def store_sentences(apps, schema_editor):  # type: ignore[no-untyped-def]
