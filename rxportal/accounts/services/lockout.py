@@ -66,9 +66,15 @@ ACTION_LOCKOUT_CLEARED = "auth.lockout.cleared"
 
 
 def find_user_for_sign_in(normalized_username: str) -> User | None:
-    """The active user whose username, or else whose verified email address, matches
+    """The active user whose verified email address, or else whose username, matches
     case-insensitively, or None. Email addresses are unique per account (allauth's
-    ``ACCOUNT_UNIQUE_EMAIL``, one address each); a username equal to someone's address wins.
+    ``ACCOUNT_UNIQUE_EMAIL``, one address each).
+
+    The address's owner wins over a username equal to it: a username is chosen by whoever
+    registers (or by staff), an address is proven by a code, so a name typed like someone's
+    address must never sign in as anyone but that address's owner (registration and staff
+    refuse such usernames, ``domain.is_foreign_email_username``; older ones may exist). The
+    username's owner loses only that spelling of their name and keeps their own address.
 
     One query whether or not the name exists, and whether or not it looks like an address.
     """
@@ -76,7 +82,7 @@ def find_user_for_sign_in(normalized_username: str) -> User | None:
     by_email = Q(emailaddress__email__iexact=normalized_username, emailaddress__verified=True)
     return (
         User.objects.filter(by_username | by_email, is_active=True)
-        .order_by(Case(When(by_username, then=0), default=1), "pk")
+        .order_by(Case(When(by_email, then=0), default=1), "pk")
         .first()
     )
 
