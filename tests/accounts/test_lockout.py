@@ -311,3 +311,10 @@ def test_global_breaker_requires_the_captcha_for_everyone_but_blocks_no_one(
     assert dataclasses.astuple(decision) == (True, None, False, False)
     assert not decision.blocked
     assert not global_breaker_tripped(now=NOW + dt.timedelta(minutes=3))
+
+
+def test_an_account_has_one_email_address(settings: Any) -> None:
+    """``clear_throttles_for_user`` and the adapter's ``post_login`` clear the counter of
+    ``user.email`` only: right while an account has one address. Raising the limit needs them
+    to clear every verified address's counter first."""
+    assert settings.ACCOUNT_MAX_EMAIL_ADDRESSES == 1

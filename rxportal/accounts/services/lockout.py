@@ -444,7 +444,11 @@ def clear_throttles_for_user(
     *, user: User, actor: User | None, request: HttpRequest | None = None, reason: str = ""
 ) -> bool:
     """Lift every lock on ``user``: the username's and, since the username step takes the
-    verified email address too (with its own counter), the address's. Returns whether any."""
+    verified email address too (with its own counter), the address's. Returns whether any.
+
+    ``user.email`` is the account's only address because ``ACCOUNT_MAX_EMAIL_ADDRESSES`` is 1
+    (``test_lockout.test_an_account_has_one_email_address``); with more, each verified
+    address's counter would need clearing here and in the adapter's ``post_login``."""
     cleared = clear_throttle_for(
         username=user.get_username(), actor=actor, request=request, reason=reason
     )
