@@ -224,7 +224,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         # Every stage passed: the failure episode for this username is over.
         lockout.record_sign_in_success(username=normalize_username(user.get_username()))
         email = str(getattr(user, "email", "") or "")
-        if email:  # the address works at the username step too, with a throttle of its own
+        # The address works at the username step too, with a throttle of its own. One address
+        # per account (ACCOUNT_MAX_EMAIL_ADDRESSES = 1), so ``user.email`` is the only one.
+        if email:
             lockout.record_sign_in_success(username=email)
         signin.mark_signed_in(request=request, now=clock.now())
         return super().post_login(request, user, **kwargs)

@@ -37,6 +37,14 @@ def normalize_username(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip().casefold()
 
 
+def is_foreign_email_username(username: str, *, own_email: str) -> bool:
+    """True when ``username`` looks like an email address (it has an "@") other than the
+    account's own ``own_email``. Such a name is refused: the username step takes addresses too,
+    and a username equal to someone else's address would be a second way to their sign-in."""
+    name = normalize_username(username)
+    return "@" in name and name != normalize_username(own_email or "")
+
+
 # --- Lock-out policy ---------------------------------------------------------------------------
 
 CAPTCHA_AFTER_FAILURES = 3

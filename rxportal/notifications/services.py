@@ -389,6 +389,24 @@ def deliver_notification(*, public_id: uuid.UUID, now: dt.datetime) -> Delivery:
     return Delivery(DeliveryResult.SENT)
 
 
+def rehearse_delivery(*, public_id: uuid.UUID, now: dt.datetime) -> None:
+    """``deliver_notification``'s statements for a stand-in's row, sending nothing: for a caller
+    whose other path delivers a real message inline (tasks run in the request) and which must
+    not take more or less work either way; the caller rolls the row back afterwards (the
+    sign-in pause's notice for an unknown name, ``accounts.services.lockout``)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(public_id=public_id, status=Status.QUEUED, next_attempt_at__lte=now)
+            .first()
+        )
+        if notification is None:
+            return
+        notification.attempts += 1
+        _mark_sent(notification, now=now)
+        notification.save(update_fields=[*SENT_FIELDS, *CONTENT_FIELDS])
+
+
 SENT_FIELDS = ("status", "attempts", "sent_at", "last_error_code", "updated_at")
 CONTENT_FIELDS = ("subject", "body_text", "body_html", "to_address")
 FAILURE_FIELDS = ("status", "attempts", "next_attempt_at", "last_error_code", "updated_at")

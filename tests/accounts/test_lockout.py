@@ -29,6 +29,7 @@ from rxportal.accounts.services.lockout import (
     sign_in_gate,
 )
 from rxportal.audit.models import AuditEvent
+from rxportal.notifications.models import Notification
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,12 +152,15 @@ def test_owner_is_emailed_once_per_lock_episode(
 def test_no_email_for_unknown_names_or_users_without_email(
     mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    UserFactory(username="noemail", email="")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    """An unknown name's notice is a rolled-back rehearsal (the same work, nothing kept); an
+    account without an address is told in its inbox only."""
+    user = UserFactory(username="noemail", email="")
+    with django_capture_on_commit_callbacks(execute=True):
         fail("ghostuser", 6)
         fail("noemail", 6)
     assert mailoutbox == []
-    assert callbacks == []
+    notices = Notification.objects.filter(kind="security.sign_in_paused")
+    assert [(row.recipient_id, row.channel) for row in notices] == [(user.pk, "inbox")]
 
 
 def test_lock_start_is_audited_for_real_and_unknown_names() -> None:
@@ -307,3 +311,10 @@ def test_global_breaker_requires_the_captcha_for_everyone_but_blocks_no_one(
     assert dataclasses.astuple(decision) == (True, None, False, False)
     assert not decision.blocked
     assert not global_breaker_tripped(now=NOW + dt.timedelta(minutes=3))
+
+
+def test_an_account_has_one_email_address(settings: Any) -> None:
+    """``clear_throttles_for_user`` and the adapter's ``post_login`` clear the counter of
+    ``user.email`` only: right while an account has one address. Raising the limit needs them
+    to clear every verified address's counter first."""
+    assert settings.ACCOUNT_MAX_EMAIL_ADDRESSES == 1

@@ -182,3 +182,21 @@ def test_the_code_page_without_a_registration_goes_to_sign_in(client: Client) ->
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_login")
+
+
+def test_a_username_that_is_another_email_address_is_refused(client: Client) -> None:
+    """A username equal to someone else's email address would take over their email sign-in."""
+    prove_membership(client, adult_member())
+
+    html = sign_up(client, username="someone.else@example.org").content.decode()
+
+    assert "can&#x27;t be an email address other than yours" in html
+    assert not User.objects.exists()
+
+
+def test_the_registrants_own_email_address_may_be_the_username(client: Client) -> None:
+    prove_membership(client, adult_member())
+
+    sign_up(client, email="dana@example.org", username="Dana@Example.org")
+
+    assert User.objects.get().username == "dana@example.org"

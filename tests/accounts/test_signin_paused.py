@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from rxportal.accounts.models import LoginThrottle
+from rxportal.accounts.models import LoginThrottle, User
 from rxportal.accounts.services import lockout
 from rxportal.core import clock
 from tests.accounts.test_recovery_support import (
@@ -277,3 +277,15 @@ def test_no_sign_in_step_claims_a_number_it_cannot_know(client: Client) -> None:
     names = ("Your username", "Your security question", "Your password")
     for html, name in zip(pages[:3], names, strict=True):
         assert f'<p class="steps">{name}</p>' in html
+
+
+def test_a_username_equal_to_another_members_email_never_takes_their_email_sign_in() -> None:
+    """Someone named (from before the rule) like another member's verified address: the address's
+    owner is who that text signs in as; the username's owner keeps their own address."""
+    owner = make_user(username="dana")
+    squatter = make_user(username="robin")
+    User.objects.filter(pk=squatter.pk).update(username=owner.email)
+
+    assert lockout.find_user_for_sign_in(owner.email) == owner
+    assert lockout.find_user_for_sign_in(owner.email.upper()) == owner
+    assert lockout.find_user_for_sign_in(squatter.email) == squatter

@@ -371,3 +371,31 @@ def test_account_team_does_not_send_username_reminders(account_agent: User, memb
         send_username_reminder(member=member, actor=account_agent, reason=REASON)
 
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("new_username", ["someone.else@example.org", "Someone.Else@Example.org"])
+def test_a_username_that_is_another_email_address_is_refused(
+    account_agent: User, member_account: User, new_username: str
+) -> None:
+    """A username equal to someone's email address would take their email sign-in."""
+    with pytest.raises(errors.InvalidUsername):
+        change_username(
+            user=member_account, new_username=new_username, actor=account_agent, reason=REASON
+        )
+
+    member_account.refresh_from_db()
+    assert member_account.username == "jordan.smith"
+
+
+def test_the_accounts_own_email_address_may_be_its_username(
+    account_agent: User, member_account: User
+) -> None:
+    change_username(
+        user=member_account,
+        new_username=member_account.email.upper(),
+        actor=account_agent,
+        reason=REASON,
+    )
+
+    member_account.refresh_from_db()
+    assert member_account.username == member_account.email.lower()

@@ -27,7 +27,7 @@ from rxportal.accounts.challenge_questions import (
     ANSWERS_REQUIRED,
     normalize_answer,
 )
-from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.domain import is_foreign_email_username, normalize_username
 from rxportal.accounts.errors import InvalidSiteKeyPhrase
 from rxportal.accounts.forms.common import (
     ANSWER_MAX_LENGTH,
@@ -358,6 +358,15 @@ class RegistrationSignupForm(_RegistrationFormMixin, SignupForm):
                     _("Your email address can't be used as a username. Choose a username."),
                 )
                 return
+        if is_foreign_email_username(username, own_email=email):
+            self.add_error(
+                "username",
+                _(
+                    "A username can't be an email address other than yours. Choose a username "
+                    "without @, or leave it blank to use your email address."
+                ),
+            )
+            return
         holders = registration.username_holders(username)
         if holders and all(self._is_abandoned(user) for user in holders):
             self._to_retire.update((user.pk, user) for user in holders)

@@ -48,6 +48,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import client_ip, record_event
 from rxportal.audit.services import username_digest as audit_username_digest
 from rxportal.core import clock
+from rxportal.notifications import selectors as notification_selectors
 from rxportal.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,15 @@ ACTION_LOCKOUT_CLEARED = "auth.lockout.cleared"
 
 
 def find_user_for_sign_in(normalized_username: str) -> User | None:
-    """The active user whose username, or else whose verified email address, matches
+    """The active user whose verified email address, or else whose username, matches
     case-insensitively, or None. Email addresses are unique per account (allauth's
-    ``ACCOUNT_UNIQUE_EMAIL``, one address each); a username equal to someone's address wins.
+    ``ACCOUNT_UNIQUE_EMAIL``, one address each).
+
+    The address's owner wins over a username equal to it: a username is chosen by whoever
+    registers (or by staff), an address is proven by a code, so a name typed like someone's
+    address must never sign in as anyone but that address's owner (registration and staff
+    refuse such usernames, ``domain.is_foreign_email_username``; older ones may exist). The
+    username's owner loses only that spelling of their name and keeps their own address.
 
     One query whether or not the name exists, and whether or not it looks like an address.
     """
@@ -76,7 +83,7 @@ def find_user_for_sign_in(normalized_username: str) -> User | None:
     by_email = Q(emailaddress__email__iexact=normalized_username, emailaddress__verified=True)
     return (
         User.objects.filter(by_username | by_email, is_active=True)
-        .order_by(Case(When(by_username, then=0), default=1), "pk")
+        .order_by(Case(When(by_email, then=0), default=1), "pk")
         .first()
     )
 
@@ -324,8 +331,9 @@ def _after_failure(
                     subject=owner,
                     details=details,
                 )
-            if outcome.notify_owner and owner is not None and owner.email:
-                transaction.on_commit(partial(_send_lockout_notice, owner.pk), robust=True)
+            if outcome.notify_owner:  # known and unknown names alike (_send_lockout_notice)
+                owner_pk = owner.pk if owner is not None else None
+                transaction.on_commit(partial(_send_lockout_notice, owner_pk), robust=True)
 
     ip = client_ip(request) if request is not None else None
     if ip is not None:
@@ -339,17 +347,64 @@ def _after_failure(
     )
 
 
-def _send_lockout_notice(user_pk: int) -> None:
-    """Tell the owner by email and in their inbox (a security notice: never switched off)."""
-    user = User.objects.filter(pk=user_pk).first()
-    if user is None:
+class _RehearsalOver(Exception):
+    """Ends ``_rehearse_lockout_notice``, rolling its writes back."""
+
+
+# No account has this primary key: the stand-in's lookups find nothing and its rows, rolled
+# back, never reach the foreign key check (deferred to commit).
+_STAND_IN_PK = 0
+
+
+def _send_lockout_notice(user_pk: int | None) -> None:
+    """Tell the owner by email and in their inbox (a security notice: never switched off).
+
+    For a name without an owner (``user_pk`` None), the same work for a stand-in, rolled back:
+    the email address works at the username step, so a notice sent only for known names would
+    tell, by the statements (and the time) of the fifth wrong password, which addresses are
+    registered. Both paths run one transaction: the user's row, the channel settings, one
+    outbox row per channel; then one delivery per row. A real notice's deliveries run after
+    commit (inline when tasks run in the request); the stand-in's are rehearsed before the
+    rollback (``notifications.services.rehearse_delivery``: the same statements, nothing sent)
+    when tasks run inline, and not at all when a worker would send them.
+    """
+    if user_pk is None:
+        _rehearse_lockout_notice()
         return
-    notifications.notify(
-        recipient=user,
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_pk).first()
+        if user is None:
+            return
+        _notify_lockout(user)
+
+
+def _notify_lockout(recipient: User) -> list[uuid.UUID]:
+    rows = notifications.notify(
+        recipient=recipient,
         kind="security.sign_in_paused",
         context={},
         idempotency_key=uuid.uuid4().hex,
     )
+    return [row.public_id for row in rows]
+
+
+def _rehearse_lockout_notice() -> None:
+    token = uuid.uuid4().hex
+    stand_in = User(
+        pk=_STAND_IN_PK, username=f"rehearsal-{token}", email=f"rehearsal-{token}@example.invalid"
+    )
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=_STAND_IN_PK).first()  # the owner's lookup
+            public_ids = _notify_lockout(stand_in)
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                now = clock.now()
+                for public_id in public_ids:
+                    notifications.rehearse_delivery(public_id=public_id, now=now)
+            raise _RehearsalOver
+    except _RehearsalOver:
+        pass
+    notification_selectors.forget_unread_count(stand_in)  # as the inbox row's after commit
 
 
 def record_sign_in_success(*, username: str) -> None:
@@ -389,7 +444,11 @@ def clear_throttles_for_user(
     *, user: User, actor: User | None, request: HttpRequest | None = None, reason: str = ""
 ) -> bool:
     """Lift every lock on ``user``: the username's and, since the username step takes the
-    verified email address too (with its own counter), the address's. Returns whether any."""
+    verified email address too (with its own counter), the address's. Returns whether any.
+
+    ``user.email`` is the account's only address because ``ACCOUNT_MAX_EMAIL_ADDRESSES`` is 1
+    (``test_lockout.test_an_account_has_one_email_address``); with more, each verified
+    address's counter would need clearing here and in the adapter's ``post_login``."""
     cleared = clear_throttle_for(
         username=user.get_username(), actor=actor, request=request, reason=reason
     )

@@ -22,7 +22,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from rxportal.accounts.domain import normalize_username
+from rxportal.accounts.domain import is_foreign_email_username, normalize_username
 from rxportal.accounts.models import User
 from rxportal.accounts.selectors import mask_email
 from rxportal.accounts.services import lockout
@@ -87,6 +87,11 @@ def change_username(
         old_name = locked.username
         if normalize_username(old_name) == name:
             raise UsernameUnchanged(_("That is already this account's username."))
+        if is_foreign_email_username(name, own_email=locked.email):
+            # The username step takes addresses too: this name would sign in someone else.
+            raise InvalidUsername(
+                _("A username can't be an email address other than the account's own.")
+            )
         if User.objects.filter(username__iexact=name).exclude(pk=locked.pk).exists():
             raise UsernameTaken(_("Another account already has that username."))
         locked.username = name
