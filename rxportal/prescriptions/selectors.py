@@ -421,10 +421,18 @@ def check_refillable(row: PrescriptionRow) -> None:
             _("This prescription has expired. Request a renewal from your prescriber."), **ref
         )
     if row.status is RefillStatus.SCHEDULE_II:
+        if row.prescription.drug.dea_schedule == domain.DeaSchedule.CII:
+            raise errors.RefillScheduleII(
+                _(
+                    "This is a Schedule II controlled substance: federal law does not allow "
+                    "refills. Request a new prescription from your prescriber."
+                ),
+                **ref,
+            )
         raise errors.RefillScheduleII(
             _(
-                "This is a Schedule II controlled substance: federal law does not allow refills. "
-                "Request a new prescription from your prescriber."
+                "This is a controlled substance that cannot be refilled. Ask your prescriber "
+                "about a new prescription."
             ),
             **ref,
         )
