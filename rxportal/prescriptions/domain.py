@@ -202,6 +202,16 @@ def needs_new_prescription(status: RefillStatus) -> bool:
     return status in (RefillStatus.SCHEDULE_II, RefillStatus.CONTROLLED_LIMIT)
 
 
+def supply_runs_out_within(
+    *, last_filled_on: dt.date | None, days_supply: int, today: dt.date, days: int
+) -> bool:
+    """The last fill's supply ends within ``days`` days (or has ended; or there was no fill):
+    when a prescription that cannot be refilled needs the next one."""
+    if last_filled_on is None:
+        return True
+    return last_filled_on + dt.timedelta(days=days_supply) <= today + dt.timedelta(days=days)
+
+
 def is_refill_due_within(
     *, status: RefillStatus, next_refill_date: dt.date | None, today: dt.date, days: int
 ) -> bool:

@@ -189,18 +189,27 @@ _CURRENT = (*_LIVE, RefillStatus.SCHEDULE_II)
 def _without_replaced(rows: list[PrescriptionRow]) -> list[PrescriptionRow]:
     """Drop an expired or used-up prescription when the same person has a current one (refills
     left, not expired; or a Schedule II one not expired) for the same drug: the new
-    prescription replaced it."""
+    prescription replaced it. Of a Schedule I or II drug only the newest current prescription
+    stays (each fill has its own prescription). ``rows`` come newest first per drug."""
     current = {
         (row.prescription.member_id, row.prescription.drug_id)
         for row in rows
         if row.status in _CURRENT
     }
-    return [
-        row
-        for row in rows
-        if row.status in _CURRENT
-        or (row.prescription.member_id, row.prescription.drug_id) not in current
-    ]
+    kept = []
+    newest_no_refill: set[tuple[int, int]] = set()
+    for row in rows:
+        key = (row.prescription.member_id, row.prescription.drug_id)
+        if row.status not in _CURRENT:
+            if key not in current:
+                kept.append(row)
+            continue
+        if row.prescription.drug.dea_schedule in domain.NO_REFILL_SCHEDULES:
+            if key in newest_no_refill:
+                continue
+            newest_no_refill.add(key)
+        kept.append(row)
+    return kept
 
 
 def _open_renewals(prescriptions: Iterable[Prescription]) -> dict[int, RenewalRequest]:
@@ -344,7 +353,15 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
         if row.status is RefillStatus.NO_REFILLS_LEFT:
             flagged.append((row, AlertKind.NO_REFILLS_LEFT))
         elif row.needs_new_prescription:
-            flagged.append((row, AlertKind.NEW_PRESCRIPTION_NEEDED))
+            # A Schedule II prescription is told about when its supply runs out (as a refill
+            # is when due), not every day from the day it was filled.
+            if row.status is not RefillStatus.SCHEDULE_II or domain.supply_runs_out_within(
+                last_filled_on=row.prescription.last_filled_on,
+                days_supply=row.prescription.days_supply,
+                today=today,
+                days=domain.REFILL_DUE_SOON_DAYS,
+            ):
+                flagged.append((row, AlertKind.NEW_PRESCRIPTION_NEEDED))
         elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
             expires_on=row.prescription.expires_on, today=today
         ):

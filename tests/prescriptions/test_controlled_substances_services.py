@@ -315,3 +315,51 @@ def test_a_schedule_i_prescription_is_refused_without_saying_schedule_ii(
             today=today,
         )
     assert "Schedule II" not in raised.value.message
+
+
+def test_a_schedule_ii_alert_comes_only_when_its_supply_runs_out_soon(
+    setting: Setting, today: dt.date, oxycodone: Drug, tramadol: Drug
+) -> None:
+    # Filled yesterday for 30 days: nothing to ask for yet. Filled 25 days ago: 5 days left.
+    fresh = make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=1)
+    running_out = make_rx(
+        setting,
+        today=today,
+        drug=covered_drug(
+            setting, schedule="CII", name="methylphenidate hydrochloride 10 MG Oral Tablet"
+        ),
+        last_filled_days_ago=25,
+    )
+
+    attention = get_prescription_attention(viewer=setting.family.subscriber.user, today=today)
+
+    alerted = [alert.prescription.pk for alert in attention.alerts]
+    assert fresh.pk not in alerted
+    assert running_out.pk in alerted
+
+
+def test_only_the_newest_schedule_ii_prescription_of_a_drug_is_listed_and_alerted(
+    setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    older = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=31), 40
+    )
+    newer = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=1), 2
+    )
+    older.refills_remaining = newer.refills_remaining = 0
+    older.save()
+    newer.save()
+
+    [group, *_] = list_prescriptions_by_person(viewer=setting.family.subscriber.user, today=today)
+    attention = get_prescription_attention(viewer=setting.family.subscriber.user, today=today)
+
+    assert [row.prescription.pk for row in group.rows] == [newer.pk]
+    assert [alert.prescription.pk for alert in attention.alerts] == []
+    # A new prescription not yet filled replaces the filled one too.
+    newest = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=None), 0
+    )
+    [group, *_] = list_prescriptions_by_person(viewer=setting.family.subscriber.user, today=today)
+    assert [row.prescription.pk for row in group.rows] == [newest.pk]
+    assert group.rows[0].status is RefillStatus.REFILL_NOW
