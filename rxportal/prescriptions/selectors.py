@@ -72,6 +72,11 @@ class PrescriptionRow:
         return self.status is RefillStatus.REFILL_NOW
 
     @property
+    def is_first_fill(self) -> bool:
+        """Never filled: the next fill is the first, not a refill."""
+        return self.prescription.last_filled_on is None
+
+    @property
     def needs_new_prescription(self) -> bool:
         return domain.needs_new_prescription(self.status)
 
@@ -93,10 +98,11 @@ class PrescriptionRow:
 
     @property
     def can_set_auto_refill(self) -> bool:
-        """Offered while refills can happen; turning it off is always offered, except for a
-        Schedule II drug, which the automatic-refill job never refills."""
+        """Offered while refills can happen; turning it off is always offered. A Schedule I or
+        II drug (which the automatic-refill job never refills) offers only turning it off, if
+        it is on."""
         if not self.can_refill_automatically:
-            return False
+            return bool(self.prescription.auto_refill)
         return self.prescription.auto_refill or self.status in _LIVE
 
 
