@@ -4,6 +4,7 @@ files it covers, and the importer that stores each drug's schedule."""
 from __future__ import annotations
 
 import csv
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -82,8 +83,33 @@ def test_a_drug_takes_its_controlled_ingredients_schedule(name: str, schedule: s
         ("atropine sulfate 0.025 MG / difenoxin hydrochloride 1 MG Oral Tablet [Motofen]", "CIV"),
         ("atropine sulfate 0.025 MG / difenoxin hydrochloride 0.5 MG Oral Tablet", "CV"),
         ("difenoxin hydrochloride 1 MG Oral Tablet", DeaSchedule.CI),
-        # A salt of the substance, never a different substance that starts alike.
-        ("dihydrocodeine bitartrate 16 MG Oral Tablet", DeaSchedule.NONE),
+        # Dihydrocodeine is CII (1308.12(b)(1)); at most 90 mg a unit with another active
+        # ingredient CIII (1308.13(e)(1)(v)); at most 100 mg per 100 mL, CV (1308.15(c)(2)).
+        ("dihydrocodeine bitartrate 16 MG Oral Tablet", DeaSchedule.CII),
+        (
+            "acetaminophen 325 MG / caffeine 30 MG / dihydrocodeine bitartrate 16 MG Oral Tablet",
+            DeaSchedule.CIII,
+        ),
+        ("dihydrocodeine bitartrate 1 MG/ML / guaifenesin 20 MG/ML Oral Solution", "CV"),
+        # A salt of the substance, never a different substance that starts alike ("codeine"
+        # names "codeine phosphate", never "dihydrocodeine").
+        ("dihydrocodeine bitartrate 30 MG / aspirin 356 MG Oral Capsule", DeaSchedule.CIII),
+        # Commonly dispensed substances not (yet) in the drug files: they must import
+        # controlled when a new drug file lists them.
+        ("hydromorphone hydrochloride 2 MG Oral Tablet", DeaSchedule.CII),
+        ("oxymorphone hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        ("levorphanol tartrate 2 MG Oral Tablet", DeaSchedule.CII),
+        ("lisdexamfetamine dimesylate 30 MG Oral Capsule", DeaSchedule.CII),
+        ("methamphetamine hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        ("testosterone cypionate 200 MG/ML Injectable Solution", DeaSchedule.CIII),
+        ("ketamine hydrochloride 50 MG/ML Injectable Solution", DeaSchedule.CIII),
+        ("alprazolam 0.5 MG Oral Tablet", DeaSchedule.CIV),
+        ("zolpidem tartrate 10 MG Oral Tablet", DeaSchedule.CIV),
+        ("temazepam 15 MG Oral Capsule", DeaSchedule.CIV),
+        ("carisoprodol 350 MG Oral Tablet", DeaSchedule.CIV),
+        ("phentermine hydrochloride 37.5 MG Oral Tablet", DeaSchedule.CIV),
+        ("modafinil 100 MG Oral Tablet", DeaSchedule.CIV),
+        ("lacosamide 50 MG Oral Tablet", DeaSchedule.CV),
         # A pack takes its strictest product's schedule.
         (
             "{7 (tramadol hydrochloride 50 MG Oral Tablet) / 7 (oxycodone hydrochloride 5 MG "
@@ -100,16 +126,26 @@ def test_without_rules_nothing_is_controlled() -> None:
     assert compute_dea_schedule(name="oxycodone hydrochloride 5 MG Oral Tablet", rules=[]) == ""
 
 
-def test_every_listed_substance_occurs_in_the_reference_drug_files() -> None:
-    ingredients = {
-        part
-        for name in _reference_names()
-        for part in parse_rxnorm_name(name).ingredient.split(" / ")
-    }
+_SECTION = {"CI": "1308.11", "CII": "1308.12", "CIII": "1308.13", "CIV": "1308.14", "CV": "1308.15"}
+
+
+def test_every_listed_row_is_well_formed_and_cites_its_schedules_section() -> None:
+    # Rows may list substances no drug file has yet (so a new file imports them controlled);
+    # each is an RxNorm-style lower-case name, listed once, citing the section of its schedule.
+    keys = []
     for rule in RULES:
-        assert any(rule.names(ingredient) for ingredient in ingredients), rule.ingredient
+        assert re.fullmatch(r"[a-z][a-z0-9 -]*[a-z0-9]", rule.ingredient), rule.ingredient
+        assert re.fullmatch(
+            rf"21 CFR {re.escape(_SECTION[rule.schedule])}(\([0-9a-z]+\))+", rule.cfr_section
+        ), (rule.ingredient, rule.cfr_section)
         if rule.with_ingredient:
-            assert rule.with_ingredient in ingredients, rule.with_ingredient
+            assert rule.max_strength is not None, rule.ingredient
+        keys.append((rule.ingredient, rule.schedule, rule.max_strength, rule.with_ingredient))
+    assert len(keys) == len(set(keys))
+    listed = {rule.ingredient for rule in RULES}
+    for substance in ("hydromorphone", "oxymorphone", "alprazolam", "zolpidem", "testosterone"):
+        assert substance in listed, substance
+    assert "lisdexamfetamine" in listed and "dihydrocodeine" in listed
 
 
 def test_each_substance_has_exactly_one_schedule_of_its_own() -> None:
