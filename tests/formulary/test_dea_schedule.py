@@ -15,7 +15,7 @@ from django.core.management import call_command
 from rxportal.core.importing import CsvSource
 from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule, parse_rxnorm_name
 from rxportal.formulary.models import Drug
-from rxportal.formulary.services import read_controlled_substance_rules
+from rxportal.formulary.services import import_formularies, read_controlled_substance_rules
 
 REFERENCE = Path(settings.RXPORTAL_REFERENCE_DATA_DIR)
 RULES = read_controlled_substance_rules(CsvSource(REFERENCE / "dea_controlled_substances.csv"))
@@ -170,3 +170,26 @@ def test_the_import_stores_the_schedule_and_the_demos_drugs_are_schedule_ii() ->
     assert Drug.objects.get(rxcui="1190572").dea_schedule == "CV"  # Lomotil
     assert Drug.objects.get(rxcui="103401").dea_schedule == ""  # hydrocortisone ointment
     assert Drug.objects.filter(dea_schedule="").count() > 250
+
+
+@pytest.mark.django_db
+def test_a_drug_first_seen_in_a_formulary_file_takes_its_schedule(tmp_path: Path) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text(
+        "plan_id,payer_plan_name,formulary_id,formulary_name,period_start\n"
+        "P1,Gold PPO,F1,Standard formulary,2026-01-01\n"
+    )
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "formulary_id,rxcui,rxnorm_name,drug_tier,prior_authorization,step_therapy,"
+        "quantity_limit,quantity_limit_detail,pharmacy_benefit_types\n"
+        "F1,999001,hydromorphone hydrochloride 2 MG Oral Tablet,generic,false,false,false,,\n"
+    )
+
+    import_formularies(
+        plans=CsvSource(plans),
+        items=CsvSource(items),
+        controlled_substances=CsvSource(REFERENCE / "dea_controlled_substances.csv"),
+    )
+
+    assert Drug.objects.get(rxcui="999001").dea_schedule == "CII"
