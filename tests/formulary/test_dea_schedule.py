@@ -3,7 +3,6 @@ files it covers, and the importer that stores each drug's schedule."""
 
 from __future__ import annotations
 
-import csv
 import re
 from io import StringIO
 from pathlib import Path
@@ -13,23 +12,12 @@ from django.conf import settings
 from django.core.management import call_command
 
 from rxportal.core.importing import CsvSource
-from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule, parse_rxnorm_name
+from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule
 from rxportal.formulary.models import Drug
 from rxportal.formulary.services import import_formularies, read_controlled_substance_rules
 
 REFERENCE = Path(settings.RXPORTAL_REFERENCE_DATA_DIR)
 RULES = read_controlled_substance_rules(CsvSource(REFERENCE / "dea_controlled_substances.csv"))
-
-
-def _reference_names() -> list[str]:
-    names = []
-    for file_name, column in (
-        ("qhp_formulary_drugs.csv", "rxnorm_name"),
-        ("synthea_rxnorm_medications.csv", "display"),
-    ):
-        with (REFERENCE / file_name).open(encoding="utf-8") as handle:
-            names += [row[column] for row in csv.DictReader(handle)]
-    return names
 
 
 @pytest.mark.parametrize(
