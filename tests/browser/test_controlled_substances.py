@@ -26,7 +26,7 @@ member = Member.objects.get(user__username=%(username)r)
 groups = list_prescriptions_by_person(viewer=member.user, today=clock.today())
 rows = [row for group in groups for row in group.rows]
 print(json.dumps([
-    {"id": str(r.public_id), "drug": r.prescription.drug.name, "status": str(r.status),
+    {"id": str(r.public_id), "drug": r.prescription.drug.display_name, "status": str(r.status),
      "refills": r.prescription.refills_authorized, "auto": r.prescription.auto_refill}
     for r in rows
     if r.prescription.drug.dea_schedule == "CII" and r.open_renewal is None
