@@ -255,6 +255,7 @@ def import_formularies(
     *,
     plans: CsvSource,
     items: CsvSource,
+    controlled_substances: CsvSource,
     today: dt.date | None = None,
     effective_on: dt.date | None = None,
     safety_withdrawal: bool = False,
@@ -294,7 +295,11 @@ def import_formularies(
             immediate=safety_withdrawal,
         )
         entries, created_drugs, skipped = _import_entry_rows(
-            items, formulary_ids, plans.name, hold=schedule.hold
+            items,
+            formulary_ids,
+            plans.name,
+            rules=read_controlled_substance_rules(controlled_substances),
+            hold=schedule.hold,
         )
         schedule.hold_removals(entries)
         entries.delete_unseen()
@@ -345,9 +350,11 @@ def _import_entry_rows(
     formulary_ids: dict[str, int],
     plans_file: str,
     *,
+    rules: Sequence[ControlledSubstanceRule],
     hold: Callable[[dict[str, Any]], dict[str, Any]] = lambda values: values,
 ) -> tuple[Upserter, int, dict[str, int]]:
     drug_ids = dict(Drug.objects.values_list("rxcui", "pk"))
+    # A drug first seen here takes its DEA schedule (``rules``) as import_drugs gives it.
     known_tiers = [str(tier) for tier in DaVinciTier]
     storable_tiers = {value for value, _ in FormularyEntry._meta.get_field("tier").choices or []}
     entries = Upserter(
@@ -375,7 +382,7 @@ def _import_entry_rows(
             continue
         if rxcui not in drug_ids:
             name = row.text("rxnorm_name", max_length=column_max_length(Drug, "name"))
-            drug_ids[rxcui] = Drug.objects.create(**drug_values(rxcui, name, None)).pk
+            drug_ids[rxcui] = Drug.objects.create(**drug_values(rxcui, name, None, rules=rules)).pk
             created_drugs += 1
         key = (formulary_ids[code], drug_ids[rxcui])
         if entries.seen(key):

@@ -119,6 +119,14 @@ def can_refill_automatically(dea_schedule: DeaSchedule | str) -> bool:
     return DeaSchedule(dea_schedule) not in NO_REFILL_SCHEDULES
 
 
+def fill_counts_as_refill(
+    *, dea_schedule: DeaSchedule | str, last_filled_on: dt.date | None
+) -> bool:
+    """Whether a fill uses one of the prescription's refills: not the first fill of a Schedule
+    II prescription (it has no refills; that fill is the prescription itself)."""
+    return not (DeaSchedule(dea_schedule) in NO_REFILL_SCHEDULES and last_filled_on is None)
+
+
 def compute_refill_status(
     *,
     is_active: bool,
@@ -130,9 +138,10 @@ def compute_refill_status(
     written_on: dt.date | None = None,
     refills_authorized: int | None = None,
 ) -> RefillStatus:
-    """The status badge, most blocking first: expired; a Schedule II drug (no refills by law);
-    no refills left; a Schedule III-V prescription past its five refills or six months; too
-    soon; else refill now. The one rule the prescriptions page, the dashboard, the refill
+    """The status badge, most blocking first: expired; a Schedule II drug already filled (no
+    refills by law; its first fill is allowed) or a Schedule I drug; no refills left; a
+    Schedule III-V prescription past its five refills or six months (or whose next refill
+    would fall after the six months); too soon; else refill now. The one rule the prescriptions page, the dashboard, the refill
     service, the reminders and the automatic-refill job share (through ``compute_row``).
 
     ``written_on`` and ``refills_authorized`` count for Schedules III-V (refills used are
@@ -141,6 +150,11 @@ def compute_refill_status(
         return RefillStatus.EXPIRED
     schedule = DeaSchedule(dea_schedule)
     if schedule in NO_REFILL_SCHEDULES:
+        # The law forbids refills, not the first fill: a Schedule II prescription never filled
+        # (no next refill date) can be filled once, whatever refills are on record. Schedule I
+        # is never dispensed.
+        if schedule is DeaSchedule.CII and next_refill_date is None:
+            return RefillStatus.REFILL_NOW
         return RefillStatus.SCHEDULE_II
     if refills_remaining <= 0:
         return RefillStatus.NO_REFILLS_LEFT
@@ -151,6 +165,9 @@ def compute_refill_status(
         deadline = compute_controlled_refill_deadline(dea_schedule=schedule, written_on=written_on)
         assert deadline is not None
         if used >= CONTROLLED_MAX_REFILLS or today > deadline:
+            return RefillStatus.CONTROLLED_LIMIT
+        # The next refill would only be allowed after the last day: none will ever be.
+        if next_refill_date is not None and next_refill_date > deadline:
             return RefillStatus.CONTROLLED_LIMIT
     if next_refill_date is not None and today < next_refill_date:
         return RefillStatus.TOO_SOON
@@ -183,6 +200,16 @@ def needs_new_prescription(status: RefillStatus) -> bool:
     """A controlled substance the law (or the plan) stops refilling: the member asks for a new
     prescription rather than a renewal of refills."""
     return status in (RefillStatus.SCHEDULE_II, RefillStatus.CONTROLLED_LIMIT)
+
+
+def supply_runs_out_within(
+    *, last_filled_on: dt.date | None, days_supply: int, today: dt.date, days: int
+) -> bool:
+    """The last fill's supply ends within ``days`` days (or has ended; or there was no fill):
+    when a prescription that cannot be refilled needs the next one."""
+    if last_filled_on is None:
+        return True
+    return last_filled_on + dt.timedelta(days=days_supply) <= today + dt.timedelta(days=days)
 
 
 def is_refill_due_within(

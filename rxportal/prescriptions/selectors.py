@@ -72,6 +72,11 @@ class PrescriptionRow:
         return self.status is RefillStatus.REFILL_NOW
 
     @property
+    def is_first_fill(self) -> bool:
+        """Never filled: the next fill is the first, not a refill."""
+        return self.prescription.last_filled_on is None
+
+    @property
     def needs_new_prescription(self) -> bool:
         return domain.needs_new_prescription(self.status)
 
@@ -93,10 +98,11 @@ class PrescriptionRow:
 
     @property
     def can_set_auto_refill(self) -> bool:
-        """Offered while refills can happen; turning it off is always offered, except for a
-        Schedule II drug, which the automatic-refill job never refills."""
+        """Offered while refills can happen; turning it off is always offered. A Schedule I or
+        II drug (which the automatic-refill job never refills) offers only turning it off, if
+        it is on."""
         if not self.can_refill_automatically:
-            return False
+            return bool(self.prescription.auto_refill)
         return self.prescription.auto_refill or self.status in _LIVE
 
 
@@ -189,18 +195,27 @@ _CURRENT = (*_LIVE, RefillStatus.SCHEDULE_II)
 def _without_replaced(rows: list[PrescriptionRow]) -> list[PrescriptionRow]:
     """Drop an expired or used-up prescription when the same person has a current one (refills
     left, not expired; or a Schedule II one not expired) for the same drug: the new
-    prescription replaced it."""
+    prescription replaced it. Of a Schedule I or II drug only the newest current prescription
+    stays (each fill has its own prescription). ``rows`` come newest first per drug."""
     current = {
         (row.prescription.member_id, row.prescription.drug_id)
         for row in rows
         if row.status in _CURRENT
     }
-    return [
-        row
-        for row in rows
-        if row.status in _CURRENT
-        or (row.prescription.member_id, row.prescription.drug_id) not in current
-    ]
+    kept = []
+    newest_no_refill: set[tuple[int, int]] = set()
+    for row in rows:
+        key = (row.prescription.member_id, row.prescription.drug_id)
+        if row.status not in _CURRENT:
+            if key not in current:
+                kept.append(row)
+            continue
+        if row.prescription.drug.dea_schedule in domain.NO_REFILL_SCHEDULES:
+            if key in newest_no_refill:
+                continue
+            newest_no_refill.add(key)
+        kept.append(row)
+    return kept
 
 
 def _open_renewals(prescriptions: Iterable[Prescription]) -> dict[int, RenewalRequest]:
@@ -344,7 +359,15 @@ def get_prescription_attention(*, viewer: Viewer, today: dt.date) -> Prescriptio
         if row.status is RefillStatus.NO_REFILLS_LEFT:
             flagged.append((row, AlertKind.NO_REFILLS_LEFT))
         elif row.needs_new_prescription:
-            flagged.append((row, AlertKind.NEW_PRESCRIPTION_NEEDED))
+            # A Schedule II prescription is told about when its supply runs out (as a refill
+            # is when due), not every day from the day it was filled.
+            if row.status is not RefillStatus.SCHEDULE_II or domain.supply_runs_out_within(
+                last_filled_on=row.prescription.last_filled_on,
+                days_supply=row.prescription.days_supply,
+                today=today,
+                days=domain.REFILL_DUE_SOON_DAYS,
+            ):
+                flagged.append((row, AlertKind.NEW_PRESCRIPTION_NEEDED))
         elif row.status is not RefillStatus.EXPIRED and domain.is_expiring_soon(
             expires_on=row.prescription.expires_on, today=today
         ):
@@ -421,10 +444,18 @@ def check_refillable(row: PrescriptionRow) -> None:
             _("This prescription has expired. Request a renewal from your prescriber."), **ref
         )
     if row.status is RefillStatus.SCHEDULE_II:
+        if row.prescription.drug.dea_schedule == domain.DeaSchedule.CII:
+            raise errors.RefillScheduleII(
+                _(
+                    "This is a Schedule II controlled substance: federal law does not allow "
+                    "refills. Request a new prescription from your prescriber."
+                ),
+                **ref,
+            )
         raise errors.RefillScheduleII(
             _(
-                "This is a Schedule II controlled substance: federal law does not allow refills. "
-                "Request a new prescription from your prescriber."
+                "This is a controlled substance that cannot be refilled. Ask your prescriber "
+                "about a new prescription."
             ),
             **ref,
         )

@@ -250,7 +250,10 @@ def _place_refill(
                         previous_last_filled_on=rx.last_filled_on,
                     )
                 )
-                rx.refills_remaining -= 1
+                if domain.fill_counts_as_refill(
+                    dea_schedule=rx.drug.dea_schedule, last_filled_on=rx.last_filled_on
+                ):
+                    rx.refills_remaining -= 1
                 rx.last_filled_on = today
                 rx.save(update_fields=["refills_remaining", "last_filled_on", "updated_at"])
             RefillRequestLine.objects.bulk_create(request_lines)
@@ -425,16 +428,27 @@ def _check_auto_refill_allowed(rx: Prescription, *, today: dt.date) -> None:
     """Why automatic refills cannot be turned on for this prescription, if they cannot."""
     ref = {"prescription": str(rx.public_id)}
     # An open order does not stop the switch: the job orders the refill after that one.
-    status = compute_row(rx, today=today, has_open_order=False).status
+    row = compute_row(rx, today=today, has_open_order=False)
+    status = row.status
     if status is RefillStatus.EXPIRED:
         raise errors.RefillExpired(
             _("This prescription has expired, so it cannot be refilled automatically."), **ref
         )
-    if status is RefillStatus.SCHEDULE_II:
+    # By schedule, not status: the first fill of a Schedule II prescription is allowed, but
+    # never automatically.
+    if not row.can_refill_automatically:
+        if rx.drug.dea_schedule == domain.DeaSchedule.CII:
+            raise errors.RefillScheduleII(
+                _(
+                    "Automatic refills are not allowed for a Schedule II controlled substance: "
+                    "federal law does not allow refills, so each fill needs a new prescription."
+                ),
+                **ref,
+            )
         raise errors.RefillScheduleII(
             _(
-                "Automatic refills are not allowed for a Schedule II controlled substance: "
-                "federal law does not allow refills, so each fill needs a new prescription."
+                "Automatic refills are not allowed for this controlled substance: it cannot be "
+                "refilled."
             ),
             **ref,
         )
@@ -509,7 +523,8 @@ def run_due_auto_refills(
                 )
                 run.blocked[str(rx.public_id)] = code
             continue
-        if row.status is not RefillStatus.REFILL_NOW:
+        # The first fill of a Schedule II prescription is the member's to order, never the job's.
+        if row.status is not RefillStatus.REFILL_NOW or not row.can_refill_automatically:
             continue
         key = domain.compute_auto_refill_key(prescription_public_id=rx.public_id, due_on=due_on)
         if _find_existing(requested_by=None, idempotency_key=key) is not None:

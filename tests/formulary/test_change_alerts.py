@@ -128,6 +128,9 @@ def run_import(
             return import_formularies(
                 plans=CsvSource(folder / "plans.csv"),
                 items=CsvSource(folder / "items.csv"),
+                controlled_substances=CsvSource(
+                    Path(settings.RXPORTAL_REFERENCE_DATA_DIR) / "dea_controlled_substances.csv"
+                ),
                 today=options.pop("today", today),
                 **options,
             )

@@ -3,7 +3,7 @@ files it covers, and the importer that stores each drug's schedule."""
 
 from __future__ import annotations
 
-import csv
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -12,23 +12,12 @@ from django.conf import settings
 from django.core.management import call_command
 
 from rxportal.core.importing import CsvSource
-from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule, parse_rxnorm_name
+from rxportal.formulary.domain import DeaSchedule, compute_dea_schedule
 from rxportal.formulary.models import Drug
-from rxportal.formulary.services import read_controlled_substance_rules
+from rxportal.formulary.services import import_formularies, read_controlled_substance_rules
 
 REFERENCE = Path(settings.RXPORTAL_REFERENCE_DATA_DIR)
 RULES = read_controlled_substance_rules(CsvSource(REFERENCE / "dea_controlled_substances.csv"))
-
-
-def _reference_names() -> list[str]:
-    names = []
-    for file_name, column in (
-        ("qhp_formulary_drugs.csv", "rxnorm_name"),
-        ("synthea_rxnorm_medications.csv", "display"),
-    ):
-        with (REFERENCE / file_name).open(encoding="utf-8") as handle:
-            names += [row[column] for row in csv.DictReader(handle)]
-    return names
 
 
 @pytest.mark.parametrize(
@@ -82,8 +71,33 @@ def test_a_drug_takes_its_controlled_ingredients_schedule(name: str, schedule: s
         ("atropine sulfate 0.025 MG / difenoxin hydrochloride 1 MG Oral Tablet [Motofen]", "CIV"),
         ("atropine sulfate 0.025 MG / difenoxin hydrochloride 0.5 MG Oral Tablet", "CV"),
         ("difenoxin hydrochloride 1 MG Oral Tablet", DeaSchedule.CI),
-        # A salt of the substance, never a different substance that starts alike.
-        ("dihydrocodeine bitartrate 16 MG Oral Tablet", DeaSchedule.NONE),
+        # Dihydrocodeine is CII (1308.12(b)(1)); at most 90 mg a unit with another active
+        # ingredient CIII (1308.13(e)(1)(v)); at most 100 mg per 100 mL, CV (1308.15(c)(2)).
+        ("dihydrocodeine bitartrate 16 MG Oral Tablet", DeaSchedule.CII),
+        (
+            "acetaminophen 325 MG / caffeine 30 MG / dihydrocodeine bitartrate 16 MG Oral Tablet",
+            DeaSchedule.CIII,
+        ),
+        ("dihydrocodeine bitartrate 1 MG/ML / guaifenesin 20 MG/ML Oral Solution", "CV"),
+        # A salt of the substance, never a different substance that starts alike ("codeine"
+        # names "codeine phosphate", never "dihydrocodeine").
+        ("dihydrocodeine bitartrate 30 MG / aspirin 356 MG Oral Capsule", DeaSchedule.CIII),
+        # Commonly dispensed substances not (yet) in the drug files: they must import
+        # controlled when a new drug file lists them.
+        ("hydromorphone hydrochloride 2 MG Oral Tablet", DeaSchedule.CII),
+        ("oxymorphone hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        ("levorphanol tartrate 2 MG Oral Tablet", DeaSchedule.CII),
+        ("lisdexamfetamine dimesylate 30 MG Oral Capsule", DeaSchedule.CII),
+        ("methamphetamine hydrochloride 5 MG Oral Tablet", DeaSchedule.CII),
+        ("testosterone cypionate 200 MG/ML Injectable Solution", DeaSchedule.CIII),
+        ("ketamine hydrochloride 50 MG/ML Injectable Solution", DeaSchedule.CIII),
+        ("alprazolam 0.5 MG Oral Tablet", DeaSchedule.CIV),
+        ("zolpidem tartrate 10 MG Oral Tablet", DeaSchedule.CIV),
+        ("temazepam 15 MG Oral Capsule", DeaSchedule.CIV),
+        ("carisoprodol 350 MG Oral Tablet", DeaSchedule.CIV),
+        ("phentermine hydrochloride 37.5 MG Oral Tablet", DeaSchedule.CIV),
+        ("modafinil 100 MG Oral Tablet", DeaSchedule.CIV),
+        ("lacosamide 50 MG Oral Tablet", DeaSchedule.CV),
         # A pack takes its strictest product's schedule.
         (
             "{7 (tramadol hydrochloride 50 MG Oral Tablet) / 7 (oxycodone hydrochloride 5 MG "
@@ -100,16 +114,26 @@ def test_without_rules_nothing_is_controlled() -> None:
     assert compute_dea_schedule(name="oxycodone hydrochloride 5 MG Oral Tablet", rules=[]) == ""
 
 
-def test_every_listed_substance_occurs_in_the_reference_drug_files() -> None:
-    ingredients = {
-        part
-        for name in _reference_names()
-        for part in parse_rxnorm_name(name).ingredient.split(" / ")
-    }
+_SECTION = {"CI": "1308.11", "CII": "1308.12", "CIII": "1308.13", "CIV": "1308.14", "CV": "1308.15"}
+
+
+def test_every_listed_row_is_well_formed_and_cites_its_schedules_section() -> None:
+    # Rows may list substances no drug file has yet (so a new file imports them controlled);
+    # each is an RxNorm-style lower-case name, listed once, citing the section of its schedule.
+    keys = []
     for rule in RULES:
-        assert any(rule.names(ingredient) for ingredient in ingredients), rule.ingredient
+        assert re.fullmatch(r"[a-z][a-z0-9 -]*[a-z0-9]", rule.ingredient), rule.ingredient
+        assert re.fullmatch(
+            rf"21 CFR {re.escape(_SECTION[rule.schedule])}(\([0-9a-z]+\))+", rule.cfr_section
+        ), (rule.ingredient, rule.cfr_section)
         if rule.with_ingredient:
-            assert rule.with_ingredient in ingredients, rule.with_ingredient
+            assert rule.max_strength is not None, rule.ingredient
+        keys.append((rule.ingredient, rule.schedule, rule.max_strength, rule.with_ingredient))
+    assert len(keys) == len(set(keys))
+    listed = {rule.ingredient for rule in RULES}
+    for substance in ("hydromorphone", "oxymorphone", "alprazolam", "zolpidem", "testosterone"):
+        assert substance in listed, substance
+    assert "lisdexamfetamine" in listed and "dihydrocodeine" in listed
 
 
 def test_each_substance_has_exactly_one_schedule_of_its_own() -> None:
@@ -134,3 +158,26 @@ def test_the_import_stores_the_schedule_and_the_demos_drugs_are_schedule_ii() ->
     assert Drug.objects.get(rxcui="1190572").dea_schedule == "CV"  # Lomotil
     assert Drug.objects.get(rxcui="103401").dea_schedule == ""  # hydrocortisone ointment
     assert Drug.objects.filter(dea_schedule="").count() > 250
+
+
+@pytest.mark.django_db
+def test_a_drug_first_seen_in_a_formulary_file_takes_its_schedule(tmp_path: Path) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text(
+        "plan_id,payer_plan_name,formulary_id,formulary_name,period_start\n"
+        "P1,Gold PPO,F1,Standard formulary,2026-01-01\n"
+    )
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "formulary_id,rxcui,rxnorm_name,drug_tier,prior_authorization,step_therapy,"
+        "quantity_limit,quantity_limit_detail,pharmacy_benefit_types\n"
+        "F1,999001,hydromorphone hydrochloride 2 MG Oral Tablet,generic,false,false,false,,\n"
+    )
+
+    import_formularies(
+        plans=CsvSource(plans),
+        items=CsvSource(items),
+        controlled_substances=CsvSource(REFERENCE / "dea_controlled_substances.csv"),
+    )
+
+    assert Drug.objects.get(rxcui="999001").dea_schedule == "CII"

@@ -46,11 +46,64 @@ def test_an_uncontrolled_drug_keeps_the_usual_rule() -> None:
 def test_schedule_ii_is_never_refilled_even_with_refills_on_record(schedule: str) -> None:
     assert status(dea_schedule=schedule) is RefillStatus.SCHEDULE_II
     assert status(dea_schedule=schedule, refills_remaining=0) is RefillStatus.SCHEDULE_II
-    assert status(dea_schedule=schedule, next_refill_date=None) is RefillStatus.SCHEDULE_II
     # Expired says so first (renewing is the way either way).
     assert (
         status(dea_schedule=schedule, expires_on=TODAY - dt.timedelta(days=1))
         is RefillStatus.EXPIRED
+    )
+
+
+@pytest.mark.parametrize("refills_remaining", [0, 2])
+def test_a_schedule_ii_prescription_never_filled_can_be_filled_once(refills_remaining: int) -> None:
+    # The law forbids refills, not the first fill (21 CFR 1306.12(a)): never filled (no next
+    # refill date) it is fillable now, whatever the refills on record say.
+    first = status(dea_schedule="CII", next_refill_date=None, refills_remaining=refills_remaining)
+    assert first is RefillStatus.REFILL_NOW
+    # Once filled it is Schedule II: a new prescription for the next fill.
+    filled = status(dea_schedule="CII", refills_remaining=refills_remaining)
+    assert filled is RefillStatus.SCHEDULE_II
+    # Schedule I is never dispensed, first fill or not.
+    assert status(dea_schedule="CI", next_refill_date=None) is RefillStatus.SCHEDULE_II
+
+
+@pytest.mark.parametrize(
+    ("schedule", "last_filled_on", "counts"),
+    [("CII", None, False), ("CII", D(2026, 6, 1), True), ("", None, True), ("CIV", None, True)],
+)
+def test_the_first_fill_of_a_schedule_ii_prescription_uses_no_refill(
+    schedule: str, last_filled_on: dt.date | None, counts: bool
+) -> None:
+    assert (
+        domain.fill_counts_as_refill(dea_schedule=schedule, last_filled_on=last_filled_on) is counts
+    )
+
+
+@pytest.mark.parametrize("schedule", ["CIII", "CIV", "CV"])
+def test_a_refill_allowed_only_after_the_six_month_limit_is_at_the_limit_now(
+    schedule: str,
+) -> None:
+    # Written 2026-06-20: the last day is 2026-12-20. Next refill allowed 2026-12-24, after it:
+    # no refill will ever be allowed, so it is at its limit today (not "too soon").
+    written = D(2026, 6, 20)
+    for today in (D(2026, 12, 10), D(2026, 12, 17), D(2026, 12, 20)):
+        assert (
+            status(
+                dea_schedule=schedule,
+                written_on=written,
+                today=today,
+                next_refill_date=D(2026, 12, 24),
+            )
+            is RefillStatus.CONTROLLED_LIMIT
+        )
+    # A next refill on the last day itself is still too soon (then allowed that day).
+    assert (
+        status(
+            dea_schedule=schedule,
+            written_on=written,
+            today=D(2026, 12, 17),
+            next_refill_date=D(2026, 12, 20),
+        )
+        is RefillStatus.TOO_SOON
     )
 
 

@@ -245,3 +245,121 @@ def test_a_new_schedule_ii_prescription_replaces_the_expired_one_on_the_list(
     listed = [row.prescription.pk for row in group.rows]
     assert new.pk in listed
     assert old.pk not in listed
+
+
+def test_a_schedule_ii_prescription_never_filled_is_filled_once(
+    setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    # A brand-new C-II prescription: no refills (the law allows none), never filled.
+    rx = make_rx(
+        setting, today=today, drug=oxycodone, refills_remaining=0, last_filled_days_ago=None
+    )
+    rx.refills_authorized = 0
+    rx.save(update_fields=["refills_authorized"])
+
+    refill(setting, rx)
+
+    rx.refresh_from_db()
+    assert rx.last_filled_on == today
+    assert rx.refills_remaining == 0  # the first fill uses no refill
+    # The second order is a refill: refused.
+    with pytest.raises(errors.RefillScheduleII):
+        refill(setting, rx)
+    assert RefillRequest.objects.count() == 1
+
+
+def test_automatic_refills_cannot_be_turned_on_for_an_unfilled_schedule_ii(
+    setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    rx = make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=None)
+
+    with pytest.raises(errors.RefillScheduleII):
+        services.set_auto_refill(
+            actor=setting.family.subscriber.user,
+            prescription_id=rx.public_id,
+            enabled=True,
+            today=today,
+        )
+    rx.refresh_from_db()
+    assert rx.auto_refill is False
+
+
+def test_the_job_does_not_fill_an_unfilled_schedule_ii_automatically(
+    setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    # Left on from before the schedules were known: the first fill is the member's to order.
+    make_rx(setting, today=today, drug=oxycodone, auto_refill=True, last_filled_days_ago=None)
+
+    run = services.run_due_auto_refills(today=today, now=clock.now())
+
+    assert run.placed == [] and run.failed == {}
+    assert not RefillRequest.objects.exists()
+
+
+@pytest.mark.parametrize("schedule", ["CI"])
+def test_a_schedule_i_prescription_is_refused_without_saying_schedule_ii(
+    setting: Setting, today: dt.date, schedule: str
+) -> None:
+    drug = covered_drug(setting, schedule=schedule, name="marihuana 10 MG Oral Capsule")
+    rx = make_rx(setting, today=today, drug=drug)
+
+    with pytest.raises(errors.RefillScheduleII) as raised:
+        refill(setting, rx)
+    assert "Schedule II" not in raised.value.message
+    assert "controlled substance" in raised.value.message
+    with pytest.raises(errors.RefillScheduleII) as raised:
+        services.set_auto_refill(
+            actor=setting.family.subscriber.user,
+            prescription_id=rx.public_id,
+            enabled=True,
+            today=today,
+        )
+    assert "Schedule II" not in raised.value.message
+
+
+def test_a_schedule_ii_alert_comes_only_when_its_supply_runs_out_soon(
+    setting: Setting, today: dt.date, oxycodone: Drug, tramadol: Drug
+) -> None:
+    # Filled yesterday for 30 days: nothing to ask for yet. Filled 25 days ago: 5 days left.
+    fresh = make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=1)
+    running_out = make_rx(
+        setting,
+        today=today,
+        drug=covered_drug(
+            setting, schedule="CII", name="methylphenidate hydrochloride 10 MG Oral Tablet"
+        ),
+        last_filled_days_ago=25,
+    )
+
+    attention = get_prescription_attention(viewer=setting.family.subscriber.user, today=today)
+
+    alerted = [alert.prescription.pk for alert in attention.alerts]
+    assert fresh.pk not in alerted
+    assert running_out.pk in alerted
+
+
+def test_only_the_newest_schedule_ii_prescription_of_a_drug_is_listed_and_alerted(
+    setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    older = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=31), 40
+    )
+    newer = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=1), 2
+    )
+    older.refills_remaining = newer.refills_remaining = 0
+    older.save()
+    newer.save()
+
+    [group, *_] = list_prescriptions_by_person(viewer=setting.family.subscriber.user, today=today)
+    attention = get_prescription_attention(viewer=setting.family.subscriber.user, today=today)
+
+    assert [row.prescription.pk for row in group.rows] == [newer.pk]
+    assert [alert.prescription.pk for alert in attention.alerts] == []
+    # A new prescription not yet filled replaces the filled one too.
+    newest = written_days_ago(
+        make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=None), 0
+    )
+    [group, *_] = list_prescriptions_by_person(viewer=setting.family.subscriber.user, today=today)
+    assert [row.prescription.pk for row in group.rows] == [newest.pk]
+    assert group.rows[0].status is RefillStatus.REFILL_NOW

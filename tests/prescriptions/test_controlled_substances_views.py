@@ -148,3 +148,69 @@ def test_the_controlled_substance_texts_are_in_spanish(
     for english in ("Schedule II", "controlled substance", "new prescription"):
         assert english not in page, english
     assert "Una sustancia controlada que no se puede resurtir" in dashboard
+
+
+def test_a_schedule_ii_prescription_never_filled_offers_its_first_fill(
+    signed_in: Client, setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    rx = make_rx(
+        setting, today=today, drug=oxycodone, refills_remaining=0, last_filled_days_ago=None
+    )
+
+    page = html(signed_in.get(LIST))
+    dashboard = html(signed_in.get(reverse("web:dashboard")))
+
+    assert "Fill now" in page
+    assert "Refill now" not in page
+    assert f'value="{rx.public_id}"' in page  # selectable for its one fill
+    assert "it can be filled once" in page
+    assert "Fill now" in dashboard
+    assert "You can fill it now." in dashboard
+    assert "Refill now" not in dashboard
+
+
+def test_a_schedule_ii_prescription_left_on_automatic_refills_can_be_turned_off(
+    signed_in: Client, setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    rx = make_rx(setting, today=today, drug=oxycodone, auto_refill=True)
+
+    page = html(signed_in.get(LIST))
+
+    assert "Automatic refills: on" in page
+    assert "Turn off" in page
+    assert "Turn on" not in page
+    assert reverse("prescriptions:auto_refill", args=[rx.public_id]) in page
+    signed_in.post(reverse("prescriptions:auto_refill", args=[rx.public_id]), {"enabled": "off"})
+    rx.refresh_from_db()
+    assert rx.auto_refill is False
+    assert "Automatic refills: not allowed for Schedule II drugs" in html(signed_in.get(LIST))
+
+
+def test_a_schedule_i_prescription_does_not_say_schedule_ii(
+    signed_in: Client, setting: Setting, today: dt.date
+) -> None:
+    make_rx(setting, today=today, drug=DrugFactory(dea_schedule="CI"))
+
+    page = html(signed_in.get(LIST))
+
+    assert "Schedule II" not in page
+    assert "This is a controlled substance that cannot be refilled" in page
+    assert "Automatic refills: not allowed for this controlled substance" in page
+
+
+def test_the_first_fill_and_schedule_i_texts_are_in_spanish(
+    signed_in: Client, setting: Setting, today: dt.date, oxycodone: Drug
+) -> None:
+    make_rx(setting, today=today, drug=oxycodone, last_filled_days_ago=None)
+    make_rx(setting, today=today, drug=DrugFactory(dea_schedule="CI"))
+    signed_in.cookies["django_language"] = "es"
+
+    with translation.override("en"):
+        page = html(signed_in.get(LIST))
+        dashboard = html(signed_in.get(reverse("web:dashboard")))
+
+    for english in ("Fill now", "filled once", "controlled substance", "Schedule"):
+        assert english not in page, english
+        assert english not in dashboard, english
+    assert "Surtir ahora" in page
+    assert "Surtir ahora" in dashboard

@@ -14,7 +14,8 @@ from rxportal.formulary.services import import_formularies
 class Command(ImportCommand):
     help = (
         "Import formularies from qhp_formulary_plans.csv and their entries from "
-        "qhp_formulary_items.csv (idempotent; run import_drugs first). A change that makes a "
+        "qhp_formulary_items.csv (idempotent; run import_drugs first; a drug first seen here "
+        "takes its DEA schedule from dea_controlled_substances.csv). A change that makes a "
         f"covered drug harder or dearer to get takes effect {CHANGE_NOTICE_DAYS} days later "
         "(or on --effective-on), and the members who take it are told now."
     )
@@ -45,6 +46,7 @@ class Command(ImportCommand):
         return import_formularies(
             plans=source("qhp_formulary_plans.csv"),
             items=source("qhp_formulary_items.csv"),
+            controlled_substances=source("dea_controlled_substances.csv"),
             effective_on=self.effective_on,
             safety_withdrawal=self.safety_withdrawal,
         )
