@@ -2,11 +2,13 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import urls as oauth2_urls
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from rxportal.api.api import api
 from rxportal.audit.phi_admin import phi_safe_autocomplete_view
 from rxportal.content.views import cms_view, help_page, hub_sign_in_required
 from rxportal.core.views import favicon, healthz
@@ -53,6 +55,11 @@ urlpatterns = [
     path("clients/<uuid:client_public_id>/tools/", include("rxportal.sponsor_tools.urls")),
     path("clients/", include("rxportal.clients.urls")),
     path("notifications/", include("rxportal.notifications.urls")),
+    # Connected apps: OAuth 2.0 / OIDC (django-oauth-toolkit's endpoints; never its
+    # application-management pages), the JSON API and FHIR R4.
+    path("oauth/", include((oauth2_urls.base_urlpatterns, "oauth2_provider"))),
+    path("api/v1/", api.urls),
+    path("fhir/R4/", include("rxportal.fhir.urls")),
     path("", include("rxportal.web.urls")),
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),

@@ -9,6 +9,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from rxportal.connected_apps.scopes import SCOPE_DESCRIPTIONS
 from rxportal.settings.env import (
     BASE_DIR,
     VAR_DIR,
@@ -60,6 +61,11 @@ INSTALLED_APPS = [
     "rxportal.demo",
     "rxportal.content",
     "rxportal.notifications",
+    "rxportal.connected_apps",
+    "rxportal.records",
+    "rxportal.api",
+    "rxportal.fhir",
+    "oauth2_provider",
     # Wagtail (the clients' content hub at /hub/, its editor at /cms/): rxportal/content.
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -534,3 +540,15 @@ RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS = env_int(
 )
 # How long an issued CAPTCHA stays answerable.
 RXPORTAL_CAPTCHA_MAX_AGE_SECONDS = env_int("RXPORTAL_CAPTCHA_MAX_AGE_SECONDS", 600)
+
+
+# --- OAuth 2.0 / OpenID Connect for connected apps (rxportal/connected_apps) -------------------
+# Access tokens live an hour; a refresh token is replaced at each use (the old one dies) and
+# public clients such as the mobile app must send a PKCE challenge.
+OAUTH2_PROVIDER: dict[str, Any] = {
+    "SCOPES": dict(SCOPE_DESCRIPTIONS),
+    "DEFAULT_SCOPES": ["openid"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "PKCE_REQUIRED": True,
+}

@@ -1,0 +1,50 @@
+"""An API request's access token, checked by django-oauth-toolkit, as a ``TokenGrant``.
+
+The JSON API (``rxportal.api``) and FHIR (``rxportal.fhir``) both authenticate here, so a token
+that is expired, revoked, or held by a deactivated user is refused the same way on every edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+from rxportal.connected_apps import scopes as scope_rules
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """Who a token speaks for, through which app, and what it may do."""
+
+    user: AbstractBaseUser
+    scopes: frozenset[str]
+    client_id: str
+    token_id: int
+
+    def allows_read(self, resource_type: str, *, search: bool = False) -> bool:
+        return scope_rules.allows_read(self.scopes, resource_type, search=search)
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def authenticate_bearer(request: HttpRequest) -> TokenGrant | None:
+    """The grant behind ``Authorization: Bearer …``, or None when there is no valid token."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+    if not valid:
+        return None
+    token = oauth_request.access_token
+    user = token.user
+    if user is None or not user.is_active:
+        return None
+    return TokenGrant(
+        user=user,
+        scopes=frozenset(token.scope.split()),
+        client_id=token.application.client_id if token.application_id else "",
+        token_id=token.pk,
+    )

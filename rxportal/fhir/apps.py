@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FhirConfig(AppConfig):
+    name = "rxportal.fhir"
+    label = "fhir"

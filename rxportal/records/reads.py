@@ -1,0 +1,77 @@
+"""Readers, the members they may see, and the audit of each read (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models
+from django.http import HttpRequest
+
+from rxportal.audit.services import record_event
+from rxportal.members.selectors import list_family_members_visible_to
+
+if TYPE_CHECKING:
+    from rxportal.members.models import Member
+
+
+class Edge(StrEnum):
+    WEB = "web"
+    API = "api"
+    FHIR = "fhir"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A signed-in person reading records, the edge they read through, and the app (OAuth
+    client id) when the edge is an API."""
+
+    user: AbstractBaseUser
+    edge: Edge
+    request: HttpRequest | None = None
+    client_id: str = ""
+
+
+def reader_for_page(request: HttpRequest) -> Reader:
+    return Reader(user=request.user, edge=Edge.WEB, request=request)  # type: ignore[arg-type]
+
+
+def visible_members(reader: Reader, *, today: dt.date) -> list[Member]:
+    """The reader's own member record first, then the family members they may see."""
+    return list_family_members_visible_to(viewer=reader.user, today=today)
+
+
+def record_phi_read(
+    reader: Reader,
+    *,
+    action: str,
+    subject: models.Model | None = None,
+    subject_type: str = "",
+    subject_id: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Write the audit event of one read of PHI (``phi.<what>.viewed`` and the like).
+
+    The edge and, for an API, the app are added to the details, so the trail tells a page view
+    from an app's read. Ids and counts only in ``details``: the audit service refuses PHI.
+    """
+    if not action.startswith("phi."):
+        raise ValueError(f"a PHI read's audit action starts with 'phi.', not {action!r}")
+    facts = dict(details or {})
+    facts["edge"] = str(reader.edge)
+    if reader.client_id:
+        facts["app"] = reader.client_id
+    record_event(
+        action=action,
+        outcome="success",
+        actor=reader.user,
+        request=reader.request,
+        subject=subject,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        details=facts,
+    )
