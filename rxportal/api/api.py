@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from rxportal.api import problems
 from rxportal.api.auth import AccessToken
 
 api = NinjaAPI(
@@ -13,3 +14,5 @@ api = NinjaAPI(
     auth=AccessToken(),
     docs_url=None,
 )
+
+problems.install(api)

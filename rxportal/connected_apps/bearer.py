@@ -23,6 +23,10 @@ class TokenGrant:
     scopes: frozenset[str]
     client_id: str
     token_id: int
+    # The patient the member chose for this app at consent (SMART ``launch/patient``), as a
+    # member public id; None means the member themselves. Each edge still checks the family
+    # rule on every read, so a consent revoked later ends the app's view of that patient.
+    patient_public_id: str | None = None
 
     def allows_read(self, resource_type: str, *, search: bool = False) -> bool:
         return scope_rules.allows_read(self.scopes, resource_type, search=search)

@@ -45,6 +45,19 @@ def visible_members(reader: Reader, *, today: dt.date) -> list[Member]:
     return list_family_members_visible_to(viewer=reader.user, today=today)
 
 
+def find_visible_member(reader: Reader, *, public_id: str | None, today: dt.date) -> Member | None:
+    """The member with this public id if the reader may see them today (the reader's own record
+    when ``public_id`` is None); None for anyone else or a malformed id, which each edge answers
+    as "not found" so an id reveals nothing."""
+    members = visible_members(reader, today=today)
+    if not members:
+        return None
+    if public_id is None:
+        return members[0]
+    wanted = str(public_id).strip().lower()
+    return next((member for member in members if str(member.public_id) == wanted), None)
+
+
 def record_phi_read(
     reader: Reader,
     *,

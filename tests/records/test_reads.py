@@ -6,7 +6,13 @@ import pytest
 from django.test import RequestFactory
 
 from rxportal.audit.models import AuditEvent
-from rxportal.records.reads import Edge, Reader, record_phi_read, visible_members
+from rxportal.records.reads import (
+    Edge,
+    Reader,
+    find_visible_member,
+    record_phi_read,
+    visible_members,
+)
 from tests.conftest import Family
 
 
@@ -31,3 +37,15 @@ def test_only_phi_actions_and_the_family_rule(family: Family, today: object) -> 
     seen = visible_members(reader, today=today)  # type: ignore[arg-type]
     assert seen[0] == family.subscriber
     assert family.minor_child in seen and family.adult_child not in seen
+
+
+@pytest.mark.django_db
+def test_find_visible_member_answers_none_for_anyone_the_reader_may_not_see(
+    family: Family, today: object
+) -> None:
+    reader = Reader(user=family.subscriber.user, edge=Edge.FHIR)
+    assert find_visible_member(reader, public_id=None, today=today) == family.subscriber  # type: ignore[arg-type]
+    child = str(family.minor_child.public_id).upper()
+    assert find_visible_member(reader, public_id=child, today=today) == family.minor_child  # type: ignore[arg-type]
+    for hidden in (str(family.adult_child.public_id), "not-a-uuid", ""):
+        assert find_visible_member(reader, public_id=hidden, today=today) is None  # type: ignore[arg-type]
