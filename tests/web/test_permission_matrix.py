@@ -291,6 +291,7 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "admin:app_list:claims": ("login", "login", "login", "login", "login", "404", "404", "ok"),
     "admin:app_list:clients": ("login", "login", "login", "login", "login", "404", "404", "ok"),
     "admin:app_list:formulary": ("login", "login", "login", "login", "login", "404", "404", "ok"),
+    "admin:app_list:oauth2_provider": ("login", "login", "login", "login", "login", "404", "404", "ok"),
     "admin:app_list:members": ("login", "login", "login", "login", "login", "404", "404", "ok"),
     "admin:app_list:mfa": ("login", "login", "login", "login", "login", "404", "404", "ok"),
     "admin:app_list:orders": ("login", "login", "login", "login", "login", "404", "404", "ok"),
