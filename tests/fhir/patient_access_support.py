@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,23 +17,17 @@ from rxportal.fhir import patient_access
 from rxportal.members.models import Member
 from tests.oauth_tokens import bearer, issue_access_token
 
-ChoosePatient = Callable[[Member | None], None]
 
+def choose_patient(monkeypatch: pytest.MonkeyPatch, member: Member) -> None:
+    """From now on in this test, tokens speak for ``member``, as if picked at consent."""
 
-@pytest.fixture
-def choose_patient(monkeypatch: pytest.MonkeyPatch) -> ChoosePatient:
-    """``choose_patient(member)``: tokens speak for that member, as if picked at consent."""
+    def authenticate(request: HttpRequest) -> TokenGrant | None:
+        grant = bearer_module.authenticate_bearer(request)
+        if grant is None:
+            return grant
+        return dataclasses.replace(grant, patient_public_id=str(member.public_id))
 
-    def choose(member: Member | None) -> None:
-        def authenticate(request: HttpRequest) -> TokenGrant | None:
-            grant = bearer_module.authenticate_bearer(request)
-            if grant is None or member is None:
-                return grant
-            return dataclasses.replace(grant, patient_public_id=str(member.public_id))
-
-        monkeypatch.setattr(patient_access, "authenticate_bearer", authenticate)
-
-    return choose
+    monkeypatch.setattr(patient_access, "authenticate_bearer", authenticate)
 
 
 def fhir_get(client: Client, url: str, token: str | None, **headers: str) -> Any:

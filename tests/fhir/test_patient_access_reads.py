@@ -15,8 +15,7 @@ from rxportal.audit.models import AuditEvent
 from rxportal.members.models import FamilyAccessGrant
 from tests.conftest import Family
 from tests.factories import MemberFactory, UserFactory
-from tests.fhir.patient_access_support import (  # noqa: F401 (fixture)
-    ChoosePatient,
+from tests.fhir.patient_access_support import (
     body,
     choose_patient,
     fhir_get,
@@ -82,9 +81,9 @@ def test_anyone_but_the_tokens_patient_is_not_found(
 
 
 def test_a_minor_chosen_at_consent_is_read_through_the_subscribers_token(
-    client: Client, family: Family, choose_patient: ChoosePatient
+    client: Client, family: Family, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    choose_patient(family.minor_child)
+    choose_patient(monkeypatch, family.minor_child)
     token = token_for(family.subscriber)
     child = family.minor_child
     assert fhir_get(client, f"/fhir/R4/Patient/{child.public_id}", token).status_code == 200
@@ -93,11 +92,11 @@ def test_a_minor_chosen_at_consent_is_read_through_the_subscribers_token(
 
 
 def test_an_adult_dependents_revoked_consent_ends_the_apps_access(
-    client: Client, family: Family, choose_patient: ChoosePatient
+    client: Client, family: Family, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adult = family.adult_child
     grant = FamilyAccessGrant.objects.create(grantor=adult, grantee=family.subscriber)
-    choose_patient(adult)  # picked at consent while the grant was active
+    choose_patient(monkeypatch, adult)  # picked at consent while the grant was active
     token = token_for(family.subscriber)
     url = f"/fhir/R4/Patient/{adult.public_id}"
     assert fhir_get(client, url, token).status_code == 200
@@ -110,9 +109,9 @@ def test_an_adult_dependents_revoked_consent_ends_the_apps_access(
 
 
 def test_an_adult_dependent_never_consented_is_not_found(
-    client: Client, family: Family, choose_patient: ChoosePatient
+    client: Client, family: Family, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    choose_patient(family.spouse)
+    choose_patient(monkeypatch, family.spouse)
     token = token_for(family.subscriber)
     response = fhir_get(client, f"/fhir/R4/Patient/{family.spouse.public_id}", token)
     assert response.status_code == 404
@@ -194,9 +193,9 @@ def test_coverage_is_the_id_card_as_c4bb_coverage(client: Client, family: Family
 
 
 def test_a_dependents_coverage_names_the_subscriber(
-    client: Client, family: Family, choose_patient: ChoosePatient
+    client: Client, family: Family, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    choose_patient(family.minor_child)
+    choose_patient(monkeypatch, family.minor_child)
     child = family.minor_child
     coverage = body(
         fhir_get(

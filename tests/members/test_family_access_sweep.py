@@ -470,6 +470,9 @@ NOT_MEMBER_NAMESPACES = {
     "sponsor_tools",
     "whatif",
     "simple_translation",
+    # FHIR R4 answers bearer tokens, never a session: its patient-access reads are swept per
+    # token patient (another member, a revoked consent: 404) in tests/fhir.
+    "fhir",
 } | {namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")}
 
 
