@@ -87,7 +87,6 @@ def build_capability_statement(
                             ],
                         }
                     ],
-                    "cors": True,
                     "service": [
                         {
                             "coding": [

@@ -36,6 +36,7 @@ from rxportal.records.reads import Edge, Reader, find_visible_member, record_phi
 from rxportal.web.selectors import id_card_for
 
 if TYPE_CHECKING:
+    from rxportal.claims.models import Claim
     from rxportal.members.models import Member
 
 SEARCH_DOC = "https://hl7.org/fhir/R4/search.html"
@@ -278,10 +279,11 @@ def coverage_search(request: HttpRequest, access: PatientAccess) -> HttpResponse
 # --- ExplanationOfBenefit ------------------------------------------------------------------------
 
 
-def _insurer(access: PatientAccess) -> str:
-    """The payer's name as on the patient's card (no query: plan and client come with them)."""
-    patient = access.patient
-    return patient.plan.issuer_name or patient.client.name
+def _insurer(access: PatientAccess, claim: Claim) -> str:
+    """The payer of the plan the claim was priced under, named as on an ID card: the plan's
+    issuer, else the sponsor (no query: the plan comes with the claim, the client with the
+    patient)."""
+    return claim.plan.issuer_name or access.patient.client.name
 
 
 @patient_access("ExplanationOfBenefit", search_=False)
@@ -294,7 +296,7 @@ def eob_read(request: HttpRequest, access: PatientAccess, resource_id: str) -> H
     if claim is None:
         return not_found("ExplanationOfBenefit")
     _audit(access, action="phi.fhir.eob.viewed", count=1, interaction="read")
-    return fhir_response(carin.eob_from_claim(claim, insurer=_insurer(access)))
+    return fhir_response(carin.eob_from_claim(claim, insurer=_insurer(access, claim)))
 
 
 _EOB_PARAMS = {"_id", "patient", "_lastUpdated", "type", "service-date"}
@@ -350,8 +352,7 @@ def eob_search(request: HttpRequest, access: PatientAccess) -> HttpResponse:
         return _bad_search(str(error))
     except InvalidCursor:
         return _bad_search("_cursor: that page link does not match this search.")
-    insurer = _insurer(access)
-    entries = [carin.eob_from_claim(claim, insurer=insurer) for claim in claims]
+    entries = [carin.eob_from_claim(claim, insurer=_insurer(access, claim)) for claim in claims]
     _audit(access, action="phi.fhir.eob.viewed", count=len(entries), interaction="search")
     bundle = searchset(
         request,

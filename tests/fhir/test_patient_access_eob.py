@@ -17,7 +17,13 @@ from django.test import Client
 from rxportal.audit.models import AuditEvent
 from rxportal.claims.models import Claim, ClaimStatus
 from tests.conftest import Family
-from tests.factories import ClaimFactory, DrugFactory, MemberFactory, PrescriptionFactory
+from tests.factories import (
+    ClaimFactory,
+    DrugFactory,
+    MemberFactory,
+    PlanFactory,
+    PrescriptionFactory,
+)
 from tests.fhir.patient_access_support import (
     body,
     fhir_get,
@@ -305,3 +311,21 @@ def test_money_is_written_as_json_numbers(client: Client, family: Family) -> Non
         b'"value":12.34'
         in fhir_get(client, f"{SEARCH}/{claim.public_id}", token_for(family.subscriber)).content
     )
+
+
+def test_the_insurer_is_the_claims_plan_issuer_else_the_sponsor(
+    client: Client, family: Family
+) -> None:
+    member = family.subscriber
+    plain = ClaimFactory(member=member)
+    issued = ClaimFactory(member=member, plan=PlanFactory(issuer_name="Example Health Issuer"))
+    token = token_for(member)
+    assert _read(client, plain, token)["insurer"]["display"] == member.client.name
+    eob = _read(client, issued, token)
+    assert eob["insurer"] == {"reference": "#insurer", "display": "Example Health Issuer"}
+    assert {
+        "resourceType": "Organization",
+        "id": "insurer",
+        "active": True,
+        "name": "Example Health Issuer",
+    } in eob["contained"]
