@@ -98,11 +98,15 @@ class PatientAccess:
 View = Callable[..., HttpResponse]
 
 
-def _unauthorized() -> HttpResponse:
+def _unauthorized(request: HttpRequest) -> HttpResponse:
     response = operation_outcome(
         401, code="login", diagnostics="A valid bearer access token is required."
     )
-    response["WWW-Authenticate"] = 'Bearer realm="fhir"'
+    # RFC 6750: a token that was sent but refused says so; no token at all gets no error code.
+    sent = request.headers.get("Authorization", "").startswith("Bearer ")
+    response["WWW-Authenticate"] = 'Bearer realm="fhir"' + (
+        ', error="invalid_token"' if sent else ""
+    )
     return response
 
 
@@ -164,7 +168,7 @@ def _checked(
         )
     grant = authenticate_bearer(request)
     if grant is None:
-        return _unauthorized()
+        return _unauthorized(request)
     if not grant.allows_read(resource_type, search=search_):
         return _insufficient_scope(resource_type, search_=search_)
     reader = Reader(user=grant.user, edge=Edge.FHIR, request=request, client_id=grant.client_id)

@@ -125,6 +125,8 @@ def test_no_or_invalid_token_is_401_with_www_authenticate(
     response = client.get(f"/fhir/R4/Patient/{family.subscriber.public_id}", **headers)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
+    invalid = 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert invalid == (header == "Bearer not-a-token")
     outcome = body(response)
     assert_valid(outcome)
     assert outcome["issue"][0]["code"] == "login"
