@@ -75,6 +75,18 @@ def _organization(local_id: str, *, name: str, npi: str = "") -> dict[str, Any]:
     return organization
 
 
+def _prescriber(name: str, npi: str) -> dict[str, Any]:
+    """The prescriber as a contained Practitioner (the portal keeps a name and an NPI only)."""
+    practitioner: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": "prescriber",
+        "identifier": [{"system": NPI, "value": npi}],
+    }
+    if name:
+        practitioner["name"] = [{"text": name}]
+    return practitioner
+
+
 # --- Patient -----------------------------------------------------------------------------------
 
 
@@ -323,6 +335,16 @@ def eob_from_claim(claim: Claim, *, insurer: str) -> dict[str, Any]:
         ],
         "total": [{"category": row["category"], "amount": row["amount"]} for row in adjudication],
     }
+    prescription = claim.prescription
+    if prescription is not None and prescription.prescriber_npi:
+        contained.append(_prescriber(prescription.prescriber_name, prescription.prescriber_npi))
+        eob["careTeam"] = [
+            {
+                "sequence": 1,
+                "provider": {"reference": "#prescriber"},
+                "role": _coding(f"{IG}/CodeSystem/C4BBClaimPharmacyTeamRole", "prescribing"),
+            }
+        ]
     related = _related(claim)
     if related:
         eob["related"] = related

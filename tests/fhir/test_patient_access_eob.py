@@ -53,7 +53,11 @@ def test_a_paid_claim_is_a_complete_carin_pharmacy_eob(client: Client, family: F
     member = family.subscriber
     drug = DrugFactory(ndc="00777310502", is_brand=True)
     prescription = PrescriptionFactory(
-        member=member, drug=drug, refills_authorized=3, refills_remaining=2
+        member=member,
+        drug=drug,
+        refills_authorized=3,
+        refills_remaining=2,
+        prescriber_npi="1234567893",
     )
     claim = ClaimFactory(member=member, drug=drug, prescription=prescription, days_supply=30)
     eob = _read(client, claim, token_for(member))
@@ -80,6 +84,10 @@ def test_a_paid_claim_is_a_complete_carin_pharmacy_eob(client: Client, family: F
         "value": claim.pharmacy.npi,
     }
     assert eob["provider"]["reference"] == "#pharmacy"
+    prescriber = next(c for c in eob["contained"] if c["id"] == "prescriber")
+    assert prescriber["identifier"][0]["value"] == "1234567893"
+    assert eob["careTeam"][0]["provider"] == {"reference": "#prescriber"}
+    assert eob["careTeam"][0]["role"]["coding"][0]["code"] == "prescribing"
     info = {i["category"]["coding"][0]["code"]: i for i in eob["supportingInfo"]}
     assert info["dayssupply"]["valueQuantity"]["value"] == 30
     assert info["refillsauthorized"]["valueQuantity"]["value"] == 3
