@@ -638,3 +638,80 @@ def list_members_with_recent_paid_claims(
     for member_id, drug_id in rows.iterator():
         found.setdefault(member_id, set()).add(drug_id)
     return found
+
+
+# --- One patient's claims for a connected app (FHIR ExplanationOfBenefit) ---------------------
+
+
+@dataclass(frozen=True)
+class PatientClaimsQuery:
+    """Filters of an app's claims search, already parsed by the edge. Lower bounds inclusive,
+    upper bounds exclusive; None leaves that side open."""
+
+    service_from: dt.date | None = None
+    service_before: dt.date | None = None
+    updated_from: dt.datetime | None = None
+    updated_before: dt.datetime | None = None
+    claim_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class PatientClaimsPage:
+    claims: list[Claim]
+    has_next: bool
+
+
+# Newest first, as the claims page; ``id`` breaks ties so the keyset order is total.
+_PATIENT_CLAIMS_KEYS = ("service_date", "id")
+
+
+def _patient_claims(patient: Member, query: PatientClaimsQuery) -> QuerySet[Claim]:
+    claims = Claim.objects.filter(member_id=patient.pk)
+    if query.service_from is not None:
+        claims = claims.filter(service_date__gte=query.service_from)
+    if query.service_before is not None:
+        claims = claims.filter(service_date__lt=query.service_before)
+    if query.updated_from is not None:
+        claims = claims.filter(updated_at__gte=query.updated_from)
+    if query.updated_before is not None:
+        claims = claims.filter(updated_at__lt=query.updated_before)
+    if query.claim_id is not None:
+        claims = claims.filter(public_id=query.claim_id)
+    return claims
+
+
+def get_patient_claims_page(
+    *,
+    patient: Member,
+    query: PatientClaimsQuery,
+    after: uuid.UUID | None = None,
+    page_size: int = domain.PAGE_SIZE,
+) -> PatientClaimsPage:
+    """One keyset page of one patient's claims, newest first, each with its plan, drug,
+    pharmacy, prescription and the claim it reverses or that reverses it.
+
+    The caller has decided the reader may see ``patient`` (``records.reads.find_visible_member``).
+    ``after`` is the last claim of the previous page; it must be among the filtered claims (else
+    ``InvalidCursor``), so a link made for other filters or another patient is refused.
+    """
+    filtered = _patient_claims(patient, query)
+    rows = filtered.select_related(
+        "plan", "drug", "pharmacy", "prescription", "reverses", "reversal"
+    ).order_by(*_ordering(_PATIENT_CLAIMS_KEYS, descending=True))
+    if after is not None:
+        boundary = filtered.filter(public_id=after).values_list(*_PATIENT_CLAIMS_KEYS).first()
+        if boundary is None:
+            raise InvalidCursor("That page link does not match these filters.")
+        rows = rows.filter(_beyond(_PATIENT_CLAIMS_KEYS, boundary, descending=True))
+    claims = list(rows[: page_size + 1])
+    for claim in claims:
+        claim.member = patient
+    return PatientClaimsPage(claims=claims[:page_size], has_next=len(claims) > page_size)
+
+
+def find_patient_claim(*, patient: Member, public_id: uuid.UUID) -> Claim | None:
+    """One of the patient's own claims (see ``get_patient_claims_page`` for who decides)."""
+    page = get_patient_claims_page(
+        patient=patient, query=PatientClaimsQuery(claim_id=public_id), page_size=1
+    )
+    return page.claims[0] if page.claims else None

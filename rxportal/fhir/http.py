@@ -49,11 +49,12 @@ def searchset(
     *,
     entries: Sequence[Mapping[str, Any]],
     base_url: str,
-    next_params: Mapping[str, str] | None = None,
+    next_params: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     total: int | None = None,
 ) -> dict[str, Any]:
     """A searchset Bundle: ``entries`` are resources; ``next_params`` (the query for the next
-    page, a cursor among them) adds a ``next`` link when there is a next page."""
+    page, a cursor among them; pairs when a parameter repeats) adds a ``next`` link when there is
+    a next page."""
     query = request.GET.urlencode()
     self_url = f"{base_url}{request.path}" + (f"?{query}" if query else "")
     links = [{"relation": "self", "url": self_url}]
