@@ -8,6 +8,7 @@ tells whether it exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rxportal.api.auth import reader_for, token_grant
@@ -65,5 +66,13 @@ def domain_problem(error: DomainError, status: int) -> Problem:
         error.code,
         error.code.replace(".", " ").replace("_", " ").capitalize(),
         error.message,
-        extra={"code": error.code, **{k: str(v) for k, v in error.details.items()}},
+        extra={"code": error.code, **_members(error.details)},
     )
+
+
+# RFC 9457's own members: an error detail of the same name goes under another name.
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+
+def _members(details: Mapping[str, Any]) -> dict[str, str]:
+    return {(f"error_{k}" if k in _RESERVED else k): str(v) for k, v in details.items()}
