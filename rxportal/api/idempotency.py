@@ -95,7 +95,7 @@ def run_once(
         status, payload = perform(print_)
         return JsonResponse(payload, status=status, safe=False)
     key = _check_key(key)
-    user_id = request.user.pk
+    user_id: int = request.user.pk  # type: ignore[assignment]  # a token's user is saved
     record = _claim(user_id=user_id, key=key, print_=print_, now=clock.now())
     if record is None:
         existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()

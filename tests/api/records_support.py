@@ -6,11 +6,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
 
 from rxportal.audit.models import AuditEvent
+from rxportal.formulary.models import FormularyEntry
+from rxportal.pharmacies.models import NetworkPharmacy, ZipCentroid
+from rxportal.plans.models import Tier
+from tests.conftest import Family
+from tests.factories import DrugFactory, PharmacyFactory
 from tests.oauth_tokens import bearer, issue_access_token
+from tests.prescriptions.conftest import HARTFORD, Setting
 
 API = "/api/v1"
 EVERYTHING = "openid patient/*.read refills.write notifications.write"
@@ -60,3 +67,21 @@ def api_reads(action: str) -> list[AuditEvent]:
         for event in AuditEvent.objects.filter(action=action).order_by("pk")
         if event.details.get("edge") == "api"
     ]
+
+
+@pytest.fixture(name="setting")
+def setting_fixture(family: Family) -> Setting:
+    """The prescriptions tests' setting (a covered drug, a network pharmacy near the family):
+    import ``setting_fixture`` into a test module to use ``setting``."""
+    plan = family.subscriber.plan
+    drug = DrugFactory(name="Examplestatin 10 MG Oral Tablet")
+    FormularyEntry.objects.create(
+        formulary=plan.formulary, drug=drug, tier=Tier.GENERIC, mail_eligible=True
+    )
+    ZipCentroid.objects.create(
+        zip_code="06103", latitude=HARTFORD[0], longitude=HARTFORD[1], state="CT"
+    )
+    pharmacy = PharmacyFactory(latitude=HARTFORD[0] + 0.01, longitude=HARTFORD[1])
+    NetworkPharmacy.objects.create(network=plan.network, pharmacy=pharmacy)
+    outside = PharmacyFactory(latitude=HARTFORD[0] - 0.01, longitude=HARTFORD[1])
+    return Setting(family=family, drug=drug, pharmacy=pharmacy, outside_pharmacy=outside)

@@ -8,6 +8,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.records_support import (
@@ -187,3 +189,19 @@ def test_claims_need_the_explanation_of_benefit_scope(family: Family) -> None:
     )
     assert api_reads("phi.claims.viewed") == []
     assert api_reads("phi.claim.viewed") == []
+
+
+def test_a_page_costs_the_same_queries_for_few_or_many_claims(family: Family) -> None:
+    token = token_for(family.subscriber.user)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert call("GET", "/claims", token).status_code == 200
+        return len(queries)
+
+    ClaimFactory(member=family.subscriber, service_date=plan_year_day(family, 1))
+    few = count_queries()
+    for day in range(2, 22):
+        ClaimFactory(member=family.minor_child, service_date=plan_year_day(family, day))
+
+    assert count_queries() == few

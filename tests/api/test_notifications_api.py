@@ -27,7 +27,9 @@ from tests.members.factories import FamilyAccessGrantFactory
 pytestmark = pytest.mark.django_db
 
 
-def inbox_message(user: Any, *, kind: str = "security.password_changed", **fields: Any) -> Notification:
+def inbox_message(
+    user: Any, *, kind: str = "security.password_changed", **fields: Any
+) -> Notification:
     """An inbox row as ``notify`` writes it (already rendered)."""
     values: dict[str, Any] = {
         "recipient": user,
@@ -71,7 +73,9 @@ def test_a_bad_cursor_or_limit_is_refused(family: Family) -> None:
 
     assert_problem(call("GET", "/notifications?cursor=nope", token), 400, "invalid-cursor")
     assert_problem(
-        call("GET", f"/notifications?cursor={someone_elses.public_id}", token), 400, "invalid-cursor"
+        call("GET", f"/notifications?cursor={someone_elses.public_id}", token),
+        400,
+        "invalid-cursor",
     )
     assert call("GET", "/notifications?limit=0", token).status_code == 422
 
@@ -185,9 +189,10 @@ def test_preferences_change_through_the_settings_services(family: Family) -> Non
     body = response.json()
     assert body["language"] == "es"
     assert body["quiet_hours_start"] == "21:00:00"
-    shipped = {c["channel"]: c["enabled"] for c in next(
-        row for row in body["kinds"] if row["kind"] == "orders.shipped"
-    )["channels"]}
+    shipped = {
+        c["channel"]: c["enabled"]
+        for c in next(row for row in body["kinds"] if row["kind"] == "orders.shipped")["channels"]
+    }
     assert shipped == {"email": False, "sms": True, "inbox": True}
     stored = NotificationSettings.objects.get(user=user)
     assert (stored.language, stored.time_zone) == ("es", "America/Chicago")
@@ -196,10 +201,18 @@ def test_preferences_change_through_the_settings_services(family: Family) -> Non
 @pytest.mark.parametrize(
     ("body", "slug"),
     [
-        ({"channels": [{"kind": "security.password_changed", "channel": "email", "enabled": False}]},
-         "notification.not_optional"),
-        ({"channels": [{"kind": "no.such.kind", "channel": "email", "enabled": True}]},
-         "notification.channel_not_offered"),
+        (
+            {
+                "channels": [
+                    {"kind": "security.password_changed", "channel": "email", "enabled": False}
+                ]
+            },
+            "notification.not_optional",
+        ),
+        (
+            {"channels": [{"kind": "no.such.kind", "channel": "email", "enabled": True}]},
+            "notification.channel_not_offered",
+        ),
         ({"time_zone": "Mars/Olympus"}, "notification.time_zone"),
         ({"quiet_hours_start": "21:00:00"}, "notification.quiet_hours"),
     ],

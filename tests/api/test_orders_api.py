@@ -7,30 +7,34 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rxportal.orders.models import MailOrder, OrderStatus
-from tests.api.records_support import (
+from tests.api.records_support import (  # setting_fixture: the setting fixture
     api_reads,
     assert_insufficient_scope,
     assert_problem,
     call,
+    setting_fixture,  # noqa: F401
     token_for,
 )
+from tests.conftest import Family
 from tests.factories import MemberFactory, UserFactory
 from tests.members.factories import FamilyAccessGrantFactory
 from tests.orders.factories import make_order
-from tests.prescriptions.conftest import Setting, make_rx, setting  # noqa: F401 (fixture)
+from tests.prescriptions.conftest import Setting, make_rx
 
 pytestmark = pytest.mark.django_db
 
 
-def test_lists_the_familys_orders_with_status_codes_and_audits_the_read(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
-    child = family.minor_child  # type: ignore[attr-defined]
+def test_lists_the_familys_orders_with_status_codes_and_audits_the_read(family: Family) -> None:
+    subscriber = family.subscriber
+    child = family.minor_child
     mine = make_order(member=subscriber, status=OrderStatus.SHIPPED)
     childs = make_order(member=child, status=OrderStatus.ON_HOLD)
-    make_order(member=family.adult_child)  # type: ignore[attr-defined]  # no consent: hidden
+    make_order(member=family.adult_child)  # no consent: hidden
     make_order(member=MemberFactory())  # another family
 
     response = call("GET", "/orders", token_for(subscriber.user))
@@ -53,9 +57,9 @@ def test_lists_the_familys_orders_with_status_codes_and_audits_the_read(family: 
     assert event.details["count"] == 2
 
 
-def test_only_open_and_the_member_filter(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
-    child = family.minor_child  # type: ignore[attr-defined]
+def test_only_open_and_the_member_filter(family: Family) -> None:
+    subscriber = family.subscriber
+    child = family.minor_child
     make_order(member=subscriber, status=OrderStatus.DELIVERED)
     open_one = make_order(member=subscriber)
     make_order(member=child)
@@ -68,8 +72,8 @@ def test_only_open_and_the_member_filter(family: object) -> None:
     assert_problem(call("GET", f"/orders?member={stranger.public_id}", token), 404)
 
 
-def test_one_order_has_its_timeline_and_is_audited(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
+def test_one_order_has_its_timeline_and_is_audited(family: Family) -> None:
+    subscriber = family.subscriber
     order = make_order(member=subscriber, status=OrderStatus.PROCESSING)
 
     response = call("GET", f"/orders/{order.public_id}", token_for(subscriber.user))
@@ -87,11 +91,11 @@ def test_one_order_has_its_timeline_and_is_audited(family: object) -> None:
     assert event.subject_id == str(order.public_id)
 
 
-def test_an_order_is_judged_by_its_patient(family: object) -> None:
+def test_an_order_is_judged_by_its_patient(family: Family) -> None:
     """The adult child's order is theirs (even if the subscriber placed it): hidden without
     consent, shown while it lasts, hidden again once revoked."""
-    subscriber = family.subscriber  # type: ignore[attr-defined]
-    adult = family.adult_child  # type: ignore[attr-defined]
+    subscriber = family.subscriber
+    adult = family.adult_child
     order = make_order(member=adult)
     other = make_order(member=MemberFactory(user=UserFactory()))
     token = token_for(subscriber.user)
@@ -109,8 +113,8 @@ def test_an_order_is_judged_by_its_patient(family: object) -> None:
     assert MailOrder.objects.get(pk=order.pk).status == OrderStatus.RECEIVED
 
 
-def test_orders_need_the_medication_dispense_scope(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
+def test_orders_need_the_medication_dispense_scope(family: Family) -> None:
+    subscriber = family.subscriber
     order = make_order(member=subscriber)
     token = token_for(subscriber.user, "patient/Coverage.read")
 
@@ -145,8 +149,8 @@ def test_cancelling_a_refills_order_gives_its_refill_back(setting: Setting, toda
     assert_problem(again, 409, "order.cannot_cancel")
 
 
-def test_a_cancel_reason_must_be_one_of_the_codes(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
+def test_a_cancel_reason_must_be_one_of_the_codes(family: Family) -> None:
+    subscriber = family.subscriber
     order = make_order(member=subscriber)
 
     response = call(
@@ -157,8 +161,8 @@ def test_a_cancel_reason_must_be_one_of_the_codes(family: object) -> None:
     assert MailOrder.objects.get(pk=order.pk).status == OrderStatus.RECEIVED
 
 
-def test_cancelling_needs_refills_write_and_replays_with_a_key(family: object) -> None:
-    subscriber = family.subscriber  # type: ignore[attr-defined]
+def test_cancelling_needs_refills_write_and_replays_with_a_key(family: Family) -> None:
+    subscriber = family.subscriber
     order = make_order(member=subscriber)
     path = f"/orders/{order.public_id}/cancel"
     reading = token_for(subscriber.user, "patient/*.read")
@@ -173,3 +177,20 @@ def test_cancelling_needs_refills_write_and_replays_with_a_key(family: object) -
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert MailOrder.objects.get(pk=order.pk).events.filter(status="cancelled").count() == 1
+
+
+def test_the_list_costs_the_same_queries_for_few_or_many_orders(family: Family) -> None:
+    subscriber = family.subscriber
+    token = token_for(subscriber.user)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert call("GET", "/orders", token).status_code == 200
+        return len(queries)
+
+    make_order(member=subscriber)
+    few = count_queries()
+    for _ in range(5):
+        make_order(member=family.minor_child, lines=2)
+
+    assert count_queries() == few

@@ -6,18 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.api.records_support import (
+from tests.api.records_support import (  # setting_fixture: the setting fixture
     api_reads,
     assert_insufficient_scope,
     assert_problem,
     call,
+    setting_fixture,  # noqa: F401
     token_for,
 )
-from tests.factories import MemberFactory, PrescriptionFactory, UserFactory
+from tests.factories import DrugFactory, MemberFactory, PrescriptionFactory, UserFactory
 from tests.members.factories import FamilyAccessGrantFactory
-from tests.prescriptions.conftest import Setting, make_rx, setting  # noqa: F401 (fixture)
+from tests.prescriptions.conftest import Setting, make_rx
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +120,9 @@ def test_one_prescription_is_audited_with_its_refill_status(
 ) -> None:
     rx = make_rx(setting, today=today, last_filled_days_ago=1)
 
-    response = call("GET", f"/prescriptions/{rx.public_id}", token_for(setting.family.subscriber.user))
+    response = call(
+        "GET", f"/prescriptions/{rx.public_id}", token_for(setting.family.subscriber.user)
+    )
 
     assert response.status_code == 200
     assert response.json()["refill_status"] == "too_soon"
@@ -149,6 +155,22 @@ def test_a_v2_read_scope_reads_one_prescription(setting: Setting, today: dt.date
 
 
 def test_without_a_token_the_answer_is_401(setting: Setting) -> None:
-    from django.test import Client
-
     assert Client().get("/api/v1/prescriptions").status_code == 401
+
+
+def test_the_list_costs_the_same_queries_for_few_or_many_prescriptions(
+    setting: Setting, today: dt.date
+) -> None:
+    token = token_for(setting.family.subscriber.user)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert call("GET", "/prescriptions", token).status_code == 200
+        return len(queries)
+
+    make_rx(setting, today=today)
+    few = count_queries()
+    for _ in range(5):
+        make_rx(setting, member=setting.family.minor_child, today=today, drug=DrugFactory())
+
+    assert count_queries() == few

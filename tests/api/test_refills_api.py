@@ -20,15 +20,16 @@ from rxportal.core import clock
 from rxportal.formulary.models import DeaSchedule
 from rxportal.orders.models import MailOrder
 from rxportal.prescriptions.models import Prescription, RefillRequest
-from tests.api.records_support import (
+from tests.api.records_support import (  # setting_fixture: the setting fixture
     api_reads,
     assert_insufficient_scope,
     assert_problem,
     call,
+    setting_fixture,  # noqa: F401
     token_for,
 )
 from tests.factories import DrugFactory, MemberFactory, PrescriptionFactory, UserFactory
-from tests.prescriptions.conftest import Setting, make_rx, setting  # noqa: F401 (fixture)
+from tests.prescriptions.conftest import Setting, make_rx
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +143,7 @@ def test_pick_up_needs_a_network_pharmacy(setting: Setting, today: dt.date) -> N
 
     assert_problem(call("POST", "/refills", token, pickup), 422, "refill.pharmacy_required")
     outside = {**pickup, "pharmacy": str(setting.outside_pharmacy.public_id)}
-    assert_problem(
-        call("POST", "/refills", token, outside), 422, "refill.pharmacy_not_in_network"
-    )
+    assert_problem(call("POST", "/refills", token, outside), 422, "refill.pharmacy_not_in_network")
     inside = {**pickup, "pharmacy": str(setting.pharmacy.public_id)}
     response = call("POST", "/refills", token, inside)
     assert response.status_code == 201
@@ -162,7 +161,9 @@ def test_another_familys_or_a_hidden_adults_prescription_is_not_found(
 
     assert_problem(call("POST", "/refills", token, mail_refill(theirs)), 404, "refill.not_found")
     assert_problem(
-        call("POST", "/refills", token, mail_refill(adults, member=str(family.adult_child.public_id))),
+        call(
+            "POST", "/refills", token, mail_refill(adults, member=str(family.adult_child.public_id))
+        ),
         404,
         "not-found",
     )
@@ -243,7 +244,9 @@ def test_a_key_is_one_callers_own(setting: Setting, today: dt.date) -> None:
     )
     key = {"HTTP_IDEMPOTENCY_KEY": "same-key"}
 
-    mine = call("POST", "/refills", token_for(setting.family.subscriber.user), mail_refill(rx), **key)
+    mine = call(
+        "POST", "/refills", token_for(setting.family.subscriber.user), mail_refill(rx), **key
+    )
     other = call("POST", "/refills", token_for(theirs.member.user), mail_refill(theirs), **key)
 
     assert mine.status_code == other.status_code == 201
@@ -326,7 +329,9 @@ def test_a_concurrent_duplicate_is_told_to_wait_and_one_order_is_placed(
 
     def first() -> None:
         try:
-            answers["first"] = call("POST", "/refills", token, mail_refill(rx), client=Client(), **key)
+            answers["first"] = call(
+                "POST", "/refills", token, mail_refill(rx), client=Client(), **key
+            )
         finally:
             connection.close()
 

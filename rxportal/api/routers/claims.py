@@ -139,11 +139,11 @@ def claim_out(claim: Claim) -> ClaimOut:
             id=claim.drug.public_id, name=claim.drug.name, display_name=claim.drug.display_name
         ),
         pharmacy=PharmacyRef(id=claim.pharmacy.public_id, name=claim.pharmacy.name)
-        if claim.pharmacy_id
+        if claim.pharmacy
         else None,
         member_paid=claim.member_paid,
         plan_paid=claim.plan_paid,
-        reverses=claim.reverses.public_id if claim.reverses_id else None,
+        reverses=claim.reverses.public_id if claim.reverses else None,
     )
 
 
