@@ -470,6 +470,9 @@ NOT_MEMBER_NAMESPACES = {
     "sponsor_tools",
     "whatif",
     "simple_translation",
+    # The JSON API (bearer tokens, no session): each endpoint's family rule (another family,
+    # an adult without consent, a revoked consent: 404) is tested in tests/api.
+    "api_v1",
 } | {namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")}
 
 
