@@ -84,11 +84,13 @@ def run_once(
     key: str | None,
     body: Mapping[str, Any],
     perform: Callable[[str], tuple[int, Any]],
+    on_replay: Callable[[], None] | None = None,
 ) -> JsonResponse:
     """Answer ``perform(request_fingerprint)`` once per caller and key (see the module).
 
     ``perform`` returns the status and a JSON-ready body; it gets the request's fingerprint so
-    a service with its own idempotency key can derive it from the same request.
+    a service with its own idempotency key can derive it from the same request. ``on_replay``
+    runs before a stored answer is given again (an answer that shows PHI is audited again).
     """
     print_ = fingerprint(request, body)
     if key is None:
@@ -110,6 +112,8 @@ def run_once(
             )
         if existing.status_code is None:
             raise _in_progress()
+        if on_replay is not None:
+            on_replay()
         return _replay(existing)
     try:
         status, payload = perform(print_)

@@ -177,6 +177,9 @@ def test_cancelling_needs_refills_write_and_replays_with_a_key(family: Family) -
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
     assert MailOrder.objects.get(pk=order.pk).events.filter(status="cancelled").count() == 1
+    first_read, replayed_read = api_reads("phi.mail_order.viewed")
+    assert first_read.details["page"] == "cancel"
+    assert replayed_read.details["replayed"] is True
 
 
 def test_the_list_costs_the_same_queries_for_few_or_many_orders(family: Family) -> None:

@@ -235,6 +235,18 @@ def cancel_order(
         )
         return 200, order_detail_out(cancelled).model_dump(mode="json")
 
+    def audit_replay() -> None:  # the replayed answer shows the order again
+        record_phi_read(
+            reader_for(request),
+            action="phi.mail_order.viewed",
+            subject=order,
+            details={"status": order.status, "page": "cancel", "replayed": True},
+        )
+
     return idempotency.run_once(
-        request, key=idempotency_key, body=payload.model_dump(mode="json"), perform=cancel
+        request,
+        key=idempotency_key,
+        body=payload.model_dump(mode="json"),
+        perform=cancel,
+        on_replay=audit_replay,
     )
