@@ -100,7 +100,15 @@ def test_a_cursor_from_other_filters_or_unreadable_is_refused(family: Family) ->
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=101", "status=lost", "sort=colour", "date_from=yesterday"],
+    [
+        "limit=0",
+        "limit=101",
+        "status=lost",
+        "sort=colour",
+        "date_from=yesterday",
+        "drug=a%00b",
+        f"pharmacy={'x' * 101}",
+    ],
 )
 def test_bad_parameters_are_422(family: Family, query: str) -> None:
     response = call("GET", f"/claims?{query}", token_for(family.subscriber.user))

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 RESOURCE = "ExplanationOfBenefit"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+# PostgreSQL cannot hold a NUL character in a query's text: refuse it as bad input (422).
+NO_NUL = r"^[^\x00]*$"
 
 router = Router(tags=["claims"])
 
@@ -50,8 +52,12 @@ class ClaimFilters(Schema):
     member: str | None = Field(None, description="A member public id: that person's claims only")
     date_from: dt.date | None = Field(None, description="Default: the plan year's first day")
     date_to: dt.date | None = Field(None, description="Default: the plan year's last day")
-    drug: str = Field("", max_length=FILTER_TEXT_MAX_LENGTH, description="Name contains, or id")
-    pharmacy: str = Field("", max_length=FILTER_TEXT_MAX_LENGTH, description="Name contains")
+    drug: str = Field(
+        "", max_length=FILTER_TEXT_MAX_LENGTH, pattern=NO_NUL, description="Name contains, or id"
+    )
+    pharmacy: str = Field(
+        "", max_length=FILTER_TEXT_MAX_LENGTH, pattern=NO_NUL, description="Name contains"
+    )
     status: StatusFilter | None = None
     sort: ClaimSort = ClaimSort.DATE
     order: SortOrder = SortOrder.DESCENDING
