@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from rxportal.api import problems
 from rxportal.api.auth import AccessToken
+from rxportal.api.routers import claims, notifications, orders, prescriptions, refills
 
 api = NinjaAPI(
     title="rxportal API",
@@ -16,3 +17,10 @@ api = NinjaAPI(
 )
 
 problems.install(api)
+
+# The member-record routers (prescriptions, refills, orders, claims, notifications).
+api.add_router("/prescriptions", prescriptions.router)
+api.add_router("/", refills.router)
+api.add_router("/orders", orders.router)
+api.add_router("/claims", claims.router)
+api.add_router("/notifications", notifications.router)

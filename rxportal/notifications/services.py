@@ -68,9 +68,11 @@ from rxportal.notifications.models import (
     Status,
 )
 from rxportal.notifications.models import Channel as Channel  # re-exported for callers
+from rxportal.records.reads import record_phi_read
 
 if TYPE_CHECKING:
     from rxportal.members.models import Member
+    from rxportal.records.reads import Reader
 
 logger = logging.getLogger(__name__)
 
@@ -875,10 +877,15 @@ def _unsubscribe_headers(notification: Notification) -> dict[str, str]:
 
 
 def open_inbox_message(
-    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID, request: HttpRequest | None
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    public_id: uuid.UUID,
+    request: HttpRequest | None,
+    reader: Reader | None = None,
 ) -> Notification:
     """One of the viewer's inbox messages, marked read; ``NotFound`` for anyone else's. Reading
-    a message about prescriptions, orders, coverage or benefits is audited (ids only)."""
+    a message about prescriptions, orders, coverage or benefits is audited (ids only); with a
+    ``reader`` (an API's), through ``records.reads.record_phi_read``, which notes the edge."""
     message = selectors.find_inbox_message(viewer=viewer, public_id=public_id)
     if message is None:
         raise NotFound("No such message.")
@@ -889,7 +896,11 @@ def open_inbox_message(
             message.save(update_fields=["read_at", "updated_at"])
             selectors.forget_unread_count(viewer)
             transaction.on_commit(partial(selectors.forget_unread_count, viewer))
-        if found is not None and found.about_phi:
+        if found is not None and found.about_phi and reader is not None:
+            record_phi_read(
+                reader, action=ACTION_INBOX_READ, subject=message, details={"kind": message.kind}
+            )
+        elif found is not None and found.about_phi:
             record_event(
                 action=ACTION_INBOX_READ,
                 outcome=Outcome.SUCCESS,

@@ -1,0 +1,78 @@
+"""What every member-data endpoint of the JSON API checks first: the token's scopes, and whose
+records the caller may see (the web's family rule, through ``rxportal.records``).
+
+Refusals are problem documents: 403 ``insufficient-scope`` (with the RFC 6750 challenge naming
+the scope needed) and 404 ``not-found`` for anything the caller may not see, so an id never
+tells whether it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from rxportal.api.auth import reader_for, token_grant
+from rxportal.api.problems import Problem
+from rxportal.core import clock
+from rxportal.core.errors import DomainError
+from rxportal.records.reads import find_visible_member
+
+if TYPE_CHECKING:
+    from rxportal.members.models import Member
+
+
+def insufficient_scope(scope: str) -> Problem:
+    return Problem(
+        403,
+        "insufficient-scope",
+        "Insufficient scope",
+        f"This request needs the scope {scope}.",
+        extra={"scope": scope},
+        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
+    )
+
+
+def require_read(request: Any, resource_type: str, *, search: bool = False) -> None:
+    """The token may read (``search``: search) this FHIR type's records (SMART v1 or v2)."""
+    if not token_grant(request).allows_read(resource_type, search=search):
+        # A scope the consent screen offers that allows both (SMART v2 "rs").
+        raise insufficient_scope(f"patient/{resource_type}.rs")
+
+
+def require_scope(request: Any, scope: str) -> None:
+    """A write scope of the JSON API (``refills.write``, ``notifications.write``)."""
+    if not token_grant(request).allows(scope):
+        raise insufficient_scope(scope)
+
+
+def not_found(what: str = "record") -> Problem:
+    return Problem(404, "not-found", "Not found", f"No such {what} that you may see.")
+
+
+def visible_member_or_404(request: Any, public_id: str | None) -> Member:
+    """The member the ``member`` parameter names (the caller's own record when None), if the
+    caller may see them today; else a 404 problem."""
+    member = find_visible_member(reader_for(request), public_id=public_id, today=clock.today())
+    if member is None:
+        raise not_found("member")
+    return member
+
+
+def domain_problem(error: DomainError, status: int) -> Problem:
+    """A service's refusal as a problem: its stable code is the slug (``refill.too_soon``), its
+    message the detail, and the ids it names (``details``) go along."""
+    return Problem(
+        status,
+        error.code,
+        error.code.replace(".", " ").replace("_", " ").capitalize(),
+        error.message,
+        extra={"code": error.code, **_members(error.details)},
+    )
+
+
+# RFC 9457's own members: an error detail of the same name goes under another name.
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
+
+def _members(details: Mapping[str, Any]) -> dict[str, str]:
+    return {(f"error_{k}" if k in _RESERVED else k): str(v) for k, v in details.items()}
