@@ -73,9 +73,11 @@ def public_endpoint(
 
 
 def check_parameters(request: HttpRequest, allowed: Collection[str]) -> None:
-    """Refuse a parameter this search does not know (rather than silently ignore a filter)."""
+    """Refuse a parameter this search does not know (rather than silently ignore a filter),
+    unless the client asked for ``Prefer: handling=lenient``."""
     unknown = sorted(set(request.GET) - set(allowed) - _COMMON_PARAMETERS)
-    if unknown:
+    lenient = "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "")
+    if unknown and not lenient:
         raise SearchError(
             f"Unsupported search parameter(s): {', '.join(unknown)}.", code="not-supported"
         )

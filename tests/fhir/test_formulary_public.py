@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from rxportal.audit.models import AuditEvent
+from rxportal.fhir import directory, formulary
 from tests.fhir.directory_validation import assert_valid_bundle, assert_valid_public_resource
 from tests.fhir.public_data import (
     fhir_get,
@@ -276,3 +278,31 @@ def test_a_search_is_a_few_queries(client: Client, django_assert_max_num_queries
         _ok(client, f"{BASE}/Basic?formulary={FORMULARY}&_count=100&_include=Basic:subject")
     with django_assert_max_num_queries(3):
         _ok(client, f"{BASE}/InsurancePlan?_count=100")
+
+
+@pytest.mark.parametrize("module", [formulary, directory], ids=["formulary", "directory"])
+def test_every_declared_search_parameter_is_accepted(client: Client, module: Any) -> None:
+    for capability in module.CAPABILITIES:
+        for parameter in capability["searchParam"]:
+            value = "41.767|-72.673|1|mi" if parameter["name"] == "near" else "x"
+            response = fhir_get(client, f"{BASE}/{capability['type']}?{parameter['name']}={value}")
+            assert response.status_code in (200, 400), response.content
+            assert "Unsupported" not in response.content.decode(), parameter
+        for include in capability.get("searchInclude", []):
+            assert (
+                fhir_get(client, f"{BASE}/{capability['type']}?_include={include}").status_code
+                == 200
+            )
+
+
+def test_an_unknown_parameter_is_ignored_when_the_client_prefers_lenient(client: Client) -> None:
+    url = f"{BASE}/MedicationKnowledge?_count=1&_sort=name"
+    assert fhir_get(client, url).status_code == 400
+    assert fhir_get(client, url, HTTP_PREFER="handling=lenient").status_code == 200
+
+
+def test_public_reads_write_no_audit_event(client: Client) -> None:
+    before = AuditEvent.objects.count()
+    _ok(client, f"{BASE}/Basic?formulary={FORMULARY}&_include=Basic:subject")
+    _ok(client, f"{BASE}/Location?address-postalcode=06511")
+    assert AuditEvent.objects.count() == before
