@@ -115,10 +115,21 @@ def list_pharmacies(
     if name_prefix:
         # istartswith compiles to UPPER(name) LIKE UPPER('x%'): the name prefix index.
         rows = rows.filter(name__istartswith=name_prefix)
-    if network is not None:
-        rows = rows.filter(network_memberships__network__public_id=network)
     if after is not None:
         rows = rows.filter(pk__gt=after)
+    if network is not None:
+        # The network's key first (one tiny read): joined by public id, PostgreSQL misjudges
+        # how many rows the join keeps and sorts the whole rest of the network.
+        network_key = Network.objects.filter(public_id=network).values_list("pk", flat=True)
+        key = network_key.first()
+        if key is None:
+            return PharmacyPage([], None)
+        membership: dict[str, object] = {"network_memberships__network_id": key}
+        if after is not None:
+            # The bound on the membership's side too: both index scans start at the cursor
+            # (PostgreSQL does not carry it across the join by itself).
+            membership["network_memberships__pharmacy_id__gt"] = after
+        rows = rows.filter(**membership)
     values = list(rows.values(*_FIELDS)[: limit + 1])
     more = len(values) > limit
     values = values[:limit]
