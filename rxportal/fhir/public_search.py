@@ -24,7 +24,9 @@ DEFAULT_COUNT = 20
 MAX_COUNT = 100
 # Parameters every search accepts besides its own.
 _COMMON_PARAMETERS = frozenset({"_format", "_count", "_cursor"})
-_CURSOR_SALT = "rxportal.fhir.public.cursor"
+# Signed without a timestamp (unlike signing.dumps): the same page has the same next link, so
+# cached pages stay identical and a cursor does not expire under a slow client.
+_CURSOR_SIGNER = signing.Signer(salt="rxportal.fhir.public.cursor")
 
 
 class SearchError(Exception):
@@ -102,7 +104,7 @@ def read_cursor(request: HttpRequest, kind: str) -> Any:
     if not raw:
         return None
     try:
-        payload = signing.loads(raw, salt=_CURSOR_SALT)
+        payload = _CURSOR_SIGNER.unsign_object(raw)
     except signing.BadSignature as error:
         raise SearchError("The _cursor is not one this server issued.") from error
     if not isinstance(payload, dict) or payload.get("kind") != kind:
@@ -117,7 +119,7 @@ def next_page_params(request: HttpRequest, kind: str, after: Any) -> dict[str, s
     params: dict[str, str] = {
         name: str(value) for name, value in request.GET.items() if name != "_cursor"
     }
-    params["_cursor"] = signing.dumps({"kind": kind, "after": after}, salt=_CURSOR_SALT)
+    params["_cursor"] = _CURSOR_SIGNER.sign_object({"kind": kind, "after": after})
     return params
 
 

@@ -243,3 +243,22 @@ def test_the_name_search_can_use_the_prefix_index() -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = Pharmacy.objects.filter(name__istartswith="WAL").explain()
     assert "pharmacy_name_prefix" in plan
+
+
+def test_a_signed_in_member_gets_the_same_public_answer(client: Client, family: Any) -> None:
+    """Nothing member-specific: a member's session changes no byte of the answer (no network
+    status, no plan of theirs). (The session middleware still adds ``Vary: Cookie`` when a
+    session is read: shared caches then keep a signed-in member's copy apart, which is safe.)"""
+    urls = [
+        f"{BASE}/Location?near={HARTFORD[0]}|{HARTFORD[1]}|2|mi",
+        f"{BASE}/HealthcareService?address-postalcode=06511",
+        f"{BASE}/Basic?drug-tier=specialty&_include=Basic:subject",
+        f"{BASE}/InsurancePlan?type=medid",
+    ]
+    anonymous = [fhir_get(client, url) for url in urls]
+    client.force_login(family.subscriber.user)
+    signed_in = [fhir_get(client, url) for url in urls]
+    for before, after in zip(anonymous, signed_in, strict=True):
+        assert before.status_code == after.status_code == 200
+        assert before.content == after.content
+        assert "public" in after["Cache-Control"]
