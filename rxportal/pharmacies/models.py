@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from rxportal.core.models import BaseModel
 
@@ -31,6 +32,10 @@ class Pharmacy(BaseModel):
         indexes = [
             models.Index(fields=["zip_code"]),
             models.Index(fields=["latitude", "longitude"]),
+            # The public directory's name search (FHIR string search: a case-blind prefix,
+            # UPPER(name) LIKE 'X%'). On PostgreSQL migration 0003 builds it with
+            # text_pattern_ops, which LIKE needs in any collation but C.
+            models.Index(Upper("name"), name="pharmacy_name_prefix"),
         ]
         constraints = [
             models.CheckConstraint(
