@@ -68,6 +68,7 @@ from rxportal.notifications.models import (
     Status,
 )
 from rxportal.notifications.models import Channel as Channel  # re-exported for callers
+from rxportal.records.reads import Edge, Reader, record_phi_read
 
 if TYPE_CHECKING:
     from rxportal.members.models import Member
@@ -875,10 +876,15 @@ def _unsubscribe_headers(notification: Notification) -> dict[str, str]:
 
 
 def open_inbox_message(
-    *, viewer: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID, request: HttpRequest | None
+    *,
+    viewer: AbstractBaseUser | AnonymousUser,
+    public_id: uuid.UUID,
+    request: HttpRequest | None,
+    reader: Reader | None = None,
 ) -> Notification:
     """One of the viewer's inbox messages, marked read; ``NotFound`` for anyone else's. Reading
-    a message about prescriptions, orders, coverage or benefits is audited (ids only)."""
+    a message about prescriptions, orders, coverage or benefits is audited (ids only) through
+    the records door; ``reader`` names the edge (an API passes its own; default: the web page)."""
     message = selectors.find_inbox_message(viewer=viewer, public_id=public_id)
     if message is None:
         raise NotFound("No such message.")
@@ -890,11 +896,9 @@ def open_inbox_message(
             selectors.forget_unread_count(viewer)
             transaction.on_commit(partial(selectors.forget_unread_count, viewer))
         if found is not None and found.about_phi:
-            record_event(
+            record_phi_read(
+                reader or Reader(user=viewer, edge=Edge.WEB, request=request),  # type: ignore[arg-type]
                 action=ACTION_INBOX_READ,
-                outcome=Outcome.SUCCESS,
-                actor=viewer,
-                request=request,
                 subject=message,
                 details={"kind": message.kind},
             )
