@@ -20,7 +20,7 @@ from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.pharmacies.models import Pharmacy
 from rxportal.plans.models import Channel
-from rxportal.pricing import selectors
+from rxportal.pricing import presentation, selectors
 from rxportal.pricing.errors import (
     InvalidDaysSupply,
     InvalidQuantity,
@@ -216,7 +216,7 @@ def quote_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     context = {
         "quote": quote,
-        "explanation": selectors.quote_explanation(quote),
+        "explanation": presentation.quote_explanation(quote),
         "comparison": comparison,
         "is_valid_now": quote.quoted_at <= clock.now() < quote.valid_until,
         "last_valid_day": selectors.last_valid_day(quote),
