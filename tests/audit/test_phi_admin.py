@@ -255,7 +255,7 @@ def test_a_superusers_change_is_audited_with_field_names_only(superuser: User) -
         "orders.shippingaddress",
         str(address.public_id),
     )
-    assert changed.details == {"fields": ["Address line 1"], "inline_rows": 0}
+    assert changed.details == {"edge": "web", "fields": ["Address line 1"], "inline_rows": 0}
     trail = _whole_trail()
     assert "Birch" not in trail and "Elm" not in trail and "Dana" not in trail
 
@@ -321,7 +321,7 @@ def test_a_bulk_action_is_audited_record_by_record(superuser: User) -> None:
     assert (confirm.status_code, done.status_code) == (200, 302)
     assert not ShippingAddress.objects.exists()
     [action_used, _also_confirmed] = _events("phi.admin.action_used")
-    assert action_used.details == {"admin_action": "delete_selected", "selected": 2}
+    assert action_used.details == {"edge": "web", "admin_action": "delete_selected", "selected": 2}
     deleted = _events("phi.admin.deleted")
     assert sorted(event.subject_id for event in deleted) == sorted(
         str(address.public_id) for address in addresses
