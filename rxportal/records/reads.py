@@ -77,6 +77,7 @@ def record_phi_read(
     subject_id: str = "",
     details: Mapping[str, Any] | None = None,
     outcome: str = Outcome.SUCCESS,
+    reason: str = "",
 ) -> None:
     """Write the audit event of one read of PHI (``phi.<what>.viewed`` and the like).
 
@@ -86,7 +87,8 @@ def record_phi_read(
     nothing (the back office's refusals, a sponsor's unknown member ID, an expired link): those
     are part of the trail of who reached for whose records, so they pass here too. The back
     office's saved changes of a PHI record (``phi.admin.changed``...) also come through here:
-    every ``phi.`` event has this one writer.
+    every ``phi.`` event has this one writer. ``reason`` is why a staff member opened the
+    records (the service center's reason code).
     """
     if not action.startswith("phi."):
         raise ValueError(f"a PHI read's audit action starts with 'phi.', not {action!r}")
@@ -102,5 +104,6 @@ def record_phi_read(
         subject=subject,
         subject_type=subject_type,
         subject_id=subject_id,
+        reason=reason,
         details=facts,
     )
