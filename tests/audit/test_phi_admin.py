@@ -118,7 +118,10 @@ def test_staff_are_refused_the_user_admins_set_password_page(staff: User) -> Non
 
     assert response.status_code == 403
     [denied] = _events("phi.admin.denied")
-    assert (denied.subject_type, denied.details) == ("accounts.user", {"page": "password"})
+    assert (denied.subject_type, denied.details) == (
+        "accounts.user",
+        {"page": "password", "edge": "web"},
+    )
 
 
 def test_the_service_center_can_no_longer_edit_a_mail_orders_ship_to(db: None) -> None:

@@ -402,7 +402,7 @@ def test_save_quote_then_open_it(world: PricingWorld, signed_in: Client) -> None
 
     listing = signed_in.get(reverse("pricing:quotes"))
     assert str(quote.public_id) in listing.content.decode()
-    assert _audit("phi.price_quotes.viewed")[0].details == {"count": 1}
+    assert _audit("phi.price_quotes.viewed")[0].details == {"count": 1, "edge": "web"}
 
 
 def test_save_quote_needs_csrf(world: PricingWorld) -> None:
