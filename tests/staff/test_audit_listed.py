@@ -46,7 +46,7 @@ def test_every_member_a_lookup_lists_is_recorded(service_agent: User, member: Me
     for shown_member in shown:
         assert reverse("staff:member_detail", args=[shown_member.public_id]) in html
     [lookup] = events("phi.staff.member.lookup")
-    assert (lookup.subject_id, lookup.details) == ("", {"matches": 2})
+    assert (lookup.subject_id, lookup.details) == ("", {"matches": 2, "edge": "web"})
     assert sorted(_subjects("phi.staff.member.listed")) == sorted(
         (service_agent.pk, Outcome.SUCCESS, "members.member", str(m.public_id)) for m in shown
     )
