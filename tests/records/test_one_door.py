@@ -3,9 +3,11 @@
 
 Two checks that catch different slips:
 
-* the source: outside ``rxportal/records``, a module that names a ``phi.`` action (a string
-  constant, not a docstring) must not call ``record_event`` at all, and no ``record_event`` call
-  anywhere passes a ``phi.`` action (a literal, or a constant imported from another module);
+* the source: outside ``rxportal/records``, no ``record_event`` call passes a ``phi.`` action
+  (a literal, a module's own ``phi.`` constant or one imported from another module), and in a
+  module that names a ``phi.`` action (a string constant, not a docstring) no ``record_event``
+  call takes an action passed through a helper (the old views' ``_audit_view(request,
+  "phi....")``);
 * the behaviour: every member page of the family-access sweep, plus a drug page with coverage,
   asked by a subscriber whose family granted access, while the door's own ``record_event`` is
   watched; each ``phi.`` event in the trail afterwards must be one the door wrote.
