@@ -3,7 +3,8 @@
 Until the staff consoles cover what the back office did, only superusers open these admins:
 every other staff account, whatever its permissions, is refused (403, recorded as
 ``phi.admin.denied``) and does not see them on the admin index. A superuser's every look and
-change is recorded through ``services.record_event``, with the model's label, the record's public
+change is recorded through the records door (``rxportal.records.reads.record_phi_read``, web
+edge: the back office reads members' PHI like any page), with the model's label, the record's public
 id and counts, never names, dates of birth, drugs or what was typed into the search box:
 
 * ``phi.admin.listed`` / ``phi.admin.searched``: a list page (``results``: rows matched);
@@ -48,8 +49,8 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.text import capfirst
 
-from rxportal.audit import services
 from rxportal.audit.models import Outcome
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 ACTION_DENIED = "phi.admin.denied"
 ACTION_LISTED = "phi.admin.listed"
@@ -239,11 +240,10 @@ class PhiAdminMixin(_Base):
         subject_type, subject_id = (
             audit_subject(subject) if subject is not None else (self.model._meta.label_lower, "")
         )
-        services.record_event(
+        record_phi_read(
+            reader_for_page(request),
             action=action,
             outcome=outcome,
-            actor=request.user,
-            request=request,
             subject_type=subject_type,
             subject_id=subject_id,
             details=details,

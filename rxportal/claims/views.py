@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from rxportal.audit.services import record_event
 from rxportal.claims import statements
 from rxportal.claims.domain import ClaimQuery, ClaimSort, SortOrder, compute_spending_chart
 from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
@@ -37,6 +36,7 @@ from rxportal.claims.selectors import (
 from rxportal.core import clock
 from rxportal.members.access import member_page
 from rxportal.pricing.selectors import find_quote_comparison
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 LIST_TEMPLATE = "claims/list.html"
 # Sortable columns of the table: the sort, and its order when first chosen.
@@ -94,11 +94,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         form.add_error("person", error.message)
         return render(request, LIST_TEMPLATE, context)
     summary = get_claim_summary(scope=scope, query=query, today=today)
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action="phi.claims.viewed",
-        outcome="success",
-        actor=request.user,
-        request=request,
         subject=_audit_subject(request, scope, query),
         details=_audit_details(
             form,
@@ -163,11 +161,9 @@ def claim_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     claim = find_claim(viewer=request.user, public_id=public_id, today=clock.today())
     if claim is None:
         raise Http404
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action="phi.claim.viewed",
-        outcome="success",
-        actor=request.user,
-        request=request,
         subject=claim,
         details={"status": claim.status},
     )
@@ -199,11 +195,9 @@ class _DownloadFilters:
 
     def record(self, request: HttpRequest, *, action: str, **details: Any) -> None:
         """The download's audit event (``details`` add to the filters' kinds and the sort)."""
-        record_event(
+        record_phi_read(
+            reader_for_page(request),
             action=action,
-            outcome="success",
-            actor=request.user,
-            request=request,
             subject=_audit_subject(request, self.scope, self.query),
             details=_audit_details(self.form, self.query, **details),
         )

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from rxportal.audit.services import record_event
 from rxportal.formulary import domain
 from rxportal.formulary.errors import DrugNotFound
 from rxportal.formulary.forms import DrugSearchForm
@@ -27,6 +26,7 @@ from rxportal.formulary.selectors import (
     list_drug_suggestions,
     search_drugs,
 )
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 DRUG_COVERAGE_VIEWED = "phi.drug_coverage.viewed"
 
@@ -96,11 +96,9 @@ def drug(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if page.coverage is not None:
         # The member's coverage and costs (their accumulators) are PHI: one audit event.
         # The audit guard refuses detail keys naming a drug, so the id goes under "item".
-        record_event(
+        record_phi_read(
+            reader_for_page(request),
             action=DRUG_COVERAGE_VIEWED,
-            outcome="success",
-            actor=request.user,
-            request=request,
             subject=page.coverage.member,
             details={
                 "item": str(page.drug.public_id),

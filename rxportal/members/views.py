@@ -8,13 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.members.access import member_page
 from rxportal.members.errors import FamilyAccessError
 from rxportal.members.selectors import get_family_access_overview
 from rxportal.members.services import grant_family_access, revoke_family_access
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 ACTION_FAMILY_ACCESS_VIEWED = "phi.family_access.viewed"
 
@@ -24,11 +23,9 @@ def family_access(request: HttpRequest) -> HttpResponse:
     """Who can see whose records in the family, and (for an adult dependent) the switch."""
     overview = get_family_access_overview(viewer=request.user, today=clock.today())
     assert overview is not None  # member_page let a member in
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_FAMILY_ACCESS_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=overview.viewer,
         details={
             "dependents": len(overview.dependents),

@@ -68,7 +68,7 @@ from rxportal.notifications.models import (
     Status,
 )
 from rxportal.notifications.models import Channel as Channel  # re-exported for callers
-from rxportal.records.reads import record_phi_read
+from rxportal.records.reads import Edge, Reader, record_phi_read
 
 if TYPE_CHECKING:
     from rxportal.members.models import Member
@@ -884,8 +884,8 @@ def open_inbox_message(
     reader: Reader | None = None,
 ) -> Notification:
     """One of the viewer's inbox messages, marked read; ``NotFound`` for anyone else's. Reading
-    a message about prescriptions, orders, coverage or benefits is audited (ids only); with a
-    ``reader`` (an API's), through ``records.reads.record_phi_read``, which notes the edge."""
+    a message about prescriptions, orders, coverage or benefits is audited (ids only) through
+    the records door; ``reader`` names the edge (an API passes its own; default: the web page)."""
     message = selectors.find_inbox_message(viewer=viewer, public_id=public_id)
     if message is None:
         raise NotFound("No such message.")
@@ -896,16 +896,10 @@ def open_inbox_message(
             message.save(update_fields=["read_at", "updated_at"])
             selectors.forget_unread_count(viewer)
             transaction.on_commit(partial(selectors.forget_unread_count, viewer))
-        if found is not None and found.about_phi and reader is not None:
+        if found is not None and found.about_phi:
             record_phi_read(
-                reader, action=ACTION_INBOX_READ, subject=message, details={"kind": message.kind}
-            )
-        elif found is not None and found.about_phi:
-            record_event(
+                reader or Reader(user=viewer, edge=Edge.WEB, request=request),  # type: ignore[arg-type]
                 action=ACTION_INBOX_READ,
-                outcome=Outcome.SUCCESS,
-                actor=viewer,
-                request=request,
                 subject=message,
                 details={"kind": message.kind},
             )

@@ -27,7 +27,6 @@ from rxportal.orders.models import (
     MailOrderLine,
     OrderStatus,
     ShippingAddress,
-    order_reason_label,
 )
 
 Viewer = AbstractBaseUser | AnonymousUser
@@ -195,20 +194,25 @@ def find_mail_order(
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """A step of the status timeline with its label, for the detail page."""
+    """A step of the status timeline: its status and reason codes (the page words them with
+    the ``orders_text`` template filters)."""
 
     step: domain.TimelineStep
-    label: str
 
     @property
     def state(self) -> str:
         return self.step.state.value
 
     @property
-    def note(self) -> str:
-        """Why the order stopped at this step (a hold or a cancellation), in the active
-        language; "" for an ordinary step."""
-        return order_reason_label(self.step.reason)
+    def status(self) -> str:
+        """The step's OrderStatus value."""
+        return str(self.step.status)
+
+    @property
+    def reason(self) -> str:
+        """Why the order stopped at this step (a hold or a cancellation reason code); ""
+        for an ordinary step."""
+        return self.step.reason or ""
 
 
 def compute_order_timeline(order: MailOrder) -> list[TimelineEntry]:
@@ -222,7 +226,7 @@ def compute_order_timeline(order: MailOrder) -> list[TimelineEntry]:
             for event in order.events.all()
         ],
     )
-    return [TimelineEntry(step=step, label=str(OrderStatus(step.status).label)) for step in steps]
+    return [TimelineEntry(step=step) for step in steps]
 
 
 def list_shipping_addresses(*, member: Member) -> QuerySet[ShippingAddress]:

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rxportal.audit.services import Outcome, record_event
 from rxportal.core import clock
 from rxportal.members.access import member_page
 from rxportal.orders import selectors, services
@@ -22,6 +21,7 @@ from rxportal.orders.errors import (
 from rxportal.orders.forms import CancelOrderForm, OrderFilterForm, ShippingAddressForm
 from rxportal.orders.models import MailOrder, ShippingAddress
 from rxportal.prescriptions.services import cancel_refill_order
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 ACTION_ORDERS_LISTED = "phi.mail_orders.viewed"
 ACTION_ORDER_VIEWED = "phi.mail_order.viewed"
@@ -37,11 +37,9 @@ def _order_or_404(request: HttpRequest, public_id: uuid.UUID) -> MailOrder:
 
 def _audit_order_viewed(request: HttpRequest, order: MailOrder, **details: str) -> None:
     """Every page that shows an order (its drugs, for whom) records one PHI-view event."""
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_ORDER_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=order,
         details={"status": order.status, **details},
     )
@@ -67,11 +65,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
     history = selectors.list_mail_orders(
         viewer=request.user, today=clock.today(), only_open=form.only_open
     )
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_ORDERS_LISTED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=request.member,  # type: ignore[attr-defined]
         details={
             "filter": OrderFilterForm.OPEN if form.only_open else OrderFilterForm.ALL,
@@ -134,11 +130,9 @@ def order_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def address_list(request: HttpRequest) -> HttpResponse:
     member = request.member  # type: ignore[attr-defined]
     addresses = list(selectors.list_shipping_addresses(member=member))
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_ADDRESSES_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=member,
         details={"count": len(addresses)},
     )

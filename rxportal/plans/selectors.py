@@ -115,14 +115,13 @@ class CostShareCell:
 
 @dataclass(frozen=True)
 class CostShareTableRow:
-    tier: str
-    tier_label: str
+    tier: str  # Tier value (the page names it: the ``tier_name`` template filter)
     cells: list[CostShareCell]
 
 
 @dataclass(frozen=True)
 class CostShareTable:
-    channels: list[tuple[str, str]]  # (channel, label)
+    channels: list[str]  # Channel values, in column order (``channel_name`` filter)
     rows: list[CostShareTableRow]
 
 
@@ -133,20 +132,16 @@ def list_cost_share_table(*, plan: Plan) -> CostShareTable:
     fills); anything else is not covered. Uses prefetched `cost_shares` (one query otherwise).
     """
     shares = {(row.tier, row.channel): row for row in plan.cost_shares.all()}
-    labels = dict(Channel.choices)
     rows = []
-    for tier, tier_label in Tier.choices:
+    for tier in Tier.values:
         if not any(row_tier == tier for row_tier, _channel in shares):
             continue
         cells = [
             _cost_share_cell(shares, tier=tier, channel=channel)
             for channel in COST_SHARE_TABLE_CHANNELS
         ]
-        rows.append(CostShareTableRow(tier=tier, tier_label=str(tier_label), cells=cells))
-    return CostShareTable(
-        channels=[(channel, str(labels[channel])) for channel in COST_SHARE_TABLE_CHANNELS],
-        rows=rows,
-    )
+        rows.append(CostShareTableRow(tier=tier, cells=cells))
+    return CostShareTable(channels=list(COST_SHARE_TABLE_CHANNELS), rows=rows)
 
 
 def _cost_share_cell(

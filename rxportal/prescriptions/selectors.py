@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
@@ -437,65 +435,26 @@ class RefillSelection:
 
 
 def check_refillable(row: PrescriptionRow) -> None:
-    """Raise the refill error of a prescription that cannot be refilled today."""
+    """Raise the refill error of a prescription that cannot be refilled today (its code and
+    details; the error words the message: ``prescriptions.errors``)."""
     ref = {"prescription": str(row.public_id)}
     if row.status is RefillStatus.EXPIRED:
-        raise errors.RefillExpired(
-            _("This prescription has expired. Request a renewal from your prescriber."), **ref
-        )
+        raise errors.RefillExpired(**ref)
     if row.status is RefillStatus.SCHEDULE_II:
         if row.prescription.drug.dea_schedule == domain.DeaSchedule.CII:
-            raise errors.RefillScheduleII(
-                _(
-                    "This is a Schedule II controlled substance: federal law does not allow "
-                    "refills. Request a new prescription from your prescriber."
-                ),
-                **ref,
-            )
-        raise errors.RefillScheduleII(
-            _(
-                "This is a controlled substance that cannot be refilled. Ask your prescriber "
-                "about a new prescription."
-            ),
-            **ref,
-        )
+            raise errors.RefillScheduleIIByLaw(**ref)
+        raise errors.RefillScheduleII(**ref)
     if row.status is RefillStatus.NO_REFILLS_LEFT:
-        raise errors.RefillNoneLeft(
-            _("This prescription has no refills left. Request a renewal from your prescriber."),
-            **ref,
-        )
+        raise errors.RefillNoneLeft(**ref)
     if row.status is RefillStatus.ON_ORDER:
-        raise errors.RefillOnOrder(
-            _(
-                "This prescription is already in an open mail order. You can refill it once "
-                "that order is delivered, or cancel the order first: see your mail orders."
-            ),
-            **ref,
-        )
+        raise errors.RefillOnOrder(**ref)
     if row.status is RefillStatus.CONTROLLED_LIMIT:
         deadline = row.refill_deadline
         assert deadline is not None
-        raise errors.RefillControlledLimit(
-            _(
-                "This controlled substance can be refilled at most %(count)d times, and only "
-                "until %(date)s (six months after it was written). Request a new prescription "
-                "from your prescriber."
-            )
-            % {
-                "count": domain.CONTROLLED_MAX_REFILLS,
-                "date": date_format(deadline, "DATE_FORMAT"),
-            },
-            refill_deadline=deadline.isoformat(),
-            **ref,
-        )
+        raise errors.RefillControlledLimit(refill_deadline=deadline.isoformat(), **ref)
     if row.status is RefillStatus.TOO_SOON:
         assert row.next_refill_date is not None
-        raise errors.RefillTooSoon(
-            _("It is too soon to refill this prescription. You can refill it from %(date)s.")
-            % {"date": date_format(row.next_refill_date, "DATE_FORMAT")},
-            next_refill_date=row.next_refill_date.isoformat(),
-            **ref,
-        )
+        raise errors.RefillTooSoon(next_refill_date=row.next_refill_date.isoformat(), **ref)
 
 
 def get_refill_selection(
@@ -514,22 +473,18 @@ def get_refill_selection(
     """
     wanted = list(dict.fromkeys(prescription_public_ids))
     if not wanted:
-        raise errors.RefillNothingSelected(_("Choose at least one prescription to refill."))
+        raise errors.RefillNothingSelected()
     if len(wanted) > domain.MAX_LINES_PER_REFILL:
-        raise errors.RefillTooMany(
-            _("Choose at most %(count)d prescriptions at a time.")
-            % {"count": domain.MAX_LINES_PER_REFILL}
-        )
-    not_found = _("We could not find that prescription. Choose from your list.")
+        raise errors.RefillTooMany()
     members = list_family_members_visible_to(viewer=viewer, today=today)
     member = next((m for m in members if str(m.public_id) == str(member_public_id)), None)
     if member is None:
-        raise errors.RefillNotFound(not_found)
+        raise errors.RefillNotFound()
     rows = [row for row in _rows_for([member], today=today) if row.public_id in set(wanted)]
     found = {row.public_id for row in rows}
     missing = next((key for key in wanted if key not in found), None)
     if missing is not None:
-        raise errors.RefillNotFound(not_found, prescription=str(missing))
+        raise errors.RefillNotFound(prescription=str(missing))
     for row in rows:
         check_refillable(row)
     return RefillSelection(member=member, rows=rows)

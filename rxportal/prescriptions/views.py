@@ -20,8 +20,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.members.access import member_page
 from rxportal.prescriptions import errors
@@ -53,17 +51,11 @@ from rxportal.prescriptions.services import (
     request_renewal,
     set_auto_refill,
 )
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 
 def _audit_view(request: HttpRequest, action: str, subject: Any, **details: Any) -> None:
-    record_event(
-        action=action,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
-        subject=subject,
-        details=details,
-    )
+    record_phi_read(reader_for_page(request), action=action, subject=subject, details=details)
 
 
 def _render_list(

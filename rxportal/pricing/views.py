@@ -13,8 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.formulary.models import Drug
 from rxportal.members.access import get_visible_member_or_404, member_page
@@ -22,7 +20,7 @@ from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.pharmacies.models import Pharmacy
 from rxportal.plans.models import Channel
-from rxportal.pricing import selectors
+from rxportal.pricing import presentation, selectors
 from rxportal.pricing.errors import (
     InvalidDaysSupply,
     InvalidQuantity,
@@ -31,6 +29,7 @@ from rxportal.pricing.errors import (
 from rxportal.pricing.forms import EstimateForm
 from rxportal.pricing.selectors import CostEstimate
 from rxportal.pricing.services import create_price_quote
+from rxportal.records.reads import reader_for_page, record_phi_read
 
 ESTIMATE_TEMPLATE = "pricing/estimate.html"
 
@@ -124,11 +123,9 @@ def _pick_links(data: QueryDict, matches: list[Drug]) -> list[tuple[Drug, str]]:
 def _audit_estimate(request: HttpRequest, resolved: _EstimateRequest) -> None:
     estimate = resolved.estimate
     assert estimate is not None and resolved.person is not None
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action="phi.cost_estimate.viewed",
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=resolved.person,
         details={
             "channel": estimate.chosen.channel,
@@ -195,11 +192,9 @@ def save_quote(request: HttpRequest) -> HttpResponse:
 @require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
     quotes = selectors.list_quotes_visible_to(viewer=request.user, today=clock.today())
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action="phi.price_quotes.viewed",
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=request.member,  # type: ignore[attr-defined]
         details={"count": len(quotes)},
     )
@@ -213,17 +208,15 @@ def quote_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if quote is None:
         raise Http404
     comparison = selectors.find_claim_comparison_for_quote(quote)
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action="phi.price_quote.viewed",
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=quote,
         details={"claim_matched": comparison is not None},
     )
     context = {
         "quote": quote,
-        "explanation": selectors.quote_explanation(quote),
+        "explanation": presentation.quote_explanation(quote),
         "comparison": comparison,
         "is_valid_now": quote.quoted_at <= clock.now() < quote.valid_until,
         "last_valid_day": selectors.last_valid_day(quote),

@@ -17,8 +17,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.claims.selectors import (
     AccumulatorSummary,
     build_accumulator_summary,
@@ -29,6 +27,7 @@ from rxportal.clients.models import ToolGrant
 from rxportal.clients.selectors import find_live_grant
 from rxportal.members.models import Member
 from rxportal.members.selectors import is_same_name, normalize_member_id
+from rxportal.records.reads import Edge, Reader, record_phi_read
 from rxportal.sponsor_tools.models import ClaimsReport
 
 Viewer = AbstractBaseUser | AnonymousUser
@@ -114,11 +113,9 @@ def list_eligibility(
     _check_grant(viewer, grant, Tool.ELIGIBILITY)
     matches = _candidates(grant.client_id, search)
     if not matches:
-        record_event(
+        record_phi_read(
+            Reader(user=viewer, edge=Edge.WEB, request=request),  # type: ignore[arg-type]
             action=ACTION_ELIGIBILITY_NOT_FOUND,
-            outcome=Outcome.SUCCESS,
-            actor=viewer,
-            request=request,
             subject=grant,
             details={"client": str(grant.client.public_id), "grant": str(grant.public_id)},
         )
@@ -157,11 +154,9 @@ def list_eligibility(
                 ),
             )
         )
-        record_event(
+        record_phi_read(
+            Reader(user=viewer, edge=Edge.WEB, request=request),  # type: ignore[arg-type]
             action=ACTION_ELIGIBILITY_VIEWED,
-            outcome=Outcome.SUCCESS,
-            actor=viewer,
-            request=request,
             subject=member,
             details={
                 "client": str(grant.client.public_id),

@@ -15,13 +15,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.claims.selectors import list_claims_for_sponsor_report
 from rxportal.claims.statements import stream_claims_csv
 from rxportal.clients.domain import Tool
 from rxportal.clients.models import ToolGrant
 from rxportal.members.models import Member
 from rxportal.members.selectors import normalize_member_id
+from rxportal.records.reads import Edge, Reader, reader_for_task, record_phi_read
 from rxportal.sponsor_tools import domain
 from rxportal.sponsor_tools.errors import (
     ReportInProgress,
@@ -75,11 +75,10 @@ def request_claims_report(
         ).exists()
     ):
         # Recorded like the eligibility lookup's not_found: ids only, never the typed id.
-        record_event(
+        record_phi_read(
+            Reader(user=actor, edge=Edge.WEB, request=request),
             action=ACTION_REPORT_MEMBER_NOT_FOUND,
             outcome=Outcome.FAILURE,
-            actor=actor,
-            request=request,
             subject=grant,
             details={"client": str(grant.client.public_id), "grant": str(grant.public_id)},
         )
@@ -110,11 +109,9 @@ def request_claims_report(
             language=translation.get_language() or "en",
             status=ReportStatus.QUEUED,
         )
-        record_event(
+        record_phi_read(
+            Reader(user=actor, edge=Edge.WEB, request=request),
             action=ACTION_REPORT_REQUESTED,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
             subject=report,
             details={**_ids(report), "days": (end - start).days + 1,
                      # how many of the two optional filters were used (never which values)
@@ -191,10 +188,9 @@ def build_claims_report(*, report_id: int, now: dt.datetime) -> ClaimsReport:
             "updated_at",
         ]
     )  # fmt: skip
-    record_event(
+    record_phi_read(
+        reader_for_task(report.requested_by),
         action=ACTION_REPORT_BUILT,
-        outcome=Outcome.SUCCESS,
-        actor=report.requested_by,
         subject=report,
         details={**_ids(report), "rows": done},
     )
@@ -217,11 +213,10 @@ def open_claims_report(
     if report.status != ReportStatus.READY or domain.is_link_expired(
         expires_at=report.expires_at, now=now
     ):
-        record_event(
+        record_phi_read(
+            Reader(user=actor, edge=Edge.WEB, request=request),
             action=ACTION_REPORT_LINK_EXPIRED,
             outcome=Outcome.DENIED,
-            actor=actor,
-            request=request,
             subject=report,
             details=_ids(report),
         )
@@ -229,11 +224,9 @@ def open_claims_report(
     content = ClaimsReport.objects.filter(pk=report.pk).values_list("content", flat=True).first()
     if content is None:  # purged after expiry
         raise ReportLinkExpired(_("This download link has expired."))
-    record_event(
+    record_phi_read(
+        Reader(user=actor, edge=Edge.WEB, request=request),
         action=ACTION_REPORT_DOWNLOADED,
-        outcome=Outcome.SUCCESS,
-        actor=actor,
-        request=request,
         subject=report,
         details={**_ids(report), "rows": report.rows_total},
     )

@@ -12,10 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from rxportal.audit.models import Outcome
-from rxportal.audit.services import record_event
 from rxportal.core import clock
 from rxportal.members.access import get_visible_member_or_404, member_page
+from rxportal.records.reads import reader_for_page, record_phi_read
 from rxportal.web.id_card_pdf import render_id_card_pdf
 from rxportal.web.selectors import (
     find_benefits_summary,
@@ -68,11 +67,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if request.user.has_perm("clients.use_client_portal"):
             return HttpResponseRedirect(reverse("clients:home"))
         return render(request, "web/not_a_member.html")
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_DASHBOARD_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=member_dashboard.member,
         details={
             "refills_due": len(member_dashboard.refills_due),
@@ -89,11 +86,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def benefits(request: HttpRequest) -> HttpResponse:
     summary = find_benefits_summary(viewer=request.user, today=clock.today())
     assert summary is not None  # member_page let a member in
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_BENEFITS_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=summary.member,
         details={"plan_year": summary.plan.plan_year},
     )
@@ -103,11 +98,9 @@ def benefits(request: HttpRequest) -> HttpResponse:
 @member_page
 def id_card(request: HttpRequest) -> HttpResponse:
     cards = list_id_cards(viewer=request.user, today=clock.today())
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_ID_CARD_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=request.member,  # type: ignore[attr-defined]
         details={"cards": len(cards)},
     )
@@ -118,11 +111,9 @@ def id_card(request: HttpRequest) -> HttpResponse:
 def id_card_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     member = get_visible_member_or_404(request=request, public_id=public_id)
     pdf = render_id_card_pdf(id_card_for(member))
-    record_event(
+    record_phi_read(
+        reader_for_page(request),
         action=ACTION_ID_CARD_DOWNLOADED,
-        outcome=Outcome.SUCCESS,
-        actor=request.user,
-        request=request,
         subject=member,
         details={"format": "pdf", "own_card": member.user_id == request.user.pk},
     )

@@ -118,7 +118,10 @@ def test_staff_are_refused_the_user_admins_set_password_page(staff: User) -> Non
 
     assert response.status_code == 403
     [denied] = _events("phi.admin.denied")
-    assert (denied.subject_type, denied.details) == ("accounts.user", {"page": "password"})
+    assert (denied.subject_type, denied.details) == (
+        "accounts.user",
+        {"page": "password", "edge": "web"},
+    )
 
 
 def test_the_service_center_can_no_longer_edit_a_mail_orders_ship_to(db: None) -> None:
@@ -255,7 +258,7 @@ def test_a_superusers_change_is_audited_with_field_names_only(superuser: User) -
         "orders.shippingaddress",
         str(address.public_id),
     )
-    assert changed.details == {"fields": ["Address line 1"], "inline_rows": 0}
+    assert changed.details == {"edge": "web", "fields": ["Address line 1"], "inline_rows": 0}
     trail = _whole_trail()
     assert "Birch" not in trail and "Elm" not in trail and "Dana" not in trail
 
@@ -321,7 +324,7 @@ def test_a_bulk_action_is_audited_record_by_record(superuser: User) -> None:
     assert (confirm.status_code, done.status_code) == (200, 302)
     assert not ShippingAddress.objects.exists()
     [action_used, _also_confirmed] = _events("phi.admin.action_used")
-    assert action_used.details == {"admin_action": "delete_selected", "selected": 2}
+    assert action_used.details == {"edge": "web", "admin_action": "delete_selected", "selected": 2}
     deleted = _events("phi.admin.deleted")
     assert sorted(event.subject_id for event in deleted) == sorted(
         str(address.public_id) for address in addresses

@@ -82,6 +82,7 @@ def test_a_superuser_cannot_search_phi_through_the_autocomplete(
         "",
     )
     assert denied.details == {
+        "edge": "web",
         "page": "autocomplete",
         "source": f"{app_label}.{model_name}",
         "field": field,

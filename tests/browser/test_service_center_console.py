@@ -215,11 +215,11 @@ def test_an_agent_finds_a_member_by_name_reads_the_orders_and_the_audit_trail_ha
         context.close()
 
     trail = _last_json(portal_server.manage("shell", "--verbosity", "0", "-c", _AUDIT))
-    lookups = [e for e in trail if e[0] == "staff.member.lookup"]
+    lookups = [e for e in trail if e[0] == "phi.staff.member.lookup"]
     assert [e[1] for e in lookups][-2:] == ["failure", "success"]
     assert lookups[-1][2] == member["public_id"]
-    orders_viewed = [e for e in trail if e[0] == "staff.member.orders.viewed"]
+    orders_viewed = [e for e in trail if e[0] == "phi.staff.member.orders.viewed"]
     assert orders_viewed[-1][1:4] == ["success", member["public_id"], "order_question"]
-    assert orders_viewed[-1][4] == {"count": len(member["orders"])}
+    assert orders_viewed[-1][4] == {"count": len(member["orders"]), "edge": "web"}
     text = json.dumps(trail)
     assert member["last_name"] not in text and member["dob"] not in text

@@ -305,6 +305,7 @@ def test_viewing_the_list_is_audited_without_phi(member_client: Client, world: C
     assert event.outcome == "success"
     assert event.subject_id == str(child.public_id)
     assert event.details == {
+        "edge": "web",
         "filters": ["person", "drug"],
         "sort": "date-desc",
         "count": 1,
@@ -440,6 +441,7 @@ def test_csv_export_is_audited(member_client: Client, world: ClaimsWorld) -> Non
 
     [event] = _events("phi.claims.exported")
     assert event.details == {
+        "edge": "web",
         "filters": ["pharmacy"],
         "sort": "date-desc",
         "count": 2,
@@ -481,7 +483,7 @@ def test_statement_pdf_lists_paid_claims_and_totals(
     assert b"/Author (rxportal)" in pdf
     assert b"/Title (Pharmacy claims statement" in pdf
     [event] = _events("phi.claims.statement_downloaded")
-    assert event.details == {"filters": [], "sort": "date-desc", "count": 3}
+    assert event.details == {"edge": "web", "filters": [], "sort": "date-desc", "count": 3}
 
 
 def test_statement_uses_fonts_of_8_points_or_more(

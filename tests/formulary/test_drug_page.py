@@ -17,6 +17,7 @@ from rxportal.formulary import selectors
 from rxportal.formulary.models import Drug, FormularyEntry
 from rxportal.members.models import Member
 from rxportal.plans.models import Tier
+from rxportal.pricing.presentation import not_covered_text
 from rxportal.pricing.selectors import estimate_fill
 from rxportal.web.templatetags.money import money
 from tests.factories import MemberFactory, UserFactory
@@ -156,7 +157,7 @@ def test_the_drug_and_its_alternatives_cost_what_the_estimator_says(
     # The standard test plan prices no preferred-generic tier at retail: no figure, a reason.
     assert preferred_generic.member_pays is None
     assert rows[1].startswith("Atorvastatin 10 MG Oral Tablet")
-    assert rows[1].endswith(f"No estimate {preferred_generic.not_covered_reason}")
+    assert rows[1].endswith(f"No estimate {not_covered_text(preferred_generic)}")
     # Generic first (cheapest tier), and the step-therapy rule of the second one is shown.
     assert text.index("Atorvastatin 40 MG Oral Tablet Generic") < text.index(
         "Atorvastatin 10 MG Oral Tablet Preferred generic Step therapy"
@@ -231,6 +232,7 @@ def test_the_member_view_is_audited_without_phi(
     assert event.actor_id == member.user_id
     assert event.subject_id == str(member.public_id)
     assert event.details == {
+        "edge": "web",
         "item": str(drugs[LIPITOR_40].public_id),
         "covered": True,
         "alternatives": 2,
@@ -262,7 +264,7 @@ def test_the_page_is_a_handful_of_queries_besides_the_estimates(
 
     estimate_stub = type(
         "Stub", (), {"covered": True, "member_pays": Decimal("1.00"), "days_supply": 30,
-                     "quantity": Decimal(30), "not_covered_reason": ""}
+                     "quantity": Decimal(30), "not_covered": None}
     )()  # fmt: skip
     monkeypatch.setattr(pricing, "estimate_fills", fake_estimates)
     member_client.get(url(drugs[XARELTO]))  # the session's first request records the device

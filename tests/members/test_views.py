@@ -68,7 +68,7 @@ def test_subscriber_sees_who_is_visible_and_why(client: Client, family: Family) 
     assert event is not None
     assert event.action == "phi.family_access.viewed"
     assert event.subject_id == str(family.subscriber.public_id)
-    assert event.details == {"dependents": 3, "active_grant": False}
+    assert event.details == {"edge": "web", "dependents": 3, "active_grant": False}
     assert str(grant.public_id) not in html
 
 

@@ -94,7 +94,7 @@ def test_opening_a_message_shows_its_inbox_text_and_link_and_marks_it_read(
     # About a prescription: the read is audited, ids only.
     event = AuditEvent.objects.get(action=services.ACTION_INBOX_READ)
     assert (event.actor_id, event.subject_id) == (user.pk, str(row.public_id))
-    assert event.details == {"kind": OPTIONAL_KIND}
+    assert event.details == {"edge": "web", "kind": OPTIONAL_KIND}
     assert "Lisinopril" not in str(event.details)
 
 

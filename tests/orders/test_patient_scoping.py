@@ -262,4 +262,4 @@ def test_the_cancel_page_records_the_phi_view(
     [event] = AuditEvent.objects.filter(action="phi.mail_order.viewed")
     assert event.subject_id == str(order.public_id)
     assert event.actor_id == setting.family.subscriber.user.pk
-    assert event.details == {"status": OrderStatus.RECEIVED, "page": "cancel"}
+    assert event.details == {"edge": "web", "status": OrderStatus.RECEIVED, "page": "cancel"}

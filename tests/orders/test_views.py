@@ -124,7 +124,7 @@ def test_list_shows_own_and_minor_childs_orders_newest_first_with_tracking(
     assert "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223856912345" in html
     assert family.minor_child.first_name in html
     audit = AuditEvent.objects.get(action="phi.mail_orders.viewed")
-    assert audit.details == {"filter": "all", "count": 2}
+    assert audit.details == {"edge": "web", "filter": "all", "count": 2}
 
 
 def test_list_says_whom_the_prescriptions_are_for_not_who_ordered(
@@ -276,7 +276,7 @@ def test_detail_shows_the_timeline_with_the_current_step_in_words(
     assert order.ship_to_address_line in html
     audit = AuditEvent.objects.get(action="phi.mail_order.viewed")
     assert audit.subject_id == str(order.public_id)
-    assert audit.details == {"status": "shipped"}
+    assert audit.details == {"edge": "web", "status": "shipped"}
 
 
 def test_detail_of_an_order_on_hold_shows_the_reason(client: Client, family: Family) -> None:

@@ -101,7 +101,7 @@ def test_the_list_shows_own_and_minor_childs_prescriptions_only(
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="phi.prescriptions.viewed")
     assert event.subject_id == str(family.subscriber.public_id)
-    assert event.details == {"people": 2, "prescriptions": 2}
+    assert event.details == {"edge": "web", "people": 2, "prescriptions": 2}
 
 
 def test_an_adult_dependent_who_consented_is_listed(

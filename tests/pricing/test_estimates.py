@@ -19,12 +19,14 @@ from rxportal.pricing.engine import (
     adjudicate,
 )
 from rxportal.pricing.errors import InvalidDaysSupply, InvalidQuantity, UnknownChannel
+from rxportal.pricing.presentation import explanation_texts, not_covered_text, note_texts
 from rxportal.pricing.selectors import (
     compare_fill_options,
     estimate_fill,
     list_drugs_matching,
     list_fill_options,
 )
+from rxportal.pricing.selectors.estimates import EstimateNote, NotCoveredReason
 from tests.factories import AccumulatorFactory
 from tests.pricing.conftest import PricingWorld
 
@@ -91,7 +93,7 @@ def test_generic_retail_30_equals_the_engine(world: PricingWorld) -> None:
     )
     assert estimate.adjudication == expected
     assert estimate.member_pays == expected.member_pays == D("10.00")
-    assert [line.code for line in estimate.explanation] == [
+    assert [line.code for line in explanation_texts(estimate)] == [
         line.code for line in expected.explanation
     ]
 
@@ -119,7 +121,7 @@ def test_brand_uses_the_member_and_family_accumulators(world: PricingWorld) -> N
     )
     assert estimate.adjudication == expected
     assert estimate.member_pays == expected.member_pays
-    assert "deductible" in [line.code for line in estimate.explanation]
+    assert "deductible" in [line.code for line in explanation_texts(estimate)]
 
 
 def test_chosen_pharmacy_sets_the_network_status(world: PricingWorld) -> None:
@@ -163,18 +165,24 @@ def test_specialty_drug_is_priced_in_the_specialty_channel(world: PricingWorld) 
         world, Accumulators(), ClaimInput(Tier.SPECIALTY, D("2500.00"), 30, Channel.SPECIALTY)
     )
     assert estimate.adjudication == expected
-    assert estimate.notes
+    assert estimate.note_codes == (EstimateNote.SPECIALTY_PHARMACY,)
+    assert "specialty pharmacy fills it" in note_texts(estimate)[0]
 
 
 @pytest.mark.parametrize(
-    ("drug_attr", "channel", "kwargs", "reason_word"),
+    ("drug_attr", "channel", "kwargs", "code", "reason_word"),
     [
-        ("off_formulary", "retail_30", {}, "formulary"),
-        ("brand", "retail_30", {"quantity": D(45)}, "at most"),
+        ("off_formulary", "retail_30", {}, NotCoveredReason.NOT_ON_FORMULARY, "formulary"),
+        ("brand", "retail_30", {"quantity": D(45)}, NotCoveredReason.QUANTITY_LIMIT, "at most"),
     ],
 )
 def test_not_covered_fills_say_why(
-    world: PricingWorld, drug_attr: str, channel: str, kwargs: dict, reason_word: str
+    world: PricingWorld,
+    drug_attr: str,
+    channel: str,
+    kwargs: dict,
+    code: NotCoveredReason,
+    reason_word: str,
 ) -> None:
     entry = world.brand_entry
     entry.quantity_limit, entry.quantity_limit_amount, entry.quantity_limit_days = True, 30, 30
@@ -187,7 +195,8 @@ def test_not_covered_fills_say_why(
     assert not estimate.covered
     assert estimate.adjudication is None
     assert estimate.member_pays is None
-    assert reason_word in estimate.not_covered_reason
+    assert estimate.not_covered is code
+    assert reason_word in not_covered_text(estimate)
 
 
 def test_mail_not_allowed_is_not_covered(world: PricingWorld) -> None:
@@ -195,16 +204,16 @@ def test_mail_not_allowed_is_not_covered(world: PricingWorld) -> None:
     entry.mail_eligible = False
     entry.save()
     estimate = estimate_fill(member=world.member, drug=world.generic, channel="mail_90")
-    assert not estimate.covered
-    assert "mail" in estimate.not_covered_reason
+    assert estimate.not_covered is NotCoveredReason.NOT_BY_MAIL
+    assert "mail" in not_covered_text(estimate)
 
 
 def test_drug_without_a_price_is_not_covered(world: PricingWorld) -> None:
     world.generic.unit_cost_mode = None
     world.generic.save()
     estimate = estimate_fill(member=world.member, drug=world.generic, channel="retail_30")
-    assert not estimate.covered
-    assert "price" in estimate.not_covered_reason
+    assert estimate.not_covered is NotCoveredReason.NO_PRICE
+    assert "price" in not_covered_text(estimate)
 
 
 def test_tier_without_cost_share_in_channel_is_not_covered(world: PricingWorld) -> None:
@@ -214,6 +223,7 @@ def test_tier_without_cost_share_in_channel_is_not_covered(world: PricingWorld) 
     world.member.plan.cost_shares.filter(tier=Tier.NON_PREFERRED_BRAND).delete()
     estimate = estimate_fill(member=world.member, drug=world.generic, channel="retail_30")
     assert not estimate.covered
+    assert estimate.not_covered is NotCoveredReason.TIER_NOT_COVERED_ON_CHANNEL
     assert estimate.tier == Tier.NON_PREFERRED_BRAND
 
 
@@ -281,18 +291,19 @@ def test_drug_matching_prefers_an_exact_name(world: PricingWorld) -> None:
 def test_explanation_lines_follow_the_active_language(world: PricingWorld) -> None:
     from django.utils import translation
 
-    english = estimate_fill(member=world.member, drug=world.generic, channel="retail_30")
+    estimate = estimate_fill(member=world.member, drug=world.generic, channel="retail_30")
+    english = explanation_texts(estimate)
     with translation.override("es"):
-        spanish = estimate_fill(member=world.member, drug=world.generic, channel="retail_30")
-    assert english.adjudication is not None
-    assert [line.text for line in english.explanation] == [
-        line.text for line in english.adjudication.explanation
+        spanish = explanation_texts(estimate)
+    assert estimate.adjudication is not None
+    assert [line.text for line in english] == [
+        line.text for line in estimate.adjudication.explanation
     ]
     # Same codes and amounts; the text comes from the translated sentence per code.
-    assert [(line.code, line.amount) for line in spanish.explanation] == [
-        (line.code, line.amount) for line in english.explanation
+    assert [(line.code, line.amount) for line in spanish] == [
+        (line.code, line.amount) for line in english
     ]
-    summary = spanish.explanation[-1]
+    summary = spanish[-1]
     assert summary.code == "summary"
     assert "$10.00" in summary.text
     assert "Your plan pays" not in summary.text  # the per-code sentence, not the engine's

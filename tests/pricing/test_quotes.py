@@ -17,11 +17,13 @@ from rxportal.plans.selectors import benefit_design_for
 from rxportal.pricing.engine import Accumulators, Channel, ClaimInput, Tier, adjudicate
 from rxportal.pricing.errors import NotQuotable, PlanYearOver
 from rxportal.pricing.models import PriceQuote
+from rxportal.pricing.presentation import comparison_reason_texts
 from rxportal.pricing.selectors import (
     estimate_fill,
     find_claim_comparison_for_quote,
     find_quote_comparison,
 )
+from rxportal.pricing.selectors.comparison import Reason
 from rxportal.pricing.services import compute_plan_year_end, create_price_quote
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -187,7 +189,8 @@ def test_deductible_moved_between_quote_and_claim(world: PricingWorld) -> None:
     assert comparison.repriced_member_pays == repriced.member_pays == D("40.00")
     assert comparison.paid_member_amount == D("40.00")
     assert comparison.difference == D("40.00") - quote.member_pays
-    assert any("deductible moved" in reason for reason in comparison.reasons)
+    assert comparison.reasons[0].code is Reason.DEDUCTIBLE_MOVED
+    assert any("deductible moved" in reason for reason in comparison_reason_texts(comparison))
 
 
 def test_other_quantity_and_pharmacy_are_explained(world: PricingWorld) -> None:
@@ -208,7 +211,7 @@ def test_other_quantity_and_pharmacy_are_explained(world: PricingWorld) -> None:
     comparison = find_quote_comparison(claim=claim)
 
     assert comparison is not None
-    text = " ".join(comparison.reasons)
+    text = " ".join(comparison_reason_texts(comparison))
     assert "another pharmacy" in text
     assert "out of your network" in text
     assert "60 units" in text
@@ -223,7 +226,7 @@ def test_other_channel_and_drug_cost_are_explained(world: PricingWorld) -> None:
     )
     comparison = find_quote_comparison(claim=claim)
     assert comparison is not None
-    text = " ".join(comparison.reasons)
+    text = " ".join(comparison_reason_texts(comparison))
     assert "Mail order" in text
     assert "drug cost differed" in text
 
@@ -399,7 +402,7 @@ def test_save_quote_then_open_it(world: PricingWorld, signed_in: Client) -> None
 
     listing = signed_in.get(reverse("pricing:quotes"))
     assert str(quote.public_id) in listing.content.decode()
-    assert _audit("phi.price_quotes.viewed")[0].details == {"count": 1}
+    assert _audit("phi.price_quotes.viewed")[0].details == {"count": 1, "edge": "web"}
 
 
 def test_save_quote_needs_csrf(world: PricingWorld) -> None:

@@ -89,6 +89,7 @@ def test_every_member_shown_is_recorded_with_client_grant_and_dependents(scene: 
     assert event.subject_type == "members.member"
     assert event.subject_id == str(scene.subscriber.public_id)
     assert event.details == {
+        "edge": "web",
         "client": str(scene.acme.public_id),
         "grant": str(scene.eligibility.public_id),
         "subscriber": None,

@@ -95,6 +95,7 @@ def test_another_clients_member_id_or_a_bad_range_is_refused(scene: Scene) -> No
     assert unknown.actor == scene.owner
     assert unknown.subject_id == str(scene.reports.public_id)
     assert unknown.details == {
+        "edge": "web",
         "client": str(scene.acme.public_id),
         "grant": str(scene.reports.public_id),
     }
@@ -119,9 +120,9 @@ def test_asking_building_and_downloading_are_recorded_with_ids_only(scene: Scene
         "grant": str(scene.reports.public_id),
         "report": str(report.public_id),
     }
-    assert requested.details == {**ids, "days": 365, "optional_filters": 1}
-    assert built.details == {**ids, "rows": 3}
-    assert downloaded.details == {**ids, "rows": 3}
+    assert requested.details == {"edge": "web", **ids, "days": 365, "optional_filters": 1}
+    assert built.details == {"edge": "web", **ids, "rows": 3}
+    assert downloaded.details == {"edge": "web", **ids, "rows": 3}
     assert downloaded.actor == scene.owner
     assert "ACM" not in str(requested.details)
 

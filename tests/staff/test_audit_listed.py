@@ -45,9 +45,9 @@ def test_every_member_a_lookup_lists_is_recorded(service_agent: User, member: Me
     shown = [first, second]
     for shown_member in shown:
         assert reverse("staff:member_detail", args=[shown_member.public_id]) in html
-    [lookup] = events("staff.member.lookup")
-    assert (lookup.subject_id, lookup.details) == ("", {"matches": 2})
-    assert sorted(_subjects("staff.member.listed")) == sorted(
+    [lookup] = events("phi.staff.member.lookup")
+    assert (lookup.subject_id, lookup.details) == ("", {"matches": 2, "edge": "web"})
+    assert sorted(_subjects("phi.staff.member.listed")) == sorted(
         (service_agent.pk, Outcome.SUCCESS, "members.member", str(m.public_id)) for m in shown
     )
     assert "Ana" not in _trail() and "Eva" not in _trail()
@@ -58,9 +58,9 @@ def test_a_single_match_is_recorded_once_as_the_lookups_subject(
 ) -> None:
     staff_client(service_agent).post(reverse("staff:member_lookup"), LOOKUP)
 
-    [lookup] = events("staff.member.lookup")
+    [lookup] = events("phi.staff.member.lookup")
     assert lookup.subject_id == str(member.public_id)
-    assert events("staff.member.listed") == []
+    assert events("phi.staff.member.listed") == []
 
 
 def test_every_account_a_search_lists_is_recorded(account_agent: User) -> None:

@@ -42,8 +42,8 @@ CLIENT_CALLER = {
 # Staff-console pages without member data, and why they need no PHI-view event.
 NO_MEMBER_DATA = {
     "home": "links only",
-    "member_lookup": "an empty form on GET; the lookup itself is audited (staff.member.lookup)",
-    "member_find": "an empty form on GET; the lookup itself is audited (staff.member.lookup)",
+    "member_lookup": "an empty form on GET; the lookup itself is audited (phi.staff.member.lookup)",
+    "member_find": "an empty form on GET; the lookup itself is audited (phi.staff.member.lookup)",
     "member_challenges_reset": "POST only; the reset is audited (staff.challenges.reset)",
     "user_search": "an empty form on GET; the search is audited (staff.user.searched)",
     "client_user_find": "an empty form on GET; the lookup is audited (staff.client_user.lookup)",

@@ -68,8 +68,8 @@ def test_name_lookup_matches_whole_names_ignoring_case_and_accents(
         zip_code="06103-1234",
     )
     assert found == [member]
-    event = events("staff.member.lookup")[-1]
-    assert event.details == {"matches": 1, "by": "name"}
+    event = events("phi.staff.member.lookup")[-1]
+    assert event.details == {"edge": "web", "matches": 1, "by": "name"}
     assert event.subject_id == str(member.public_id)
     assert "Jordan" not in str(event.details) and "Smith" not in event.reason
 
@@ -92,7 +92,7 @@ def test_a_partial_or_wrong_detail_finds_nobody_and_says_nothing_about_why(
     html = _html(response)
     assert "No single member matches those details." in html
     assert str(member.public_id) not in html and "RXP00001234" not in html
-    assert events("staff.member.lookup")[-1].outcome == Outcome.FAILURE
+    assert events("phi.staff.member.lookup")[-1].outcome == Outcome.FAILURE
 
 
 def test_accented_names_match_without_the_accents(service_agent: User) -> None:
@@ -145,13 +145,13 @@ def test_verified_caller_orders_list_and_detail_are_audited_with_the_reason(
     assert response.status_code == 200
     assert order.order_number in _html(response)
     assert other.order_number not in _html(response)
-    listed = events("staff.member.orders.viewed")
+    listed = events("phi.staff.member.orders.viewed")
     assert len(listed) == 1
     assert listed[0].outcome == Outcome.SUCCESS
     assert listed[0].subject_id == str(member.public_id)
     assert listed[0].actor_username == service_agent.username
     assert listed[0].reason == "order_question"
-    assert listed[0].details == {"count": 1}
+    assert listed[0].details == {"edge": "web", "count": 1}
 
     detail = client.get(
         reverse("staff:member_order", args=[member.public_id, order.public_id])
@@ -160,8 +160,8 @@ def test_verified_caller_orders_list_and_detail_are_audited_with_the_reason(
     assert detail.status_code == 200
     drug = order.lines.first().prescription.drug.name  # type: ignore[union-attr]
     assert drug in _html(detail)
-    viewed = events("staff.member.order.viewed")
-    assert viewed[-1].details == {"order": str(order.public_id)}
+    viewed = events("phi.staff.member.order.viewed")
+    assert viewed[-1].details == {"edge": "web", "order": str(order.public_id)}
     assert viewed[-1].reason == "order_question"
     assert drug not in str(viewed[-1].details)
 
@@ -207,8 +207,8 @@ def test_claims_list_and_detail_are_audited_without_drug_names(
     response = client.get(_claims_url(member))
     assert response.status_code == 200
     assert claim.claim_number in _html(response)
-    listed = events("staff.member.claims.viewed")[-1]
-    assert listed.details == {"count": 1}
+    listed = events("phi.staff.member.claims.viewed")[-1]
+    assert listed.details == {"edge": "web", "count": 1}
     assert listed.reason == "claim_question"
 
     detail = client.get(
@@ -217,7 +217,7 @@ def test_claims_list_and_detail_are_audited_without_drug_names(
     )
     assert detail.status_code == 200
     assert "Atorvastatin" in _html(detail)
-    viewed = events("staff.member.claim.viewed")[-1]
+    viewed = events("phi.staff.member.claim.viewed")[-1]
     assert viewed.reason == "cost_question"
     assert "Atorvastatin" not in str(viewed.details) + viewed.reason
 
@@ -230,9 +230,9 @@ def test_records_need_a_reason_code_from_the_list(
     response = client.get(_orders_url(member, reason))
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:member_records", args=[member.public_id])
-    denied = events("staff.member.orders.viewed")
+    denied = events("phi.staff.member.orders.viewed")
     assert [e.outcome for e in denied] == [Outcome.DENIED]
-    assert denied[0].details == {"error_code": "staff.reason_code.required"}
+    assert denied[0].details == {"edge": "web", "error_code": "staff.reason_code.required"}
 
 
 def test_records_without_a_caller_check_send_the_agent_to_verify(
@@ -247,8 +247,8 @@ def test_records_without_a_caller_check_send_the_agent_to_verify(
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == reverse("staff:member_find"), url
-    denied = events("staff.member.orders.viewed")
-    assert denied[0].details == {"error_code": "staff.caller.not_verified"}
+    denied = events("phi.staff.member.orders.viewed")
+    assert denied[0].details == {"edge": "web", "error_code": "staff.caller.not_verified"}
 
 
 def test_the_caller_check_is_bound_to_the_member(service_agent: User, member: Member) -> None:

@@ -97,7 +97,7 @@ def test_account_team_cannot_use_the_caller_lookup(account_agent: User) -> None:
     response = staff_client(account_agent).post(reverse("staff:member_lookup"), LOOKUP)
 
     assert response.status_code == 403
-    assert events("staff.member.lookup") == []
+    assert events("phi.staff.member.lookup") == []
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_posts_need_a_csrf_token(service_agent: User) -> None:
     response = client.post(reverse("staff:member_lookup"), LOOKUP)
 
     assert response.status_code == 403
-    assert events("staff.member.lookup") == []
+    assert events("phi.staff.member.lookup") == []
 
 
 # --- Service center: caller lookup -------------------------------------------------------------
@@ -164,11 +164,11 @@ def test_lookup_finds_the_member_and_shows_a_masked_username(
     assert "j•••••h" in html
     assert "jordan.smith" not in html  # neither the username nor the email in clear
     assert "Not locked" in html
-    [lookup] = events("staff.member.lookup")
+    [lookup] = events("phi.staff.member.lookup")
     assert lookup.outcome == Outcome.SUCCESS
     assert lookup.subject_id == str(member.public_id)
-    assert lookup.details == {"matches": 1}
-    assert events("staff.member.viewed")[0].subject_id == str(member.public_id)
+    assert lookup.details == {"edge": "web", "matches": 1}
+    assert events("phi.staff.member.viewed")[0].subject_id == str(member.public_id)
 
 
 def test_lookup_accepts_a_us_style_date(service_agent: User, member: Member) -> None:
@@ -189,9 +189,9 @@ def test_lookup_without_a_match_says_so_and_is_audited(service_agent: User, memb
     assert "No member matches those details." in html
     assert 'value="RXP00001234"' in html  # what was typed is kept
     assert 'value="06104"' in html
-    [lookup] = events("staff.member.lookup")
+    [lookup] = events("phi.staff.member.lookup")
     assert lookup.outcome == Outcome.FAILURE
-    assert lookup.details == {"matches": 0}
+    assert lookup.details == {"edge": "web", "matches": 0}
 
 
 def test_twins_on_one_card_are_both_listed(service_agent: User, member: Member) -> None:
@@ -218,7 +218,7 @@ def test_member_page_needs_a_verified_caller(service_agent: User, member: Member
 
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:member_lookup")
-    assert events("staff.member.viewed") == []
+    assert events("phi.staff.member.viewed") == []
 
 
 def test_member_page_shows_the_lock(service_agent: User, member: Member) -> None:
@@ -562,7 +562,7 @@ def test_the_member_page_shown_again_after_a_post_is_audited_as_a_view(
 
     assert response.status_code == status
     assert member.full_name in _html(response)
-    [viewed] = events("staff.member.viewed")
+    [viewed] = events("phi.staff.member.viewed")
     assert (viewed.actor_id, viewed.subject_id) == (service_agent.pk, str(member.public_id))
 
 
@@ -575,7 +575,7 @@ def test_an_action_that_succeeds_records_one_view_of_the_page_it_returns_to(
     response = client.post(url, {"action": "unlock", "unlock-reason": REASON}, follow=True)
 
     assert response.redirect_chain == [(url, 302)]
-    assert len(events("staff.member.viewed")) == 1
+    assert len(events("phi.staff.member.viewed")) == 1
 
 
 @pytest.mark.parametrize(

@@ -100,7 +100,7 @@ def test_viewing_benefits_is_audited(client: Client, family: Family) -> None:
     assert event is not None
     assert (event.action, event.outcome) == ("phi.benefits.viewed", "success")
     assert event.subject_id == str(family.subscriber.public_id)
-    assert event.details == {"plan_year": family.subscriber.plan.plan_year}
+    assert event.details == {"edge": "web", "plan_year": family.subscriber.plan.plan_year}
 
 
 def _cell(html: str, tier: str, channel: str) -> str:
@@ -149,7 +149,7 @@ def test_tier_table_cells_are_the_plans_rows(family: Family) -> None:
 
     table = list_cost_share_table(plan=plan)
 
-    assert [channel for channel, _label in table.channels] == [
+    assert table.channels == [
         Channel.RETAIL_30,
         Channel.RETAIL_90,
         Channel.MAIL_90,

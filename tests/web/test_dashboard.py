@@ -177,6 +177,7 @@ def test_viewing_the_dashboard_is_audited_with_counts_only(
     assert event.actor_id == family.subscriber.user.pk
     assert event.subject_id == str(family.subscriber.public_id)
     assert event.details == {
+        "edge": "web",
         "refills_due": 3,
         "orders_in_progress": 3,
         "alerts": 3,

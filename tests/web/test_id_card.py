@@ -95,7 +95,7 @@ def test_the_page_shows_the_card_fields_of_the_member_and_visible_family(
         "phi.id_card.viewed",
         str(family.subscriber.public_id),
     )
-    assert event.details == {"cards": 2}
+    assert event.details == {"edge": "web", "cards": 2}
 
 
 def test_an_adult_who_consented_has_a_card_on_the_page(client: Client, family: Family) -> None:
@@ -134,7 +134,7 @@ def test_the_pdf_download_is_a_card_with_every_field(client: Client, family: Fam
         "success",
         str(family.minor_child.public_id),
     )
-    assert event.details == {"format": "pdf", "own_card": False}
+    assert event.details == {"edge": "web", "format": "pdf", "own_card": False}
 
 
 @pytest.mark.parametrize("who", ["spouse", "adult_child", "stranger"])

@@ -48,7 +48,6 @@ from rxportal.pricing.selectors.quotes import (
     last_valid_day,
     list_quotes_visible_to,
     quote_accumulators,
-    quote_explanation,
 )
 
 __all__ = [
@@ -81,5 +80,4 @@ __all__ = [
     "list_fill_options",
     "list_quotes_visible_to",
     "quote_accumulators",
-    "quote_explanation",
 ]

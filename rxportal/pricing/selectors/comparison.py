@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 from django.db.models import Q, Sum
-from django.utils.translation import gettext as _
 
 from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.plans.selectors import benefit_design_for
@@ -21,12 +22,7 @@ from rxportal.pricing.engine import (
     adjudicate,
 )
 from rxportal.pricing.models import PriceQuote
-from rxportal.pricing.selectors.estimates import (
-    ZERO,
-    _channel_label,
-    _network_label,
-    _network_status,
-)
+from rxportal.pricing.selectors.estimates import ZERO, _network_status
 from rxportal.pricing.selectors.quotes import (
     _local_date,
     is_quote_valid_on,
@@ -35,6 +31,26 @@ from rxportal.pricing.selectors.quotes import (
 )
 
 # --- Quote against a paid claim ----------------------------------------------------------------
+
+
+class Reason(StrEnum):
+    """Why a paid claim's amount differs from its quote (worded by ``pricing.presentation``)."""
+
+    DEDUCTIBLE_MOVED = "deductible_moved"  # then, now, family_then, family_now
+    OUT_OF_POCKET_MOVED = "out_of_pocket_moved"  # then, now
+    REPRICED = "repriced"  # amount: the quote's inputs at the claim's accumulators
+    OTHER_PHARMACY = "other_pharmacy"  # claim_status, quote_status (NetworkStatus values)
+    OTHER_CHANNEL = "other_channel"  # claim, quote (Channel values)
+    OTHER_QUANTITY = "other_quantity"  # claim_quantity, claim_days, quote_quantity, quote_days
+    TIER_CHANGED = "tier_changed"
+    DRUG_COST_DIFFERED = "drug_cost_differed"  # claim_unit, claim_total, quote_unit, quote_total
+    PLAN_PRICING = "plan_pricing"  # the inputs match: the plan's pricing made the difference
+
+
+@dataclass(frozen=True)
+class DifferenceReason:
+    code: Reason
+    facts: dict[str, Any] = field(default_factory=dict)  # amounts (Decimal), days, codes
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,7 @@ class QuoteComparison:
     quoted_member_pays: Decimal
     paid_member_amount: Decimal
     difference: Decimal  # paid - quoted: positive means the member paid more than quoted
-    reasons: tuple[str, ...]  # translated, most important first
+    reasons: tuple[DifferenceReason, ...]  # most important first
     repriced_member_pays: Decimal | None  # the quote's inputs with the claim-time accumulators
     accumulators_at_claim: Accumulators
 
@@ -125,10 +141,6 @@ def accumulators_before_claim(claim: Claim) -> Accumulators:
     )
 
 
-def _money(amount: Decimal) -> str:
-    return f"${amount:,.2f}"
-
-
 def _compare(quote: PriceQuote, claim: Claim) -> QuoteComparison:
     quoted = quote.member_pays
     paid = claim.member_paid
@@ -152,68 +164,59 @@ def _compare(quote: PriceQuote, claim: Claim) -> QuoteComparison:
     except NotCovered:
         repriced = None
 
-    reasons: list[str] = []
+    reasons: list[DifferenceReason] = []
     before = quote_accumulators(quote)
     if at_claim.deductible_met != before.deductible_met or (
         at_claim.family_deductible_met != before.family_deductible_met
     ):
         reasons.append(
-            _(
-                "Your deductible moved: you had met %(then)s of it when we quoted and "
-                "%(now)s when the claim was paid (family: %(family_then)s then, "
-                "%(family_now)s at the claim)."
+            DifferenceReason(
+                Reason.DEDUCTIBLE_MOVED,
+                {
+                    "then": before.deductible_met,
+                    "now": at_claim.deductible_met,
+                    "family_then": before.family_deductible_met,
+                    "family_now": at_claim.family_deductible_met,
+                },
             )
-            % {
-                "then": _money(before.deductible_met),
-                "now": _money(at_claim.deductible_met),
-                "family_then": _money(before.family_deductible_met),
-                "family_now": _money(at_claim.family_deductible_met),
-            }
         )
     elif at_claim.oop_met != before.oop_met or at_claim.family_oop_met != before.family_oop_met:
         reasons.append(
-            _(
-                "Your out-of-pocket total moved: %(then)s when we quoted, %(now)s when the "
-                "claim was paid."
+            DifferenceReason(
+                Reason.OUT_OF_POCKET_MOVED, {"then": before.oop_met, "now": at_claim.oop_met}
             )
-            % {"then": _money(before.oop_met), "now": _money(at_claim.oop_met)}
         )
     if repriced is not None and repriced != quoted:
-        reasons.append(
-            _(
-                "With the amounts you had met when the claim was paid, the quoted fill would "
-                "have cost you %(amount)s."
-            )
-            % {"amount": _money(repriced)}
-        )
+        reasons.append(DifferenceReason(Reason.REPRICED, {"amount": repriced}))
     if claim.pharmacy_id != quote.pharmacy_id and claim.channel not in (
         Channel.MAIL_90,
         Channel.SPECIALTY,
     ):
-        reasons.append(_pharmacy_reason(quote, claim))
+        claim_status = _network_status(plan=claim.plan, pharmacy=claim.pharmacy)
+        reasons.append(
+            DifferenceReason(
+                Reason.OTHER_PHARMACY,
+                {"claim_status": claim_status.value, "quote_status": quote.network_status},
+            )
+        )
     if claim.channel != quote.channel:
         reasons.append(
-            _("The claim was filled as %(claim)s; the quote was for %(quote)s.")
-            % {
-                "claim": _channel_label(claim.channel),
-                "quote": _channel_label(quote.channel),
-            }
+            DifferenceReason(Reason.OTHER_CHANNEL, {"claim": claim.channel, "quote": quote.channel})
         )
     if claim.quantity != quote.quantity or claim.days_supply != quote.days_supply:
         reasons.append(
-            _(
-                "The claim was for %(claim_quantity)s units over %(claim_days)s days; the "
-                "quote was for %(quote_quantity)s units over %(quote_days)s days."
+            DifferenceReason(
+                Reason.OTHER_QUANTITY,
+                {
+                    "claim_quantity": claim.quantity,
+                    "claim_days": claim.days_supply,
+                    "quote_quantity": quote.quantity,
+                    "quote_days": quote.days_supply,
+                },
             )
-            % {
-                "claim_quantity": _quantity(claim.quantity),
-                "claim_days": claim.days_supply,
-                "quote_quantity": _quantity(quote.quantity),
-                "quote_days": quote.days_supply,
-            }
         )
     if claim.tier != quote.tier:
-        reasons.append(_("The drug's tier on your plan changed between the quote and the claim."))
+        reasons.append(DifferenceReason(Reason.TIER_CHANGED))
     if claim.total_cost != quote.total_cost:
         claim_unit = (
             (claim.total_cost / claim.quantity).quantize(Decimal("0.0001"))
@@ -222,22 +225,18 @@ def _compare(quote: PriceQuote, claim: Claim) -> QuoteComparison:
         )
         if claim_unit is not None and claim_unit != quote.unit_price:
             reasons.append(
-                _(
-                    "The drug cost differed: the pharmacy charged %(claim_unit)s a unit "
-                    "(%(claim_total)s in all) against the typical %(quote_unit)s a unit we "
-                    "quoted (%(quote_total)s)."
+                DifferenceReason(
+                    Reason.DRUG_COST_DIFFERED,
+                    {
+                        "claim_unit": claim_unit,
+                        "claim_total": claim.total_cost,
+                        "quote_unit": quote.unit_price,
+                        "quote_total": quote.total_cost,
+                    },
                 )
-                % {
-                    "claim_unit": _unit_money(claim_unit),
-                    "claim_total": _money(claim.total_cost),
-                    "quote_unit": _unit_money(quote.unit_price),
-                    "quote_total": _money(quote.total_cost),
-                }
             )
     if paid != quoted and not reasons:
-        reasons.append(
-            _("The inputs match the quote; the difference comes from the plan's pricing.")
-        )
+        reasons.append(DifferenceReason(Reason.PLAN_PRICING))
     return QuoteComparison(
         quote=quote,
         claim=claim,
@@ -248,30 +247,6 @@ def _compare(quote: PriceQuote, claim: Claim) -> QuoteComparison:
         repriced_member_pays=repriced,
         accumulators_at_claim=at_claim,
     )
-
-
-def _pharmacy_reason(quote: PriceQuote, claim: Claim) -> str:
-    claim_status = _network_status(plan=claim.plan, pharmacy=claim.pharmacy)
-    if claim_status.value != quote.network_status:
-        return _(
-            "The claim was filled at another pharmacy (%(claim_status)s); the quote was for "
-            "a pharmacy %(quote_status)s."
-        ) % {
-            "claim_status": _network_label(claim_status.value),
-            "quote_status": _network_label(quote.network_status),
-        }
-    return _("The claim was filled at another pharmacy than the quote (%(status)s).") % {
-        "status": _network_label(claim_status.value)
-    }
-
-
-def _quantity(value: Decimal) -> str:
-    normalized = value.normalize()
-    return f"{normalized:f}"
-
-
-def _unit_money(amount: Decimal) -> str:
-    return f"${amount:,.4f}".rstrip("0").rstrip(".") if amount % Decimal("0.01") else _money(amount)
 
 
 def find_claim_comparison_for_quote(quote: PriceQuote) -> QuoteComparison | None:

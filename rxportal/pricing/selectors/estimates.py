@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from rxportal.claims.models import Accumulator, AccumulatorScope
 from rxportal.formulary.models import Drug, FormularyEntry
@@ -22,9 +22,7 @@ from rxportal.pharmacies.selectors import (
     find_zip_centroid,
     list_nearby_pharmacies,
 )
-from rxportal.plans.models import Channel as ChannelChoice
 from rxportal.plans.models import Plan
-from rxportal.plans.models import Tier as TierChoice
 from rxportal.plans.selectors import benefit_design_for
 from rxportal.pricing import domain
 from rxportal.pricing.engine import (
@@ -44,10 +42,6 @@ from rxportal.pricing.errors import (
     PricingError,
     UnknownChannel,
 )
-from rxportal.pricing.explain import (
-    ExplanationText,
-    localize_explanation,
-)
 
 Viewer = AbstractBaseUser | AnonymousUser
 ZERO = domain.ZERO
@@ -61,9 +55,42 @@ DRUG_MATCH_LIMIT = 10
 # --- Estimates ---------------------------------------------------------------------------------
 
 
+class NotCoveredReason(StrEnum):
+    """Why an estimate has no plan payment (the page says it: ``pricing.presentation``)."""
+
+    NOT_ON_FORMULARY = "not_on_formulary"
+    NO_PRICE = "no_price"
+    NOT_BY_MAIL = "not_by_mail"
+    QUANTITY_LIMIT = "quantity_limit"  # the limit's figures: FillEstimate.quantity_limit
+    TIER_NOT_COVERED_ON_CHANNEL = "tier_not_covered_on_channel"
+
+
+class EstimateNote(StrEnum):
+    """Something the member should know about a fill, covered or not."""
+
+    SPECIALTY_PHARMACY = "specialty_pharmacy"  # filled by our specialty pharmacy, 30 days
+    PRIOR_AUTHORIZATION = "prior_authorization"
+    STEP_THERAPY = "step_therapy"
+
+
+@dataclass(frozen=True)
+class QuantityLimit:
+    """The plan's quantity limit that refused a fill: at most ``allowed`` units for ``days``
+    days' supply (the rule: ``amount`` per ``period_days`` days)."""
+
+    allowed: Decimal
+    days: int
+    amount: int
+    period_days: int
+
+
 @dataclass(frozen=True)
 class FillEstimate:
-    """What one fill of a drug would cost the member today, with the engine's reasons."""
+    """What one fill of a drug would cost the member today, with the engine's reasons.
+
+    Facts only (codes and amounts): the pages say them through ``pricing.presentation`` (and
+    its template filters), the APIs serialize the codes; the engine's explanation lines are
+    ``adjudication.explanation``."""
 
     drug: Drug
     covered: bool
@@ -76,12 +103,12 @@ class FillEstimate:
     unit_price: Decimal  # typical price per dispense unit (Drug.unit_cost_mode)
     total_cost: Decimal
     adjudication: Adjudication | None  # None when not covered
-    not_covered_reason: str  # translated; "" when covered
+    not_covered: NotCoveredReason | None  # None when covered
     accumulators: Accumulators  # the state (before this fill) the estimate used
     requested_channel: str = ""
     is_insulin: bool = False
-    notes: tuple[str, ...] = ()  # translated: prior authorization, step therapy, specialty...
-    explanation: tuple[ExplanationText, ...] = field(default=())  # translated engine lines
+    note_codes: tuple[EstimateNote, ...] = ()
+    quantity_limit: QuantityLimit | None = None  # when not_covered is QUANTITY_LIMIT
 
     @property
     def member_pays(self) -> Decimal | None:
@@ -103,18 +130,6 @@ class FillEstimate:
     @property
     def is_quotable(self) -> bool:
         return self.covered and self.adjudication is not None
-
-    @property
-    def channel_label(self) -> str:
-        return _channel_label(self.channel)
-
-    @property
-    def tier_label(self) -> str:
-        return str(TierChoice(self.tier).label) if self.tier else ""
-
-    @property
-    def network_label(self) -> str:
-        return _network_label(self.network_status)
 
 
 @dataclass(frozen=True)
@@ -197,9 +212,7 @@ def _parse_channel(channel: str) -> Channel:
     try:
         return Channel(channel)
     except ValueError:
-        raise UnknownChannel(
-            _("Choose retail 30-day, retail 90-day or mail order 90-day."), channel=str(channel)
-        ) from None
+        raise UnknownChannel(channel=str(channel)) from None
 
 
 def _priced_channel(ctx: _PricingContext, requested: Channel) -> Channel:
@@ -215,25 +228,15 @@ def _priced_channel(ctx: _PricingContext, requested: Channel) -> Channel:
 def _check_inputs(*, quantity: Decimal | None, days_supply: int | None, channel: Channel) -> None:
     if quantity is not None:
         if not quantity.is_finite() or quantity <= 0:
-            raise InvalidQuantity(_("Enter a quantity greater than zero."), quantity=str(quantity))
+            raise InvalidQuantity(quantity=str(quantity))
         if quantity > domain.MAX_QUANTITY:
-            raise InvalidQuantity(
-                _("Enter a quantity of at most %(max)s units.") % {"max": domain.MAX_QUANTITY},
-                quantity=str(quantity),
-            )
+            raise InvalidQuantity(quantity=str(quantity), max=str(domain.MAX_QUANTITY))
     if days_supply is not None:
         if days_supply < 1 or days_supply > domain.MAX_DAYS_SUPPLY:
-            raise InvalidDaysSupply(
-                _("Enter a days supply from 1 to %(max)s.") % {"max": domain.MAX_DAYS_SUPPLY},
-                days_supply=days_supply,
-            )
+            raise InvalidDaysSupply(days_supply=days_supply, max=domain.MAX_DAYS_SUPPLY)
         most = domain.MAX_DAYS_FOR_CHANNEL[channel]
         if days_supply > most:
-            raise InvalidDaysSupply(
-                _("This channel fills at most %(days)s days at a time.") % {"days": most},
-                days_supply=days_supply,
-                channel=channel.value,
-            )
+            raise InvalidDaysSupply(days_supply=days_supply, channel=channel.value, most=most)
 
 
 def _price(
@@ -262,13 +265,11 @@ def _price(
     unit_price = drug.unit_cost_mode if drug.unit_cost_mode is not None else ZERO
     total_cost = domain.compute_drug_cost(unit_price=unit_price, quantity=quantity)
     entry = ctx.entry
-    notes: list[str] = []
+    notes: list[EstimateNote] = []
     if channel is Channel.SPECIALTY and requested is not Channel.SPECIALTY:
-        notes.append(
-            _("This is a specialty drug: our specialty pharmacy fills it, 30 days at a time.")
-        )
+        notes.append(EstimateNote.SPECIALTY_PHARMACY)
 
-    def refuse(reason: str) -> FillEstimate:
+    def refuse(reason: NotCoveredReason, limit: QuantityLimit | None = None) -> FillEstimate:
         return FillEstimate(
             drug=drug,
             covered=False,
@@ -281,23 +282,24 @@ def _price(
             unit_price=unit_price,
             total_cost=total_cost,
             adjudication=None,
-            not_covered_reason=reason,
+            not_covered=reason,
             accumulators=ctx.accumulators,
             requested_channel=requested.value,
             is_insulin=drug.is_insulin,
-            notes=tuple(notes),
+            note_codes=tuple(notes),
+            quantity_limit=limit,
         )
 
     if entry is None:
-        return refuse(_("This drug is not on your plan's formulary, so your plan does not pay."))
+        return refuse(NotCoveredReason.NOT_ON_FORMULARY)
     if entry.prior_authorization:
-        notes.append(_("Your plan needs prior authorization before it pays for this drug."))
+        notes.append(EstimateNote.PRIOR_AUTHORIZATION)
     if entry.step_therapy:
-        notes.append(_("Your plan asks you to try another drug first (step therapy)."))
+        notes.append(EstimateNote.STEP_THERAPY)
     if drug.unit_cost_mode is None:
-        return refuse(_("We have no price for this drug, so we cannot estimate its cost."))
+        return refuse(NotCoveredReason.NO_PRICE)
     if channel is Channel.MAIL_90 and not entry.mail_eligible:
-        return refuse(_("This drug cannot be filled by mail order. Choose a retail option."))
+        return refuse(NotCoveredReason.NOT_BY_MAIL)
     if entry.quantity_limit_amount and entry.quantity_limit_days:
         allowed = domain.compute_quantity_limit_for_fill(
             amount=entry.quantity_limit_amount,
@@ -307,16 +309,13 @@ def _price(
         if quantity > allowed:
             # A plan rule, not a typing mistake: shown as "not covered" with the limit.
             return refuse(
-                _(
-                    "Your plan covers at most %(allowed)s units for a %(days)s-day supply "
-                    "(limit: %(amount)s per %(period)s days)."
-                )
-                % {
-                    "allowed": allowed,
-                    "days": days,
-                    "amount": entry.quantity_limit_amount,
-                    "period": entry.quantity_limit_days,
-                }
+                NotCoveredReason.QUANTITY_LIMIT,
+                QuantityLimit(
+                    allowed=allowed,
+                    days=days,
+                    amount=entry.quantity_limit_amount,
+                    period_days=entry.quantity_limit_days,
+                ),
             )
     claim = ClaimInput(
         tier=Tier(entry.tier),
@@ -329,7 +328,7 @@ def _price(
     try:
         result = adjudicate(ctx.design, ctx.accumulators, claim)
     except NotCovered:
-        return refuse(_("Your plan does not cover drugs of this tier through this channel."))
+        return refuse(NotCoveredReason.TIER_NOT_COVERED_ON_CHANNEL)
     return FillEstimate(
         drug=drug,
         covered=True,
@@ -342,12 +341,11 @@ def _price(
         unit_price=unit_price,
         total_cost=result.total_cost,
         adjudication=result,
-        not_covered_reason="",
+        not_covered=None,
         accumulators=ctx.accumulators,
         requested_channel=requested.value,
         is_insulin=drug.is_insulin,
-        notes=tuple(notes),
-        explanation=tuple(localize_explanation(result.explanation)),
+        note_codes=tuple(notes),
     )
 
 
@@ -620,19 +618,3 @@ def find_pharmacy_by_public_id(public_id: str | uuid.UUID) -> Pharmacy | None:
     except ValueError:
         return None
     return Pharmacy.objects.filter(public_id=value).first()
-
-
-def _network_label(value: str) -> str:
-    labels = {
-        NetworkStatus.PREFERRED.value: _("preferred in your network"),
-        NetworkStatus.IN_NETWORK.value: _("in your network"),
-        NetworkStatus.OUT_OF_NETWORK.value: _("out of your network"),
-    }
-    return labels.get(value, value)
-
-
-def _channel_label(value: str) -> str:
-    try:
-        return str(ChannelChoice(value).label)
-    except ValueError:
-        return value

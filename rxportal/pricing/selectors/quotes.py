@@ -11,10 +11,6 @@ from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.pricing.engine import (
     Accumulators,
 )
-from rxportal.pricing.explain import (
-    ExplanationText,
-    localize_stored_explanation,
-)
 from rxportal.pricing.models import PriceQuote
 from rxportal.pricing.selectors.estimates import Viewer
 
@@ -49,10 +45,6 @@ def find_quote_for(
         .select_related("member", "drug", "pharmacy", "plan")
         .first()
     )
-
-
-def quote_explanation(quote: PriceQuote) -> list[ExplanationText]:
-    return localize_stored_explanation(quote.explanation)
 
 
 def quote_accumulators(quote: PriceQuote) -> Accumulators:

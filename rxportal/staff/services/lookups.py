@@ -7,6 +7,10 @@ only, never what was typed (member ids, dates of birth, ZIPs, names and addresse
 A page that lists records (a lookup matching several members, an account search) also records
 each record it lists, by public id, one ``*.listed`` event each: the trail then answers "who
 was shown this member or account" by subject.
+
+Looking up, listing or opening a member is a read of member PHI: those events are
+``phi.staff.member.*`` and pass the records door (``records.reads.record_phi_read``, web edge)
+like every member page; the account searches are not member records and stay ``staff.user.*``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.http import HttpRequest
 from rxportal.accounts import selectors as account_selectors
 from rxportal.audit.services import Outcome, record_event
 from rxportal.members import selectors as member_selectors
+from rxportal.records.reads import Edge, Reader, record_phi_read
 from rxportal.staff.access import Actor
 from rxportal.staff.selectors import AccountCard, MemberCard, find_account_card, find_member_card
 
@@ -30,9 +35,9 @@ if TYPE_CHECKING:
     from rxportal.members.models import Member
 
 ACTION_ACCESS_DENIED = "staff.access.denied"
-ACTION_MEMBER_LOOKUP = "staff.member.lookup"
-ACTION_MEMBER_LISTED = "staff.member.listed"
-ACTION_MEMBER_VIEWED = "staff.member.viewed"
+ACTION_MEMBER_LOOKUP = "phi.staff.member.lookup"
+ACTION_MEMBER_LISTED = "phi.staff.member.listed"
+ACTION_MEMBER_VIEWED = "phi.staff.member.viewed"
 ACTION_USER_LISTED = "staff.user.listed"
 ACTION_USER_SEARCHED = "staff.user.searched"
 ACTION_USER_VIEWED = "staff.user.viewed"
@@ -61,16 +66,18 @@ def look_up_members(
     members = member_selectors.list_members_by_identity(
         viewer=actor, member_id=member_id, date_of_birth=date_of_birth, zip_code=zip_code
     )
-    record_event(
+    record_phi_read(
+        staff_reader(actor, request),
         action=ACTION_MEMBER_LOOKUP,
         outcome=Outcome.SUCCESS if members else Outcome.FAILURE,
-        actor=actor,
-        request=request,
         subject=members[0] if len(members) == 1 else None,
         details={"matches": len(members)},
     )
     if len(members) > 1:  # one match goes straight to its page, recorded as its subject above
-        _record_listed(ACTION_MEMBER_LISTED, actor=actor, request=request, records=members)
+        for member in members:
+            record_phi_read(
+                staff_reader(actor, request), action=ACTION_MEMBER_LISTED, subject=member
+            )
     return members
 
 
@@ -88,13 +95,7 @@ def record_member_card_viewed(
     *, actor: Actor, card: MemberCard, request: HttpRequest | None = None
 ) -> None:
     """The member page was shown (also when it is shown again after a refused action)."""
-    record_event(
-        action=ACTION_MEMBER_VIEWED,
-        outcome=Outcome.SUCCESS,
-        actor=actor,
-        request=request,
-        subject=card.member,
-    )
+    record_phi_read(staff_reader(actor, request), action=ACTION_MEMBER_VIEWED, subject=card.member)
 
 
 def search_users(*, actor: Actor, query: str, request: HttpRequest | None = None) -> list[User]:
@@ -107,7 +108,7 @@ def search_users(*, actor: Actor, query: str, request: HttpRequest | None = None
         request=request,
         details={"results": len(users)},
     )
-    _record_listed(ACTION_USER_LISTED, actor=actor, request=request, records=users)
+    _record_users_listed(actor=actor, request=request, users=users)
     return users
 
 
@@ -133,11 +134,20 @@ def record_account_card_viewed(
     )
 
 
-def _record_listed(
-    action: str, *, actor: Actor, request: HttpRequest | None, records: Sequence[Model]
+def staff_reader(actor: Actor, request: HttpRequest | None) -> Reader:
+    """A staff member reading member records through the console (the web edge)."""
+    return Reader(user=actor, edge=Edge.WEB, request=request)  # type: ignore[arg-type]
+
+
+def _record_users_listed(
+    *, actor: Actor, request: HttpRequest | None, users: Sequence[Model]
 ) -> None:
-    """Each record a page lists (its public id as the subject; nothing else about it)."""
-    for record in records:
+    """Each account a search lists (its public id as the subject; nothing else about it)."""
+    for user in users:
         record_event(
-            action=action, outcome=Outcome.SUCCESS, actor=actor, request=request, subject=record
+            action=ACTION_USER_LISTED,
+            outcome=Outcome.SUCCESS,
+            actor=actor,
+            request=request,
+            subject=user,
         )

@@ -29,8 +29,10 @@ from rxportal.core.errors import DomainError
 from rxportal.members import selectors as member_selectors
 from rxportal.orders import selectors as order_selectors
 from rxportal.orders.selectors import OrderHistory
+from rxportal.records.reads import record_phi_read
 from rxportal.staff.access import Actor, can_read_member_records
 from rxportal.staff.errors import CallerNotVerified, ReasonCodeRequired, RecordsForbidden
+from rxportal.staff.services.lookups import staff_reader
 from rxportal.staff.services.verification import CallerCheck, is_caller_verified
 
 if TYPE_CHECKING:
@@ -41,11 +43,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ACTION_MEMBER_NAME_LOOKUP = "staff.member.lookup"
-ACTION_ORDERS_VIEWED = "staff.member.orders.viewed"
-ACTION_ORDER_VIEWED = "staff.member.order.viewed"
-ACTION_CLAIMS_VIEWED = "staff.member.claims.viewed"
-ACTION_CLAIM_VIEWED = "staff.member.claim.viewed"
+# Reads of member PHI: through the records door (records.reads.record_phi_read, web edge).
+ACTION_MEMBER_NAME_LOOKUP = "phi.staff.member.lookup"
+ACTION_ORDERS_VIEWED = "phi.staff.member.orders.viewed"
+ACTION_ORDER_VIEWED = "phi.staff.member.order.viewed"
+ACTION_CLAIMS_VIEWED = "phi.staff.member.claims.viewed"
+ACTION_CLAIM_VIEWED = "phi.staff.member.claim.viewed"
 ACTION_CLIENT_USER_LOOKUP = "staff.client_user.lookup"
 ACTION_CLIENT_USER_VIEWED = "staff.client_user.viewed"
 
@@ -80,11 +83,10 @@ def look_up_members_by_name(
         date_of_birth=date_of_birth,
         zip_code=zip_code,
     )
-    record_event(
+    record_phi_read(
+        staff_reader(actor, request),
         action=ACTION_MEMBER_NAME_LOOKUP,
         outcome=Outcome.SUCCESS if members else Outcome.FAILURE,
-        actor=actor,
-        request=request,
         subject=members[0] if len(members) == 1 else None,
         details={"matches": len(members), "by": "name"},
     )
@@ -190,11 +192,10 @@ def _open_records(
         error = ReasonCodeRequired(_("Choose why you are opening these records."))
     member = member_selectors.find_member_for_staff(viewer=actor, public_id=member_public_id)
     if error is not None:
-        record_event(
+        record_phi_read(
+            staff_reader(actor, request),
             action=action,
             outcome=Outcome.DENIED,
-            actor=actor,
-            request=request,
             subject=member,
             details={"error_code": error.code},
         )
@@ -230,11 +231,9 @@ def _read_records(
         return None
     result = read(member)
     if result is not None:
-        record_event(
+        record_phi_read(
+            staff_reader(actor, request),
             action=action,
-            outcome=Outcome.SUCCESS,
-            actor=actor,
-            request=request,
             subject=member,
             reason=reason_code,
             details=describe(result),

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from rxportal.plans.models import CostShare
+from rxportal.plans.models import Channel, CostShare, Tier
 from rxportal.web.templatetags.money import money
 
 register = template.Library()
@@ -48,3 +48,21 @@ def cost_share_amount(cost_share: CostShare | None) -> str:
     if maximum is not None:
         return _("%(rate)s (max %(maximum)s)") % {"rate": rate, "maximum": short_money(maximum)}
     return rate
+
+
+@register.filter
+def tier_name(value: str) -> str:
+    """A Tier value's name in the active language (the benefits table's rows)."""
+    try:
+        return str(Tier(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def channel_name(value: str) -> str:
+    """A Channel value's name in the active language (the benefits table's columns)."""
+    try:
+        return str(Channel(value).label)
+    except ValueError:
+        return value
