@@ -1,11 +1,14 @@
-"""Writes of the content hub: the hub-visit mark and webinar registrations. (Pages and documents
-are written in Wagtail's editor, which keeps its own revisions and log of who published what.)"""
+"""Writes of the content hub: the hub-visit mark, webinar registrations and scheduled publishing.
+(Pages and documents are written in Wagtail's editor, which keeps its own revisions and log of
+who published what.)"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from wagtail.models import Page, Revision
 
 from rxportal.content.errors import WebinarRegistrationClosed
 from rxportal.content.models import HubVisit, WebinarPage, WebinarRegistration
@@ -46,3 +49,15 @@ def register_for_webinar(
         return WebinarRegistration.objects.get(
             user=viewer.user, webinar_key=webinar.translation_key
         )
+
+
+def publish_scheduled_pages(*, now: dt.datetime) -> dict[str, int]:
+    """What editors scheduled in Wagtail whose time has come: revisions with a go-live time
+    are published, live pages past their expiry unpublished. Wagtail's own command does the work
+    (it also writes the page history); the counts are what was due when it started."""
+    due = {
+        "published": Revision.objects.filter(approved_go_live_at__lt=now).count(),
+        "unpublished": Page.objects.filter(live=True, expire_at__lt=now).count(),
+    }
+    call_command("publish_scheduled", verbosity=0)
+    return due

@@ -234,6 +234,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plans.send_new_plan_year_notices",
         "schedule": crontab(hour=8, minute=0),
     },
+    # The hub's and help center's scheduled go-live and expiry times (set in Wagtail's editor).
+    "content.publish_scheduled_pages": {
+        "task": "content.publish_scheduled_pages",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first

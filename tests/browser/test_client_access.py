@@ -76,13 +76,15 @@ def check_page(page: Page) -> None:
     )
 
 
-def register_client(page: Page, portal_server: PortalServer, email: str) -> None:
+def register_client(
+    page: Page, portal_server: PortalServer, email: str, *, role: str = "Client"
+) -> None:
     sent_before = len(portal_server.sent_emails())
     page.goto("/accounts/register/business/")
     page.get_by_label("First name").fill("Robin")
     page.get_by_label("Last name").fill("Okafor")
     page.get_by_label("Organization").fill("Demo employer benefits office")
-    page.get_by_role("radio", name=re.compile("^Client:")).check()
+    page.get_by_role("radio", name=re.compile(f"^{role}:")).check()
     page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
@@ -134,14 +136,18 @@ def ask_to_be_linked(page: Page) -> None:
     expect(page.locator("main")).to_contain_text("Demo employer: asked on")
 
 
-def link_client(page: Page, email: str, *, client_name: str | None = None) -> None:
+def link_client(
+    page: Page, email: str, *, client_name: str | None = None, asked: bool = True
+) -> None:
     """The signed-in account team links the client user `email` from the verification queue to
-    `client_name` (default: the first client in the list)."""
+    `client_name` (default: the first client in the list). `asked`: their request to be linked
+    is still open (a second link is made without one)."""
     page.goto("/staff/clients/")
     check_page(page)
     page.get_by_role("link", name=email).first.click()
     expect(page.locator("main")).to_contain_text("Demo employer benefits office")
-    expect(page.locator("main")).to_contain_text("I run its benefits.")
+    if asked:
+        expect(page.locator("main")).to_contain_text("I run its benefits.")
     check_page(page)
     if client_name is None:
         page.get_by_label("Client", exact=True).select_option(index=1)
@@ -155,11 +161,15 @@ def link_client(page: Page, email: str, *, client_name: str | None = None) -> No
     expect(page.locator(".messages")).to_contain_text("Linked to")
 
 
-def request_tool(page: Page, tool: str) -> str:
-    """Ask for ``tool`` for the first linked client; returns the request's public id."""
+def request_tool(page: Page, tool: str, *, client_name: str | None = None) -> str:
+    """Ask for ``tool`` for ``client_name`` (default: the first linked client); returns the
+    request's public id."""
     page.goto("/clients/requests/new/")
     check_page(page)
-    page.get_by_label("Client", exact=True).select_option(index=1)
+    if client_name is None:
+        page.get_by_label("Client", exact=True).select_option(index=1)
+    else:
+        page.get_by_label("Client", exact=True).select_option(label=client_name)
     page.get_by_label("Tool", exact=True).select_option(label=tool)
     page.get_by_label("Business reason").fill("Answer our employees' eligibility questions.")
     page.get_by_role("button", name="Send request").click()
@@ -191,6 +201,14 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
     # The client registers and lands on their home, waiting for the account team.
     register_client(client_page, portal_server, email)
     ask_to_be_linked(client_page)
+
+    # While they wait, the general content is theirs: they read the hub from their home.
+    client_page.get_by_role("link", name="Open the content hub").click()
+    expect(client_page).to_have_url(re.compile(r"/hub/$"))
+    expect(client_page.get_by_role("heading", level=1)).to_have_text("Clients and advisors hub")
+    expect(client_page.locator("main")).to_contain_text("More biosimilars reach the market")
+    expect(client_page.locator("main")).not_to_contain_text("Medicare Part D redesign")
+    check_page(client_page)
 
     # The account team finds them in the verification queue and links them to a client.
     sign_in_agent(agent_page)
@@ -233,3 +251,69 @@ def test_a_client_registers_is_verified_and_opens_an_approved_tool_then_denied_a
     assert response is not None and response.status == 404
     client_page.goto("/clients/")
     expect(client_page.locator("main")).to_contain_text("Expired")
+
+
+_THREE_CLIENTS = """
+from rxportal.clients.models import Client
+from rxportal.demo.services import MARKER_PREFIX
+for client in Client.objects.exclude(code__startswith=MARKER_PREFIX).order_by("code")[:3]:
+    print(f"{client.public_id}|{client.name}")
+"""
+
+
+def three_clients(portal_server: PortalServer) -> list[tuple[str, str]]:
+    """(public id, name) of three plan sponsors of the demo data."""
+    output = portal_server.manage("shell", "--verbosity", "0", "-c", _THREE_CLIENTS)
+    rows = [line.split("|", 1) for line in output.strip().splitlines() if "|" in line]
+    assert len(rows) == 3, output
+    return [(public_id, name) for public_id, name in rows]
+
+
+def test_an_advisor_linked_to_two_clients_sees_both_and_nothing_else(
+    client_page: Page, agent_page: Page, portal_server: PortalServer
+) -> None:
+    advisor = client_page  # no JavaScript either
+    email = f"advisor-{uuid.uuid4().hex[:10]}@example.org"
+    (first_id, first), (second_id, second), (third_id, third) = three_clients(portal_server)
+
+    register_client(advisor, portal_server, email, role="Advisor")
+    ask_to_be_linked(advisor)
+    sign_in_agent(agent_page)
+    link_client(agent_page, email, client_name=first)
+    link_client(agent_page, email, client_name=second, asked=False)
+
+    # A grant for each client: the eligibility lookup, asked and approved client by client.
+    for name in (first, second):
+        request_id = request_tool(advisor, "Eligibility lookup", client_name=name)
+        decide(agent_page, request_id, decision="Approve", reason="Confirmed by phone.")
+
+    # The home shows both clients and their tools, and no other client.
+    advisor.goto("/clients/")
+    main = advisor.locator("main")
+    expect(main).to_contain_text(first)
+    expect(main).to_contain_text(second)
+    expect(main).not_to_contain_text(third)
+    check_page(advisor)
+    for public_id, name in ((first_id, first), (second_id, second)):
+        advisor.goto("/clients/")
+        advisor.locator(f'main a[href$="/clients/{public_id}/tools/eligibility/"]').click()
+        expect(advisor.locator("main")).to_contain_text("Your access is in force.")
+        expect(advisor.locator("main")).to_contain_text(name)
+        check_page(advisor)
+
+    # Another client's tool is not there, whatever the address typed.
+    for tool in ("eligibility", "drug-trend", "claims-reports"):
+        response = advisor.goto(f"/clients/{third_id}/tools/{tool}/")
+        assert response is not None and response.status == 404, tool
+
+    # In Spanish, the same two clients and a tool page, still axe-clean at 360 px.
+    advisor.goto("/clients/")
+    advisor.get_by_role("button", name="Español").click()
+    expect(advisor.locator("html")).to_have_attribute("lang", "es")
+    expect(advisor.locator("main")).to_contain_text(first)
+    expect(advisor.locator("main")).to_contain_text(second)
+    check_page(advisor)
+    advisor.goto(f"/clients/{second_id}/tools/eligibility/")
+    expect(advisor.locator("main")).to_contain_text("Su acceso está vigente.")
+    check_page(advisor)
+    advisor.get_by_role("button", name="English").click()

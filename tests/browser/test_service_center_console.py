@@ -209,6 +209,10 @@ def test_an_agent_finds_a_member_by_name_reads_the_orders_and_the_audit_trail_ha
         page.get_by_role("button", name="Buscar").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Casey Nguyen")
         expect(page.locator("main")).not_to_contain_text("sc-browser-client@")
+        # Reminder, unlock, and the challenge-question reset (the service center's own power).
+        expect(
+            page.get_by_role("heading", name="Restablecer preguntas de seguridad")
+        ).to_be_visible()
         assert_page_basics(page)
         _fits_360(page)
     finally:

@@ -201,14 +201,33 @@ def test_sweep_every_client_url_as_another_clients_user_or_an_unlinked_advisor(
 
 
 def test_an_advisor_linked_to_two_clients_sees_both_and_no_other(
-    linked_advisor: User, acme: Client, globex: Client
+    linked_advisor: User, acme: Client, globex: Client, agent: User
 ) -> None:
     from tests.factories import ClientFactory
 
-    ClientFactory(name="Initech Unlinked")
-    html = logged_in(linked_advisor).get(reverse("clients:request_new")).content.decode()
+    initech = ClientFactory(name="Initech Unlinked")
+    http = logged_in(linked_advisor)
+    html = http.get(reverse("clients:request_new")).content.decode()
     assert "Acme Manufacturing" in html and "Globex Health Plan" in html
     assert "Initech" not in html
+
+    # Granted a tool for each of their clients, they open both; another client's is a 404.
+    for client in (acme, globex):
+        approve(submit(linked_advisor, client), agent)
+    home = http.get(reverse("clients:home")).content.decode()
+    assert "Acme Manufacturing" in home and "Globex Health Plan" in home
+    assert "Initech" not in home
+    for client in (acme, globex):
+        url = reverse("clients:tool", args=[client.public_id, "eligibility"])
+        assert url in home
+        page = http.get(url)
+        assert page.status_code == 200, client.name
+        assert client.name in page.content.decode()
+    initech_tool = reverse("clients:tool", args=[initech.public_id, "eligibility"])
+    assert http.get(initech_tool).status_code == 404
+    assert (
+        http.get(reverse("clients:tool", args=[initech.public_id, "drug-trend"])).status_code == 404
+    )
 
 
 # --- Permission matrix ---------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from rxportal.accounts.models import ChallengeAnswer, LoginThrottle, User
 from rxportal.audit.models import Outcome
 from rxportal.core import clock
 from rxportal.members.models import Member
+from rxportal.notifications.models import Notification
 from rxportal.staff.errors import CallerNotVerified, ReasonCodeRequired
-from rxportal.staff.services import service_center
+from rxportal.staff.services import challenges, service_center
 from rxportal.staff.services.verification import CallerCheck
 from tests.factories import ClaimFactory, DrugFactory, MemberFactory
 from tests.orders.factories import MailOrderLineFactory, make_order
@@ -433,6 +434,89 @@ def test_client_reminder_goes_to_the_email_on_file_and_unlock_clears_the_lock(
     assert response.status_code == 302
     assert not LoginThrottle.objects.exclude(locked_until=None).exists()
     assert events("staff.account.unlocked")[-1].outcome == Outcome.SUCCESS
+
+
+def _answers(user: User) -> None:
+    for slug in ("first_pet", "first_street", "first_car"):
+        ChallengeAnswer.objects.create(user=user, question=slug, answer_hash="x")
+
+
+def test_a_verified_client_callers_challenge_questions_are_reset_audited_and_told(
+    service_agent: User, client_user: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    _answers(client_user)
+    client = staff_client(service_agent)
+    client.post(reverse("staff:client_user_find"), _client_lookup())
+    url = reverse("staff:client_user_help", args=[client_user.public_id])
+    assert "Reset challenge questions" in _html(client.get(url))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "challenges", "challenges-reason": REASON})
+
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert not ChallengeAnswer.objects.filter(user=client_user).exists()
+    event = events("staff.challenges.reset")[-1]
+    assert event.outcome == Outcome.SUCCESS
+    assert event.subject_id == str(client_user.public_id)
+    assert event.reason == REASON
+    assert event.details == {"answers_removed": 3, "notice_sent": True}
+    assert [m.to for m in mail.outbox] == [[client_user.email]]
+    assert "challenge questions" in mail.outbox[0].subject
+    assert "challenge questions are removed" in _html(client.get(url))
+
+
+def test_a_client_callers_reset_needs_a_reason_and_a_verified_caller(
+    service_agent: User, client_user: User
+) -> None:
+    _answers(client_user)
+    url = reverse("staff:client_user_help", args=[client_user.public_id])
+    unverified = staff_client(service_agent).post(
+        url, {"action": "challenges", "challenges-reason": REASON}
+    )
+    assert unverified.status_code == 302
+    assert unverified["Location"] == reverse("staff:client_user_find")
+
+    client = staff_client(service_agent)
+    client.post(reverse("staff:client_user_find"), _client_lookup())
+    response = client.post(url, {"action": "challenges", "challenges-reason": ""})
+    assert response.status_code == 200
+    assert ChallengeAnswer.objects.filter(user=client_user).count() == 3
+    assert not events("staff.challenges.reset")
+
+
+def test_the_account_team_cannot_reset_a_client_callers_challenge_questions(
+    account_agent: User, client_user: User
+) -> None:
+    _answers(client_user)
+    client = staff_client(account_agent)
+    client.post(reverse("staff:client_user_find"), _client_lookup())
+    url = reverse("staff:client_user_help", args=[client_user.public_id])
+    assert "Reset challenge questions" not in _html(client.get(url))
+
+    response = client.post(url, {"action": "challenges", "challenges-reason": REASON})
+
+    assert response.status_code == 403
+    assert ChallengeAnswer.objects.filter(user=client_user).count() == 3
+    assert events("staff.challenges.reset")[-1].outcome == Outcome.DENIED
+
+
+def test_the_challenges_service_resets_an_advisor_and_tells_them(
+    service_agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    advisor = make_user("ari.advisor", "advisor", organization_claim="Brokerage")
+    _answers(advisor)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        removed = challenges.reset_challenge_answers(
+            user=advisor, actor=service_agent, reason=REASON
+        )
+
+    assert removed == 3
+    assert not ChallengeAnswer.objects.filter(user=advisor).exists()
+    assert events("staff.challenges.reset")[-1].subject_id == str(advisor.public_id)
+    assert [m.to for m in mail.outbox] == [[advisor.email]]
+    assert Notification.objects.filter(recipient=advisor, kind="security.challenges_reset").exists()
 
 
 def test_client_help_page_needs_the_caller_check(service_agent: User, client_user: User) -> None:

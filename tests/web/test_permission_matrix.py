@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail.models import Page
 
 from rxportal.accounts.models import User
 from rxportal.clients import services as client_services
@@ -477,3 +479,94 @@ def test_a_staff_role_without_its_groups_permissions_gets_nothing(scene: Scene) 
     agent.groups.clear()  # signing in put them in the group; take it away again
     for name in sorted(n for n in TABLE if n.startswith("staff:")):
         assert classify(http.get(scene.url(name))) in {"403", "405"}, name
+
+
+# --- The Wagtail prefixes: help center, content hub, its documents and the editor -------------
+# Served by Wagtail, not by named URLs, so they have a table of their own, with one more
+# column: a content editor (account-team staff in the "Content editors" group). The hub is for
+# clients and advisors (each their audience; this item is for both), content editors preview
+# it; members and other staff are told nothing (404). The help center is public. /cms/ is for
+# content editors only (anyone else signed in: 403).
+CONTENT_ROLES = (
+    "anonymous",
+    "member",
+    "client",
+    "advisor",
+    "service_center",
+    "account_team",
+    "superuser",
+    "content_editor",
+)
+HUB_READERS = ("login", "404", "ok", "ok", "404", "404", "ok", "ok")
+EDITORS_ONLY = ("login", "403", "403", "403", "403", "403", "ok", "ok")
+PUBLIC = ("ok",) * len(CONTENT_ROLES)
+CONTENT_TABLE: dict[str, tuple[str, ...]] = {
+    "/help/": PUBLIC,
+    "/help/contact/": PUBLIC,
+    "/hub/": HUB_READERS,
+    "/hub/tools/": HUB_READERS,
+    "hub item": HUB_READERS,
+    "hub document": HUB_READERS,
+    "/cms/": EDITORS_ONLY,
+    "/cms/pages/": EDITORS_ONLY,
+}
+
+
+@pytest.fixture
+def content_urls(db: None, settings: Any, tmp_path: Any) -> dict[str, str]:
+    """The hub's tree with one tool (and its document) for both audiences, and the help
+    center's home and contact page: the least each prefix needs to answer."""
+    from rxportal.content.help_models import HelpContactPage, HelpHomePage
+    from rxportal.content.models import ToolPage
+    from rxportal.content.seeding import (
+        HubSeedSummary,
+        ensure_content_editors,
+        ensure_hub_tree,
+        ensure_locales,
+    )
+    from tests.content.conftest import publish_item
+
+    settings.MEDIA_ROOT = str(tmp_path)  # the document's file, never the checkout's var/media
+    summary = HubSeedSummary()
+    sections = ensure_hub_tree(summary)
+    ensure_content_editors(summary)
+    tool = publish_item(sections["en"]["tools"], ToolPage, title="Plan letter", audience="both")
+    english, _spanish = ensure_locales()
+    help_home = HelpHomePage(slug="help", locale=english, title="Help center")
+    Page.get_first_root_node().add_child(instance=help_home)
+    help_home.save_revision().publish()
+    contact = HelpContactPage(slug="contact", title="Contact us")
+    help_home.add_child(instance=contact)
+    contact.save_revision().publish()
+    return {"hub item": tool.url, "hub document": tool.document.url}
+
+
+def _content_user(role: str) -> User:
+    if role == "superuser":
+        return get_user_model().objects.create_superuser(
+            username="content.root", password="x" * 24, role="admin"
+        )
+    if role == "content_editor":
+        editor = make_user("content.editor", "account_team")
+        editor.groups.add(Group.objects.get(name="Content editors"))
+        return get_user_model().objects.get(pk=editor.pk)  # fresh permission cache
+    return make_user(f"content.{role}", role)
+
+
+def test_every_content_row_has_a_column_per_role() -> None:
+    assert {len(row) for row in CONTENT_TABLE.values()} == {len(CONTENT_ROLES)}
+
+
+@pytest.mark.parametrize("role", CONTENT_ROLES)
+def test_who_gets_into_the_help_center_hub_and_editor(
+    content_urls: dict[str, str], role: str
+) -> None:
+    http = Client()
+    if role != "anonymous":
+        http.force_login(_content_user(role))
+    column = CONTENT_ROLES.index(role)
+
+    observed = {path: classify(http.get(content_urls.get(path, path))) for path in CONTENT_TABLE}
+
+    expected = {path: row[column] for path, row in CONTENT_TABLE.items()}
+    assert observed == expected, role

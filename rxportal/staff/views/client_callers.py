@@ -1,5 +1,5 @@
 """A client or advisor who calls: find their one account from what they state, then send a
-username reminder or unlock it."""
+username reminder, unlock it or reset its challenge questions."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from rxportal.staff import access
 from rxportal.staff.errors import StaffForbidden
 from rxportal.staff.forms.client_callers import ClientUserLookupForm
 from rxportal.staff.forms.common import ReasonForm
-from rxportal.staff.services import service_center, unlock, usernames, verification
+from rxportal.staff.services import challenges, service_center, unlock, usernames, verification
 from rxportal.staff.views.common import (
     REASON_ERRORS,
     caller_check,
@@ -56,7 +56,7 @@ def client_user_help(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     now = clock.now()
     if not verification.is_caller_verified(caller_check(request, public_id), public_id, now=now):
         return verify_again(request, "staff:client_user_find")
-    forms = {"reminder": ReasonForm(prefix="reminder"), "unlock": ReasonForm(prefix="unlock")}
+    forms = {action: ReasonForm(prefix=action) for action in ("reminder", "unlock", "challenges")}
     if request.method == "GET":
         card = service_center.open_client_user_card(
             actor=request.user, public_id=public_id, request=request, now=now
@@ -86,6 +86,17 @@ def client_user_help(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
                     "We emailed the username to the address on file (%(email)s). "
                     "Ask the caller to check that inbox."
                 ) % {"email": sent.masked_email}
+            elif action == "challenges":
+                challenges.reset_challenge_answers(
+                    user=card.user,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+                message = _(
+                    "The challenge questions are removed. We emailed the caller to choose new "
+                    "ones in My Account."
+                )
             else:
                 unlocked = unlock.unlock_account(
                     user=card.user,
@@ -119,7 +130,9 @@ def _render_client_user(
             "card": card,
             "reminder_form": forms["reminder"],
             "unlock_form": forms["unlock"],
+            "challenges_form": forms["challenges"],
             "can_unlock": access.can_unlock(request.user),
+            "can_reset": access.can_reset_challenges(request.user),
         },
         status=status,
     )
