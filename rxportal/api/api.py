@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
@@ -46,7 +46,10 @@ class PortalAPI(NinjaAPI):
     def _guarded(self, view: View) -> View:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:  # ninja's own root view raises it outside its error handling
+                response = problems.problem_response(self, request, problems.not_found())
             if not ratelimit.is_charged(request):
                 # Nothing authenticated this request (no token, the schema, an unknown URL or
                 # method): it counts against the caller's address.

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # slug -> (status, title): every problem type the API answers with.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "The request body cannot be read"),
     "unauthorized": (401, "A valid access token is required"),
     "insufficient_scope": (403, "The access token does not allow this"),
     "not_found": (404, "Not found"),
@@ -112,11 +114,13 @@ class ProblemOut(Schema):
 
 # The error responses every authenticated operation may give (for the OpenAPI document).
 ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: ProblemOut,
     401: ProblemOut,
     403: ProblemOut,
     404: ProblemOut,
     422: ProblemOut,
     429: ProblemOut,
+    500: ProblemOut,
 }
 
 
@@ -148,9 +152,22 @@ def unauthorized(request: HttpRequest) -> Problem:
 
 
 def _field_name(loc: Any) -> str:
-    """ninja's ``("query", "quantity")`` as ``query.quantity``."""
-    parts = loc if isinstance(loc, list | tuple) else [loc]
-    return ".".join(str(part) for part in parts)
+    """ninja's error location as the name the caller sent: ``query.quantity``, ``body.drug``.
+
+    Query, path and header values are flat (a ``Query[Schema]`` parameter's name is not part of
+    the request), so the last name in the location is the one sent; a body schema is the whole
+    body, so its parameter name is dropped too.
+    """
+    parts = list(loc) if isinstance(loc, list | tuple) else [loc]
+    if not parts:
+        return ""
+    source, rest = str(parts[0]), parts[1:]
+    if source in {"query", "path", "header", "cookie"}:
+        names = [part for part in rest if isinstance(part, str)]
+        return f"{source}.{names[-1]}" if names else source
+    if source == "body" and rest:
+        rest = rest[1:]
+    return ".".join([source, *(str(part) for part in rest)])
 
 
 def validation_problem(exc: ValidationError) -> Problem:
@@ -191,6 +208,10 @@ def install(api: NinjaAPI) -> None:
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem_response(api, request, not_found())
 
+    def on_unreadable_body(request: HttpRequest, exc: Any) -> HttpResponse:
+        # A multipart body without its boundary: the token check reads the form, as OAuth allows.
+        return problem_response(api, request, Problem.of("bad_request", str(exc)))
+
     def on_anything_else(request: HttpRequest, exc: Any) -> HttpResponse:
         # Logged with its traceback for the error tracker; the caller learns nothing of it.
         logger.exception("API error on %s %s", request.method, request.path)
@@ -201,4 +222,5 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, on_invalid)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(MultiPartParserError, on_unreadable_body)
     api.add_exception_handler(Exception, on_anything_else)
