@@ -6,11 +6,14 @@ each response must match its documented schema."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from tests.api.conftest import ALL_SCOPES, World
@@ -19,6 +22,17 @@ from tests.oauth_tokens import bearer, issue_access_token
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 CHECKS = [schemathesis.checks.not_a_server_error, schemathesis.checks.response_schema_conformance]
+
+
+@pytest.fixture
+def test_connection_kept() -> Iterator[None]:
+    """The WSGI handler closes "old" connections around each request, which on PostgreSQL ends
+    the test's transaction; Django's own test client unhooks it the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -61,7 +75,7 @@ def _use_known_ids(case: Any, world: World) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_operation_fails_or_breaks_its_schema(
-    case: Any, world: World, authorization: dict[str, str]
+    case: Any, world: World, authorization: dict[str, str], test_connection_kept: None
 ) -> None:
     _use_known_ids(case, world)
     case.call_and_validate(headers=authorization, checks=CHECKS)
