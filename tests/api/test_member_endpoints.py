@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.api.conftest import ApiClient, World, api_events, problem
 from tests.factories import DependentFactory
 
@@ -110,3 +112,18 @@ def test_a_bad_member_parameter_shape_is_not_found_rather_than_a_server_error(
     api: ApiClient, world: World
 ) -> None:
     problem(api.get("/api/v1/coverage/benefits", {"member": "x" * 500}), 404, "not_found")
+
+
+def test_reads_keep_a_small_query_budget(
+    api: ApiClient,
+    world: World,
+    django_assert_max_num_queries: Any,
+) -> None:
+    # The token, the family (two), the read itself, and the audit event (four, with its
+    # savepoint); none per family member or per row.
+    with django_assert_max_num_queries(8):
+        assert api.get("/api/v1/coverage/id-cards").status_code == 200
+    with django_assert_max_num_queries(11):
+        assert api.get("/api/v1/coverage/benefits").status_code == 200
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/v1/pharmacies", {"zip": "06103"}).status_code == 200
