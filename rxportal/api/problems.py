@@ -103,7 +103,11 @@ class FieldErrorOut(Schema):
 
 
 class ProblemOut(Schema):
-    """RFC 9457 problem details (served as application/problem+json)."""
+    """RFC 9457 problem details, served as application/problem+json. ``type`` is
+    /api/v1/problems/<slug>: bad_request (400), unauthorized (401, with WWW-Authenticate: Bearer),
+    insufficient_scope (403, with the scope to ask for), not_found (404), method_not_allowed
+    (405), validation_error (422, ``errors`` names each field as sent: query.<name>,
+    body.<name>), not_quotable (422), rate_limited (429, with Retry-After), server_error (500)."""
 
     type: str
     title: str
