@@ -40,6 +40,33 @@ class PortalAPI(NinjaAPI):
         urls.append(re_path(r"^.*$", self._guarded(self._unknown_route), name="unknown-route"))
         return urls
 
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """ninja's document, with the problem responses every operation can give (the problem
+        schema, as application/problem+json) added to each operation that does not list them."""
+        schema = super().get_openapi_schema(**kwargs)
+        document = problems.ProblemOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(document.pop("$defs", {}))
+        components["ProblemOut"] = document
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status in problems.ERROR_RESPONSES:
+                    responses.setdefault(  # ninja keys responses by int status
+                        status,
+                        {
+                            "description": problems.status_title(status),
+                            "content": {
+                                problems.PROBLEM_JSON: {
+                                    "schema": {"$ref": "#/components/schemas/ProblemOut"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
     def _unknown_route(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return problems.problem_response(self, request, problems.not_found())
 
@@ -63,7 +90,7 @@ class PortalAPI(NinjaAPI):
                     self,
                     request,
                     problems.Problem.of(
-                        "method_not_allowed",
+                        "method-not-allowed",
                         f"Use one of: {allow}.",
                         headers={"Allow": allow},
                     ),

@@ -26,15 +26,15 @@ logger = logging.getLogger(__name__)
 
 # slug -> (status, title): every problem type the API answers with.
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
-    "bad_request": (400, "The request body cannot be read"),
+    "bad-request": (400, "The request body cannot be read"),
     "unauthorized": (401, "A valid access token is required"),
-    "insufficient_scope": (403, "The access token does not allow this"),
-    "not_found": (404, "Not found"),
-    "method_not_allowed": (405, "Method not allowed"),
-    "validation_error": (422, "The request is not valid"),
-    "not_quotable": (422, "This estimate cannot be saved as a price quote"),
-    "rate_limited": (429, "Too many requests"),
-    "server_error": (500, "Something went wrong on our side"),
+    "insufficient-scope": (403, "The access token does not allow this"),
+    "not-found": (404, "Not found"),
+    "method-not-allowed": (405, "Method not allowed"),
+    "validation-error": (422, "The request is not valid"),
+    "not-quotable": (422, "This estimate cannot be saved as a price quote"),
+    "rate-limited": (429, "Too many requests"),
+    "server-error": (500, "Something went wrong on our side"),
 }
 
 
@@ -72,13 +72,13 @@ class Problem(Exception):
 
 
 def not_found(detail: str = "There is nothing here, or you may not see it.") -> Problem:
-    return Problem.of("not_found", detail)
+    return Problem.of("not-found", detail)
 
 
 def invalid(field: str, message: str, *, code: str = "invalid") -> Problem:
     """A 422 naming one field (``query.quantity``, ``body.drug``...) and what is wrong with it."""
     return Problem.of(
-        "validation_error",
+        "validation-error",
         message,
         extra={"errors": [{"field": field, "code": code, "message": message}]},
     )
@@ -86,7 +86,7 @@ def invalid(field: str, message: str, *, code: str = "invalid") -> Problem:
 
 def insufficient_scope(scope: str) -> Problem:
     return Problem.of(
-        "insufficient_scope",
+        "insufficient-scope",
         f"This needs the {scope} scope.",
         extra={"error": "insufficient_scope", "scope": scope},
         headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
@@ -104,10 +104,10 @@ class FieldErrorOut(Schema):
 
 class ProblemOut(Schema):
     """RFC 9457 problem details, served as application/problem+json. ``type`` is
-    /api/v1/problems/<slug>: bad_request (400), unauthorized (401, with WWW-Authenticate: Bearer),
-    insufficient_scope (403, with the scope to ask for), not_found (404), method_not_allowed
-    (405), validation_error (422, ``errors`` names each field as sent: query.<name>,
-    body.<name>), not_quotable (422), rate_limited (429, with Retry-After), server_error (500)."""
+    /api/v1/problems/<slug>: bad-request (400), unauthorized (401, with WWW-Authenticate: Bearer),
+    insufficient-scope (403, with the scope to ask for), not-found (404), method-not-allowed
+    (405), validation-error (422, ``errors`` names each field as sent: query.<name>,
+    body.<name>), not-quotable (422), rate-limited (429, with Retry-After), server-error (500)."""
 
     type: str
     title: str
@@ -116,16 +116,15 @@ class ProblemOut(Schema):
     errors: list[FieldErrorOut] | None = None
 
 
-# The error responses every authenticated operation may give (for the OpenAPI document).
-ERROR_RESPONSES: dict[int, type[Schema]] = {
-    400: ProblemOut,
-    401: ProblemOut,
-    403: ProblemOut,
-    404: ProblemOut,
-    422: ProblemOut,
-    429: ProblemOut,
-    500: ProblemOut,
-}
+# The error statuses every operation may answer with; the OpenAPI document lists each, with
+# the problem schema as application/problem+json (``api.PortalAPI.get_openapi_schema``).
+ERROR_RESPONSES: tuple[int, ...] = (400, 401, 403, 404, 422, 429, 500)
+
+
+def status_title(status: int) -> str:
+    """The problem types of one status, for the OpenAPI document's response description."""
+    slugs = [slug for slug, (code, _title) in PROBLEM_TYPES.items() if code == status]
+    return "Problem details: " + ", ".join(slugs) if slugs else "Problem details"
 
 
 def problem_response(api: NinjaAPI, request: HttpRequest, problem: Problem) -> HttpResponse:
@@ -185,7 +184,7 @@ def validation_problem(exc: ValidationError) -> Problem:
     ]
     fields = ", ".join(sorted({error["field"] for error in errors}))
     return Problem.of(
-        "validation_error", f"Check these fields: {fields}.", extra={"errors": errors}
+        "validation-error", f"Check these fields: {fields}.", extra={"errors": errors}
     )
 
 
@@ -214,12 +213,12 @@ def install(api: NinjaAPI) -> None:
 
     def on_unreadable_body(request: HttpRequest, exc: Any) -> HttpResponse:
         # A multipart body without its boundary: the token check reads the form, as OAuth allows.
-        return problem_response(api, request, Problem.of("bad_request", str(exc)))
+        return problem_response(api, request, Problem.of("bad-request", str(exc)))
 
     def on_anything_else(request: HttpRequest, exc: Any) -> HttpResponse:
         # Logged with its traceback for the error tracker; the caller learns nothing of it.
         logger.exception("API error on %s %s", request.method, request.path)
-        return problem_response(api, request, Problem.of("server_error"))
+        return problem_response(api, request, Problem.of("server-error"))
 
     api.add_exception_handler(Problem, on_problem)
     api.add_exception_handler(AuthenticationError, on_unauthenticated)

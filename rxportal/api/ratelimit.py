@@ -80,7 +80,7 @@ def is_charged(request: HttpRequest) -> bool:
 
 def too_many(state: RateState) -> Problem:
     return Problem.of(
-        "rate_limited",
+        "rate-limited",
         f"At most {state.limit} requests a minute. Try again in {state.reset_in} seconds.",
         headers={"Retry-After": str(state.reset_in)},
     )

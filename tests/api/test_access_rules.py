@@ -94,7 +94,7 @@ def test_anyone_the_caller_may_not_see_is_not_found(
         "malformed": lambda: "not-a-member-id",
     }[who]()
     before = AuditEvent.objects.filter(action__startswith="phi.").count()
-    problem(_call(api, call, world, member), 404, "not_found")
+    problem(_call(api, call, world, member), 404, "not-found")
     assert AuditEvent.objects.filter(action__startswith="phi.").count() == before
 
 
@@ -103,7 +103,7 @@ def test_a_token_without_the_read_scope_is_refused(world: World, call: Call) -> 
     other_type = "Coverage" if call[4] == "Patient" else "Patient"
     client = api_with_scope(world.family, f"openid patient/{other_type}.rs")
     response = _call(client, call, world, None)
-    body = problem(response, 403, "insufficient_scope")
+    body = problem(response, 403, "insufficient-scope")
     scope = f"patient/{call[4]}.rs"
     assert body["scope"] == scope
     assert response["WWW-Authenticate"] == f'Bearer error="insufficient_scope", scope="{scope}"'
@@ -116,4 +116,4 @@ def test_v1_and_v2_scopes_of_the_type_are_enough(world: World, path: str) -> Non
     kind = "Patient" if path.endswith("profile") else "Coverage"
     for scope in (f"patient/{kind}.read", f"patient/{kind}.rs", "patient/*.read"):
         assert api_with_scope(world.family, scope).get(path).status_code == 200
-    problem(api_with_scope(world.family, "openid fhirUser").get(path), 403, "insufficient_scope")
+    problem(api_with_scope(world.family, "openid fhirUser").get(path), 403, "insufficient-scope")

@@ -27,11 +27,11 @@ def test_drug_search_needs_any_valid_token_but_no_scope(world: World) -> None:
 
 
 def test_drug_search_input_is_validated(api: ApiClient, world: World) -> None:
-    body = problem(api.get("/api/v1/drugs", {"q": "a"}), 422, "validation_error")
+    body = problem(api.get("/api/v1/drugs", {"q": "a"}), 422, "validation-error")
     assert [error["field"] for error in body["errors"]] == ["query.q"]
-    body = problem(api.get("/api/v1/drugs", {"q": "--"}), 422, "validation_error")
+    body = problem(api.get("/api/v1/drugs", {"q": "--"}), 422, "validation-error")
     assert body["errors"][0]["code"] == "too_short"
-    body = problem(api.get("/api/v1/drugs"), 422, "validation_error")
+    body = problem(api.get("/api/v1/drugs"), 422, "validation-error")
     assert body["errors"][0]["field"] == "query.q"
 
 
@@ -62,7 +62,7 @@ def test_a_drug_off_the_formulary_is_not_covered(api: ApiClient, world: World) -
 
 def test_an_unknown_drug_is_not_found(api: ApiClient, world: World) -> None:
     for drug_id in ("00000000-0000-0000-0000-000000000000", "nope"):
-        problem(api.get(f"/api/v1/drugs/{drug_id}/coverage"), 404, "not_found")
+        problem(api.get(f"/api/v1/drugs/{drug_id}/coverage"), 404, "not-found")
 
 
 def test_an_estimate_as_the_estimator_computes_it(api: ApiClient, world: World) -> None:
@@ -115,7 +115,7 @@ def test_estimate_input_errors_name_their_field(api: ApiClient, world: World) ->
         ({}, "query.drug"),
     ]
     for params, field in cases:
-        body = problem(api.get("/api/v1/costs/estimate", params), 422, "validation_error")
+        body = problem(api.get("/api/v1/costs/estimate", params), 422, "validation-error")
         assert field in [error["field"] for error in body["errors"]], (params, body)
 
 
@@ -142,13 +142,13 @@ def test_a_quote_is_created_listed_and_read(api: ApiClient, world: World) -> Non
 
 def test_a_drug_the_plan_does_not_cover_cannot_be_quoted(api: ApiClient, world: World) -> None:
     response = api.post("/api/v1/costs/quotes", {"drug": str(world.amoxicillin.public_id)})
-    body = problem(response, 422, "not_quotable")
+    body = problem(response, 422, "not-quotable")
     assert body["code"] == "pricing.not_quotable"
     assert not PriceQuote.objects.exists()
 
 
 def test_a_quote_body_is_validated(api: ApiClient, world: World) -> None:
-    body = problem(api.post("/api/v1/costs/quotes", {"quantity": "-1"}), 422, "validation_error")
+    body = problem(api.post("/api/v1/costs/quotes", {"quantity": "-1"}), 422, "validation-error")
     assert {error["field"] for error in body["errors"]} == {"body.drug", "body.quantity"}
 
 
@@ -156,5 +156,5 @@ def test_another_familys_quote_is_not_found(api: ApiClient, world: World) -> Non
     stranger = MemberFactory(plan=world.family.subscriber.plan, user=UserFactory())
     estimate = estimate_fill(member=stranger, drug=world.atorvastatin, channel="retail_30")
     quote = create_price_quote(member=stranger, estimate=estimate, actor=stranger.user)
-    problem(api.get(f"/api/v1/costs/quotes/{quote.public_id}"), 404, "not_found")
+    problem(api.get(f"/api/v1/costs/quotes/{quote.public_id}"), 404, "not-found")
     assert api.get("/api/v1/costs/quotes").json()["quotes"] == []

@@ -27,12 +27,12 @@ def test_an_invalid_token_is_401_invalid_token(db: None) -> None:
 
 def test_unknown_urls_under_the_api_are_404_problems(api: ApiClient) -> None:
     for path in ("/api/v1/nope", "/api/v1/", "/api/v1/profile/extra/"):
-        problem(api.get(path), 404, "not_found")
+        problem(api.get(path), 404, "not-found")
 
 
 def test_a_wrong_method_is_405_with_allow(api: ApiClient) -> None:
     response = api.client.delete("/api/v1/profile", **bearer(api.token))
-    problem(response, 405, "method_not_allowed")
+    problem(response, 405, "method-not-allowed")
     assert response["Allow"] == "GET"
 
 
@@ -45,7 +45,7 @@ def test_an_unexpected_error_is_a_500_problem_without_a_traceback(
     monkeypatch.setattr("rxportal.api.routers.drugs.search_drugs", explode)
     assert formulary_selectors.search_drugs is not explode
     response = api.get("/api/v1/drugs", {"q": "atorvastatin"})
-    body = problem(response, 500, "server_error")
+    body = problem(response, 500, "server-error")
     assert b"secret internals" not in response.content
     assert b"Traceback" not in response.content
     assert set(body) == {"type", "title", "status"}
@@ -70,7 +70,7 @@ def test_a_token_over_its_limit_gets_429_with_retry_after(world: World, settings
     statuses = [busy.get("/api/v1/profile").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = busy.get("/api/v1/profile")
-    body = problem(response, 429, "rate_limited")
+    body = problem(response, 429, "rate-limited")
     assert 0 < int(response["Retry-After"]) <= 60
     assert response["RateLimit-Remaining"] == "0"
     assert "3 requests a minute" in body["detail"]
@@ -84,7 +84,7 @@ def test_calls_without_a_valid_token_are_limited_per_address(db: None, settings:
     assert client.get("/api/v1/profile").status_code == 401
     assert client.get("/api/v1/profile", **bearer("guess")).status_code == 401
     response = client.get("/api/v1/profile", **bearer("another-guess"))
-    problem(response, 429, "rate_limited")
+    problem(response, 429, "rate-limited")
     assert "Retry-After" in response
     # Another address is not affected.
     assert Client(REMOTE_ADDR="192.0.2.7").get("/api/v1/profile").status_code == 401
@@ -109,4 +109,4 @@ def test_an_unreadable_body_is_a_400_problem(api: ApiClient) -> None:
         content_type="multipart/form-data",  # no boundary
         **bearer(api.token),
     )
-    problem(response, 400, "bad_request")
+    problem(response, 400, "bad-request")

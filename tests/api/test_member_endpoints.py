@@ -111,7 +111,7 @@ def test_a_childs_benefits_are_their_own_with_the_familys(api: ApiClient, world:
 def test_a_bad_member_parameter_shape_is_not_found_rather_than_a_server_error(
     api: ApiClient, world: World
 ) -> None:
-    problem(api.get("/api/v1/coverage/benefits", {"member": "x" * 500}), 404, "not_found")
+    problem(api.get("/api/v1/coverage/benefits", {"member": "x" * 500}), 404, "not-found")
 
 
 def test_reads_keep_a_small_query_budget(

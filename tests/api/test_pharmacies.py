@@ -59,5 +59,5 @@ def test_bad_places_are_422_naming_the_field(api: ApiClient, world: World) -> No
         ({"zip": "06103", "page": "0"}, "query.page"),
     ]
     for params, field in cases:
-        body = problem(api.get("/api/v1/pharmacies", params), 422, "validation_error")
+        body = problem(api.get("/api/v1/pharmacies", params), 422, "validation-error")
         assert field in [error["field"] for error in body["errors"]], (params, body)

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rxportal.api.auth import member_for, reader_for, require_read
-from rxportal.api.problems import ERROR_RESPONSES, Problem, invalid, not_found
+from rxportal.api.problems import Problem, invalid, not_found
 from rxportal.api.schemas import (
     AmountProgressOut,
     DrugRefOut,
@@ -99,12 +99,12 @@ def _estimate(request: HttpRequest, values: EstimateIn, where: str) -> tuple[Mem
     person = member_for(request, values.member)
     drug = selectors.find_drug_by_public_id(values.drug)
     if drug is None:
-        raise invalid(f"{where}.drug", "No drug with this id.", code="not_found")
+        raise invalid(f"{where}.drug", "No drug with this id.", code="not-found")
     pharmacy = None
     if values.pharmacy:
         pharmacy = selectors.find_pharmacy_by_public_id(values.pharmacy)
         if pharmacy is None:
-            raise invalid(f"{where}.pharmacy", "No pharmacy with this id.", code="not_found")
+            raise invalid(f"{where}.pharmacy", "No pharmacy with this id.", code="not-found")
     try:
         estimate = selectors.get_cost_estimate(
             member=person,
@@ -126,7 +126,7 @@ def _estimate(request: HttpRequest, values: EstimateIn, where: str) -> tuple[Mem
 
 @router.get(
     "/estimate",
-    response={200: EstimateOut, **ERROR_RESPONSES},
+    response={200: EstimateOut},
     summary="What a fill would cost the member",
 )
 def get_estimate(request: HttpRequest, values: Query[EstimateIn]) -> EstimateOut:
@@ -241,7 +241,7 @@ def _quote_out(quote: PriceQuote) -> QuoteOut:
 
 @router.post(
     "/quotes",
-    response={201: QuoteOut, **ERROR_RESPONSES},
+    response={201: QuoteOut},
     summary="Save an estimate as a price quote",
 )
 def create_quote(request: HttpRequest, values: EstimateIn) -> Status[QuoteOut]:
@@ -254,7 +254,7 @@ def create_quote(request: HttpRequest, values: EstimateIn) -> Status[QuoteOut]:
             member=person, estimate=estimate.chosen, actor=request.user, now=clock.now()
         )
     except (NotQuotable, PlanYearOver) as error:
-        raise Problem.of("not_quotable", error.message, extra={"code": error.code}) from None
+        raise Problem.of("not-quotable", error.message, extra={"code": error.code}) from None
     found = selectors.find_quote_for(
         viewer=request.user, public_id=quote.public_id, today=clock.today()
     )
@@ -264,7 +264,7 @@ def create_quote(request: HttpRequest, values: EstimateIn) -> Status[QuoteOut]:
 
 @router.get(
     "/quotes",
-    response={200: QuoteListOut, **ERROR_RESPONSES},
+    response={200: QuoteListOut},
     summary="Price quotes of the member and the family members they may see",
 )
 def list_quotes(request: HttpRequest) -> QuoteListOut:
@@ -284,7 +284,7 @@ def list_quotes(request: HttpRequest) -> QuoteListOut:
 
 @router.get(
     "/quotes/{quote_id}",
-    response={200: QuoteOut, **ERROR_RESPONSES},
+    response={200: QuoteOut},
     summary="One price quote",
 )
 def get_quote(request: HttpRequest, quote_id: str) -> QuoteOut:

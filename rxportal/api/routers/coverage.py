@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from rxportal.api.auth import member_for, reader_for, require_read
-from rxportal.api.problems import ERROR_RESPONSES
 from rxportal.api.schemas import (
     AmountProgressOut,
     PersonOut,
@@ -56,7 +55,7 @@ class IdCardListOut(Schema):
 
 @router.get(
     "/id-cards",
-    response={200: IdCardListOut, **ERROR_RESPONSES},
+    response={200: IdCardListOut},
     summary="ID cards of the member and the family members they may see",
 )
 def list_id_cards(request: HttpRequest) -> IdCardListOut:
@@ -138,7 +137,7 @@ def _progress(amount: AmountProgress | None) -> AmountProgressOut | None:
 
 @router.get(
     "/benefits",
-    response={200: BenefitsOut, **ERROR_RESPONSES},
+    response={200: BenefitsOut},
     summary="Benefits: deductible and out-of-pocket used and left, cost share by tier",
 )
 def get_benefits(request: HttpRequest, member: str | None = None) -> BenefitsOut:

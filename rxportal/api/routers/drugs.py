@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from rxportal.api.auth import member_for, reader_for, require_read
-from rxportal.api.problems import ERROR_RESPONSES, invalid, not_found
+from rxportal.api.problems import invalid, not_found
 from rxportal.api.schemas import FillOut, PersonOut, fill_out, person_out
 from rxportal.core import clock
 from rxportal.formulary import domain
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 router = Router(tags=["drugs"])
 
 
-class DrugOut(Schema):
+class DrugProductOut(Schema):
     public_id: str
     name: str
     ingredient: str
@@ -40,7 +40,7 @@ class DrugGroupOut(Schema):
     kind: str  # generic, brand
     name: str
     ingredient: str
-    drugs: list[DrugOut]
+    drugs: list[DrugProductOut]
 
 
 class DrugSearchOut(Schema):
@@ -56,8 +56,8 @@ class DrugSearchIn(Schema):
     )
 
 
-def _drug_out(drug: Drug) -> DrugOut:
-    return DrugOut(
+def _drug_out(drug: Drug) -> DrugProductOut:
+    return DrugProductOut(
         public_id=str(drug.public_id),
         name=drug.name,
         ingredient=drug.ingredient,
@@ -68,7 +68,7 @@ def _drug_out(drug: Drug) -> DrugOut:
     )
 
 
-@router.get("", response={200: DrugSearchOut, **ERROR_RESPONSES}, summary="Search drugs")
+@router.get("", response={200: DrugSearchOut}, summary="Search drugs")
 def search(request: HttpRequest, filters: Query[DrugSearchIn]) -> DrugSearchOut:
     """Public reference data, but a valid token (any scope) is still needed."""
     text = " ".join(filters.q.split())
@@ -99,7 +99,7 @@ class QuantityLimitOut(Schema):
 
 
 class AlternativeOut(Schema):
-    drug: DrugOut
+    drug: DrugProductOut
     tier: str
     estimate: FillOut
 
@@ -108,7 +108,7 @@ class DrugCoverageOut(Schema):
     """The drug on the member's plan. ``covered`` false: not on the formulary (then tier and
     rules are null). ``estimate``: a 30-day retail fill at the default quantity."""
 
-    drug: DrugOut
+    drug: DrugProductOut
     member: PersonOut
     covered: bool
     tier: str | None
@@ -123,7 +123,7 @@ class DrugCoverageOut(Schema):
 
 @router.get(
     "/{drug_id}/coverage",
-    response={200: DrugCoverageOut, **ERROR_RESPONSES},
+    response={200: DrugCoverageOut},
     summary="A drug's coverage on the member's plan",
 )
 def get_coverage(request: HttpRequest, drug_id: str, member: str | None = None) -> DrugCoverageOut:

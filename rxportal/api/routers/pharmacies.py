@@ -7,7 +7,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from rxportal.api.pagination import page_link
-from rxportal.api.problems import ERROR_RESPONSES, invalid
+from rxportal.api.problems import invalid
 from rxportal.pharmacies.domain import PharmacyKind
 from rxportal.pharmacies.selectors import (
     MAX_PAGE,
@@ -33,7 +33,7 @@ class PharmacySearchIn(Schema):
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
-class PharmacyOut(Schema):
+class NearbyPharmacyOut(Schema):
     public_id: str
     name: str
     address_line: str
@@ -59,12 +59,12 @@ class PharmacyPageOut(Schema):
     pages: int
     next: str | None
     previous: str | None
-    results: list[PharmacyOut]
+    results: list[NearbyPharmacyOut]
 
 
 @router.get(
     "",
-    response={200: PharmacyPageOut, **ERROR_RESPONSES},
+    response={200: PharmacyPageOut},
     summary="Pharmacies near a ZIP code or a point",
 )
 def search(request: HttpRequest, filters: Query[PharmacySearchIn]) -> PharmacyPageOut:
@@ -98,7 +98,7 @@ def search(request: HttpRequest, filters: Query[PharmacySearchIn]) -> PharmacyPa
         next=page_link(request, result.page + 1) if result.has_next else None,
         previous=page_link(request, result.page - 1) if result.has_previous else None,
         results=[
-            PharmacyOut(
+            NearbyPharmacyOut(
                 public_id=str(pharmacy.public_id),
                 name=pharmacy.name,
                 address_line=pharmacy.address_line,

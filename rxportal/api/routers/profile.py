@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from rxportal.api.auth import member_for, reader_for, require_read
-from rxportal.api.problems import ERROR_RESPONSES
 from rxportal.api.schemas import PersonOut, PlanOut, person_out, plan_out
 from rxportal.core import clock
 from rxportal.records.reads import record_phi_read, visible_members
@@ -27,7 +26,7 @@ class ProfileOut(Schema):
     family: list[PersonOut]
 
 
-@router.get("", response={200: ProfileOut, **ERROR_RESPONSES}, summary="The member's profile")
+@router.get("", response={200: ProfileOut}, summary="The member's profile")
 def get_profile(request: HttpRequest, member: str | None = None) -> ProfileOut:
     """Needs ``patient/Patient.read`` (or ``.rs``). ``member``: a family member's public id."""
     require_read(request, "Patient")
