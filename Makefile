@@ -11,11 +11,12 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 200
 DEMO_SEED ?= 1
 
-.PHONY: run test setup data lock clean messages help worker
+.PHONY: run test setup data lock clean messages help worker openapi
 
 help:
 	@echo "make run   - set up and serve the portal on http://$(HOST):$(PORT) with demo data"
 	@echo "make test  - run the whole test suite"
+	@echo "make openapi - regenerate docs/api/openapi.json after changing the JSON API"
 	@echo "make worker - with REDIS_URL set: the Celery worker and beat (deliveries, reminders, reports)"
 
 $(BIN)/python:
@@ -66,6 +67,10 @@ lock: $(VENV)/.dev-installed
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11
+
+# The JSON API's OpenAPI document, committed at docs/api/openapi.json (a test fails on drift).
+openapi: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py export_openapi
 
 messages: $(VENV)/.dev-installed
 	cd rxportal && ../$(BIN)/python ../manage.py makemessages -l es && ../$(BIN)/python ../manage.py compilemessages

@@ -321,12 +321,14 @@ def get_drug_page(
     public_id: uuid.UUID | str,
     viewer: AbstractBaseUser | AnonymousUser,
     today: dt.date | None = None,
+    member: Member | None = None,
 ) -> DrugPage:
     """Everything the drug page shows. Coverage only for a viewer who is a plan member: their
-    own plan's formulary. Raises DrugNotFound for an unknown id."""
+    own plan's formulary, or ``member``'s (a family member the caller has already found the
+    viewer may see, as the JSON API does). Raises DrugNotFound for an unknown id."""
     drug = get_drug(public_id=public_id)
     other_forms = list_other_forms(drug=drug)
-    member = find_member_for_user(user=viewer)
+    member = member or find_member_for_user(user=viewer)
     if member is None:
         return DrugPage(drug=drug, other_forms=other_forms, coverage=None)
     # pricing.selectors reads formulary models: imported here so the two apps' selector

@@ -577,3 +577,7 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     # configuration fails `check --deploy`.
     **{f"COMPLIANT_BCP_RFC9700_{gate}": True for gate in _RFC9700_GATES},
 }
+
+# --- The JSON API (rxportal/api) -----------------------------------------------------------
+# Requests a minute per access token (per address without a valid token); over it, a 429.
+RXPORTAL_API_RATE_LIMIT_PER_MINUTE = env_int("RXPORTAL_API_RATE_LIMIT_PER_MINUTE", 120)
