@@ -25,3 +25,15 @@ def is_acceptable_redirect_uri(uri: str) -> bool:
     if parts.scheme == "http":
         return parts.hostname in LOOPBACK_HOSTS
     return False
+
+
+def form_action_source(redirect_uri: str) -> str:
+    """The Content-Security-Policy source that lets the consent form's POST be redirected on to
+    the app (browsers apply ``form-action`` to the redirect too): the redirect URI's origin, or
+    the mobile app's scheme. Empty for anything ``is_acceptable_redirect_uri`` refuses."""
+    if not is_acceptable_redirect_uri(redirect_uri):
+        return ""
+    parts = urlsplit(redirect_uri)
+    if parts.scheme == MOBILE_APP_SCHEME:
+        return f"{MOBILE_APP_SCHEME}:"
+    return f"{parts.scheme}://{parts.netloc}"

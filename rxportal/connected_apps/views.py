@@ -27,6 +27,7 @@ from oauth2_provider.views import AuthorizationView
 
 from rxportal.connected_apps import scopes as scope_rules
 from rxportal.connected_apps import selectors, services
+from rxportal.connected_apps.domain import form_action_source
 from rxportal.connected_apps.forms import ConsentForm
 from rxportal.core import clock
 
@@ -110,6 +111,18 @@ class ConsentView(AuthorizationView):
             raise Http404  # a member this person may not see: as if no such member
         self._chosen_patient = self._patients[chosen] if chosen else members[0]
         return super().form_valid(form)  # type: ignore[no-any-return]
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().render_to_response(context, **kwargs)
+        # The screen's form posts here and is redirected on to the app: the site's CSP allows
+        # form-action 'self' only, and browsers check the redirect too. DOT has checked this
+        # redirect URI against the app's registered ones before it renders the screen.
+        source = (
+            "" if "error" in context else form_action_source(str(context.get("redirect_uri") or ""))
+        )
+        if source:
+            response._csp_update = {"form-action": [source]}  # type: ignore[attr-defined]
+        return response
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

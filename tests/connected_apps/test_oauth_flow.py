@@ -257,6 +257,8 @@ def test_the_consent_screen_names_the_app_and_each_scope_and_is_never_skipped(
     assert 'type="radio"' not in page  # no launch/patient: no picker
     assert not Grant.objects.exists()
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    # Browsers check form-action on the redirect after the POST: the app's origin is allowed.
+    assert "form-action 'self' https://app.example.test" in response["Content-Security-Policy"]
 
 
 def test_the_consent_screen_speaks_spanish(member_client: Client) -> None:
