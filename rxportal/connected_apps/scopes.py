@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for the catalogue without translating it. Django's own ``gettext_noop``
+    reads settings, and the settings import this module: this one, by the same name (which is
+    what makemessages looks for), does nothing at all."""
+    return message
+
 
 # What the consent screen says of each scope. Plain English strings marked for translation
 # (settings.OAUTH2_PROVIDER["SCOPES"] takes them as they are); pages say them through
