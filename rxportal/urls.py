@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from oauth2_provider import urls as oauth2_urls
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -55,9 +54,13 @@ urlpatterns = [
     path("clients/<uuid:client_public_id>/tools/", include("rxportal.sponsor_tools.urls")),
     path("clients/", include("rxportal.clients.urls")),
     path("notifications/", include("rxportal.notifications.urls")),
-    # Connected apps: OAuth 2.0 / OIDC (django-oauth-toolkit's endpoints; never its
-    # application-management pages), the JSON API and FHIR R4.
-    path("oauth/", include((oauth2_urls.base_urlpatterns, "oauth2_provider"))),
+    # Connected apps: OAuth 2.0 / OIDC (django-oauth-toolkit's endpoints with our consent
+    # screen; never its application-management pages), discovery, the member's list in My
+    # Account, the JSON API and FHIR R4 (SMART's discovery document ahead of the FHIR URLs).
+    path("oauth/", include(("rxportal.connected_apps.oauth_urls", "oauth2_provider"))),
+    path("", include("rxportal.connected_apps.discovery_urls")),
+    path("my-account/connected-apps/", include("rxportal.connected_apps.urls")),
+    path("fhir/R4/.well-known/", include("rxportal.connected_apps.smart_urls")),
     path("api/v1/", api.urls),
     path("fhir/R4/", include("rxportal.fhir.urls")),
     path("", include("rxportal.web.urls")),

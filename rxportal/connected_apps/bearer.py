@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from rxportal.connected_apps import scopes as scope_rules
+from rxportal.connected_apps.selectors import find_consent_for_token
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,17 @@ def authenticate_bearer(request: HttpRequest) -> TokenGrant | None:
     user = token.user
     if user is None or not user.is_active:
         return None
+    # No consent, no access: a member who disconnected the app (or a token no member ever
+    # allowed) reads nothing, even while the token itself has not expired.
+    consent = find_consent_for_token(user_id=user.pk, application_id=token.application_id)
+    if consent is None:
+        return None
     return TokenGrant(
         user=user,
         scopes=frozenset(token.scope.split()),
         client_id=token.application.client_id if token.application_id else "",
         token_id=token.pk,
+        patient_public_id=None
+        if consent.patient.user_id == user.pk
+        else str(consent.patient.public_id),
     )

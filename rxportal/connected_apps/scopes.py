@@ -9,28 +9,44 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# What the consent screen says of each scope (settings.OAUTH2_PROVIDER["SCOPES"] takes these).
+from django.utils.translation import gettext
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for the catalogue without translating it. Django's own ``gettext_noop``
+    reads settings, and the settings import this module: this one, by the same name (which is
+    what makemessages looks for), does nothing at all."""
+    return message
+
+
+# What the consent screen says of each scope. Plain English strings marked for translation
+# (settings.OAUTH2_PROVIDER["SCOPES"] takes them as they are); pages say them through
+# ``describe_scopes``, in the reader's language.
 SCOPE_DESCRIPTIONS: dict[str, str] = {
-    "openid": "Confirm who you are",
-    "fhirUser": "Know which plan member you are",
-    "launch/patient": "Open the records of the member you are when the app starts",
-    "offline_access": "Stay connected while you are not using the app",
-    "patient/*.read": "Read your plan records: profile, coverage, claims, prescriptions and orders",
-    "patient/*.rs": "Read your plan records: profile, coverage, claims, prescriptions and orders",
-    "patient/Patient.read": "Read your profile: name, date of birth, member ID",
-    "patient/Patient.rs": "Read your profile: name, date of birth, member ID",
-    "patient/Coverage.read": "Read your coverage: plan, ID card, benefits",
-    "patient/Coverage.rs": "Read your coverage: plan, ID card, benefits",
-    "patient/ExplanationOfBenefit.read": "Read your pharmacy claims",
-    "patient/ExplanationOfBenefit.rs": "Read your pharmacy claims",
-    "patient/MedicationRequest.read": "Read your prescriptions",
-    "patient/MedicationRequest.rs": "Read your prescriptions",
-    "patient/MedicationDispense.read": "Read your mail orders",
-    "patient/MedicationDispense.rs": "Read your mail orders",
-    "patient/Communication.read": "Read your messages from the plan",
-    "patient/Communication.rs": "Read your messages from the plan",
-    "refills.write": "Ask for refills and change automatic refills",
-    "notifications.write": "Change your notification settings and mark messages read",
+    "openid": gettext_noop("Confirm who you are"),
+    "fhirUser": gettext_noop("Know which plan member you are"),
+    "launch/patient": gettext_noop("Open the records of the member you choose when the app starts"),
+    "offline_access": gettext_noop("Stay connected while you are not using the app"),
+    "patient/*.read": gettext_noop(
+        "Read your plan records: profile, coverage, claims, prescriptions and orders"
+    ),
+    "patient/*.rs": gettext_noop(
+        "Read your plan records: profile, coverage, claims, prescriptions and orders"
+    ),
+    "patient/Patient.read": gettext_noop("Read your profile: name, date of birth, member ID"),
+    "patient/Patient.rs": gettext_noop("Read your profile: name, date of birth, member ID"),
+    "patient/Coverage.read": gettext_noop("Read your coverage: plan, ID card, benefits"),
+    "patient/Coverage.rs": gettext_noop("Read your coverage: plan, ID card, benefits"),
+    "patient/ExplanationOfBenefit.read": gettext_noop("Read your pharmacy claims"),
+    "patient/ExplanationOfBenefit.rs": gettext_noop("Read your pharmacy claims"),
+    "patient/MedicationRequest.read": gettext_noop("Read your prescriptions"),
+    "patient/MedicationRequest.rs": gettext_noop("Read your prescriptions"),
+    "patient/MedicationDispense.read": gettext_noop("Read your mail orders"),
+    "patient/MedicationDispense.rs": gettext_noop("Read your mail orders"),
+    "patient/Communication.read": gettext_noop("Read your messages from the plan"),
+    "patient/Communication.rs": gettext_noop("Read your messages from the plan"),
+    "refills.write": gettext_noop("Ask for refills and change automatic refills"),
+    "notifications.write": gettext_noop("Change your notification settings and mark messages read"),
 }
 
 # The JSON API's read endpoints, by the FHIR type whose read scope they need.
@@ -42,6 +58,12 @@ API_RESOURCE_TYPES = (
     "MedicationDispense",
     "Communication",
 )
+
+# What an app may ask for beyond the scopes above: every scope has a description.
+LAUNCH_PATIENT = "launch/patient"
+OFFLINE_ACCESS = "offline_access"
+OPENID = "openid"
+FHIR_USER = "fhirUser"
 
 REFILLS_WRITE = "refills.write"
 NOTIFICATIONS_WRITE = "notifications.write"
@@ -73,3 +95,17 @@ def _is_v2_permissions(permissions: str) -> bool:
     order = "cruds"
     positions = [order.find(letter) for letter in permissions]
     return bool(permissions) and -1 not in positions and positions == sorted(set(positions))
+
+
+def describe_scopes(scopes: Iterable[str]) -> list[str]:
+    """What each scope lets an app do, in the active language, without repeating a sentence
+    (``patient/*.read`` and ``patient/*.rs`` read alike); unknown scopes are left out."""
+    seen: list[str] = []
+    for scope in scopes:
+        english = SCOPE_DESCRIPTIONS.get(scope)
+        if english is None:
+            continue
+        said = gettext(english)
+        if said not in seen:
+            seen.append(said)
+    return seen

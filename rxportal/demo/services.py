@@ -36,6 +36,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.claims.services import send_benefit_limit_notices
 from rxportal.clients.models import Client, ClientKind
+from rxportal.connected_apps.services import ensure_demo_mobile_app
 from rxportal.core import clock
 from rxportal.core.errors import ValidationFailed
 from rxportal.demo.bulk import TABLE_SPECS, check_table_specs, make_ids, make_writer
@@ -171,6 +172,9 @@ def seed_demo(
     if settings.RXPORTAL_ENV == "production":
         raise DemoRefusedInProduction("seed_demo never runs in production.")
     _check_arguments(members, seed, claims_per_member, batch_size, workers)
+    if settings.RXPORTAL_CREATE_DEMO_ACCOUNTS:
+        # The mobile app's demo client, also into a database seeded before it existed.
+        ensure_demo_mobile_app()
     started = time.monotonic()
     summary = SeedSummary(seed=seed, members=members, claims_per_member=claims_per_member)
 

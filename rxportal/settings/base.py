@@ -548,35 +548,53 @@ RXPORTAL_CAPTCHA_MAX_AGE_SECONDS = env_int("RXPORTAL_CAPTCHA_MAX_AGE_SECONDS", 6
 
 
 # --- OAuth 2.0 / OpenID Connect for connected apps (rxportal/connected_apps) -------------------
-# Access tokens live an hour; a refresh token is replaced at each use (the old one dies) and
-# public clients such as the mobile app must send a PKCE challenge.
-_RFC9700_GATES = (
-    "IMPLICIT_GRANT",
-    "PASSWORD_GRANT",
-    "PKCE_METHOD",
-    "ACCESS_TOKEN_TRANSPORT",
-    "AUTHZ_RESPONSE_ISS",
-    "TOKEN_STORAGE",
-    "REFRESH_TOKEN",
-    "REDIRECT_URI_SCHEME",
-    "REDIRECT_URI_MATCHING",
-    "PKCE_REQUIRED",
-)
+# Authorization codes live 60 s, access tokens an hour; a refresh token is replaced at each use
+# (the old one dies, and presenting a replaced one revokes the whole family) and is issued only
+# with offline_access (connected_apps.validators). Public clients such as the mobile app must
+# send a PKCE S256 challenge. ID tokens are signed with RS256 by RXPORTAL_OIDC_RSA_PRIVATE_KEY
+# (generated into var/ in development, required in production).
+from rxportal.settings.env import oidc_rsa_private_key_for  # noqa: E402
+
+RXPORTAL_OIDC_RSA_PRIVATE_KEY = oidc_rsa_private_key_for(RXPORTAL_ENV)
+# django-oauth-toolkit's own models (named so migrations can point at them: they are swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER: dict[str, Any] = {
     "SCOPES": dict(SCOPE_DESCRIPTIONS),
     "DEFAULT_SCOPES": ["openid"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
     "ROTATE_REFRESH_TOKEN": True,
-    "PKCE_REQUIRED": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    # https for web apps; a native app's own scheme and the loopback (RFC 8252) for the mobile
-    # app; plain http nowhere else.
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "rxportal-mobile"],
-    # RFC 9700 (OAuth 2.0 Security BCP): no implicit or password grant, S256 only, tokens never
-    # in a URL, the issuer in every authorization response, tokens stored hashed; an insecure
-    # configuration fails `check --deploy`.
-    **{f"COMPLIANT_BCP_RFC9700_{gate}": True for gate in _RFC9700_GATES},
+    "PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "rxportal.connected_apps.validators.PortalOAuth2Validator",
+    # https everywhere; the demo mobile app's own scheme; http only for RFC 8252 loopback
+    # redirects (127.0.0.1, [::1], any port), which connected_apps.validators insists on.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http", "rxportal-mobile"],
+    # The consent screen is shown every time: an app never asks to skip it.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": RXPORTAL_OIDC_RSA_PRIVATE_KEY,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none", "client_secret_post"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    # RFC 9700: no implicit or password grant, no "plain" PKCE, the issuer in the authorization
+    # response, tokens only in the Authorization header, and tokens stored hashed (a database
+    # leak gives no usable token).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
 }
+# DOT warns that http redirect URIs are allowed: they must be, for native apps' loopback
+# redirects (RFC 8252), and connected_apps.validators refuses http to any other host.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 # --- The JSON API (rxportal/api) -----------------------------------------------------------
 # Requests a minute per access token (per address without a valid token); over it, a 429.

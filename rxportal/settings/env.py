@@ -120,3 +120,41 @@ def field_encryption_keys_for(environment: str) -> list[str]:
         finally:
             tmp.unlink()
     return [key_file.read_text(encoding="utf-8").strip()]
+
+
+def oidc_rsa_private_key_for(environment: str) -> str:
+    """The PEM RSA key that signs OpenID Connect ID tokens (``RXPORTAL_OIDC_RSA_PRIVATE_KEY``).
+
+    In development one is generated once into var/ (as the field encryption key is); production
+    gets an empty string and prod.py refuses to start.
+    """
+    value = os.environ.get("RXPORTAL_OIDC_RSA_PRIVATE_KEY", "").strip()
+    if value or environment == "production":
+        # An environment variable cannot hold newlines everywhere: accept "\n" escapes.
+        return value.replace("\\n", "\n")
+    VAR_DIR.mkdir(exist_ok=True)
+    key_file = VAR_DIR / "oidc_rsa_private_key.pem"
+    if not key_file.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            .private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode("ascii")
+        )
+        # Written aside and hard-linked into place: parallel processes all end up with one key.
+        tmp = VAR_DIR / f".oidc_rsa_private_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(pem, encoding="utf-8")
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return key_file.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ from rxportal.settings.base import (
     DATABASES,
     REDIS_URL,
     RXPORTAL_FIELD_ENCRYPTION_KEYS,
+    RXPORTAL_OIDC_RSA_PRIVATE_KEY,
     RXPORTAL_SMS_GATEWAY,
     SECRET_KEY,
 )
@@ -25,6 +26,11 @@ if not RXPORTAL_FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "RXPORTAL_FIELD_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, "
         "current first)."
+    )
+if "PRIVATE KEY" not in RXPORTAL_OIDC_RSA_PRIVATE_KEY:
+    raise ImproperlyConfigured(
+        "RXPORTAL_OIDC_RSA_PRIVATE_KEY must be set in production (the PEM RSA key that signs "
+        "OpenID Connect ID tokens; newlines may be written as \\n)."
     )
 if RXPORTAL_SMS_GATEWAY.endswith("ConsoleSmsGateway"):
     raise ImproperlyConfigured(

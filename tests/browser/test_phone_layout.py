@@ -53,6 +53,7 @@ MEMBER_NAMESPACES = {
     "pharmacies",
     "notifications",
     "members",
+    "connected_apps",
 }
 # Member URLs the sweep does not land on, and why. Anything else in MEMBER_NAMESPACES that the
 # sweep misses fails the test: a new page must be reachable or listed here.
@@ -79,6 +80,7 @@ NOT_SWEPT = {
     "members:family_access_revoke": "linked only when consent can be removed (test_family_access)",
     "notifications:mark_all_read": "POST only",
     "notifications:unsubscribe": "a link in an email, used signed out",
+    "connected_apps:disconnect": "POST only (test_connected_apps disconnects at 360 px)",
 }
 
 # Never followed: downloads, signing out, other sites' areas and the back office.

@@ -10,7 +10,7 @@ from oauth2_provider.models import AccessToken
 
 from rxportal.connected_apps.bearer import authenticate_bearer
 from rxportal.connected_apps.scopes import allows_read
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 from tests.oauth_tokens import bearer, issue_access_token
 
 
@@ -39,7 +39,7 @@ def test_allows_read_follows_smart_v1_and_v2(
 
 @pytest.mark.django_db
 def test_a_live_token_authenticates_with_its_scopes() -> None:
-    user = UserFactory()
+    user = MemberFactory(user=UserFactory()).user
     token = issue_access_token(user, scope="openid patient/Patient.rs")
     grant = authenticate_bearer(RequestFactory().get("/api/v1/profile", **bearer(token)))
     assert grant is not None
@@ -50,7 +50,7 @@ def test_a_live_token_authenticates_with_its_scopes() -> None:
 
 @pytest.mark.django_db
 def test_expired_unknown_absent_and_inactive_tokens_are_refused() -> None:
-    user = UserFactory()
+    user = MemberFactory(user=UserFactory()).user
     expired = issue_access_token(user, expires_in=dt.timedelta(seconds=-1))
     factory = RequestFactory()
     assert authenticate_bearer(factory.get("/", **bearer(expired))) is None

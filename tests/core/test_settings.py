@@ -10,10 +10,21 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = secrets.token_urlsafe(60)
 GOOD_FIELD_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+# A PEM key on one line, as an environment variable often has to hold it.
+GOOD_OIDC_KEY = (
+    rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    .decode("ascii")
+    .replace("\n", "\\n")
+)
 
 
 def _django_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -64,6 +75,7 @@ def test_production_passes_deploy_check() -> None:
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "DJANGO_ALLOWED_HOSTS": "portal.example.org",
             "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
+            "RXPORTAL_OIDC_RSA_PRIVATE_KEY": GOOD_OIDC_KEY,
         },
         "--deploy",
         "--fail-level",
@@ -100,6 +112,7 @@ def test_production_refuses_the_console_sms_gateway() -> None:
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
+            "RXPORTAL_OIDC_RSA_PRIVATE_KEY": GOOD_OIDC_KEY,
             "RXPORTAL_SMS_GATEWAY": "rxportal.accounts.gateways.ConsoleSmsGateway",
         }
     )
@@ -142,3 +155,17 @@ def test_database_url_selects_engine_and_persistent_connections(url: str, engine
         assert int(max_age) > 0 and health == "True"
     else:
         assert int(max_age) == 0
+
+
+def test_production_refuses_a_missing_oidc_signing_key() -> None:
+    result = _django_check(
+        {
+            "RXPORTAL_ENV": "production",
+            "DJANGO_SECRET_KEY": GOOD_SECRET,
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
+        }
+    )
+    assert result.returncode != 0
+    assert "RXPORTAL_OIDC_RSA_PRIVATE_KEY must be set" in result.stderr

@@ -450,6 +450,12 @@ EXEMPT: dict[str, str] = {
     "formulary:drug": "public drug data plus the viewer's own plan coverage, no one else's",
     "notifications:mark_all_read": "POST only: marks the viewer's own messages read, redirects",
     "notifications:unsubscribe": "a signed link's kind of message and a button; no records",
+    "connected_apps:list": (
+        "the viewer's own connected apps; each names the patient the viewer chose at consent, "
+        "checked then against the rule (tests/connected_apps/test_oauth_flow.py), and every "
+        "read through the app checks it again"
+    ),
+    "connected_apps:disconnect": "POST only: ends the viewer's own app's access",
     "notifications:message": (
         "one of the viewer's own messages (anyone else's is a 404, tests/notifications/"
         "test_inbox.py), written to whom the rule allowed when its event happened "
@@ -470,11 +476,15 @@ NOT_MEMBER_NAMESPACES = {
     "sponsor_tools",
     "whatif",
     "simple_translation",
-    # Token edges (the JSON API, FHIR, OAuth): a session signs nobody in there; their family
-    # sweep runs with access tokens (tests/api, tests/fhir).
+    # Token edges (the JSON API, FHIR): a session signs nobody in there; their family sweep
+    # runs with access tokens (tests/api, tests/fhir). OAuth 2.0 / OpenID Connect endpoints and
+    # discovery documents (JSON, and the consent screen of rxportal.connected_apps, tested in
+    # tests/connected_apps) are not member pages.
     "api_v1",
     "fhir",
     "oauth2_provider",
+    "oidc_discovery",
+    "smart",
 } | {namespace for namespace in get_resolver().namespace_dict if namespace.startswith("wagtail")}
 
 
@@ -565,6 +575,7 @@ def test_the_sweep_covers_every_member_app() -> None:
         "formulary",
         "pharmacies",
         "notifications",
+        "connected_apps",
     }
 
 

@@ -64,6 +64,7 @@ COVERED_NAMESPACES = (
     "sponsor_tools",
     "staff",
     "whatif",
+    "connected_apps",
 )
 MY_ACCOUNT_PREFIXES = ("rx_myaccount", "rx_session", "rx_remove_webauthn")
 
@@ -122,6 +123,7 @@ ARGS: dict[str, Callable[[Scene], list[Any]]] = {
     "claims:detail": lambda s: [s.records.claim.public_id],
     "web:id_card_pdf": lambda s: [s.records.member.public_id],
     "rx_myaccount_forget_device": lambda s: [uuid.uuid4()],
+    "connected_apps:disconnect": lambda s: [uuid.uuid4()],
     "rx_remove_webauthn": lambda s: [1],
     "clients:request_detail": lambda s: [s.objects["request"].public_id],
     "clients:tool": lambda s: [s.objects["acme"].public_id, s.objects["grant"].tool],
@@ -368,6 +370,9 @@ TABLE: dict[str, tuple[str, str, str, str, str, str, str, str]] = {
     "pricing:quotes": ("login", "ok", "ok", "403", "403", "403", "403", "403"),
     "pricing:save_quote": ("login", "405", "405", "403", "403", "403", "403", "403"),
     "rx_myaccount": ("login", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    # My Account > Connected apps: everyone's own list (empty for those who are not members).
+    "connected_apps:list": ("login", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    "connected_apps:disconnect": ("login", "405", "405", "405", "405", "405", "405", "405"),
     "rx_myaccount_challenges": ("login", "away", "away", "away", "away", "away", "away", "away"),
     "rx_myaccount_end_other_sessions": ("login", "405", "405", "405", "405", "405", "405", "405"),
     "rx_myaccount_forget_device": ("login", "405", "405", "405", "405", "405", "405", "405"),

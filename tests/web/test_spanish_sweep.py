@@ -37,6 +37,7 @@ from django.urls import reverse
 
 from rxportal.accounts.models import User
 from rxportal.claims.models import Claim
+from rxportal.connected_apps.models import AppConsent
 from rxportal.core import clock
 from rxportal.demo.services import seed_demo
 from rxportal.formulary.models import FormularyEntry
@@ -51,6 +52,7 @@ from rxportal.pricing.models import PriceQuote
 from tests.demo.support import reference_data
 from tests.factories import PrescriptionFactory
 from tests.members.test_family_access_sweep import _member_url_names
+from tests.oauth_tokens import issue_access_token, make_application
 from tests.orders.factories import ShippingAddressFactory
 from tests.pdf_text import pdf_text_runs
 
@@ -359,6 +361,17 @@ def _due(demo: Demo) -> list[uuid.UUID]:
     return [demo.due.public_id]
 
 
+def _connected_apps(demo: Demo) -> Iterator[Request]:
+    """The list with an app the member allowed (its scopes said in Spanish)."""
+    issue_access_token(demo.user, application=make_application(name="Pill Tracker"))
+    yield "get", reverse("connected_apps:list"), {}
+
+
+def _disconnect_apps(demo: Demo) -> Iterator[Request]:
+    for consent in AppConsent.objects.filter(user=demo.user):
+        yield "post", reverse("connected_apps:disconnect", args=[consent.public_id]), {}
+
+
 # Every member URL and how to render its pages (redirects are followed, so a POST shows the
 # page and message it leads to). In request order: writes come after the pages they change.
 PLAN: dict[str, Plan] = {
@@ -402,6 +415,8 @@ PLAN: dict[str, Plan] = {
     "prescriptions:auto_refill": _post("prescriptions:auto_refill", _due, {"enabled": "on"}),
     "prescriptions:renewal": _post("prescriptions:renewal", _due, {}),
     "pricing:save_quote": _save_quote,
+    "connected_apps:list": _connected_apps,
+    "connected_apps:disconnect": _disconnect_apps,
     "web:logout": _post_to("web:logout"),  # last: the home page it leads to, signed out
 }
 

@@ -16,6 +16,11 @@ from rxportal.accounts.services.demo import (
     DEMO_TOTP_SECRET,
 )
 from rxportal.clients.models import ClientLink
+from rxportal.connected_apps.services import (
+    DEMO_MOBILE_APP_NAME,
+    DEMO_MOBILE_CLIENT_ID,
+    DEMO_MOBILE_REDIRECT_URIS,
+)
 from rxportal.demo.services import DEMO_ACCOUNTS
 
 
@@ -71,6 +76,18 @@ class Command(BaseCommand):
         self.stdout.write(
             "             two wait in the account team's queue, where demo-accountteam decides"
             f" them: {reverse('staff:clients_queue')}"
+        )
+        self.stdout.write(
+            f"Mobile app:  {DEMO_MOBILE_APP_NAME}: public client id {DEMO_MOBILE_CLIENT_ID}, "
+            "authorization code with PKCE (S256)"
+        )
+        self.stdout.write(
+            f"             at {reverse('oauth2_provider:authorize')}, redirect URIs "
+            f"{' or '.join(DEMO_MOBILE_REDIRECT_URIS)} (any loopback port)"
+        )
+        self.stdout.write(
+            "             SMART discovery: /fhir/R4/.well-known/smart-configuration; members "
+            f"see and disconnect apps at {reverse('connected_apps:list')}"
         )
         self.stdout.write("")
 

@@ -1,0 +1,109 @@
+"""django-oauth-toolkit's validator with the portal's rules (``OAUTH2_VALIDATOR_CLASS``).
+
+* PKCE with S256 only: ``plain`` is refused at the authorization request with the standard
+  ``invalid_request`` error (a missing challenge is refused by ``PKCE_REQUIRED``).
+* Redirect URIs: https, the mobile app's scheme, or http to a loopback IP (``domain``).
+* A code or refresh token is honoured only while the member's consent to that app stands.
+* A refresh token only when ``offline_access`` was granted (SMART); the token response names
+  the chosen patient when ``launch/patient`` was granted.
+* OpenID Connect: ``sub`` is the account's public id (stable, never the username);
+  ``fhirUser`` the member's FHIR Patient URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
+
+from rxportal.connected_apps import scopes as scope_rules
+from rxportal.connected_apps.domain import is_acceptable_redirect_uri
+from rxportal.connected_apps.selectors import find_consent_for_token
+from rxportal.members.selectors import find_member_for_user
+
+PKCE_METHOD = "S256"
+
+
+def fhir_user_url(member_public_id: object) -> str:
+    return f"{settings.RXPORTAL_BASE_URL.rstrip('/')}/fhir/R4/Patient/{member_public_id}"
+
+
+class PortalOAuth2Validator(OAuth2Validator):
+    # Which scope releases each claim (ID token and userinfo).
+    oidc_claim_scope = {"sub": scope_rules.OPENID, "fhirUser": scope_rules.FHIR_USER}
+
+    def validate_response_type(
+        self,
+        client_id: str,
+        response_type: str,
+        client: Any,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
+        # oauthlib would accept "plain" (and take a missing method for it): S256 only here.
+        # Raised as the standard error, redirected to the app like every other.
+        if request.code_challenge is not None and request.code_challenge_method != PKCE_METHOD:
+            raise errors.UnsupportedCodeChallengeMethodError(request=request)
+        return bool(
+            super().validate_response_type(
+                client_id, response_type, client, request, *args, **kwargs
+            )
+        )
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        return is_acceptable_redirect_uri(redirect_uri) and bool(
+            super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+        )
+
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        return _consent_stands(request)
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        return _consent_stands(request)
+
+    def save_bearer_token(
+        self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
+    ) -> Any:
+        granted = str(token.get("scope", "")).split()
+        if scope_rules.OFFLINE_ACCESS not in granted:
+            # Mutating the response body oauthlib is about to send: no refresh token issued.
+            token.pop("refresh_token", None)
+        if scope_rules.LAUNCH_PATIENT in granted:
+            consent = find_consent_for_token(
+                user_id=request.user.pk, application_id=request.client.pk
+            )
+            if consent is not None:
+                token["patient"] = str(consent.patient.public_id)
+        return super().save_bearer_token(token, request, *args, **kwargs)
+
+    def get_claim_dict(self, request: Request) -> dict[str, Any]:
+        user = request.user
+        claims: dict[str, Any] = {"sub": str(user.public_id)}
+        member = find_member_for_user(user=user)
+        if member is not None:
+            claims["fhirUser"] = fhir_user_url(member.public_id)
+        return claims
+
+    def get_discovery_claims(self, request: Request) -> list[str]:
+        return ["sub", "fhirUser"]
+
+
+def _consent_stands(request: Request) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active:
+        return False
+    return find_consent_for_token(user_id=user.pk, application_id=request.client.pk) is not None

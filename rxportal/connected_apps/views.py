@@ -1,0 +1,190 @@
+"""The connected-apps edges: the consent screen at /oauth/authorize/, SMART discovery, and the
+member's list of connected apps in My Account.
+
+The consent screen is django-oauth-toolkit's ``AuthorizationView`` with our template and rules:
+an anonymous visitor is sent through the portal's own sign-in (``LOGIN_URL``, with ``next``
+back here; a sign-in still at its question, password or second step is not signed in, so it
+never reaches this page); only plan members may connect an app; consent is asked every time,
+never skipped; and the patient the member chooses is checked against the family-access rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from oauth2_provider.models import Application
+from oauth2_provider.views import AuthorizationView
+
+from rxportal.connected_apps import scopes as scope_rules
+from rxportal.connected_apps import selectors, services
+from rxportal.connected_apps.domain import form_action_source
+from rxportal.connected_apps.forms import ConsentForm
+from rxportal.core import clock
+
+SMART_CAPABILITIES = [
+    "launch-standalone",
+    "client-public",
+    "context-standalone-patient",
+    "permission-offline",
+    "permission-patient",
+    "permission-v1",
+    "permission-v2",
+    "sso-openid-connect",
+]
+
+
+class _ConsentSkipped(Exception):
+    """DOT tried to issue a code without showing the consent screen."""
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConsentView(AuthorizationView):
+    template_name = "connected_apps/consent.html"
+    form_class = ConsentForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not selectors.may_connect_apps(user=request.user):
+            return render(request, "connected_apps/members_only.html", status=403)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # An app may not ask to skip the screen (DOT's approval_prompt=auto).
+        if "approval_prompt" in request.GET:
+            query = request.GET.copy()
+            query.pop("approval_prompt")
+            request.GET = query  # type: ignore[assignment]
+        try:
+            return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
+        except _ConsentSkipped:
+            # DOT would have issued a code without the screen (an app row marked
+            # skip_authorization): show the screen like for every app. DOT keeps the page's
+            # context (form included) in oauth2_data before it tries.
+            return self.render_to_response(self.get_context_data(**self.oauth2_data))
+
+    def create_authorization_response(
+        self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
+    ) -> Any:
+        if request.method != "POST":
+            # Only the member's Allow (a POST from the screen) issues a code, whatever an app's
+            # row says.
+            raise _ConsentSkipped
+        result = super().create_authorization_response(
+            request=request, scopes=scopes, credentials=credentials, allow=allow
+        )
+        if allow:
+            services.grant_consent(
+                user=_signed_in(request),
+                application=Application.objects.get(client_id=credentials["client_id"]),
+                patient=self._chosen_patient,
+                scopes=scopes.split(),
+                request=request,
+            )
+        return result
+
+    def get_form(self, form_class: Any = None) -> ConsentForm:
+        form: ConsentForm = super().get_form(form_class)
+        members = selectors.list_patient_choices(user=self.request.user, today=clock.today())
+        self._patients = {str(member.public_id): member for member in members}
+        # Offered as radio buttons on the screen; a posted choice is checked in form_valid.
+        offer = self.request.method == "GET" and len(members) > 1
+        if offer and scope_rules.LAUNCH_PATIENT in self._requested_scopes():
+            form.offer_patients(
+                [(str(m.public_id), m.full_name) for m in members],
+                default=str(members[0].public_id),
+            )
+        return form
+
+    def form_valid(self, form: ConsentForm) -> HttpResponse:
+        members = list(self._patients.values())
+        chosen = form.cleaned_data.get("patient") or ""
+        if chosen and chosen not in self._patients:
+            raise Http404  # a member this person may not see: as if no such member
+        self._chosen_patient = self._patients[chosen] if chosen else members[0]
+        return super().form_valid(form)  # type: ignore[no-any-return]
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response: HttpResponse = super().render_to_response(context, **kwargs)
+        # The screen's form posts here and is redirected on to the app: the site's CSP allows
+        # form-action 'self' only, and browsers check the redirect too. DOT has checked this
+        # redirect URI against the app's registered ones before it renders the screen.
+        source = (
+            "" if "error" in context else form_action_source(str(context.get("redirect_uri") or ""))
+        )
+        if source:
+            response._csp_update = {"form-action": [source]}  # type: ignore[attr-defined]
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["scope_sentences"] = scope_rules.describe_scopes(self._requested_scopes())
+        return context
+
+    def _requested_scopes(self) -> list[str]:
+        if self.request.method == "POST":
+            return str(self.request.POST.get("scope", "")).split()
+        return list(self.oauth2_data.get("scopes", []))
+
+
+@require_GET
+def smart_configuration(request: HttpRequest) -> JsonResponse:
+    """SMART App Launch discovery (``/fhir/R4/.well-known/smart-configuration``)."""
+
+    def url(name: str) -> str:
+        return request.build_absolute_uri(reverse(f"oauth2_provider:{name}"))
+
+    issuer = url("oidc-connect-discovery-info").removesuffix("/.well-known/openid-configuration")
+    response = JsonResponse(
+        {
+            "issuer": issuer,
+            "jwks_uri": url("jwks-info"),
+            "authorization_endpoint": url("authorize"),
+            "token_endpoint": url("token"),
+            "revocation_endpoint": url("revoke-token"),
+            "introspection_endpoint": url("introspect"),
+            "userinfo_endpoint": url("user-info"),
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "response_types_supported": ["code"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": list(scope_rules.SCOPE_DESCRIPTIONS),
+            "capabilities": SMART_CAPABILITIES,
+        }
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@never_cache
+@login_required
+def connected_apps(request: HttpRequest) -> HttpResponse:
+    apps = selectors.list_connected_apps(user=_signed_in(request))
+    rows = [
+        {"app": app, "scope_sentences": scope_rules.describe_scopes(app.scopes)} for app in apps
+    ]
+    return render(request, "connected_apps/connected_apps.html", {"rows": rows})
+
+
+@never_cache
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, consent_public_id: str) -> HttpResponse:
+    if not services.disconnect_app(
+        user=_signed_in(request), consent_public_id=consent_public_id, request=request
+    ):
+        raise Http404
+    messages.success(request, _("The app is disconnected: it can no longer read your records."))
+    return redirect("connected_apps:list")
+
+
+def _signed_in(request: HttpRequest) -> AbstractBaseUser:
+    return cast(AbstractBaseUser, request.user)  # behind the sign-in check
