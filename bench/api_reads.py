@@ -6,8 +6,9 @@
 
 Needs a PostgreSQL database seeded by ``seed_demo``. It links ``--members`` randomly chosen
 subscribers to ``bench-<public id>`` users as bench/member_pages.py does (created once, reused),
-signs each in with ``Client.force_login`` for the page, and gives each an access token of the
-``bench-api`` application (all read scopes, made once, renewed when expired) for the APIs.
+signs each in with ``Client.force_login`` for the page, records their consent to the
+``bench-api`` application (as the consent screen does) and gives each a new access token of it
+(all read scopes) for the APIs.
 
 Every request goes through the whole Django stack with ``django.test.Client`` in this process
 (server time, no HTTP server), interleaved and shuffled each round so every edge sees the same
@@ -65,6 +66,7 @@ def with_tokens(members: list[Any]) -> list[ApiMember]:
     from django.utils import timezone
     from oauth2_provider.models import AccessToken, Application
 
+    from rxportal.connected_apps.services import grant_consent
     from rxportal.members.models import Member
 
     application, _ = Application.objects.get_or_create(
@@ -79,6 +81,11 @@ def with_tokens(members: list[Any]) -> list[ApiMember]:
     result = []
     for bench in members:
         member = Member.objects.select_related("user").get(pk=bench.member_pk)
+        # As after the consent screen: a token is honoured only while the member's consent
+        # to the app stands (connected_apps.bearer).
+        grant_consent(
+            user=member.user, application=application, patient=member, scopes=BENCH_SCOPES.split()
+        )
         token = secrets.token_urlsafe(32)
         AccessToken.objects.create(
             user=member.user,
