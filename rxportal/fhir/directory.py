@@ -22,6 +22,7 @@ from rxportal.fhir.public_search import (
     public_endpoint,
     read_cursor,
     reference_ids,
+    search_param,
     token_codes,
     values_of,
 )
@@ -299,13 +300,9 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
-def _search_param(name: str, kind: str, documentation: str) -> dict[str, str]:
-    return {"name": name, "type": kind, "documentation": documentation}
-
-
-_NAME = _search_param("name", "string", "Name starts with (case-insensitive).")
-_ZIP = _search_param("address-postalcode", "string", "The 5-digit ZIP code.")
-_NETWORK = _search_param("network", "reference", "Organization/<network id>.")
+_NAME = search_param("name", "string", "Name starts with (case-insensitive).")
+_ZIP = search_param("address-postalcode", "string", "The 5-digit ZIP code.")
+_NETWORK = search_param("network", "reference", "Organization/<network id>.")
 
 # Read by the CapabilityStatement at /fhir/R4/metadata.
 CAPABILITIES: list[dict[str, Any]] = [
@@ -314,11 +311,11 @@ CAPABILITIES: list[dict[str, Any]] = [
         "supportedProfile": [plannet.ORGANIZATION_PROFILE, plannet.NETWORK_PROFILE],
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [
-            _search_param("_id", "token", "A public id (or rxportal, the payer)."),
+            search_param("_id", "token", "A public id (or rxportal, the payer)."),
             _NAME,
-            _search_param("type", "token", "ntwk (networks), prvgrp (pharmacies), payer."),
+            search_param("type", "token", "ntwk (networks), prvgrp (pharmacies), payer."),
             _ZIP,
-            _search_param("partof", "reference", "Networks of Organization/rxportal."),
+            search_param("partof", "reference", "Networks of Organization/rxportal."),
         ],
     },
     {
@@ -326,11 +323,11 @@ CAPABILITIES: list[dict[str, Any]] = [
         "supportedProfile": [plannet.LOCATION_PROFILE],
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [
-            _search_param("_id", "token", "The pharmacy's public id."),
+            search_param("_id", "token", "The pharmacy's public id."),
             _NAME,
             _ZIP,
             _NETWORK,
-            _search_param(
+            search_param(
                 "near",
                 "special",
                 "latitude|longitude|distance|unit (mi or km, at most 50 miles), nearest first.",
@@ -342,13 +339,13 @@ CAPABILITIES: list[dict[str, Any]] = [
         "supportedProfile": [plannet.SERVICE_PROFILE],
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [
-            _search_param("_id", "token", "The pharmacy's public id."),
+            search_param("_id", "token", "The pharmacy's public id."),
             _NAME,
             _NETWORK,
             _ZIP,
-            _search_param("location", "reference", "Location/<id>."),
-            _search_param("organization", "reference", "Organization/<id> (providedBy)."),
-            _search_param("category", "token", "pharm"),
+            search_param("location", "reference", "Location/<id>."),
+            search_param("organization", "reference", "Organization/<id> (providedBy)."),
+            search_param("category", "token", "pharm"),
         ],
     },
 ]

@@ -21,6 +21,7 @@ from rxportal.fhir.public_search import (
     public_endpoint,
     read_cursor,
     reference_ids,
+    search_param,
     token_codes,
     values_of,
 )
@@ -236,10 +237,6 @@ urlpatterns: list[URLPattern] = [
 ]
 
 
-def _search_param(name: str, kind: str, documentation: str) -> dict[str, str]:
-    return {"name": name, "type": kind, "documentation": documentation}
-
-
 # Read by the CapabilityStatement at /fhir/R4/metadata.
 CAPABILITIES: list[dict[str, Any]] = [
     {
@@ -248,15 +245,11 @@ CAPABILITIES: list[dict[str, Any]] = [
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchInclude": [_PLAN_INCLUDE],
         "searchParam": [
-            _search_param("_id", "token", "The plan's or the formulary's code."),
-            _search_param("identifier", "token", "The plan's or the formulary's code."),
-            _search_param(
-                "type", "token", "DRUGPOL for formularies; qhp or medid for payer plans."
-            ),
-            _search_param("name", "string", "Name starts with (case-insensitive)."),
-            _search_param(
-                "formulary-coverage", "reference", "Payer plans covering this formulary."
-            ),
+            search_param("_id", "token", "The plan's or the formulary's code."),
+            search_param("identifier", "token", "The plan's or the formulary's code."),
+            search_param("type", "token", "DRUGPOL for formularies; qhp or medid for payer plans."),
+            search_param("name", "string", "Name starts with (case-insensitive)."),
+            search_param("formulary-coverage", "reference", "Payer plans covering this formulary."),
         ],
     },
     {
@@ -264,10 +257,10 @@ CAPABILITIES: list[dict[str, Any]] = [
         "supportedProfile": [usdf.DRUG_PROFILE],
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [
-            _search_param("_id", "token", "The RxNorm code."),
-            _search_param("code", "token", "RxNorm code (system|code or code)."),
-            _search_param("drug-name", "string", "Drug name contains (case-insensitive)."),
-            _search_param("status", "token", "active"),
+            search_param("_id", "token", "The RxNorm code."),
+            search_param("code", "token", "RxNorm code (system|code or code)."),
+            search_param("drug-name", "string", "Drug name contains (case-insensitive)."),
+            search_param("status", "token", "active"),
         ],
     },
     {
@@ -276,12 +269,12 @@ CAPABILITIES: list[dict[str, Any]] = [
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchInclude": list(_ITEM_INCLUDES),
         "searchParam": [
-            _search_param("_id", "token", "<formulary code>-<RxNorm code>."),
-            _search_param("code", "token", "formulary-item"),
-            _search_param("formulary", "reference", "InsurancePlan/<formulary code>."),
-            _search_param("subject", "reference", "MedicationKnowledge/<RxNorm code>."),
-            _search_param("drug-tier", "token", "A Da Vinci drug tier code."),
-            _search_param("status", "token", "active"),
+            search_param("_id", "token", "<formulary code>-<RxNorm code>."),
+            search_param("code", "token", "formulary-item"),
+            search_param("formulary", "reference", "InsurancePlan/<formulary code>."),
+            search_param("subject", "reference", "MedicationKnowledge/<RxNorm code>."),
+            search_param("drug-tier", "token", "A Da Vinci drug tier code."),
+            search_param("status", "token", "active"),
         ],
     },
 ]

@@ -204,3 +204,8 @@ def bundle(
             }
         )
     return result
+
+
+def search_param(name: str, kind: str, documentation: str) -> dict[str, str]:
+    """One searchParam entry of a CapabilityStatement resource."""
+    return {"name": name, "type": kind, "documentation": documentation}
