@@ -8,13 +8,11 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from rxportal.api import ratelimit
-from rxportal.api.problems import insufficient_scope, not_found
 from rxportal.connected_apps.bearer import TokenGrant, authenticate_bearer
-from rxportal.core import clock
-from rxportal.records.reads import Edge, Reader, find_visible_member
+from rxportal.records.reads import Edge, Reader
 
 if TYPE_CHECKING:
-    from rxportal.members.models import Member
+    pass
 
 
 class AccessToken(HttpBearer):
@@ -40,24 +38,3 @@ def reader_for(request: HttpRequest) -> Reader:
 
 def token_grant(request: Any) -> TokenGrant:
     return request.token_grant  # type: ignore[no-any-return]
-
-
-def require_read(request: HttpRequest, resource_type: str) -> TokenGrant:
-    """The grant, if it may read ``resource_type`` (SMART ``patient/<type>.read`` / ``.rs``);
-    otherwise the 403 ``insufficient_scope`` problem naming the v2 scope to ask for."""
-    grant = token_grant(request)
-    if not grant.allows_read(resource_type):
-        raise insufficient_scope(f"patient/{resource_type}.rs")
-    return grant
-
-
-def member_for(request: HttpRequest, public_id: str | None) -> Member:
-    """The member an operation is about: ``public_id`` when given, else the patient chosen for
-    this app at consent, else the caller themselves; the family rule decides, as on the web.
-    Anyone the caller may not see (or a malformed id) is the 404 problem: an id reveals nothing.
-    """
-    wanted = public_id if public_id else token_grant(request).patient_public_id
-    member = find_visible_member(reader_for(request), public_id=wanted, today=clock.today())
-    if member is None:
-        raise not_found("No member with this id that you may see.")
-    return member

@@ -11,32 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from rxportal.api import problems
 from rxportal.api.auth import reader_for, token_grant
-from rxportal.api.problems import Problem
+from rxportal.api.problems import Problem, insufficient_scope
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
 from rxportal.records.reads import find_visible_member
 
 if TYPE_CHECKING:
+    from rxportal.connected_apps.bearer import TokenGrant
     from rxportal.members.models import Member
 
 
-def insufficient_scope(scope: str) -> Problem:
-    return Problem(
-        403,
-        "insufficient-scope",
-        "Insufficient scope",
-        f"This request needs the scope {scope}.",
-        extra={"scope": scope},
-        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
-    )
-
-
-def require_read(request: Any, resource_type: str, *, search: bool = False) -> None:
-    """The token may read (``search``: search) this FHIR type's records (SMART v1 or v2)."""
-    if not token_grant(request).allows_read(resource_type, search=search):
-        # A scope the consent screen offers that allows both (SMART v2 "rs").
+def require_read(request: Any, resource_type: str, *, search: bool = False) -> TokenGrant:
+    """The grant, if it may read (``search``: search) this FHIR type's records (SMART v1 or v2);
+    otherwise the 403 naming a scope the consent screen offers that allows both (v2 ``rs``)."""
+    grant = token_grant(request)
+    if not grant.allows_read(resource_type, search=search):
         raise insufficient_scope(f"patient/{resource_type}.rs")
+    return grant
 
 
 def require_scope(request: Any, scope: str) -> None:
@@ -46,7 +39,7 @@ def require_scope(request: Any, scope: str) -> None:
 
 
 def not_found(what: str = "record") -> Problem:
-    return Problem(404, "not-found", "Not found", f"No such {what} that you may see.")
+    return problems.not_found(f"No such {what} that you may see.")
 
 
 def visible_member_or_404(request: Any, public_id: str | None) -> Member:
@@ -56,6 +49,13 @@ def visible_member_or_404(request: Any, public_id: str | None) -> Member:
     if member is None:
         raise not_found("member")
     return member
+
+
+def member_for(request: Any, public_id: str | None) -> Member:
+    """The one member an operation is about: ``public_id`` when given, else the patient chosen
+    for this app at consent, else the caller themselves; the family rule decides, as on the web,
+    and anyone the caller may not see (or a malformed id) is the 404 problem."""
+    return visible_member_or_404(request, public_id or token_grant(request).patient_public_id)
 
 
 def domain_problem(error: DomainError, status: int) -> Problem:

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from rxportal.api.auth import member_for, reader_for, require_read
+from rxportal.api.auth import reader_for
+from rxportal.api.guards import member_for, require_read
 from rxportal.api.problems import invalid, not_found
 from rxportal.api.schemas import FillOut, PersonOut, fill_out, person_out
 from rxportal.core import clock

@@ -7,7 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from rxportal.api.auth import member_for, reader_for, require_read
+from rxportal.api.auth import reader_for
+from rxportal.api.guards import member_for, require_read
 from rxportal.api.schemas import PersonOut, PlanOut, person_out, plan_out
 from rxportal.core import clock
 from rxportal.records.reads import record_phi_read, visible_members
