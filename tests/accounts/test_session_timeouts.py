@@ -27,7 +27,7 @@ from tests.accounts.test_signin_support import (
     make_user,
     session_key,
 )
-from tests.core.test_settings import GOOD_FIELD_KEY, GOOD_SECRET
+from tests.core.test_settings import GOOD_FIELD_KEY, GOOD_OIDC_KEY, GOOD_SECRET
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -275,6 +275,7 @@ def test_production_cookies_use_the_host_prefix() -> None:
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
         REDIS_URL="redis://127.0.0.1:6379/0",
         RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
+        RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
     )
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
