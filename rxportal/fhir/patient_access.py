@@ -31,7 +31,13 @@ from rxportal.claims.selectors import (
 from rxportal.connected_apps.bearer import TokenGrant, authenticate_bearer
 from rxportal.core import clock
 from rxportal.fhir import carin, search
-from rxportal.fhir.http import fhir_response, operation_outcome, searchset, wants_unsupported_format
+from rxportal.fhir.http import (
+    fhir_response,
+    nul_refusal,
+    operation_outcome,
+    searchset,
+    wants_unsupported_format,
+)
 from rxportal.records.reads import Edge, Reader, find_visible_member, record_phi_read
 from rxportal.web.selectors import id_card_for
 
@@ -166,6 +172,9 @@ def _checked(
         return operation_outcome(
             406, code="not-supported", diagnostics="Only application/fhir+json is served."
         )
+    refused = nul_refusal(request, kwargs)
+    if refused is not None:
+        return refused
     grant = authenticate_bearer(request)
     if grant is None:
         return _unauthorized(request)
