@@ -22,6 +22,8 @@ from django.urls import URLPattern, path
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 
+from rxportal.api import ratelimit
+from rxportal.api.problems import Problem
 from rxportal.claims.errors import InvalidCursor
 from rxportal.claims.selectors import (
     PatientClaimsQuery,
@@ -176,6 +178,17 @@ def _checked(
     if refused is not None:
         return refused
     grant = authenticate_bearer(request)
+    try:
+        # The JSON API's limit, on the same count per token (per address for a bad token):
+        # FHIR is no way around it, nor a place to guess tokens without end.
+        if grant is None:
+            ratelimit.charge_address(request)
+        else:
+            ratelimit.charge_token(request, grant.token_id)
+    except Problem as refused:
+        response = operation_outcome(429, code="throttled", diagnostics=refused.detail)
+        response["Retry-After"] = refused.headers.get("Retry-After", "60")
+        return response
     if grant is None:
         return _unauthorized(request)
     if not grant.allows_read(resource_type, search=search_):
