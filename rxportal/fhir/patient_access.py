@@ -185,9 +185,9 @@ def _checked(
             ratelimit.charge_address(request)
         else:
             ratelimit.charge_token(request, grant.token_id)
-    except Problem as refused:
-        response = operation_outcome(429, code="throttled", diagnostics=refused.detail)
-        response["Retry-After"] = refused.headers.get("Retry-After", "60")
+    except Problem as over_limit:
+        response = operation_outcome(429, code="throttled", diagnostics=over_limit.detail)
+        response["Retry-After"] = over_limit.headers.get("Retry-After", "60")
         return response
     if grant is None:
         return _unauthorized(request)
