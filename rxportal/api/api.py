@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
+from django.utils.cache import add_never_cache_headers
 from ninja import NinjaAPI
 
 from rxportal.api import problems, ratelimit
@@ -96,6 +97,9 @@ class PortalAPI(NinjaAPI):
                     ),
                 )
             ratelimit.add_headers(request, response)
+            # Answers carry a member's records (and errors name what was asked): no cache, in
+            # the app or on the way, may keep them.
+            add_never_cache_headers(response)
             return response
 
         guarded.csrf_exempt = True  # type: ignore[attr-defined]

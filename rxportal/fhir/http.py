@@ -27,6 +27,19 @@ def wants_unsupported_format(request: HttpRequest) -> bool:
     return not any(kind in _JSON_FORMATS or kind in ("*/*", "application/*") for kind in kinds)
 
 
+def nul_refusal(request: HttpRequest, ids: Mapping[str, Any]) -> HttpResponse | None:
+    """The answer to a query (400) or a resource id (404) holding a NUL character, which no
+    search matches and PostgreSQL refuses in a text parameter; None when there is none."""
+    query = request.GET.lists()
+    if any("\x00" in key or any("\x00" in value for value in values) for key, values in query):
+        return operation_outcome(
+            400, code="invalid", diagnostics="A search parameter holds a NUL character."
+        )
+    if any("\x00" in str(value) for value in ids.values()):
+        return operation_outcome(404, code="not-found", diagnostics="No such resource.")
+    return None
+
+
 def fhir_response(resource: Mapping[str, Any], *, status: int = 200) -> HttpResponse:
     body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"), default=str)
     response = HttpResponse(body, status=status, content_type=f"{FHIR_JSON}; charset=utf-8")

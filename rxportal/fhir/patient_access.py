@@ -22,6 +22,8 @@ from django.urls import URLPattern, path
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 
+from rxportal.api import ratelimit
+from rxportal.api.problems import Problem
 from rxportal.claims.errors import InvalidCursor
 from rxportal.claims.selectors import (
     PatientClaimsQuery,
@@ -31,7 +33,13 @@ from rxportal.claims.selectors import (
 from rxportal.connected_apps.bearer import TokenGrant, authenticate_bearer
 from rxportal.core import clock
 from rxportal.fhir import carin, search
-from rxportal.fhir.http import fhir_response, operation_outcome, searchset, wants_unsupported_format
+from rxportal.fhir.http import (
+    fhir_response,
+    nul_refusal,
+    operation_outcome,
+    searchset,
+    wants_unsupported_format,
+)
 from rxportal.records.reads import Edge, Reader, find_visible_member, record_phi_read
 from rxportal.web.selectors import id_card_for
 
@@ -166,7 +174,21 @@ def _checked(
         return operation_outcome(
             406, code="not-supported", diagnostics="Only application/fhir+json is served."
         )
+    refused = nul_refusal(request, kwargs)
+    if refused is not None:
+        return refused
     grant = authenticate_bearer(request)
+    try:
+        # The JSON API's limit, on the same count per token (per address for a bad token):
+        # FHIR is no way around it, nor a place to guess tokens without end.
+        if grant is None:
+            ratelimit.charge_address(request)
+        else:
+            ratelimit.charge_token(request, grant.token_id)
+    except Problem as over_limit:
+        response = operation_outcome(429, code="throttled", diagnostics=over_limit.detail)
+        response["Retry-After"] = over_limit.headers.get("Retry-After", "60")
+        return response
     if grant is None:
         return _unauthorized(request)
     if not grant.allows_read(resource_type, search=search_):

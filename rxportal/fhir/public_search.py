@@ -16,7 +16,13 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from rxportal.fhir.http import fhir_response, operation_outcome, searchset, wants_unsupported_format
+from rxportal.fhir.http import (
+    fhir_response,
+    nul_refusal,
+    operation_outcome,
+    searchset,
+    wants_unsupported_format,
+)
 
 # Public, non-PHI data that changes at most daily: a short shared cache lifetime.
 PUBLIC_MAX_AGE_SECONDS = 300
@@ -59,6 +65,8 @@ def public_endpoint(
             response = operation_outcome(
                 406, code="not-supported", diagnostics="Only application/fhir+json is served."
             )
+        elif (refused := nul_refusal(request, kwargs)) is not None:
+            response = refused
         else:
             try:
                 response = fhir_response(view(request, *args, **kwargs))

@@ -72,6 +72,22 @@ def parse_date_params(values: Iterable[str], *, name: str) -> DateBounds:
 
 
 def _parse_date_param(value: str, *, name: str) -> DateBounds:
+    """One value's bounds; a value at the calendar's ends whose bounds cannot be moved into a
+    day or a time zone (year 1 ahead of UTC, the last day of 9999) is refused, not a crash."""
+    try:
+        bounds = _date_bounds(value, name=name)
+        for moment in (bounds.start, bounds.before):
+            if moment is not None:
+                moment.astimezone(dt.UTC)  # what the database is asked
+        _ = bounds.start_date, bounds.before_date  # what a search by day is asked
+    except OverflowError as error:
+        raise SearchError(
+            f"{name}: {value!r} is outside the dates this server searches."
+        ) from error
+    return bounds
+
+
+def _date_bounds(value: str, *, name: str) -> DateBounds:
     prefix = value[:2] if value[:2] in _PREFIXES else "eq"
     text = value[2:] if value[:2] in _PREFIXES else value
     if value[:2].isalpha() and value[:2] not in _PREFIXES:

@@ -909,9 +909,10 @@ def open_inbox_message(
 def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
     if not viewer.is_authenticated:
         return 0
-    count = Notification.objects.filter(
-        recipient_id=viewer.pk, channel=Channel.INBOX, read_at__isnull=True
-    ).update(read_at=clock.now())
+    # The inbox the viewer may read today: messages about a family member who withdrew consent
+    # are neither counted (the count would tell they exist) nor touched.
+    unread = selectors.list_inbox(viewer=viewer).filter(read_at__isnull=True)
+    count = unread.update(read_at=clock.now())
     selectors.forget_unread_count(viewer)
     return count
 

@@ -235,3 +235,19 @@ def test_changing_preferences_needs_the_write_scope(family: Family) -> None:
     response = call("PATCH", "/notifications/preferences", token, {"language": "es"})
 
     assert_insufficient_scope(response, "notifications.write")
+
+
+def test_mark_all_read_neither_counts_nor_touches_messages_about_a_hidden_adult(
+    family: Family,
+) -> None:
+    """``marked`` minus ``unread`` must not tell how many messages are about someone the caller
+    may no longer see; those stay unread for the day the adult consents again."""
+    user = family.subscriber.user
+    inbox_message(user)
+    about_adult = inbox_message(user, kind="orders.shipped", about_member=family.adult_child)
+    token = token_for(user)
+
+    assert call("GET", "/notifications/unread-count", token).json() == {"unread": 1}
+    assert call("POST", "/notifications/mark-all-read", token).json() == {"marked": 1}
+    about_adult.refresh_from_db()
+    assert about_adult.read_at is None

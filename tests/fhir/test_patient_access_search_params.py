@@ -63,3 +63,30 @@ def test_unsupported_or_malformed_dates_are_refused(value: str) -> None:
 )
 def test_reference_params(value: str, expected: str) -> None:
     assert reference_id(value, resource_type="Patient") == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59+14:00",
+        "le9999-12-31T23:59:59+14:00",
+        "9999-12-31T23:59:59.999999Z",
+        "gt9999-12-31T23:59:59.999999Z",
+        "0001-01-01T00:00:00+14:00",
+        "ge0001-01-01T00:00:00+14:00",
+        "9999-12-31",
+        "9999-12",
+        "gt9999-12-31",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_bounds_or_refused_never_a_crash(
+    value: str,
+) -> None:
+    """A date or instant at the calendar's ends (year 1, year 9999) is a 400 or a bound, not
+    an OverflowError (a 500) when the bound is moved a microsecond or into a day."""
+    for name in ("service-date", "_lastUpdated"):
+        try:
+            bounds = parse_date_params([value], name=name)
+            _ = bounds.start_date, bounds.before_date
+        except SearchError:
+            pass
