@@ -909,9 +909,12 @@ def open_inbox_message(
 def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
     if not viewer.is_authenticated:
         return 0
-    count = Notification.objects.filter(
-        recipient_id=viewer.pk, channel=Channel.INBOX, read_at__isnull=True
-    ).update(read_at=clock.now())
+    # The inbox as shown: a message about a member the viewer may no longer see stays as it was.
+    count = (
+        selectors.list_inbox(viewer=viewer)
+        .filter(read_at__isnull=True)
+        .update(read_at=clock.now())
+    )
     selectors.forget_unread_count(viewer)
     return count
 
