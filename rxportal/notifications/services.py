@@ -911,9 +911,7 @@ def mark_all_read(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
         return 0
     # The inbox as shown: a message about a member the viewer may no longer see stays as it was.
     count = (
-        selectors.list_inbox(viewer=viewer)
-        .filter(read_at__isnull=True)
-        .update(read_at=clock.now())
+        selectors.list_inbox(viewer=viewer).filter(read_at__isnull=True).update(read_at=clock.now())
     )
     selectors.forget_unread_count(viewer)
     return count
