@@ -223,7 +223,6 @@ class Caller:
 
 # --- Writes: against each hidden record (404, nothing changed) and the caller's own (accepted) --
 
-Snapshot = Callable[[], Any]
 Write = Callable[[Caller, Op, str, bool], None]
 
 
@@ -232,7 +231,11 @@ def _refill_state(people: World, key: str) -> Any:
     return (
         list(RefillRequest.objects.filter(member=member).values_list("pk", "status")),
         list(MailOrder.objects.filter(member=member).values_list("pk", "status")),
-        list(Prescription.objects.filter(member=member).values_list("pk", "refills_remaining")),
+        list(
+            Prescription.objects.filter(member=member).values_list(
+                "pk", "refills_remaining", "auto_refill", "status"
+            )
+        ),
     )
 
 
@@ -262,8 +265,6 @@ def write_auto_refill(caller: Caller, op: Op, target: str, own: bool) -> None:
     for rx in records_of(Prescription, "member", caller.world.members[target]):
         url = op.url(str(rx.public_id))
         _check_write(caller, op, url, {"enabled": not rx.auto_refill}, target, own)
-        if not own:
-            rx.refresh_from_db()
 
 
 def write_cancel(caller: Caller, op: Op, target: str, own: bool) -> None:
