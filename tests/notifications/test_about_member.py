@@ -75,6 +75,27 @@ def test_the_unread_count_drops_at_once_when_consent_is_revoked(
     assert list(selectors.list_inbox(viewer=subscriber)) == []
 
 
+def test_mark_all_read_leaves_a_hidden_members_messages_as_they_were(
+    family: Any, consenting_adult: Any, today: Any
+) -> None:
+    """Found by the token sweep: "mark all read" marked (and counted) the subscriber's messages
+    about an adult dependent who had revoked consent, messages the inbox no longer shows."""
+    subscriber = family.subscriber.user
+    tell_about(consenting_adult, today)
+    tell_about(family.subscriber, today, key="own")
+    revoke_family_access(
+        grantor=consenting_adult, grantee=family.subscriber, actor=consenting_adult.user
+    )
+
+    assert services.mark_all_read(viewer=subscriber) == 1
+
+    hidden = Notification.objects.get(
+        recipient=subscriber, channel=Channel.INBOX, about_member=consenting_adult
+    )
+    assert hidden.read_at is None
+    assert selectors.count_unread(viewer=subscriber) == 0
+
+
 def test_the_patient_still_sees_their_own_messages_after_revoking(
     family: Any, consenting_adult: Any, today: Any
 ) -> None:
