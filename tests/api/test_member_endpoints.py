@@ -119,11 +119,11 @@ def test_reads_keep_a_small_query_budget(
     world: World,
     django_assert_max_num_queries: Any,
 ) -> None:
-    # The token, the family (two), the read itself, and the audit event (four, with its
-    # savepoint); none per family member or per row.
-    with django_assert_max_num_queries(8):
+    # The token and the consent it stands on, the family (two), the read itself, and the audit
+    # event (four on PostgreSQL, with its savepoint and chain lock); none per member or per row.
+    with django_assert_max_num_queries(9):
         assert api.get("/api/v1/coverage/id-cards").status_code == 200
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         assert api.get("/api/v1/coverage/benefits").status_code == 200
     with django_assert_max_num_queries(6):
         assert api.get("/api/v1/pharmacies", {"zip": "06103"}).status_code == 200
