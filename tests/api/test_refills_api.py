@@ -16,6 +16,7 @@ from django.test import Client
 from rxportal.api import idempotency
 from rxportal.api.models import IdempotencyRecord
 from rxportal.api.routers import refills as refills_router
+from rxportal.audit.models import AuditEvent
 from rxportal.core import clock
 from rxportal.formulary.models import DeaSchedule
 from rxportal.orders.models import MailOrder
@@ -217,6 +218,10 @@ def test_the_same_key_and_body_replays_the_first_answer_without_a_second_order(
     assert again["Idempotent-Replayed"] == "true"
     assert RefillRequest.objects.count() == 1
     assert MailOrder.objects.count() == 1
+    # The replayed answer shows the refill again: a PHI read, audited like any other.
+    replays = AuditEvent.objects.filter(action="phi.refill_request.viewed")
+    assert [event.details["replayed"] for event in replays] == [True]
+    assert replays.get().details["edge"] == "api"
     rx.refresh_from_db()
     assert rx.refills_remaining == 2
 

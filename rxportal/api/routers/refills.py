@@ -179,8 +179,20 @@ def create_refill(
         refill.member = member
         return 201, refill_out(refill).model_dump(mode="json")
 
+    def audit_replay() -> None:  # the replayed answer shows the refill request again
+        record_phi_read(
+            reader_for(request),
+            action="phi.refill_request.viewed",
+            subject=member,
+            details={"lines": len(payload.lines), "replayed": True},
+        )
+
     return idempotency.run_once(
-        request, key=idempotency_key, body=payload.model_dump(mode="json"), perform=place
+        request,
+        key=idempotency_key,
+        body=payload.model_dump(mode="json"),
+        perform=place,
+        on_replay=audit_replay,
     )
 
 
