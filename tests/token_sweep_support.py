@@ -48,6 +48,7 @@ EVERYONE = FAMILY + OTHERS
 VIEWERS = ("subscriber", "spouse", "minor_child", "adult_child", "other")
 CONSENTS = ("none", "granted", "revoked")
 SCOPE = "openid launch/patient patient/*.read refills.write notifications.write"
+SWEEP_ZIP = "06103"  # Hartford, CT (data/reference)
 NOTIFICATION_KIND = "orders.shipped"  # a PHI topic: opening it is audited
 
 
@@ -96,7 +97,7 @@ def _inbox_message(recipient: AbstractBaseUser, about: Member) -> Notification:
 
 
 def build_world(today: dt.date) -> World:
-    ZipCentroid.objects.create(zip_code="06103", latitude=41.76, longitude=-72.68, state="CT")
+    ZipCentroid.objects.create(zip_code=SWEEP_ZIP, latitude=41.76, longitude=-72.68, state="CT")
     subscriber = MemberFactory(
         user=UserFactory(username="sweep-subscriber"), first_name="Ines", last_name="Okafor"
     )

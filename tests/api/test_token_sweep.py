@@ -38,11 +38,13 @@ from rxportal.members.services import revoke_family_access
 from rxportal.notifications.models import Notification
 from rxportal.orders.models import MailOrder
 from rxportal.prescriptions.models import Prescription, RefillRequest
+from rxportal.pricing.models import PriceQuote
 from tests.oauth_tokens import bearer
 from tests.token_sweep_support import (  # world: a module fixture
     CONSENTS,
     EVERYONE,
     OWNED_BY_TAG,
+    SWEEP_ZIP,
     VIEWERS,
     DoorWatch,
     World,
@@ -67,9 +69,34 @@ NO_PHI_AUDIT = {
     "GET /api/v1/notifications/preferences": "the caller's own notification settings",
 }
 
-# Operations without sign-in (drug search, pharmacies near a place): none in the API yet. They
-# need no PHI audit; the guard test makes each one be listed here.
-PUBLIC: dict[str, str] = {}
+# Operations that return no member's records (the drug catalogue, pharmacies near a place): no
+# PHI audit, and the drug names they show are the public catalogue's, not anyone's records. An
+# operation without sign-in must be listed here (the guard test).
+PUBLIC: dict[str, str] = {
+    "GET /api/v1/drugs": "searches the public drug catalogue by name",
+    "GET /api/v1/pharmacies": "pharmacies near a ZIP code or a point: the public network",
+}
+
+# The required query parameters of a read, for a caller (``people``: the world; ``viewer``): a
+# real ZIP of the world's ZIP table, the caller's own drug.
+REQUIRED_QUERY: dict[str, Callable[[World, str], dict[str, str]]] = {
+    "GET /api/v1/drugs": lambda people, viewer: {"q": people.records[viewer].drug.name},
+    "GET /api/v1/pharmacies": lambda people, viewer: {"zip": SWEEP_ZIP},
+    "GET /api/v1/costs/estimate": lambda people, viewer: {
+        "drug": str(people.records[viewer].drug.public_id)
+    },
+}
+
+# Path ids that name no member's record (a drug of the catalogue): the caller's own drug; the
+# operation is swept with ``member=`` like a list.
+PUBLIC_PATH_ID: dict[str, Callable[[World, str], str]] = {
+    "GET /api/v1/drugs/{drug_id}/coverage": lambda people, viewer: str(
+        people.records[viewer].drug.public_id
+    ),
+}
+
+# A path id of a member's record whose router's tag is not the record kind (``OWNED_BY_TAG``).
+RECORD_KIND_BY_OPERATION = {"GET /api/v1/costs/quotes/{quote_id}": "quotes"}
 
 # Operations the sweep cannot build a request for, with the reason.
 EXEMPT = {
@@ -116,12 +143,24 @@ def operations() -> dict[str, Op]:
     return found
 
 
+def record_kind(op: Op) -> str | None:
+    """The ``OWNED_BY_TAG`` kind of the record an operation's path id names, if any."""
+    if op.key in PUBLIC_PATH_ID:
+        return None
+    if op.key in RECORD_KIND_BY_OPERATION:
+        return RECORD_KIND_BY_OPERATION[op.key]
+    return op.tag if op.tag in OWNED_BY_TAG else None
+
+
 def is_swept_read(op: Op) -> bool:
-    """A GET the sweep knows how to ask: no required query parameter, and no path parameter or
-    one record id of a model the router's tag names."""
-    if op.method != "GET" or op.required_query:
+    """A GET the sweep knows how to ask: its required query parameters known (``REQUIRED_QUERY``),
+    and no path parameter, or one record id of a kind the sweep knows, or one public id
+    (``PUBLIC_PATH_ID``)."""
+    if op.method != "GET" or (op.required_query and op.key not in REQUIRED_QUERY):
         return False
-    return not op.path_params or (len(op.path_params) == 1 and op.tag in OWNED_BY_TAG)
+    if not op.path_params:
+        return True
+    return len(op.path_params) == 1 and (op.key in PUBLIC_PATH_ID or record_kind(op) is not None)
 
 
 def needs_phi_audit(op: Op) -> bool:
@@ -143,6 +182,7 @@ class Caller:
     def __post_init__(self) -> None:
         self.seen = allowed(self.viewer, self.consent)
         self.hidden = hidden_markers(self.world, self.viewer, self.consent)
+        self.drug_names = {records.drug.name for records in self.world.records.values()}
 
     def fail(self, what: str) -> None:
         self.failures.append(f"[{self.consent}] {self.viewer}: {what}")
@@ -160,6 +200,8 @@ class Caller:
         # A refusal may name the ids the request itself sent.
         asked = url + json.dumps(body)
         hidden = {marker: whose for marker, whose in self.hidden.items() if marker not in asked}
+        if op.key in PUBLIC:  # the catalogue names every drug, whoever takes it
+            hidden = {m: whose for m, whose in hidden.items() if m not in self.drug_names}
         for leak in leaks(response.content.decode(errors="replace"), hidden):
             self.fail(f"{op.method} {url} showed {leak}")
         if op.method == "GET" and response.status_code == 200 and needs_phi_audit(op):
@@ -193,14 +235,19 @@ class Caller:
     # --- reads ---
 
     def read(self, op: Op) -> None:
-        if op.path_params:
+        if op.path_params and op.key not in PUBLIC_PATH_ID:
             self._read_each_record(op)
             return
-        self.expect(op, op.url(), visible=True)
+        path_id = PUBLIC_PATH_ID[op.key](self.world, self.viewer) if op.path_params else ""
+        # (pharmacies need a place: zip or lat and lon, which the schema cannot mark required)
+        needed = REQUIRED_QUERY.get(op.key)
+        required = needed(self.world, self.viewer) if needed else {}
+        self.expect(op, op.url(path_id, **required), visible=True)
         if "member" in op.query_params:
             for key in EVERYONE:
-                member = self.world.members[key]
-                self.expect(op, op.url(member=str(member.public_id)), visible=key in self.seen)
+                member = str(self.world.members[key].public_id)
+                url = op.url(path_id, **required, member=member)
+                self.expect(op, url, visible=key in self.seen)
         if "cursor" in op.query_params and op.tag in OWNED_BY_TAG:
             model, owner = OWNED_BY_TAG[op.tag]
             for key in EVERYONE:
@@ -212,7 +259,9 @@ class Caller:
                         self.fail(f"GET {url}: a page after a record the caller may not see")
 
     def _read_each_record(self, op: Op) -> None:
-        model, owner = OWNED_BY_TAG[op.tag]
+        kind = record_kind(op)
+        assert kind is not None
+        model, owner = OWNED_BY_TAG[kind]
         for key in EVERYONE:
             rows = records_of(model, owner, self.world.members[key])
             assert rows, f"{key} has no {model.__name__}: the sweep would prove nothing"
@@ -226,9 +275,10 @@ class Caller:
 Write = Callable[[Caller, Op, str, bool], None]
 
 
-def _refill_state(people: World, key: str) -> Any:
+def _records_state(people: World, key: str) -> Any:
     member = people.members[key]
     return (
+        list(PriceQuote.objects.filter(member=member).values_list("pk", flat=True)),
         list(RefillRequest.objects.filter(member=member).values_list("pk", "status")),
         list(MailOrder.objects.filter(member=member).values_list("pk", "status")),
         list(
@@ -240,11 +290,11 @@ def _refill_state(people: World, key: str) -> Any:
 
 
 def _check_write(caller: Caller, op: Op, url: str, body: Any, target: str, own: bool) -> None:
-    before = _refill_state(caller.world, target)
+    before = _records_state(caller.world, target)
     response = caller.expect(op, url, visible=own, body=body)
     if own and response.status_code >= 400:
         caller.fail(f"{op.key} on the caller's own record: {response.status_code} {body}")
-    if not own and _refill_state(caller.world, target) != before:
+    if not own and _records_state(caller.world, target) != before:
         caller.fail(f"{op.key} changed {target}'s records: {body}")
 
 
@@ -299,7 +349,17 @@ def write_mark_all_read(caller: Caller, op: Op, target: str, own: bool) -> None:
         caller.fail(f"{op.key} marked messages the caller may not see")
 
 
+def write_quote(caller: Caller, op: Op, target: str, own: bool) -> None:
+    """A quote for ``target`` (``member``) of their own drug: 404 and no quote saved unless the
+    caller may see them."""
+    member = caller.world.members[target]
+    drug = caller.world.records[target].drug
+    body = {"drug": str(drug.public_id), "member": str(member.public_id), "channel": "mail_90"}
+    _check_write(caller, op, op.url(), body, target, own)
+
+
 WRITES: dict[str, Write] = {
+    "POST /api/v1/costs/quotes": write_quote,
     "POST /api/v1/refills": write_refill,
     "PUT /api/v1/prescriptions/{public_id}/auto-refill": write_auto_refill,
     "POST /api/v1/orders/{public_id}/cancel": write_cancel,
@@ -319,16 +379,18 @@ def test_every_operation_is_swept_or_exempt_with_a_reason() -> None:
     )
     assert unswept == [], "add each to WRITES (a request builder) or EXEMPT (with the reason)"
     listed = {*NO_PHI_AUDIT, *PUBLIC, *EXEMPT, *WRITES}
+    listed |= {*REQUIRED_QUERY, *PUBLIC_PATH_ID, *RECORD_KIND_BY_OPERATION}
     assert sorted(listed - set(ops)) == [], "a listed operation no longer exists"
     assert sorted(key for key, op in ops.items() if op.public and key not in PUBLIC) == []
     assert all(reason.strip() for reason in {**NO_PHI_AUDIT, **PUBLIC, **EXEMPT}.values())
     # The sweep covers reads of every record kind it knows of and the member filter.
-    assert {op.tag for op in ops.values() if op.path_params and is_swept_read(op)} >= {
+    assert {record_kind(op) for op in ops.values() if op.path_params and is_swept_read(op)} >= {
         "claims",
         "prescriptions",
         "orders",
         "notifications",
         "refills",
+        "quotes",
     }
 
 

@@ -1,7 +1,7 @@
 """The token sweep of FHIR Patient Access: Patient, Coverage and ExplanationOfBenefit, read and
 searched by every person's app token, for every patient the token may have been given at
-consent (SMART ``launch/patient``: no ``AppConsent`` model yet, so the patient is set as
-tests/fhir/patient_access_support.py sets it), in each consent state of family one.
+consent (SMART ``launch/patient``: the patient stored on the app's ``AppConsent``, which the
+bearer check reads on every request), in each consent state of family one.
 
 A token whose patient the holder may not see today answers 404 to everything; otherwise only
 that patient's resources are found (a read of anyone else's id is a 404, a search for anyone
@@ -19,11 +19,9 @@ import pytest
 from django.test import Client
 
 from rxportal.claims.models import Claim
-from rxportal.connected_apps import bearer as bearer_module
-from rxportal.fhir import patient_access
+from rxportal.connected_apps.models import AppConsent
 from rxportal.members.models import Member
 from rxportal.members.services import revoke_family_access
-from tests.fhir.patient_access_support import choose_patient
 from tests.oauth_tokens import bearer
 from tests.token_sweep_support import (  # world: a module fixture
     CONSENTS,
@@ -44,14 +42,15 @@ pytestmark = pytest.mark.django_db
 BASE = "/fhir/R4"
 
 
-def speak_for(monkeypatch: pytest.MonkeyPatch, member: Member | None) -> None:
-    """Tokens speak for ``member`` (picked at consent), or for their holder (None)."""
-    if member is None:
-        monkeypatch.setattr(
-            patient_access, "authenticate_bearer", bearer_module.authenticate_bearer
-        )
-    else:
-        choose_patient(monkeypatch, member)
+def speak_for(people: World, member: Member | None) -> None:
+    """Every viewer's token speaks for ``member`` (picked at consent), or for its holder (None):
+    the patient on the app's consent, as the consent screen stores it (undone with the test)."""
+    for viewer in VIEWERS:
+        patient = member or people.members[viewer]
+        updated = AppConsent.objects.filter(
+            user=people.user(viewer), application__client_id=people.apps[viewer]
+        ).update(patient=patient)
+        assert updated == 1, f"{viewer}'s app has no consent"
 
 
 @dataclass
@@ -150,7 +149,7 @@ def test_no_token_reads_another_members_resources_and_every_read_is_audited(
     failures: list[str] = []
 
     for patient in (None, *EVERYONE):
-        speak_for(monkeypatch, world.members[patient] if patient else None)
+        speak_for(world, world.members[patient] if patient else None)
         for viewer in VIEWERS:
             caller = FhirCaller(world, viewer, consent, patient or viewer, door)
             caller.sweep()
@@ -167,7 +166,7 @@ def test_a_revoked_consent_ends_the_apps_view_on_the_next_request(
     apply_consent(world, "granted")
     door = DoorWatch(monkeypatch)
     adult_child = world.members["adult_child"]
-    choose_patient(monkeypatch, adult_child)
+    speak_for(world, adult_child)
     before = FhirCaller(world, "subscriber", "granted", "adult_child", door)
     before.sweep()
     assert before.failures == []
