@@ -287,8 +287,11 @@ def test_writes_are_refused_as_operation_outcome_without_csrf(
 
 
 def test_a_user_who_is_not_a_member_finds_nothing(client: Client, db: None) -> None:
+    # Only plan members reach the consent screen, so a token of anyone else stands on no
+    # consent: connected_apps.bearer refuses it like a disconnected app's.
     staff = UserFactory()
     token = issue_access_token(staff)
     response = client.get("/fhir/R4/Patient", **bearer(token))
-    assert response.status_code == 404
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
     assert body(response)["resourceType"] == "OperationOutcome"
