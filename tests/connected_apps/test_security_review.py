@@ -1,0 +1,101 @@
+"""Fixes from the connected-apps security review: tokens end with the consent that issued them,
+no introspection, refresh tokens expire, family-access and account recovery end app access, the
+issuer is fixed and redirect_uri is required."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client, RequestFactory
+from oauth2_provider.models import AccessToken, RefreshToken
+
+from rxportal.connected_apps.bearer import authenticate_bearer
+from rxportal.connected_apps.models import AppConsent
+from tests.conftest import Family
+from tests.connected_apps.oauth_helpers import (
+    Pkce,
+    body,
+    exchange,
+    get_code,
+    make_public_app,
+    redirect_query,
+    refresh,
+)
+from tests.oauth_tokens import bearer
+
+pytestmark = pytest.mark.django_db
+
+LAUNCH_OFFLINE = "openid launch/patient patient/*.read offline_access"
+
+
+@pytest.fixture
+def member_client(family: Family) -> Client:
+    client = Client()
+    client.force_login(family.subscriber.user)
+    return client
+
+
+def _grant_of(token: str):
+    return authenticate_bearer(RequestFactory().get("/api/v1/profile", **bearer(token)))
+
+
+def _tokens(client: Client, app, *, scope: str = LAUNCH_OFFLINE, patient: str = "") -> dict:
+    pkce = Pkce.new()
+    code = get_code(client, app, scope=scope, pkce=pkce, patient=patient)
+    return body(exchange(client, app, code=code, verifier=pkce.verifier))
+
+
+# --- 1. Tokens are tied to the consent that issued them ----------------------------------------
+
+
+def test_allowing_an_app_again_ends_the_tokens_of_the_earlier_consent(
+    member_client: Client, family: Family
+) -> None:
+    app = make_public_app()
+    old = _tokens(member_client, app, patient=str(family.subscriber.public_id))
+
+    _tokens(member_client, app, patient=str(family.minor_child.public_id))
+
+    assert _grant_of(old["access_token"]) is None
+    assert refresh(member_client, app, old["refresh_token"]).status_code == 400
+
+
+def test_a_denied_or_failed_authorization_records_no_consent_and_keeps_the_old_one(
+    member_client: Client,
+) -> None:
+    app = make_public_app()
+    tokens = _tokens(member_client, app)
+    granted_at = AppConsent.objects.get().granted_at
+
+    # An allow whose authorization fails (no PKCE challenge): an error redirect, no new consent.
+    failed = member_client.post(
+        "/oauth/authorize/",
+        {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": "https://app.example.test/callback",
+            "scope": LAUNCH_OFFLINE,
+            "state": "s",
+            "allow": "on",
+        },
+    )
+
+    assert "code" not in redirect_query(failed)
+    assert AppConsent.objects.get().granted_at == granted_at
+    assert _grant_of(tokens["access_token"]) is not None
+
+
+def test_tokens_older_than_the_consent_are_refused_by_the_bearer_and_on_refresh(
+    member_client: Client,
+) -> None:
+    app = make_public_app()
+    tokens = _tokens(member_client, app)
+    # A consent granted after these tokens were issued (a second line behind the revoke).
+    AppConsent.objects.update(
+        granted_at=AccessToken.objects.get().created + dt.timedelta(seconds=5)
+    )
+    RefreshToken.objects.update(created=AccessToken.objects.get().created)
+
+    assert _grant_of(tokens["access_token"]) is None
+    assert refresh(member_client, app, tokens["refresh_token"]).status_code == 400
