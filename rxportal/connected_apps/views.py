@@ -164,7 +164,6 @@ def smart_configuration(request: HttpRequest) -> JsonResponse:
             "authorization_endpoint": url("authorize"),
             "token_endpoint": url("token"),
             "revocation_endpoint": url("revoke-token"),
-            "introspection_endpoint": url("introspect"),
             "userinfo_endpoint": url("user-info"),
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "response_types_supported": ["code"],

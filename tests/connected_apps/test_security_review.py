@@ -99,3 +99,24 @@ def test_tokens_older_than_the_consent_are_refused_by_the_bearer_and_on_refresh(
 
     assert _grant_of(tokens["access_token"]) is None
     assert refresh(member_client, app, tokens["refresh_token"]).status_code == 400
+
+
+# --- 2. No token introspection -----------------------------------------------------------------
+
+
+def test_there_is_no_introspection_endpoint_and_discovery_does_not_advertise_one(
+    member_client: Client,
+) -> None:
+    app = make_public_app()
+    tokens = _tokens(member_client, app)
+
+    response = member_client.post(
+        "/oauth/introspect/",
+        {"token": tokens["access_token"], "client_id": app.client_id, "grant_type": "device_code"},
+    )
+    openid = body(member_client.get("/oauth/.well-known/openid-configuration"))
+    smart = body(member_client.get("/fhir/R4/.well-known/smart-configuration"))
+
+    assert response.status_code == 404
+    assert "introspection_endpoint" not in openid
+    assert "introspection_endpoint" not in smart
