@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
 from rxportal.connected_apps.bearer import authenticate_bearer
@@ -120,3 +121,21 @@ def test_there_is_no_introspection_endpoint_and_discovery_does_not_advertise_one
     assert response.status_code == 404
     assert "introspection_endpoint" not in openid
     assert "introspection_endpoint" not in smart
+
+
+# --- 3. Refresh tokens expire ------------------------------------------------------------------
+
+
+def test_a_refresh_token_unused_for_ninety_days_is_refused(member_client: Client) -> None:
+    app = make_public_app()
+    tokens = _tokens(member_client, app)
+    # Issued after a consent from 92 days ago; its access token expired 91 days ago (DOT counts
+    # the refresh token's life from there: each refresh slides it).
+    AppConsent.objects.update(granted_at=timezone.now() - dt.timedelta(days=92))
+    RefreshToken.objects.update(created=timezone.now() - dt.timedelta(days=92))
+    AccessToken.objects.update(expires=timezone.now() - dt.timedelta(days=91))
+
+    response = refresh(member_client, app, tokens["refresh_token"])
+
+    assert response.status_code == 400
+    assert body(response)["error"] == "invalid_grant"
