@@ -13,6 +13,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from rxportal.connected_apps.bearer import authenticate_bearer
 from rxportal.connected_apps.models import AppConsent
+from rxportal.members.services import grant_family_access, revoke_family_access
 from tests.conftest import Family
 from tests.connected_apps.oauth_helpers import (
     Pkce,
@@ -23,6 +24,7 @@ from tests.connected_apps.oauth_helpers import (
     redirect_query,
     refresh,
 )
+from tests.factories import UserFactory
 from tests.oauth_tokens import bearer
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +141,26 @@ def test_a_refresh_token_unused_for_ninety_days_is_refused(member_client: Client
 
     assert response.status_code == 400
     assert body(response)["error"] == "invalid_grant"
+
+
+# --- 4. A family-access revoke ends the grantee's app access to the grantor ---------------------
+
+
+def test_revoking_family_access_ends_the_grantees_app_consent_naming_the_grantor(
+    member_client: Client, family: Family
+) -> None:
+    # The spouse (an adult with her own account) lets the subscriber see her records; he
+    # connects an app to them.
+    family.spouse.user = UserFactory(username="spouse")
+    family.spouse.save(update_fields=["user"])
+    grant_family_access(grantor=family.spouse, grantee=family.subscriber, actor=family.spouse.user)
+    app = make_public_app()
+    tokens = _tokens(member_client, app, patient=str(family.spouse.public_id))
+    assert AppConsent.objects.get().patient == family.spouse
+    assert _grant_of(tokens["access_token"]) is not None
+
+    revoke_family_access(grantor=family.spouse, grantee=family.subscriber, actor=family.spouse.user)
+
+    assert not AppConsent.objects.exists()
+    assert _grant_of(tokens["access_token"]) is None
+    assert refresh(member_client, app, tokens["refresh_token"]).status_code == 400
