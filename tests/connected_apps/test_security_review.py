@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client, RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
@@ -164,3 +165,22 @@ def test_revoking_family_access_ends_the_grantees_app_consent_naming_the_grantor
     assert not AppConsent.objects.exists()
     assert _grant_of(tokens["access_token"]) is None
     assert refresh(member_client, app, tokens["refresh_token"]).status_code == 400
+
+
+# --- 5. Signing out everywhere (and account recovery) ends app access --------------------------
+
+
+def test_signing_out_everywhere_else_ends_every_apps_access(
+    member_client: Client, family: Family
+) -> None:
+    first, second = make_public_app(name="One"), make_public_app(name="Two")
+    one, two = _tokens(member_client, first), _tokens(member_client, second)
+
+    response = member_client.post(reverse("rx_myaccount_end_other_sessions"))
+
+    assert response.status_code == 302
+    assert not AppConsent.objects.exists()
+    assert _grant_of(one["access_token"]) is None
+    assert _grant_of(two["access_token"]) is None
+    assert refresh(member_client, first, one["refresh_token"]).status_code == 400
+    assert refresh(member_client, second, two["refresh_token"]).status_code == 400
