@@ -88,8 +88,8 @@ from rxportal.accounts.services.security_notices import support_phone
 from rxportal.accounts.services.signin import accept_totp_step, has_second_factor
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
-from rxportal.connected_apps.services import revoke_all_app_access
 from rxportal.audit.services import username_digest as audit_username_digest
+from rxportal.connected_apps.services import revoke_all_app_access
 from rxportal.core.errors import DomainError
 from rxportal.notifications import services as notifications
 
