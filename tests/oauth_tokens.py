@@ -46,6 +46,14 @@ def issue_access_token(
 ) -> str:
     token = secrets.token_urlsafe(32)
     application = application or make_application()
+    patient = patient or Member.objects.filter(user=user).first()
+    if consent and patient is not None:
+        # The consent first: the bearer refuses a token issued before its consent.
+        AppConsent.objects.update_or_create(
+            user=user,
+            application=application,
+            defaults={"patient": patient, "scopes": scope, "granted_at": timezone.now()},
+        )
     AccessToken.objects.create(
         user=user,
         application=application,
@@ -53,13 +61,6 @@ def issue_access_token(
         scope=scope,
         expires=timezone.now() + expires_in,
     )
-    patient = patient or Member.objects.filter(user=user).first()
-    if consent and patient is not None:
-        AppConsent.objects.update_or_create(
-            user=user,
-            application=application,
-            defaults={"patient": patient, "scopes": scope, "granted_at": timezone.now()},
-        )
     return token
 
 

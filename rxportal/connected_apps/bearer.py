@@ -50,7 +50,8 @@ def authenticate_bearer(request: HttpRequest) -> TokenGrant | None:
     # No consent, no access: a member who disconnected the app (or a token no member ever
     # allowed) reads nothing, even while the token itself has not expired.
     consent = find_consent_for_token(user_id=user.pk, application_id=token.application_id)
-    if consent is None:
+    if consent is None or token.created < consent.granted_at:
+        # A token issued before the member's latest consent speaks for an answer replaced since.
         return None
     return TokenGrant(
         user=user,

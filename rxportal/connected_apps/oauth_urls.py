@@ -1,6 +1,8 @@
 """The OAuth 2.0 / OpenID Connect endpoints under /oauth/, in django-oauth-toolkit's namespace
 (``oauth2_provider``, which its views reverse). Only what connected apps use: no application
-management pages, device flow, dynamic registration or RP-initiated logout."""
+management pages, device flow, dynamic registration or RP-initiated logout, and no token
+introspection (the resource servers are in-process; DOT's introspection would answer public
+clients and name the user)."""
 
 from django.urls import path, re_path
 from oauth2_provider import views as dot_views
@@ -11,7 +13,6 @@ urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
     path("token/", dot_views.TokenView.as_view(), name="token"),
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", dot_views.IntrospectTokenView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration$",
         dot_views.ConnectDiscoveryInfoView.as_view(),

@@ -101,6 +101,32 @@ def revoke_app_tokens(*, user: AbstractBaseUser, application: Application) -> No
     Grant.objects.filter(user_id=user.pk, application=application).delete()
 
 
+def end_app_access_to_patient(*, user: AbstractBaseUser, patient: Member) -> None:
+    """End every app's access, for this user, to this patient's records (the family-access
+    rule no longer lets the user see them): their consents deleted, those apps' tokens revoked."""
+    with transaction.atomic():
+        consents = list(
+            AppConsent.objects.select_related("application").filter(
+                user_id=user.pk, patient=patient
+            )
+        )
+        for consent in consents:
+            revoke_app_tokens(user=user, application=consent.application)
+            consent.delete()
+
+
+def revoke_all_app_access(user: AbstractBaseUser) -> None:
+    """End every app's access for this user (account recovery, signing out everywhere): all
+    consents deleted, refresh tokens revoked, access tokens, ID tokens and codes deleted."""
+    with transaction.atomic():
+        for refresh_token in RefreshToken.objects.filter(user_id=user.pk, revoked__isnull=True):
+            refresh_token.revoke()
+        AccessToken.objects.filter(user_id=user.pk).delete()
+        IDToken.objects.filter(user_id=user.pk).delete()
+        Grant.objects.filter(user_id=user.pk).delete()
+        AppConsent.objects.filter(user_id=user.pk).delete()
+
+
 def ensure_demo_mobile_app() -> Application:
     """The demo mobile app's public client with its fixed client id (idempotent)."""
     assert all(is_acceptable_redirect_uri(uri) for uri in DEMO_MOBILE_REDIRECT_URIS)

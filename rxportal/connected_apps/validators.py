@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -73,7 +74,8 @@ class PortalOAuth2Validator(OAuth2Validator):
     ) -> bool:
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
-        return _consent_stands(request)
+        # A refresh token issued before the member's latest consent speaks for an old answer.
+        return _consent_stands(request, issued_at=request.refresh_token_instance.created)
 
     def save_bearer_token(
         self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
@@ -102,8 +104,9 @@ class PortalOAuth2Validator(OAuth2Validator):
         return ["sub", "fhirUser"]
 
 
-def _consent_stands(request: Request) -> bool:
+def _consent_stands(request: Request, *, issued_at: dt.datetime | None = None) -> bool:
     user = getattr(request, "user", None)
     if user is None or not user.is_active:
         return False
-    return find_consent_for_token(user_id=user.pk, application_id=request.client.pk) is not None
+    consent = find_consent_for_token(user_id=user.pk, application_id=request.client.pk)
+    return consent is not None and (issued_at is None or issued_at >= consent.granted_at)

@@ -11,10 +11,12 @@ never skipped; and the patient the member chooses is checked against the family-
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -78,13 +80,25 @@ class ConsentView(AuthorizationView):
             # Only the member's Allow (a POST from the screen) issues a code, whatever an app's
             # row says.
             raise _ConsentSkipped
-        result = super().create_authorization_response(
-            request=request, scopes=scopes, credentials=credentials, allow=allow
-        )
-        if allow:
+        if not allow:
+            return super().create_authorization_response(
+                request=request, scopes=scopes, credentials=credentials, allow=allow
+            )
+        user = _signed_in(request)
+        application = Application.objects.get(client_id=credentials["client_id"])
+        with transaction.atomic():
+            # A new consent ends the tokens of the old one (they carry its scopes and patient);
+            # revoked before the new code is issued, and kept when no code is issued.
+            services.revoke_app_tokens(user=user, application=application)
+            result = super().create_authorization_response(
+                request=request, scopes=scopes, credentials=credentials, allow=allow
+            )
+            if "code" not in parse_qs(urlsplit(str(result[0])).query):
+                transaction.set_rollback(True)  # an error redirect: nothing changes
+                return result
             services.grant_consent(
-                user=_signed_in(request),
-                application=Application.objects.get(client_id=credentials["client_id"]),
+                user=user,
+                application=application,
                 patient=self._chosen_patient,
                 scopes=scopes.split(),
                 request=request,
@@ -150,7 +164,6 @@ def smart_configuration(request: HttpRequest) -> JsonResponse:
             "authorization_endpoint": url("authorize"),
             "token_endpoint": url("token"),
             "revocation_endpoint": url("revoke-token"),
-            "introspection_endpoint": url("introspect"),
             "userinfo_endpoint": url("user-info"),
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "response_types_supported": ["code"],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
+from rxportal.connected_apps.services import end_app_access_to_patient
 from rxportal.core import clock
 from rxportal.members import domain
 from rxportal.members.errors import (
@@ -215,6 +216,8 @@ def revoke_family_access(
             # The grantee's unread count no longer counts the grantor's messages: now, and
             # again once the revocation is visible to others.
             if grantee.user is not None:
+                # Apps the grantee connected to the grantor's records lose them too.
+                end_app_access_to_patient(user=grantee.user, patient=grantor)
                 forget_unread_count(grantee.user)
                 transaction.on_commit(partial(forget_unread_count, grantee.user))
             record_event(

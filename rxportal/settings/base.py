@@ -564,6 +564,8 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    # A refresh token left unused 90 days (after its access token) is refused: no access forever.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "PKCE_REQUIRED": True,

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
+from rxportal.connected_apps.services import revoke_all_app_access
 
 ACTION_OTHER_SESSIONS_ENDED = "auth.sessions.others_ended"
 ACTION_PASSWORD_CHANGED = "account.password.changed"  # noqa: S105 (an audit action code)
@@ -28,6 +29,7 @@ def end_other_sessions(*, user: AbstractBaseUser, request: HttpRequest) -> int:
         if session.session_key != current_key
     ]
     get_usersessions_adapter().end_sessions(others)
+    revoke_all_app_access(user)  # signed out everywhere: connected apps too
     record_event(
         action=ACTION_OTHER_SESSIONS_ENDED,
         outcome=Outcome.SUCCESS,

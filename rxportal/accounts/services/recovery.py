@@ -89,6 +89,7 @@ from rxportal.accounts.services.signin import accept_totp_step, has_second_facto
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.audit.services import username_digest as audit_username_digest
+from rxportal.connected_apps.services import revoke_all_app_access
 from rxportal.core.errors import DomainError
 from rxportal.notifications import services as notifications
 
@@ -774,6 +775,7 @@ def complete_password_reset(
         user.set_password(password)
         user.save(update_fields=["password", "updated_at"])
         sessions_ended = _end_all_sessions(user)
+        revoke_all_app_access(user)  # connected apps sign in again too
         devices_revoked = revoke_all_devices(user=user, now=now)
         lock_cleared = clear_throttles_for_user(
             user=user, actor=user, request=request, reason="password reset"
