@@ -62,6 +62,9 @@ class FhirCaller:
     door: DoorWatch
     client: Client = field(default_factory=lambda: Client(raise_request_exception=False))
     failures: list[str] = field(default_factory=list)
+    # How a hidden patient is refused: 404, or 401 once their revoke also ended the app's
+    # consent (members.services.revoke_family_access → connected_apps).
+    refused_status: int = 404
 
     def __post_init__(self) -> None:
         self.visible = self.patient in allowed(self.viewer, self.consent)
@@ -89,7 +92,7 @@ class FhirCaller:
                 allowed_here.pop(str(head.public_id), None)
         for leak in leaks(text, {m: w for m, w in allowed_here.items() if m not in url}):
             self.fail(f"GET {url} showed {leak}")
-        expected = 404 if found is False or not self.visible else 200
+        expected = self.refused_status if not self.visible else 404 if found is False else 200
         if response.status_code != expected:
             self.fail(f"GET {url}: {response.status_code}, expected {expected}")
             return None
@@ -176,7 +179,8 @@ def test_a_revoked_consent_ends_the_apps_view_on_the_next_request(
         grantor=adult_child, grantee=world.members["subscriber"], actor=adult_child.user
     )
 
-    after = FhirCaller(world, "subscriber", "revoked", "adult_child", door)
+    # The revoke also ended the app's consent naming her: the token is refused outright.
+    after = FhirCaller(world, "subscriber", "revoked", "adult_child", door, refused_status=401)
     assert not after.visible
     after.sweep()
     assert after.failures == []
