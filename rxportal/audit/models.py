@@ -1,6 +1,7 @@
 """The append-only, hash-chained audit trail (HIPAA 45 CFR 164.312(b); OWASP ASVS V7).
 
-Rows are written only by ``rxportal.audit.services.record_event``. Database triggers refuse
+Rows are written only by ``rxportal.audit.services`` (``record_event`` inline, or
+``seal_pending_events`` for events recorded as ``PendingAuditEvent`` off the request path). Database triggers refuse
 UPDATE and DELETE (migration 0002), and each row's ``hash`` covers its fields and the previous
 row's hash (see ``rxportal.audit.domain``), so edits made around the triggers are detectable
 with ``manage.py verify_audit_chain``.
@@ -65,3 +66,40 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} ({self.outcome})"
+
+
+class PendingAuditEvent(models.Model):
+    """An event recorded but not yet chained (``RXPORTAL_AUDIT_APPEND = "deferred"``).
+
+    The request writes this row in one INSERT, inside its own transaction, so the event commits or
+    rolls back with what it describes and costs no chain lock. ``seal_pending_events`` (a beat job
+    every few seconds) moves rows, oldest first, into ``AuditEvent`` and deletes them in the same
+    transaction: a sealer that dies mid-way leaves every row pending, none half-chained.
+    """
+
+    # Kept by the sealed event, so a reference taken at record time stays valid.
+    public_id = models.UUIDField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=100)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    subject_type = models.CharField(max_length=64, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"pending {self.action} ({self.outcome})"

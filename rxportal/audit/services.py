@@ -1,7 +1,18 @@
-"""Writing to the audit trail: ``record_event`` is the only way a row is added."""
+"""Writing to the audit trail: ``record_event`` is the only way an event is recorded.
+
+Two ways to append, chosen by ``RXPORTAL_AUDIT_APPEND``:
+
+- ``inline``: the event is chained in the caller's transaction (a chain lock, a read of the head,
+  an insert). The embedded default and the tests, where no beat runs.
+- ``deferred``: the caller pays one INSERT into ``PendingAuditEvent``; the beat job
+  ``audit.seal_pending_events`` chains pending rows a few seconds later, oldest first. The event
+  still commits or rolls back with the caller's transaction, so nothing is lost if a process
+  dies, and the chain is built in one place that holds its lock for a batch, not per request.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +23,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from rxportal.audit import domain, keys
-from rxportal.audit.models import AuditEvent
+from rxportal.audit.models import AuditEvent, PendingAuditEvent
 from rxportal.audit.models import Outcome as Outcome  # re-exported: what record_event takes
 from rxportal.core import clock
 
@@ -63,6 +74,7 @@ def record_event(
 
     user = actor if actor is not None and actor.is_authenticated else None
     event = AuditEvent(
+        public_id=uuid.uuid4(),
         occurred_at=clock.now(),
         actor=user,  # type: ignore[misc]  # any authenticated user is an AUTH_USER_MODEL row
         actor_username=user.get_username() if user is not None else "",
@@ -76,20 +88,74 @@ def record_event(
         reason=reason,
         details=clean_details,
     )
+    # Field checks only: uniqueness is the constraints' job, and the actor is a saved user.
+    event.full_clean(
+        exclude=["actor", "sequence", "prev_hash", "hash"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    if settings.RXPORTAL_AUDIT_APPEND == "deferred":
+        PendingAuditEvent.objects.create(  # type: ignore[misc]  # an AUTH_USER_MODEL row
+            **{name: getattr(event, name) for name in PENDING_FIELDS}, actor=user
+        )
+        return event  # chained later: its sequence and hash are not known yet
     with transaction.atomic():
         _lock_chain()
-        head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
-        if head is None:
-            event.sequence, event.prev_hash = 1, domain.GENESIS_HASH
-        else:
-            event.sequence, event.prev_hash = head[0] + 1, head[1]
-        # Field checks only: uniqueness is the constraints' job, and the actor is a saved user.
-        event.full_clean(exclude=["actor"], validate_unique=False, validate_constraints=False)
-        event.hash = domain.compute_event_hash(
-            hashed_fields(event), event.prev_hash, keys.chain_key()
-        )
+        _chain([event])
         event.save(force_insert=True)
     return event
+
+
+# What a pending row carries: every hashed field but the sequence, which sealing assigns.
+PENDING_FIELDS = tuple(
+    name for name in domain.HASHED_FIELDS if name not in ("sequence", "actor_id")
+)
+SEAL_BATCH_SIZE = 500
+
+
+def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
+    """Chain every pending event, oldest first, and return how many were sealed.
+
+    Each batch moves its rows (insert into ``AuditEvent``, delete from ``PendingAuditEvent``) in
+    one transaction under the chain lock: a sealer killed mid-batch rolls back and leaves the rows
+    pending, and two sealers never chain the same row twice. Safe to run at any time.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            _lock_chain()
+            pending = list(PendingAuditEvent.objects.order_by("id")[:batch_size])
+            if not pending:
+                return sealed
+            events = [
+                AuditEvent(
+                    **{name: getattr(row, name) for name in PENDING_FIELDS},
+                    actor_id=row.actor_id,
+                )
+                for row in pending
+            ]
+            _chain(events)
+            AuditEvent.objects.bulk_create(events)
+            PendingAuditEvent.objects.filter(id__in=[row.id for row in pending]).delete()
+        sealed += len(pending)
+        if len(pending) < batch_size:
+            return sealed
+
+
+def count_pending_events() -> int:
+    return PendingAuditEvent.objects.count()
+
+
+def _chain(events: list[AuditEvent]) -> None:
+    """Give ``events``, in order, the next sequences, links and hashes. Call under the lock."""
+    head = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    sequence, prev_hash = head if head is not None else (0, domain.GENESIS_HASH)
+    key = keys.chain_key()
+    for event in events:
+        sequence += 1
+        event.sequence, event.prev_hash = sequence, prev_hash
+        event.hash = domain.compute_event_hash(hashed_fields(event), event.prev_hash, key)
+        prev_hash = event.hash
 
 
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:

@@ -188,8 +188,21 @@ CELERY_TASK_ACKS_LATE = True
 # of it; a row still queued when it ends (its worker died) is due again for the sweep.
 RXPORTAL_OUTBOX_LEASE_SECONDS = env_int("RXPORTAL_OUTBOX_LEASE_SECONDS", 120)
 CELERY_TIMEZONE = "UTC"
+# How the audit trail is appended (rxportal/audit/services.py): "inline" chains each event in the
+# request; "deferred" costs the request one INSERT and lets beat's audit.seal_pending_events
+# chain it seconds later. Deferred needs beat, so it is the default only when tasks go to a worker.
+RXPORTAL_AUDIT_APPEND = env_str(
+    "RXPORTAL_AUDIT_APPEND", "inline" if CELERY_TASK_ALWAYS_EAGER else "deferred"
+)
+if RXPORTAL_AUDIT_APPEND not in {"inline", "deferred"}:
+    raise ValueError("RXPORTAL_AUDIT_APPEND must be 'inline' or 'deferred'")
 # Periodic jobs (celery beat). Each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
+    # Deferred audit events wait at most this long to be chained (a no-op when inline).
+    "audit.seal_pending_events": {
+        "task": "audit.seal_pending_events",
+        "schedule": 2.0,  # seconds
+    },
     "prescriptions.run_due_auto_refills": {
         "task": "prescriptions.run_due_auto_refills",
         "schedule": crontab(hour=6, minute=0),

@@ -13,6 +13,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 RXPORTAL_CREATE_DEMO_ACCOUNTS = True
+# No beat runs in tests: events are chained as they are recorded, so tests read them at once.
+# tests/audit/test_deferred_append.py switches to "deferred" and seals by hand.
+RXPORTAL_AUDIT_APPEND = "inline"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

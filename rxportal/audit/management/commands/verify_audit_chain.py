@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rxportal.audit.selectors import verify_chain
+from rxportal.audit.services import count_pending_events
 
 
 class Command(BaseCommand):
@@ -29,3 +30,7 @@ class Command(BaseCommand):
             f"audit chain OK: {result.events_checked} events "
             f"(head: sequence {result.last_sequence}, hash {result.head_hash})"
         )
+        pending = count_pending_events()
+        if pending:
+            # Deferred appends not sealed yet: beat chains them within seconds.
+            self.stdout.write(f"{pending} recorded events are waiting to be chained")
