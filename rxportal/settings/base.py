@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pins requests that write, and a browser's next pages, to the primary database.
+    "rxportal.core.db_router.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +142,23 @@ if not _is_postgres:
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+# A PostgreSQL streaming replica (DATABASE_REPLICA_URL, same database name as the primary's):
+# history pages and reports read from it through rxportal.core.db_router; nothing writes to it.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not _is_postgres:
+        raise ValueError("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("RXPORTAL_DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+DATABASE_ROUTERS = ["rxportal.core.db_router.ReplicaRouter"]
+# Whether the router sends the chosen reads to the replica at all (off without a replica).
+RXPORTAL_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+# Read your own writes: after a request that could write (POST, PUT, PATCH, DELETE), that
+# browser reads from the primary for this long. Keep it above the replica's usual lag.
+RXPORTAL_REPLICA_PIN_SECONDS = env_int("RXPORTAL_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
