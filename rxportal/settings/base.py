@@ -142,20 +142,22 @@ if not _is_postgres:
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
-# A PostgreSQL streaming replica (DATABASE_REPLICA_URL, same database name as the primary's):
-# history pages and reports read from it through rxportal.core.db_router; nothing writes to it.
+# A PostgreSQL streaming replica (DATABASE_REPLICA_URL): history pages and reports read from it
+# through rxportal.core.db_router; nothing writes to it. A physical replica holds every database
+# of its primary, so a URL without a database name reads the primary's (DATABASE_URL's) database.
+# SQLite has no replicas: without a PostgreSQL DATABASE_URL the setting is unused (and production
+# refuses SQLite anyway).
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
-if DATABASE_REPLICA_URL:
-    if not _is_postgres:
-        raise ValueError("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+if DATABASE_REPLICA_URL and _is_postgres:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL,
         conn_max_age=env_int("RXPORTAL_DB_CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
+    DATABASES["replica"]["NAME"] = DATABASES["replica"]["NAME"] or DATABASES["default"]["NAME"]
 DATABASE_ROUTERS = ["rxportal.core.db_router.ReplicaRouter"]
 # Whether the router sends the chosen reads to the replica at all (off without a replica).
-RXPORTAL_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+RXPORTAL_REPLICA_READS = "replica" in DATABASES
 # Read your own writes: after a request that could write (POST, PUT, PATCH, DELETE), that
 # browser reads from the primary for this long. Keep it above the replica's usual lag.
 RXPORTAL_REPLICA_PIN_SECONDS = env_int("RXPORTAL_REPLICA_PIN_SECONDS", 10)

@@ -5,7 +5,11 @@ tests/core/test_read_replica.py proves the same rules against a real streaming r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -117,3 +121,36 @@ def test_apps_with_a_bearer_token_read_the_primary(replica_configured) -> None:
 def test_without_a_replica_no_pin_cookie_is_set() -> None:
     response = ReadYourWritesMiddleware(_alias_seen_by_view)(RequestFactory().post("/orders/"))
     assert PIN_COOKIE not in response.cookies
+
+
+def _replica_settings_in_a_fresh_process(env_overrides: dict[str, str]) -> str:
+    root = Path(settings.BASE_DIR)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
+    env.update(DJANGO_SETTINGS_MODULE="rxportal.settings.dev", **env_overrides)
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "r = s.DATABASES.get('replica'); "
+        "print(r and (r['HOST'], r['PORT'], r['NAME']), s.RXPORTAL_REPLICA_READS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_replica_url_without_a_database_reads_the_primarys_database() -> None:
+    printed = _replica_settings_in_a_fresh_process(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rxportal",
+            "DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433",
+        }
+    )
+    assert printed == "('127.0.0.1', 5433, 'rxportal') True"
+
+
+def test_sqlite_has_no_replica() -> None:
+    printed = _replica_settings_in_a_fresh_process(
+        {"DATABASE_URL": "sqlite:///:memory:", "DATABASE_REPLICA_URL": "postgres://h:5433"}
+    )
+    assert printed == "None False"
