@@ -32,8 +32,6 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 REPLICA_ALIAS = "replica"
-# Its presence (any value) pins this browser's reads to the primary; it expires by itself.
-PIN_COOKIE = "rxportal_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 _replica_wanted: ContextVar[bool] = ContextVar("rxportal_replica_wanted", default=False)
@@ -122,17 +120,20 @@ class ReadYourWritesMiddleware:
         could_write = request.method not in SAFE_METHODS
         # Apps (bearer tokens) keep no cookie, so they read the primary throughout.
         app = "HTTP_AUTHORIZATION" in request.META
-        token = _pinned_to_primary.set(could_write or app or PIN_COOKIE in request.COOKIES)
+        # The cookie's presence (any value) pins; it expires by itself.
+        pinned = settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME in request.COOKIES
+        token = _pinned_to_primary.set(could_write or app or pinned)
         try:
             response = self.get_response(request)
         finally:
             _pinned_to_primary.reset(token)
         if could_write and replica_is_configured():
+            name = settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME
             response.set_cookie(
-                PIN_COOKIE,
+                name,
                 "1",
                 max_age=settings.RXPORTAL_REPLICA_PIN_SECONDS,
-                secure=settings.SESSION_COOKIE_SECURE,
+                secure=settings.SESSION_COOKIE_SECURE or name.startswith("__Host-"),
                 httponly=True,
                 samesite="Lax",
             )

@@ -510,6 +510,8 @@ RXPORTAL_USERNAME_COOKIE_NAME = env_str(
 RXPORTAL_USERNAME_COOKIE_AGE = 365 * 24 * 60 * 60
 RXPORTAL_DEVICE_COOKIE_NAME = env_str("RXPORTAL_DEVICE_COOKIE_NAME", f"{_COOKIE_PREFIX}rx_device")
 RXPORTAL_DEVICE_COOKIE_AGE = 180 * 24 * 60 * 60
+# Read your own writes (rxportal.core.db_router): while present, this browser reads the primary.
+RXPORTAL_PRIMARY_PIN_COOKIE_NAME = f"{_COOKIE_PREFIX}rx_primary"
 # Wrong challenge answers or codes allowed in one new-device check before sign-in starts over.
 RXPORTAL_NEW_DEVICE_MAX_ATTEMPTS = 3
 # Wrong text-message or recovery codes allowed at the SMS sign-in step before it starts over.

@@ -19,7 +19,6 @@ from django.test import RequestFactory, override_settings
 
 from rxportal.claims.models import Claim
 from rxportal.core.db_router import (
-    PIN_COOKIE,
     ReadYourWritesMiddleware,
     alias_for_read,
     pinned_to_primary,
@@ -97,7 +96,7 @@ def test_a_request_that_could_write_reads_the_primary_and_pins_the_browser(
     response = ReadYourWritesMiddleware(_alias_seen_by_view)(request)
 
     assert response.content == b"default"
-    cookie = response.cookies[PIN_COOKIE]
+    cookie = response.cookies[settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME]
     assert cookie["max-age"] == settings.RXPORTAL_REPLICA_PIN_SECONDS
     assert cookie["httponly"]
 
@@ -105,12 +104,12 @@ def test_a_request_that_could_write_reads_the_primary_and_pins_the_browser(
 def test_a_pinned_browser_reads_the_primary_and_others_the_replica(replica_configured) -> None:
     middleware = ReadYourWritesMiddleware(_alias_seen_by_view)
     pinned = RequestFactory().get("/orders/")
-    pinned.COOKIES[PIN_COOKIE] = "1"
+    pinned.COOKIES[settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME] = "1"
 
     assert middleware(pinned).content == b"default"
     fresh = middleware(RequestFactory().get("/orders/"))
     assert fresh.content == b"replica"
-    assert PIN_COOKIE not in fresh.cookies  # reading pins nothing
+    assert settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME not in fresh.cookies  # reading pins nothing
 
 
 def test_apps_with_a_bearer_token_read_the_primary(replica_configured) -> None:
@@ -120,7 +119,7 @@ def test_apps_with_a_bearer_token_read_the_primary(replica_configured) -> None:
 
 def test_without_a_replica_no_pin_cookie_is_set() -> None:
     response = ReadYourWritesMiddleware(_alias_seen_by_view)(RequestFactory().post("/orders/"))
-    assert PIN_COOKIE not in response.cookies
+    assert settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME not in response.cookies
 
 
 def _replica_settings_in_a_fresh_process(env_overrides: dict[str, str]) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from rxportal.core.db_router import PIN_COOKIE, reading_from_replica
+from rxportal.core.db_router import reading_from_replica
 from rxportal.orders.models import MailOrder, OrderStatus
 from tests.conftest import Family
 from tests.core.replica_support import has_replica, replay_paused, wait_for_replay
@@ -74,7 +75,9 @@ def test_a_members_fresh_write_is_read_back_from_the_primary(
     with replay_paused():
         cancel = client.post(reverse("orders:cancel", args=[order.public_id]), {"reason": "other"})
         assert cancel.status_code == 302
-        assert PIN_COOKIE in cancel.cookies  # this browser reads the primary for a while
+        assert (
+            settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME in cancel.cookies
+        )  # this browser reads the primary for a while
         assert MailOrder.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
 
         pinned = client.get(reverse("orders:list"))
@@ -82,7 +85,7 @@ def test_a_members_fresh_write_is_read_back_from_the_primary(
 
         # Without the pin (another browser, or once it expires) the same page reads the
         # replica, which has not replayed the cancellation yet.
-        del client.cookies[PIN_COOKIE]
+        del client.cookies[settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME]
         unpinned = client.get(reverse("orders:list"))
         assert [o.status for o in unpinned.context["history"].orders] == [OrderStatus.RECEIVED]
 
