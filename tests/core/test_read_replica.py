@@ -17,13 +17,17 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from rxportal.core.db_router import reading_from_replica
 from rxportal.orders.models import MailOrder, OrderStatus
+from rxportal.sponsor_tools.models import ReportStatus
+from rxportal.sponsor_tools.services import request_claims_report
 from tests.conftest import Family
 from tests.core.replica_support import has_replica, replay_paused, wait_for_replay
 from tests.factories import ClaimFactory
 from tests.orders.factories import make_order
+from tests.sponsor_tools.conftest import Scene
 
 pytestmark = [
     pytest.mark.skipif(
@@ -99,3 +103,22 @@ def test_writes_inside_a_replica_block_go_to_the_primary(
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM claims_claim WHERE id = %s", [claim.pk])
         assert cursor.fetchone() == (1,)
+
+
+def test_a_sponsor_claims_report_is_built_from_the_replica(
+    replica: BaseDatabaseWrapper, role_groups: None, scene: Scene
+) -> None:
+    with replay_paused():
+        # A claim in the report's range committed after the pause: only the primary has it.
+        ClaimFactory(member=scene.subscriber, service_date=dt.date(2026, 5, 1))
+        with translation.override("en"):
+            report = request_claims_report(
+                grant=scene.reports,
+                actor=scene.owner,
+                start=dt.date(2026, 1, 1),
+                end=dt.date(2026, 12, 31),
+            )
+        report.refresh_from_db()  # built by the (eager) task once the request committed
+
+    assert report.status == ReportStatus.READY
+    assert report.rows_total == 3  # the replica's claims: the fourth came after the pause
