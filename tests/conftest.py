@@ -69,3 +69,12 @@ def family(db: None, today: dt.date) -> Family:
             date_of_birth=today.replace(year=today.year - 20, day=1),
         ),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def replica_streaming_when_configured() -> None:
+    """With DATABASE_REPLICA_URL set, a replica that is down fails the run rather than letting
+    the replica tests pass by reading the primary (see tests/core/replica_support.py)."""
+    from tests.core.replica_support import check_replica_streaming
+
+    check_replica_streaming()

@@ -44,6 +44,7 @@ from rxportal.clients.domain import Tool
 from rxportal.clients.models import Client
 from rxportal.clients.selectors import find_live_grant
 from rxportal.core import clock
+from rxportal.core.db_router import reading_from_replica
 from rxportal.formulary.domain import compute_display_name
 from rxportal.formulary.models import Drug
 from rxportal.plans.models import Plan
@@ -103,35 +104,37 @@ def get_drug_trend(
             raise DrugTrendNotFound("No drug trend to show.")
         plan_public_id = str(plan.public_id)
 
-    current = compute_period(period, day)
-    prior = compute_prior_period(current)
-    scope = Q(client_id=client_id) & (Q(plan_id=plan_id) if plan_id is not None else Q())
-    totals, prior_totals = _period_totals(client_id, plan_id, current, prior)
-    rows, prior_rows = _drug_aggregates(scope, current.months, prior.months)
-    report = compute_trend_report(
-        period=current,
-        prior_period=prior,
-        totals=totals,
-        prior_totals=prior_totals,
-        current=rows,
-        prior=prior_rows,
-        top=top,
-    )
-    named = {
-        pk: DrugLabel(rxcui, compute_display_name(name))
-        for pk, rxcui, name in Drug.objects.filter(
-            pk__in=[int(r.key) for r in report.top_drugs]
-        ).values_list("id", "rxcui", "name")
-    }
-    report = replace(
-        report,
-        top_drugs=[replace(r, key=named[int(r.key)].rxcui) for r in report.top_drugs],
-    )
-    labels = {label.rxcui: label for label in named.values()}
-    chart_months = compute_chart_months(current)
-    monthly = compute_monthly_costs(
-        chart_months, _month_totals(client_id, plan_id, scope, chart_months)
-    )
+    # The figures (rollups, drug names) from the replica; the grant check above, the primary.
+    with reading_from_replica():
+        current = compute_period(period, day)
+        prior = compute_prior_period(current)
+        scope = Q(client_id=client_id) & (Q(plan_id=plan_id) if plan_id is not None else Q())
+        totals, prior_totals = _period_totals(client_id, plan_id, current, prior)
+        rows, prior_rows = _drug_aggregates(scope, current.months, prior.months)
+        report = compute_trend_report(
+            period=current,
+            prior_period=prior,
+            totals=totals,
+            prior_totals=prior_totals,
+            current=rows,
+            prior=prior_rows,
+            top=top,
+        )
+        named = {
+            pk: DrugLabel(rxcui, compute_display_name(name))
+            for pk, rxcui, name in Drug.objects.filter(
+                pk__in=[int(r.key) for r in report.top_drugs]
+            ).values_list("id", "rxcui", "name")
+        }
+        report = replace(
+            report,
+            top_drugs=[replace(r, key=named[int(r.key)].rxcui) for r in report.top_drugs],
+        )
+        labels = {label.rxcui: label for label in named.values()}
+        chart_months = compute_chart_months(current)
+        monthly = compute_monthly_costs(
+            chart_months, _month_totals(client_id, plan_id, scope, chart_months)
+        )
     return DrugTrend(str(client.public_id), plan_public_id, report, labels, monthly)
 
 

@@ -20,6 +20,7 @@ from rxportal.claims import domain
 from rxportal.claims.domain import ClaimQuery, ClaimSort, MonthSpending, Period
 from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
 from rxportal.claims.models import Accumulator, AccumulatorScope, Claim, ClaimStatus
+from rxportal.core.db_router import reads_from_replica
 from rxportal.core.money import ZERO
 from rxportal.members.models import Member
 from rxportal.members.selectors import find_member_for_user, list_family_members_visible_to
@@ -354,6 +355,7 @@ def _beyond(keys: Sequence[str], values: Sequence[Any], *, descending: bool) -> 
     return reduce(or_, conditions)
 
 
+@reads_from_replica  # history: the scope (who may be seen) was read from the primary
 def get_claim_history_page(
     *,
     scope: ClaimScope,
@@ -418,6 +420,7 @@ def _attach_people_and_reversed_claims(claims: list[Claim], scope: ClaimScope) -
             claim.reverses = originals[claim.reverses_id]
 
 
+@reads_from_replica
 def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimSummary:
     """Totals of the filtered claims and their paid spending per month: one GROUP BY query.
 
@@ -497,6 +500,7 @@ class ClaimStatement:
     generated_on: dt.date
 
 
+@reads_from_replica
 def get_claim_statement(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimStatement:
     """The paid claims (see ``COUNTED_IN_TOTALS``) of the filtered people, period, drug and
     pharmacy, oldest first. A status filter does not apply: a statement lists what was paid."""

@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
+from rxportal.core.db_router import reading_from_replica
 from rxportal.members.models import Member
 from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.orders import domain
@@ -83,23 +84,21 @@ def list_mail_orders(*, viewer: Viewer, today: dt.date, only_open: bool = False)
     """The viewer's and their visible family's mail orders of the last 18 months, newest first,
     with their member and lines (drug, for whom); ``only_open`` leaves out delivered and
     cancelled ones. ``older_count`` says how many older orders exist and are not shown."""
-    member_ids = _visible_member_ids(viewer, today)
+    member_ids = _visible_member_ids(viewer, today)  # from the primary: who may be seen
     since = _history_start(today)
     base = _visible_orders(member_ids)
     orders = base.filter(ordered_at__gte=since)
     if only_open:
         orders = orders.filter(status__in=[str(s) for s in domain.OPEN_STATUSES])
+    with reading_from_replica():  # a history: the primary's after a write (read your own)
+        listed = list(
+            orders.select_related("member")
+            .prefetch_related(_lines_prefetch())
+            .order_by("-ordered_at", "-id")
+        )
+        older_count = base.filter(ordered_at__lt=since).count() if member_ids else 0
     return OrderHistory(
-        orders=_with_attention(
-            list(
-                orders.select_related("member")
-                .prefetch_related(_lines_prefetch())
-                .order_by("-ordered_at", "-id")
-            ),
-            today,
-        ),
-        since=since.date(),
-        older_count=base.filter(ordered_at__lt=since).count() if member_ids else 0,
+        orders=_with_attention(listed, today), since=since.date(), older_count=older_count
     )
 
 

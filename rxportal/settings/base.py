@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pins requests that write, and a browser's next pages, to the primary database.
+    "rxportal.core.db_router.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +142,25 @@ if not _is_postgres:
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+# A PostgreSQL streaming replica (DATABASE_REPLICA_URL): history pages and reports read from it
+# through rxportal.core.db_router; nothing writes to it. A physical replica holds every database
+# of its primary, so a URL without a database name reads the primary's (DATABASE_URL's) database.
+# SQLite has no replicas: without a PostgreSQL DATABASE_URL the setting is unused (and production
+# refuses SQLite anyway).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL and _is_postgres:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("RXPORTAL_DB_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["NAME"] = DATABASES["replica"]["NAME"] or DATABASES["default"]["NAME"]
+DATABASE_ROUTERS = ["rxportal.core.db_router.ReplicaRouter"]
+# Whether the router sends the chosen reads to the replica at all (off without a replica).
+RXPORTAL_REPLICA_READS = "replica" in DATABASES
+# Read your own writes: after a request that could write (POST, PUT, PATCH, DELETE), that
+# browser reads from the primary for this long. Keep it above the replica's usual lag.
+RXPORTAL_REPLICA_PIN_SECONDS = env_int("RXPORTAL_REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -502,6 +523,8 @@ RXPORTAL_USERNAME_COOKIE_NAME = env_str(
 RXPORTAL_USERNAME_COOKIE_AGE = 365 * 24 * 60 * 60
 RXPORTAL_DEVICE_COOKIE_NAME = env_str("RXPORTAL_DEVICE_COOKIE_NAME", f"{_COOKIE_PREFIX}rx_device")
 RXPORTAL_DEVICE_COOKIE_AGE = 180 * 24 * 60 * 60
+# Read your own writes (rxportal.core.db_router): while present, this browser reads the primary.
+RXPORTAL_PRIMARY_PIN_COOKIE_NAME = f"{_COOKIE_PREFIX}rx_primary"
 # Wrong challenge answers or codes allowed in one new-device check before sign-in starts over.
 RXPORTAL_NEW_DEVICE_MAX_ATTEMPTS = 3
 # Wrong text-message or recovery codes allowed at the SMS sign-in step before it starts over.

@@ -37,3 +37,11 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 # Token ids repeat across tests (rolled-back rows) within one minute's window: the suite's API
 # calls must not add up to a 429. tests/api/test_rate_limits.py sets a small limit itself.
 RXPORTAL_API_RATE_LIMIT_PER_MINUTE = 100_000
+
+# The replica (DATABASE_REPLICA_URL): the test runner creates test_<name> on the primary only and
+# streaming replication copies it over. Test cases run inside a transaction the replica never
+# sees, so the suite reads the primary (RXPORTAL_REPLICA_READS off, the alias a mirror of the
+# default); tests/core/test_read_replica.py turns replica reads on over a real connection to it.
+if "replica" in DATABASES:
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+RXPORTAL_REPLICA_READS = False

@@ -182,11 +182,15 @@ def portal_server(
     _check_data_commands_exist()
     port = _free_loopback_port()
     mail_dir = tmp_path_factory.mktemp("mail")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_READ_DOT_ENV", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+    # Without the replica: these tests read at once what other processes just wrote, which a
+    # replica shows only after it replays it (tests/core/test_read_replica.py drives pages on one).
+    skipped = {
+        "DJANGO_READ_DOT_ENV",
+        "DJANGO_DEBUG",
+        "DJANGO_SETTINGS_MODULE",
+        "DATABASE_REPLICA_URL",
     }
+    env = {key: value for key, value in os.environ.items() if key not in skipped}
     env.update(
         DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
         RXPORTAL_ENV="development",
