@@ -576,6 +576,9 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     # The consent screen is shown every time: an app never asks to skip it.
     "REQUEST_APPROVAL_PROMPT": "force",
     "OIDC_ENABLED": True,
+    # The issuer (ID tokens' iss, discovery, the authorization response's iss) is the configured
+    # site, never the request's Host header, which a client can forge.
+    "OIDC_ISS_ENDPOINT": f"{RXPORTAL_BASE_URL.rstrip('/')}/oauth",
     "OIDC_RSA_PRIVATE_KEY": RXPORTAL_OIDC_RSA_PRIVATE_KEY,
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none", "client_secret_post"],
