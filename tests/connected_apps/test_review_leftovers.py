@@ -8,8 +8,11 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from oauth2_provider.models import AccessToken
 
+from rxportal.connected_apps.bearer import authenticate_bearer
 from rxportal.connected_apps.domain import form_action_source
 from rxportal.connected_apps.models import AppConsent
 from tests.conftest import Family
@@ -23,6 +26,8 @@ from tests.connected_apps.oauth_helpers import (
     make_public_app,
     redirect_query,
 )
+from tests.factories import DEFAULT_PASSWORD
+from tests.oauth_tokens import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +217,50 @@ def test_an_ipv6_loopback_app_gets_its_code(family: Family) -> None:
     assert page.status_code == 200
     assert answer["Location"].startswith("http://[::1]:53682/callback?")
     assert "code" in redirect_query(answer)
+
+
+# --- 5. A password changed in My Account ends app access -----------------------------------------
+
+
+def test_changing_the_password_in_my_account_ends_every_apps_access_and_says_so(
+    family: Family,
+) -> None:
+    client = _signed_in(family)
+    app = make_public_app()
+    pkce = Pkce.new()
+    client.get(authorize_url(app, scope=READ, pkce=pkce))
+    code = redirect_query(client.post("/oauth/authorize/", {**_params(app, pkce), "allow": "on"}))
+    tokens = body(exchange(client, app, code=code["code"], verifier=pkce.verifier))
+    new = "a brand new passphrase for rxportal"
+
+    response = client.post(
+        reverse("rx_myaccount_password"),
+        {"oldpassword": DEFAULT_PASSWORD, "password1": new, "password2": new},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("rx_myaccount")
+    assert not AppConsent.objects.exists()
+    assert not AccessToken.objects.exists()
+    assert (
+        authenticate_bearer(
+            RequestFactory().get("/api/v1/profile", **bearer(tokens["access_token"]))
+        )
+        is None
+    )
+    assert "Apps you had connected to your account were disconnected" in (response.content.decode())
+
+
+def test_changing_the_password_without_connected_apps_says_nothing_about_apps(
+    family: Family,
+) -> None:
+    new = "a brand new passphrase for rxportal"
+
+    response = _signed_in(family).post(
+        reverse("rx_myaccount_password"),
+        {"oldpassword": DEFAULT_PASSWORD, "password1": new, "password2": new},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("rx_myaccount")
+    assert "disconnected" not in response.content.decode()
