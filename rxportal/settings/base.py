@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "content.publish_scheduled_pages",
         "schedule": crontab(minute="*/5"),
     },
+    # The JSON API's Idempotency-Key records, a day after their request.
+    "api.purge_stale_idempotency_records": {
+        "task": "api.purge_stale_idempotency_records",
+        "schedule": crontab(minute=29),
+    },
 }
 
 # --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first
