@@ -2,14 +2,15 @@
 /oauth/.well-known/openid-configuration is in ``oauth_urls``): some clients look here."""
 
 from django.urls import path
-from oauth2_provider import views as dot_views
+
+from rxportal.connected_apps.views import OpenIDDiscoveryView
 
 app_name = "oidc_discovery"
 
 urlpatterns = [
     path(
         ".well-known/openid-configuration",
-        dot_views.ConnectDiscoveryInfoView.as_view(),
+        OpenIDDiscoveryView.as_view(),
         name="root",
     ),
 ]

@@ -36,4 +36,9 @@ def form_action_source(redirect_uri: str) -> str:
     parts = urlsplit(redirect_uri)
     if parts.scheme == MOBILE_APP_SCHEME:
         return f"{MOBILE_APP_SCHEME}:"
+    if parts.hostname == "::1":
+        # CSP host sources cannot name an IPv6 address (browsers drop "http://[::1]:8080" and
+        # block the redirect): the scheme source admits it. Only this page's policy widens,
+        # and the form itself still posts to the site.
+        return "http:"
     return f"{parts.scheme}://{parts.netloc}"

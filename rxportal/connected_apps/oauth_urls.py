@@ -7,7 +7,7 @@ clients and name the user)."""
 from django.urls import path, re_path
 from oauth2_provider import views as dot_views
 
-from rxportal.connected_apps.views import ConsentView
+from rxportal.connected_apps.views import ConsentView, OpenIDDiscoveryView
 
 urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
     re_path(
         r"^\.well-known/openid-configuration$",
-        dot_views.ConnectDiscoveryInfoView.as_view(),
+        OpenIDDiscoveryView.as_view(),
         name="oidc-connect-discovery-info",
     ),
     path(".well-known/jwks.json", dot_views.JwksInfoView.as_view(), name="jwks-info"),

@@ -115,16 +115,18 @@ def end_app_access_to_patient(*, user: AbstractBaseUser, patient: Member) -> Non
             consent.delete()
 
 
-def revoke_all_app_access(user: AbstractBaseUser) -> None:
-    """End every app's access for this user (account recovery, signing out everywhere): all
-    consents deleted, refresh tokens revoked, access tokens, ID tokens and codes deleted."""
+def revoke_all_app_access(user: AbstractBaseUser) -> int:
+    """End every app's access for this user (account recovery, a password change, signing out
+    everywhere): all consents deleted, refresh tokens revoked, access tokens, ID tokens and
+    codes deleted. Returns how many apps the user had connected."""
     with transaction.atomic():
         for refresh_token in RefreshToken.objects.filter(user_id=user.pk, revoked__isnull=True):
             refresh_token.revoke()
         AccessToken.objects.filter(user_id=user.pk).delete()
         IDToken.objects.filter(user_id=user.pk).delete()
         Grant.objects.filter(user_id=user.pk).delete()
-        AppConsent.objects.filter(user_id=user.pk).delete()
+        ended, _ = AppConsent.objects.filter(user_id=user.pk).delete()
+    return ended
 
 
 def ensure_demo_mobile_app() -> Application:

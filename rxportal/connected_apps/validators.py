@@ -2,7 +2,9 @@
 
 * PKCE with S256 only: ``plain`` is refused at the authorization request with the standard
   ``invalid_request`` error (a missing challenge is refused by ``PKCE_REQUIRED``).
-* Redirect URIs: https, the mobile app's scheme, or http to a loopback IP (``domain``).
+* Redirect URIs: https, the mobile app's scheme, or http to a loopback IP (``domain``), also
+  for the registered URI used when a request names none.
+* ``prompt=none``: ``consent_required`` (consent is asked every time), never the screen.
 * A code or refresh token is honoured only while the member's consent to that app stands.
 * A refresh token only when ``offline_access`` was granted (SMART); the token response names
   the chosen patient when ``launch/patient`` was granted.
@@ -26,6 +28,9 @@ from rxportal.connected_apps.selectors import find_consent_for_token
 from rxportal.members.selectors import find_member_for_user
 
 PKCE_METHOD = "S256"
+# Set in request.META by the consent view (DOT hands oauthlib a copy of META as the headers).
+# Not an HTTP_ key, so no client header can set it.
+SIGNED_IN_MARK = "rxportal.signed_in"
 
 
 def fhir_user_url(member_public_id: object) -> str:
@@ -61,6 +66,23 @@ class PortalOAuth2Validator(OAuth2Validator):
         return is_acceptable_redirect_uri(redirect_uri) and bool(
             super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
         )
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> str | None:
+        # A request without redirect_uri gets the app's only registered URI (DOT refuses when
+        # there are several) under the same rules as a given one; None is oauthlib's
+        # invalid_request, answered on our page and never redirected.
+        default = super().get_default_redirect_uri(client_id, request, *args, **kwargs)
+        return default if default and is_acceptable_redirect_uri(default) else None
+
+    # prompt=none (OpenID Connect Core §3.1.2.6): no page may be shown. No one signed in:
+    # login_required; a signed-in member is always asked to consent: consent_required.
+    def validate_silent_login(self, request: Request) -> bool:
+        return request.headers.get(SIGNED_IN_MARK) == "1"
+
+    def validate_silent_authorization(self, request: Request) -> bool:
+        return False
 
     def validate_code(
         self, client_id: str, code: str, client: Any, request: Request, *args: Any, **kwargs: Any

@@ -10,6 +10,7 @@ never skipped; and the patient the member chooses is checked against the family-
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,13 +25,16 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from oauth2_provider import views as dot_views
 from oauth2_provider.models import Application
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import AuthorizationView
 
 from rxportal.connected_apps import scopes as scope_rules
 from rxportal.connected_apps import selectors, services
 from rxportal.connected_apps.domain import form_action_source
 from rxportal.connected_apps.forms import ConsentForm
+from rxportal.connected_apps.validators import SIGNED_IN_MARK
 from rxportal.core import clock
 
 SMART_CAPABILITIES = [
@@ -45,6 +49,9 @@ SMART_CAPABILITIES = [
 ]
 
 
+PROMPT_VALUES_SUPPORTED = ["none"]
+
+
 class _ConsentSkipped(Exception):
     """DOT tried to issue a code without showing the consent screen."""
 
@@ -55,6 +62,8 @@ class ConsentView(AuthorizationView):
     form_class = ConsentForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # For prompt=none: whether someone is signed in (validators.validate_silent_login).
+        request.META[SIGNED_IN_MARK] = "1" if request.user.is_authenticated else "0"
         if request.user.is_authenticated and not selectors.may_connect_apps(user=request.user):
             return render(request, "connected_apps/members_only.html", status=403)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
@@ -149,14 +158,31 @@ class ConsentView(AuthorizationView):
         return list(self.oauth2_data.get("scopes", []))
 
 
+class OpenIDDiscoveryView(dot_views.ConnectDiscoveryInfoView):
+    """DOT's OpenID Connect discovery, advertising only the prompt values the consent screen
+    honours: ``none`` (login_required / consent_required); ``login`` would send a signed-in
+    member to a sign-in page that lets them straight through, so it is not offered."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        document = json.loads(response.content)
+        document["prompt_values_supported"] = PROMPT_VALUES_SUPPORTED
+        honest = JsonResponse(document)
+        honest["Access-Control-Allow-Origin"] = "*"
+        return honest
+
+
 @require_GET
 def smart_configuration(request: HttpRequest) -> JsonResponse:
     """SMART App Launch discovery (``/fhir/R4/.well-known/smart-configuration``)."""
 
-    def url(name: str) -> str:
-        return request.build_absolute_uri(reverse(f"oauth2_provider:{name}"))
+    # From the configured issuer, as OIDC discovery does: never from the request's Host.
+    issuer = oauth2_settings.oidc_issuer(request)
+    site = f"{urlsplit(issuer).scheme}://{urlsplit(issuer).netloc}"
 
-    issuer = url("oidc-connect-discovery-info").removesuffix("/.well-known/openid-configuration")
+    def url(name: str) -> str:
+        return site + reverse(f"oauth2_provider:{name}")
+
     response = JsonResponse(
         {
             "issuer": issuer,

@@ -86,7 +86,11 @@ CAPABILITIES: list[dict[str, Any]] = [
                 "type": "date",
                 "documentation": "Date of service (eq, ge, gt, le, lt).",
             },
-            {"name": "_count", "type": "number", "documentation": "Page size, 1 to 100."},
+            {
+                "name": "_count",
+                "type": "number",
+                "documentation": "Page size from 1; more than 100 is served as pages of 100.",
+            },
         ],
     },
 ]

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -131,8 +132,10 @@ def next_page_params(request: HttpRequest, kind: str, after: Any) -> dict[str, s
     return params
 
 
-def base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+def base_url() -> str:
+    """The site's configured address, never the request's Host header (a forged Host would
+    otherwise end up in cached, public Bundle links)."""
+    return str(settings.RXPORTAL_BASE_URL).rstrip("/")
 
 
 def values_of(request: HttpRequest, name: str) -> list[str] | None:
@@ -194,7 +197,7 @@ def bundle(
     included: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """A searchset Bundle of the page's matches (and ``_include``d resources, once each)."""
-    url = base_url(request)
+    url = base_url()
     result = searchset(
         request, entries=matches, base_url=url, next_params=next_page_params(request, kind, after)
     )

@@ -136,12 +136,14 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 
 def parse_count(request: HttpRequest) -> int:
+    """``_count``: a whole number from 1; more than 100 is served as pages of 100 (FHIR lets a
+    server page smaller than asked), as the public searches do."""
     raw = request.GET.get("_count", "")
     if not raw:
         return DEFAULT_COUNT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_COUNT:
-        raise SearchError(f"_count: a whole number from 1 to {MAX_COUNT}.")
-    return int(raw)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SearchError("_count: a whole number from 1 (pages hold at most 100).")
+    return min(int(raw), MAX_COUNT)
 
 
 def parse_cursor(request: HttpRequest) -> uuid.UUID | None:

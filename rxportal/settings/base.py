@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "content.publish_scheduled_pages",
         "schedule": crontab(minute="*/5"),
     },
+    # The JSON API's Idempotency-Key records, a day after their request.
+    "api.purge_stale_idempotency_records": {
+        "task": "api.purge_stale_idempotency_records",
+        "schedule": crontab(minute=29),
+    },
 }
 
 # --- Passwords: Argon2id over NFKC-normalized input (rxportal/accounts/hashers.py). The first
@@ -612,6 +617,9 @@ OAUTH2_PROVIDER: dict[str, Any] = {
     # The consent screen is shown every time: an app never asks to skip it.
     "REQUEST_APPROVAL_PROMPT": "force",
     "OIDC_ENABLED": True,
+    # The issuer (ID tokens' iss, discovery, the authorization response's iss) is the configured
+    # site, never the request's Host header, which a client can forge.
+    "OIDC_ISS_ENDPOINT": f"{RXPORTAL_BASE_URL.rstrip('/')}/oauth",
     "OIDC_RSA_PRIVATE_KEY": RXPORTAL_OIDC_RSA_PRIVATE_KEY,
     "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none", "client_secret_post"],

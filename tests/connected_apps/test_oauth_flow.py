@@ -470,7 +470,7 @@ def test_the_id_token_and_userinfo_name_the_member_by_public_ids(
     assert body(userinfo)["fhirUser"] == expected_fhir_user
 
 
-def test_openid_discovery_and_jwks(client: Client) -> None:
+def test_openid_discovery_and_jwks(client: Client, settings) -> None:
     under_oauth = client.get("/oauth/.well-known/openid-configuration")
     at_root = client.get("/.well-known/openid-configuration")
     jwks = client.get("/oauth/.well-known/jwks.json")
@@ -478,8 +478,8 @@ def test_openid_discovery_and_jwks(client: Client) -> None:
     assert under_oauth.status_code == at_root.status_code == 200
     document = body(under_oauth)
     assert document == body(at_root)
-    assert document["issuer"] == "http://testserver/oauth"
-    assert document["authorization_endpoint"] == "http://testserver/oauth/authorize/"
+    assert document["issuer"] == f"{settings.RXPORTAL_BASE_URL}/oauth"
+    assert document["authorization_endpoint"] == f"{settings.RXPORTAL_BASE_URL}/oauth/authorize/"
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert document["response_types_supported"] == ["code"]
     assert "RS256" in document["id_token_signing_alg_values_supported"]
@@ -487,14 +487,16 @@ def test_openid_discovery_and_jwks(client: Client) -> None:
     assert body(jwks)["keys"][0]["kty"] == "RSA"
 
 
-def test_smart_configuration(client: Client) -> None:
+def test_smart_configuration(client: Client, settings) -> None:
     response = client.get("/fhir/R4/.well-known/smart-configuration")
 
     document = body(response)
+    site = settings.RXPORTAL_BASE_URL
     assert response.status_code == 200
-    assert document["authorization_endpoint"] == "http://testserver/oauth/authorize/"
-    assert document["token_endpoint"] == "http://testserver/oauth/token/"
-    assert document["revocation_endpoint"] == "http://testserver/oauth/revoke_token/"
+    assert document["issuer"] == f"{site}/oauth"
+    assert document["authorization_endpoint"] == f"{site}/oauth/authorize/"
+    assert document["token_endpoint"] == f"{site}/oauth/token/"
+    assert document["revocation_endpoint"] == f"{site}/oauth/revoke_token/"
     assert document["code_challenge_methods_supported"] == ["S256"]
     assert {"patient/*.read", "patient/*.rs", "launch/patient", "offline_access"} <= set(
         document["scopes_supported"]

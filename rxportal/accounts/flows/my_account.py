@@ -51,9 +51,10 @@ def security_hub(*, request: HttpRequest, user: User, now: dt.datetime) -> Secur
     )
 
 
-def record_password_changed(*, request: HttpRequest, user: User) -> None:
-    """After allauth's password change succeeded: the audit entry."""
-    myaccount.record_password_changed(user=user, request=request)
+def record_password_changed(*, request: HttpRequest, user: User) -> int:
+    """After allauth's password change succeeded: connected apps disconnected, the audit entry.
+    Returns how many apps were disconnected (the page tells the member)."""
+    return myaccount.record_password_changed(user=user, request=request)
 
 
 def current_questions(user: User) -> list[str]:

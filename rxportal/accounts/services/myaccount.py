@@ -1,5 +1,5 @@
-"""Writes from My Account that no other service owns: ending other sessions, and the audit
-entry for a password change (allauth's view changes the password itself).
+"""Writes from My Account that no other service owns: ending other sessions, and what follows
+a password change (allauth's view changes the password itself): app access ends, audited.
 
 Challenge answers, SiteKey, phone, recovery codes and devices have their own services
 (``challenges``, ``sitekey``, ``sms_factor``, ``recovery_codes``, ``devices``).
@@ -41,12 +41,17 @@ def end_other_sessions(*, user: AbstractBaseUser, request: HttpRequest) -> int:
     return len(others)
 
 
-def record_password_changed(*, user: AbstractBaseUser, request: HttpRequest) -> None:
-    """Audit a password change made through My Account (the current password was checked)."""
+def record_password_changed(*, user: AbstractBaseUser, request: HttpRequest) -> int:
+    """After a password change through My Account (the current password was checked): connected
+    apps lose their access, as after a reset (whoever knew the old password may have connected
+    one), and the audit entry. Returns how many apps were disconnected."""
+    apps_disconnected = revoke_all_app_access(user)
     record_event(
         action=ACTION_PASSWORD_CHANGED,
         outcome=Outcome.SUCCESS,
         actor=user,
         request=request,
         subject=user if hasattr(user, "public_id") else None,
+        details={"apps_disconnected": apps_disconnected},
     )
+    return apps_disconnected

@@ -113,7 +113,17 @@ class MyAccountPasswordView(_MyAccountPage, PasswordChangeView):
         # (``PortalAccountAdapter.send_notification_mail``: ours, by email and to the inbox).
         with transaction.atomic():
             response = super().form_valid(form)
-            my_account_flow.record_password_changed(request=self.request, user=_user(self.request))
+            apps_disconnected = my_account_flow.record_password_changed(
+                request=self.request, user=_user(self.request)
+            )
+        if apps_disconnected:
+            messages.info(
+                self.request,
+                _(
+                    "Apps you had connected to your account were disconnected. "
+                    "Connect them again if you still use them."
+                ),
+            )
         return response
 
 
