@@ -175,3 +175,21 @@ def test_the_stages_second_factor_facts_match_the_one_by_one_checks(
     assert facts.usable == signin.has_second_factor(user)
     assert facts.stranded_phone == signin.has_stranded_sms_factor(user)
     assert facts.sms_step_needed == sms_factor.is_sms_step_needed(user)
+
+
+def test_the_username_step_keeps_its_redirect_so_a_reload_never_posts_again(
+    client: Client,
+) -> None:
+    """Decided in issue 16: answering the username POST with the next page would save one
+    request but leave that page on a POST (reload asks to resend, Back lands on an expired
+    form); the redirect gives each step its own URL."""
+    _recognized_client(client)
+
+    response = client.post(reverse("account_login"), {"username": "cora"})
+    first = client.get(response["Location"])
+    reloaded = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rx_login_password")
+    assert first.status_code == reloaded.status_code == 200
+    assert "Morning tea by the lake" in reloaded.content.decode()
