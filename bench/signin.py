@@ -93,19 +93,19 @@ def _run(command: list[str], env: dict[str, str]) -> str:
 
 
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
+def fresh_database(server_url: str, name: str = DATABASE_NAME) -> Iterator[str]:
     """A new database on the local PostgreSQL server; dropped afterwards."""
     import psycopg
     from psycopg import sql
 
     parts = urlsplit(server_url)
     maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE_NAME))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     with psycopg.connect(maintenance_url, autocommit=True) as connection:
         connection.execute(drop)
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield urlunsplit(parts._replace(path=f"/{DATABASE_NAME}"))
+        yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         with psycopg.connect(maintenance_url, autocommit=True) as connection:
             connection.execute(drop)
@@ -396,12 +396,22 @@ def sign_in(browser: Browser, user: BenchUser, device_cookie_name: str) -> float
         {"csrfmiddlewaretoken": _token(text), "login": user.username, "password": PASSWORD},
     )
     password_seconds = time.perf_counter() - started
-    _expect(response, 302, "/dashboard/")
-    response, text = browser.request("GET", "/dashboard/")
+    # The first page: the dashboard, or a client's home (straight, or through /dashboard/).
+    landing = _local_redirect(response)
+    response, text = browser.request("GET", landing)
+    if response.status == 302:
+        response, text = browser.request("GET", _local_redirect(response))
     _expect(response, 200)
     if "Sign out" not in text:
-        raise SignInError("the dashboard is not signed in")
+        raise SignInError("the first page after sign-in is not signed in")
     return password_seconds
+
+
+def _local_redirect(response: HTTPResponse) -> str:
+    location = response.getheader("Location") or ""
+    if response.status != 302 or not location.startswith("/") or location.startswith("//"):
+        raise SignInError(f"{response.status} to {location!r} instead of a redirect on this site")
+    return location
 
 
 @dataclass
@@ -702,6 +712,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument(
+        "--database-name",
+        default=DATABASE_NAME,
+        help="the database created and dropped (one per person on a shared server)",
+    )
     parser.add_argument("--markdown", action="store_true", help="also print a docs/ block")
     parser.add_argument(
         "--profile-dir", type=Path, help="py-spy the workers during the loaded phase (PY_SPY=…)"
@@ -727,7 +742,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(BASE_DIR))
     context = multiprocessing.get_context("spawn")
 
-    with fresh_database(args.postgres_url) as database_url, tempfile.TemporaryDirectory() as tmp:
+    with (
+        fresh_database(args.postgres_url, args.database_name) as database_url,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         env = server_environment(
             database_url=database_url, redis_url=args.redis_url, cache_prefix=cache_prefix
         )

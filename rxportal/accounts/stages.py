@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from rxportal.accounts.flows import signin as signin_flow
-from rxportal.accounts.services import devices, roles, signin, sms_factor
+from rxportal.accounts.services import devices, roles, signin
 from rxportal.core import clock
 
 NEW_DEVICE_STAGE_KEY = "rx_new_device"
@@ -67,7 +67,7 @@ class SmsSecondFactorStage(LoginStage):
 
     def handle(self) -> tuple[Any, bool]:
         user = self.login.user
-        if user is None or not sms_factor.is_sms_step_needed(user):
+        if user is None or not signin.second_factors_at_sign_in(self.request, user).sms_step_needed:
             return None, True
         return HttpResponseRedirect(reverse(self.urlname)), True
 
@@ -86,12 +86,13 @@ class SecondFactorPolicyStage(LoginStage):
         user = self.login.user
         if user is None:
             return None, True
-        if signin.has_second_factor(user):
+        factors = signin.second_factors_at_sign_in(self.request, user)
+        if factors.usable:
             records = get_authentication_records(self.request, user)
             if not any(record.get("method") == "mfa" for record in records):
                 return None, False
             signin.flag_enrolment(request=self.request, required=False)
-        elif signin.has_stranded_sms_factor(user):
+        elif factors.stranded_phone:
             messages.error(
                 self.request,
                 _(

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.accounts import captcha
@@ -30,6 +31,7 @@ from rxportal.accounts.forms.common import (
 )
 from rxportal.accounts.services import lockout, signin
 from rxportal.accounts.sitekeys import STATIC_DIR as SITEKEY_STATIC_DIR
+from rxportal.accounts.sitekeys import SiteKeyDisplay
 from rxportal.audit.services import client_ip
 from rxportal.core import clock
 
@@ -149,13 +151,17 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
         password.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
         password.widget.attrs.pop("placeholder", None)
 
-        self.sitekey = signin_flow.sitekey_for(self.identity) if self.identity else None
         ip = client_ip(self.request) if self.request is not None else None
         self.gate = lockout.sign_in_gate(username=normalized, now=now, ip=ip)
         self.captcha: captcha.CaptchaChallenge | None = None
         if self.gate.captcha_required:
             self.captcha = _add_captcha_field(self, now=now)
         self.describe_fields()
+
+    @cached_property
+    def sitekey(self) -> SiteKeyDisplay | None:
+        # Read when the page is drawn, not on a right password (the answer is then a redirect).
+        return signin_flow.sitekey_for(self.identity) if self.identity else None
 
     @property
     def sitekey_static_path(self) -> str:
@@ -208,6 +214,9 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
     paused_until: Any = None
 
     def login(self, request: Any, redirect_url: str | None = None) -> Any:
-        # The password factor has passed: a new session id before the next stage.
+        response = super().login(request, redirect_url=redirect_url)
+        # The password factor has passed: one new session id. When every stage passed, Django's
+        # login() has just given it; when a stage stopped (second factor, new device), the
+        # sign-in waiting in this session gets it here, before its page is shown.
         signin.rotate_session_key(request)
-        return super().login(request, redirect_url=redirect_url)
+        return response

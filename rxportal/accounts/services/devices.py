@@ -39,6 +39,10 @@ MAX_USERS_PER_COOKIE = 5
 LABEL_MAX_LENGTH = 200
 
 DEVICE_REVOKED = "auth.device.revoked"
+# My Account's "last used" for a browser: within the hour is close enough, and refreshing it
+# every time would cost a write on each sign-in (twice: the username step and the new-device
+# stage both look).
+LAST_SEEN_REFRESH = dt.timedelta(hours=1)
 
 _Entries = list[tuple[str, str]]  # (user public id, device public id), newest first
 
@@ -81,7 +85,8 @@ def _as_uuid(value: str) -> uuid.UUID | None:
 def find_recognized_device(
     *, user: User, cookie_value: str | None, now: dt.datetime
 ) -> RecognizedDevice | None:
-    """The user's live device named by the cookie, its last-seen time refreshed; else None."""
+    """The user's live device named by the cookie, else None. Its last-seen time is refreshed
+    when older than ``LAST_SEEN_REFRESH``."""
     for user_id, device_id in read_device_cookie(cookie_value):
         if user_id != str(user.public_id):
             continue
@@ -91,8 +96,9 @@ def find_recognized_device(
         device = RecognizedDevice.objects.filter(
             user=user, public_id=device_uuid, revoked_at__isnull=True
         ).first()
-        if device is not None:
+        if device is not None and now - device.last_seen_at >= LAST_SEEN_REFRESH:
             RecognizedDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+            device.last_seen_at = now
         return device
     return None
 

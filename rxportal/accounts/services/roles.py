@@ -9,6 +9,9 @@ from rxportal.accounts import permissions as perms
 
 # ModelBackend's per-object caches of what a user holds.
 _PERMISSION_CACHES = ("_perm_cache", "_user_perm_cache", "_group_perm_cache")
+# Set on a user object once it is known to be in its role's group (lives as long as the object:
+# one request).
+_JOINED_ATTRIBUTE = "_rx_role_group_joined"
 
 
 def ensure_role_group(*, user: AbstractBaseUser) -> None:
@@ -17,9 +20,14 @@ def ensure_role_group(*, user: AbstractBaseUser) -> None:
     spec = perms.ROLE_GROUPS.get(str(getattr(user, "role", "")))
     if spec is None or not user.pk:
         return
+    if user.__dict__.get(_JOINED_ATTRIBUTE) == spec[0]:
+        return  # already checked on this object (the sign-in asks twice in one request)
     group = Group.objects.filter(name=spec[0]).first()
-    if group is not None and not user.groups.filter(pk=group.pk).exists():  # type: ignore[attr-defined]
+    if group is None:
+        return
+    if not user.groups.filter(pk=group.pk).exists():  # type: ignore[attr-defined]
         user.groups.add(group)  # type: ignore[attr-defined]
         # A check on this same object after joining must see the group's permissions.
         for cache in _PERMISSION_CACHES:
             user.__dict__.pop(cache, None)
+    user.__dict__[_JOINED_ATTRIBUTE] = spec[0]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from allauth.core.internal.cryptokit import compare_user_code
 from allauth.mfa.models import Authenticator
@@ -23,11 +24,12 @@ from allauth.mfa.utils import decrypt
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.gateways import is_sms_enabled
-from rxportal.accounts.models import SecurityProfile
+from rxportal.accounts.models import SecurityProfile, User
 from rxportal.accounts.permissions import has_permission
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
@@ -70,6 +72,59 @@ def has_second_factor(user: AbstractBaseUser) -> bool:
         .exclude(sms_phone_encrypted="")
         .exists()
     )
+
+
+@dataclass(frozen=True)
+class SecondFactors:
+    """The second factors an account holds, as the sign-in stages need them."""
+
+    authenticator: bool  # an authenticator app or a passkey
+    confirmed_phone: bool  # text-message codes: usable only while SMS is switched on
+
+    @property
+    def usable(self) -> bool:
+        """The same answer as ``has_second_factor``."""
+        return self.authenticator or (self.confirmed_phone and is_sms_enabled())
+
+    @property
+    def stranded_phone(self) -> bool:
+        """The same answer as ``has_stranded_sms_factor``."""
+        return self.confirmed_phone and not is_sms_enabled()
+
+    @property
+    def sms_step_needed(self) -> bool:
+        """The same answer as ``sms_factor.is_sms_step_needed``: the phone is the only factor."""
+        return self.confirmed_phone and is_sms_enabled() and not self.authenticator
+
+
+_SECOND_FACTORS_ATTRIBUTE = "_rx_second_factors"
+
+
+def second_factors_at_sign_in(request: HttpRequest, user: AbstractBaseUser) -> SecondFactors:
+    """One query for the stages of one sign-in request (the text-message stage and the policy
+    stage both ask), kept on the request: nothing in those stages adds or removes a factor."""
+    cached = getattr(request, _SECOND_FACTORS_ATTRIBUTE, None)
+    if isinstance(cached, tuple) and cached[0] == user.pk:
+        facts: SecondFactors = cached[1]
+        return facts
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            has_authenticator=Exists(
+                Authenticator.objects.filter(user_id=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+            ),
+            has_confirmed_phone=Exists(
+                SecurityProfile.objects.filter(
+                    user_id=OuterRef("pk"), sms_phone_verified=True
+                ).exclude(sms_phone_encrypted="")
+            ),
+        )
+        .values_list("has_authenticator", "has_confirmed_phone")
+        .first()
+    )
+    facts = SecondFactors(authenticator=bool(row and row[0]), confirmed_phone=bool(row and row[1]))
+    setattr(request, _SECOND_FACTORS_ATTRIBUTE, (user.pk, facts))
+    return facts
 
 
 def has_stranded_sms_factor(user: AbstractBaseUser) -> bool:
@@ -150,7 +205,8 @@ def rotate_session_key(request: HttpRequest) -> None:
     """New session id after each factor passed before sign-in completes (data kept).
 
     Not after sign-in: Django's login() rotates it then, and allauth's UserSession row is keyed
-    by the session id from that moment on.
+    by the session id from that moment on. So the password step calls this after the stages ran
+    (a second rotation in the same request would only cost a session write and delete).
     """
     if not request.user.is_authenticated:
         request.session.cycle_key()
