@@ -19,7 +19,9 @@ bench/locustfile.py, and the p95 of every page.
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
 import os
 import re
 import secrets
@@ -27,9 +29,12 @@ import signal
 import socket
 import string
 import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -452,3 +457,259 @@ def proxy_session(base_url: str) -> Any:
             )
 
     return ProxySession()
+
+
+# --- The locust benchmark ------------------------------------------------------------------------
+
+
+def create_bench_users(members: int, clients: int, out_path: str) -> None:
+    """Runs inside the nodes' environment (``--create-users``): bench members linked to seeded
+    subscribers and bench client users linked to the demo client's plan sponsor, each with the
+    sign-in data the real flows read (``prepare_demo_security``: verified email, SiteKey,
+    challenge answers and, for members, the demo authenticator secret) and one remembered
+    device, whose signed cookie the load user presents, as a returning browser does."""
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    from rxportal.accounts.models import Role, User
+    from rxportal.accounts.services.demo import prepare_demo_security
+    from rxportal.accounts.services.devices import remember_device
+    from rxportal.clients import services as client_services
+    from rxportal.clients.domain import Tool
+    from rxportal.clients.models import ClientLink
+    from rxportal.core import clock
+    from rxportal.members.models import Member
+
+    request = RequestFactory().get(
+        "/", HTTP_USER_AGENT="bench/webnodes.py", REMOTE_ADDR="127.0.0.1"
+    )
+    encoded = make_password(BENCH_PASSWORD)  # the production hasher; one hash for all
+    now = clock.now()
+    agent = User.objects.get(username="demo-accountteam")
+    sponsor = ClientLink.objects.select_related("client").get(user__username="demo-client").client
+    subscribers = list(
+        Member.objects.filter(subscriber__isnull=True, user__isnull=True).order_by("pk")[:members]
+    )
+    if len(subscribers) < members:
+        raise HarnessError(f"only {len(subscribers)} subscribers to link; seed more members")
+    out: dict[str, Any] = {"device_cookie": settings.RXPORTAL_DEVICE_COOKIE_NAME}
+    out["members"], out["clients"] = [], []
+    with transaction.atomic():
+        for index, member in enumerate(subscribers):
+            user = User.objects.create(
+                username=f"{BENCH_PREFIX}m{index:04d}",
+                email=f"{BENCH_PREFIX}m{index:04d}@bench.invalid",
+                role=Role.MEMBER,
+                password=encoded,
+            )
+            member.user = user
+            member.save(update_fields=["user", "updated_at"])
+            prepare_demo_security(user=user)
+            _device, cookie = remember_device(user=user, request=request, now=now)
+            out["members"].append({"username": user.username, "device": cookie})
+        for index in range(clients):
+            user = User.objects.create(
+                username=f"{BENCH_PREFIX}c{index:04d}",
+                email=f"{BENCH_PREFIX}c{index:04d}@bench.invalid",
+                role=Role.CLIENT,
+                password=encoded,
+            )
+            prepare_demo_security(user=user)
+            user = User.objects.get(pk=user.pk)  # a fresh permission cache after the group
+            client_services.link_user_to_client(
+                user=user, client=sponsor, actor=agent, method="called_contact", now=now
+            )
+            access = client_services.submit_access_request(
+                requester=user,
+                client=sponsor,
+                tool=Tool.DRUG_TREND,
+                business_reason="Bench: load test of the client pages.",
+                now=now,
+            )
+            client_services.decide_access_request(
+                access_request=access,
+                actor=agent,
+                approve=True,
+                reason="Bench: load test.",
+                method="called_contact",
+                now=now,
+            )
+            _device, cookie = remember_device(user=user, request=request, now=now)
+            out["clients"].append(
+                {"username": user.username, "device": cookie, "client": str(sponsor.public_id)}
+            )
+    Path(out_path).write_text(json.dumps(out), encoding="utf-8")
+
+
+def p95_table(stats_csv: Path) -> list[dict[str, str]]:
+    with stats_csv.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run_locust(
+    cluster: Cluster, *, users_file: Path, users: int, spawn_rate: float, seconds: int, out: Path
+) -> tuple[int, list[dict[str, str]]]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "RXPORTAL_"))
+    }
+    env["RX_BENCH_USERS_FILE"] = str(users_file)
+    result = subprocess.run(
+        [
+            LOCUST,
+            "--locustfile",
+            str(BASE_DIR / "bench" / "locustfile.py"),
+            "--headless",
+            "--host",
+            cluster.base_url,
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(spawn_rate),
+            "--run-time",
+            f"{seconds}s",
+            "--stop-timeout",
+            "30",
+            "--csv",
+            str(out / "locust"),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 600,
+        check=False,
+    )
+    (out / "locust.out").write_text(result.stdout + result.stderr)
+    return result.returncode, p95_table(out / "locust_stats.csv")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--create-users", nargs=2, type=int, metavar=("MEMBERS", "CLIENTS"))
+    parser.add_argument("--out", default="")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--nodes", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
+    parser.add_argument("--users", type=int, default=200, help="concurrent locust users")
+    parser.add_argument("--spawn-rate", type=float, default=5.0)
+    parser.add_argument("--seconds", type=int, default=120, help="locust run time")
+    parser.add_argument("--seed-members", type=int, default=400)
+    parser.add_argument("--keep", default="", help="keep the logs and CSV in this folder")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    if args.create_users:
+        create_bench_users(*args.create_users, args.out)
+        return
+
+    require_haproxy()
+    members = round(args.users * 0.75)
+    clients = args.users - members
+    prefix = f"rxportal-locust-{os.getpid()}"
+    out = Path(args.keep or tempfile.mkdtemp(prefix="webnodes-"))
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with fresh_database(args.database_url, "rxportal_bench_webnodes") as database_url:
+        # All load comes from 127.0.0.1: per-address rate limits would measure the limiter
+        # (the switch is for benchmarks only; production refuses it). Sessions and the
+        # remaining limits are still in Redis.
+        env = node_environment(
+            database_url=database_url,
+            redis_url=args.redis_url,
+            cache_prefix=prefix,
+            RXPORTAL_RATELIMITS_ENABLED="0",
+        )
+        try:
+            prepare_database(
+                env,
+                [
+                    ["import_reference_data", "--no-progress"],
+                    ["seed_demo", "--members", str(args.seed_members), "--no-progress"],
+                    ["seed_hub"],
+                ],
+            )
+            users_file = out / "users.json"
+            run_command(
+                [
+                    PYTHON,
+                    __file__,
+                    "--create-users",
+                    str(members),
+                    str(clients),
+                    "--out",
+                    str(users_file),
+                ],
+                env,
+            )
+            print(f"set up in {time.monotonic() - started:.0f} s", file=sys.stderr)
+            with web_nodes(env, count=args.nodes, workers=args.workers, log_dir=out) as cluster:
+                code, rows = run_locust(
+                    cluster,
+                    users_file=users_file,
+                    users=args.users,
+                    spawn_rate=args.spawn_rate,
+                    seconds=args.seconds,
+                    out=out,
+                )
+                by_node = Counter(line["srv"] for line in cluster.proxy_lines())
+                retried = sum(1 for line in cluster.proxy_lines() if line["retries"] != "0")
+        finally:
+            forget_redis_keys(args.redis_url, prefix)
+    report(rows, code=code, by_node=by_node, retried=retried, args=args, out=out)
+
+
+def report(
+    rows: list[dict[str, str]],
+    *,
+    code: int,
+    by_node: Counter[str],
+    retried: int,
+    args: argparse.Namespace,
+    out: Path,
+) -> None:
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    print(f"locust exit code {code}; logs and CSV in {out}")
+    print(f"requests by node: {dict(by_node)}; retried by HAProxy: {retried}")
+    header = "| page | requests | failures | p50 ms | p95 ms | p99 ms | req/s |"
+    lines = [header, "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(
+            f"| {row['Type']} {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} | {float(row['Requests/s']):.1f} |"
+        )
+    print("\n".join(lines))
+    if args.markdown:
+        machine = machine_line()
+        print(
+            f"\nMachine: {machine}. Load: {args.users} users ({round(args.users * 0.75)} members, "
+            f"{args.users - round(args.users * 0.75)} clients), spawn {args.spawn_rate}/s, "
+            f"{args.seconds} s, {args.nodes} nodes x {args.workers} sync workers, "
+            f"error rate {int(total['Failure Count']) / max(1, int(total['Request Count'])):.4f}."
+        )
+
+
+def machine_line() -> str:
+    sys.path.insert(0, str(BASE_DIR / "bench"))
+    from benchlib import machine_description
+
+    described = machine_description()
+    load = os.getloadavg()[0]
+    return (
+        f"{described['cpu']}, {described['memory']}, Python {described['python']}, "
+        f"commit {described['commit']}, load average {load:.1f} at the end"
+    )
+
+
+if __name__ == "__main__":
+    main()
