@@ -256,7 +256,7 @@ class Cluster:
 
 
 def render_haproxy_config(
-    *, bind_port: int, nodes: list[tuple[str, int]], stats_socket: Path
+    *, bind_port: int, nodes: list[tuple[str, int]], stats_socket: Path, node_maxconn: int
 ) -> str:
     servers = "\n".join(f"    server {name} 127.0.0.1:{port} check" for name, port in nodes)
     return string.Template(HAPROXY_TEMPLATE.read_text()).substitute(
@@ -264,6 +264,7 @@ def render_haproxy_config(
         stats_socket=str(stats_socket),
         health_host="127.0.0.1",
         check_interval=CHECK_INTERVAL,
+        node_maxconn=node_maxconn,
         servers=servers,
     )
 
@@ -332,6 +333,7 @@ def web_nodes(
                 bind_port=port,
                 nodes=[(node.name, node.port) for node in nodes],
                 stats_socket=stats_socket,
+                node_maxconn=workers,
             )
         )
         run_command([HAPROXY, "-c", "-q", "-f", str(config)], env)
