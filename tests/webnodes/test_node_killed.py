@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ def cluster(django_db_setup: None, tmp_path: Path) -> Iterator[webnodes.Cluster]
         database = webnodes.fresh_database(DATABASE_URL, name, template=template)
         database_url = database.__enter__()
         commands = DATA_COMMANDS
-    except psycopg.Error:  # the template is busy: an empty database and a full migrate
+    except psycopg.Error as exc:  # the template is busy: an empty database and a full migrate
+        warnings.warn(f"copying the test database failed, migrating instead: {exc}", stacklevel=1)
         database = webnodes.fresh_database(DATABASE_URL, name)
         database_url = database.__enter__()
         commands = [["migrate", "--no-input", "--verbosity", "0"], *DATA_COMMANDS]
