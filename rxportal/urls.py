@@ -29,6 +29,8 @@ handler500 = "rxportal.core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Readiness and Prometheus's /metrics (restricted to allowed addresses): docs/operations.md.
+    path("", include("rxportal.operations.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a 404 in every console otherwise).
     path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -41,6 +41,8 @@ ALLOWED_VIEW_NAMES = frozenset(
         "web:home",
         "set_language",
         "healthz",
+        "readyz",
+        "metrics",
     }
 )
 

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id (and the access line).
+    "rxportal.operations.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pins requests that write, and a browser's next pages, to the primary database.
@@ -136,6 +138,12 @@ DATABASES = {
         conn_health_checks=_is_postgres,
     )
 }
+if _is_postgres:
+    # An unreachable server fails a request (and /readyz) in seconds, not the OS's minutes.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("RXPORTAL_DB_CONNECT_TIMEOUT", 5),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 if not _is_postgres:
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -367,16 +375,65 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# --- Logging: structured enough, and never PHI, passwords or codes.
+# --- Logging (docs/operations.md, "Logs"): one line per record, JSON in production
+# (RXPORTAL_LOG_FORMAT=json|plain), each with the request id (rxportal.operations.request_ids)
+# and never PHI, passwords or codes: log public ids and error codes.
+RXPORTAL_LOG_FORMAT = env_str(
+    "RXPORTAL_LOG_FORMAT", "json" if RXPORTAL_ENV == "production" else "plain"
+)
+if RXPORTAL_LOG_FORMAT not in {"json", "plain"}:
+    raise ValueError("RXPORTAL_LOG_FORMAT must be 'json' or 'plain'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "rxportal.operations.request_ids.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": RXPORTAL_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("RXPORTAL_LOG_LEVEL", "INFO")},
     # Wagtail's search and reference index run as immediate django-tasks: one line each.
     "loggers": {"django_tasks": {"level": "WARNING"}},
 }
+# Celery workers log through the same handler (and format) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics (docs/operations.md, "Metrics"): django-prometheus's request latency by view name,
+# queries per database alias and cache gets per backend, the Celery queue depth; served at
+# /metrics only to RXPORTAL_METRICS_ALLOWED_IPS (the client's address behind trusted proxies)
+# and, when set, with RXPORTAL_METRICS_BEARER_TOKEN. RXPORTAL_METRICS_ENABLED=0 leaves the
+# plain backends (benchmarks of the bare stack). gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR.
+from rxportal.settings.metrics import (  # noqa: E402
+    checked_networks,
+    instrument_caches,
+    instrument_databases,
+)
+
+RXPORTAL_METRICS_ENABLED = env_bool("RXPORTAL_METRICS_ENABLED", True)
+RXPORTAL_METRICS_ALLOWED_IPS = checked_networks(
+    env_list("RXPORTAL_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+)
+RXPORTAL_METRICS_BEARER_TOKEN = env_str("RXPORTAL_METRICS_BEARER_TOKEN", "")
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if RXPORTAL_METRICS_ENABLED:
+    MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("rxportal.core.middleware.RequestBodyLimitMiddleware"),
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    )
+    instrument_databases(DATABASES)
+    instrument_caches(CACHES)
 
 # --- Email: the console in development (messages, one-time codes included, go to stdout), SMTP
 # in production. The browser tests use the file backend to read the codes they are sent.

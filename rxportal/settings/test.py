@@ -5,7 +5,8 @@ import os
 os.environ.pop("DJANGO_READ_DOT_ENV", None)
 
 from rxportal.settings.base import *  # noqa: F403
-from rxportal.settings.base import DATABASES, REDIS_URL
+from rxportal.settings.base import DATABASES, REDIS_URL, RXPORTAL_METRICS_ENABLED
+from rxportal.settings.metrics import instrument_caches
 
 # Hashing cost is the point of production settings; tests of hashing use the real hasher explicitly.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -27,6 +28,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # tests that have none); tests/core/test_shared_cache.py runs the embedded default's own cache.
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if RXPORTAL_METRICS_ENABLED:
+        instrument_caches(CACHES)
 
 # Parallel or repeated runs against one Redis must not see each other's keys.
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):

@@ -129,8 +129,9 @@ def test_invalid_environment_name_is_rejected() -> None:
 @pytest.mark.parametrize(
     ("url", "engine"),
     [
-        ("postgres://postgres@127.0.0.1:5432/test", "django.db.backends.postgresql"),
-        ("sqlite:////tmp/x.sqlite3", "django.db.backends.sqlite3"),
+        # django-prometheus's subclasses of Django's backends (they count queries for /metrics).
+        ("postgres://postgres@127.0.0.1:5432/test", "django_prometheus.db.backends.postgresql"),
+        ("sqlite:////tmp/x.sqlite3", "django_prometheus.db.backends.sqlite3"),
     ],
 )
 def test_database_url_selects_engine_and_persistent_connections(url: str, engine: str) -> None:
