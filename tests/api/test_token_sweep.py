@@ -86,8 +86,8 @@ PUBLIC: dict[str, str] = {
     "GET /api/v1/pharmacies": "pharmacies near a ZIP code or a point: the public network",
 }
 
-# The required query parameters of a read, for a caller (``people``: the world; ``viewer``): a
-# real ZIP of the world's ZIP table, the caller's own drug.
+# The required query parameters of a read, for a caller (``people``: the world; ``viewer``: the
+# token's patient): a real ZIP of the world's ZIP table, the patient's own drug.
 REQUIRED_QUERY: dict[str, Callable[[World, str], dict[str, str]]] = {
     "GET /api/v1/drugs": lambda people, viewer: {"q": people.records[viewer].drug.name},
     "GET /api/v1/pharmacies": lambda people, viewer: {"zip": SWEEP_ZIP},
@@ -255,10 +255,11 @@ class Caller:
         if op.path_params and op.key not in PUBLIC_PATH_ID:
             self._read_each_record(op)
             return
-        path_id = PUBLIC_PATH_ID[op.key](self.world, self.viewer) if op.path_params else ""
+        # The drug and place of the token's own patient: another's drug name would be a leak.
+        path_id = PUBLIC_PATH_ID[op.key](self.world, self.home) if op.path_params else ""
         # (pharmacies need a place: zip or lat and lon, which the schema cannot mark required)
         needed = REQUIRED_QUERY.get(op.key)
-        required = needed(self.world, self.viewer) if needed else {}
+        required = needed(self.world, self.home) if needed else {}
         self.expect(op, op.url(path_id, **required), visible=True)
         if "member" in op.query_params:
             for key in EVERYONE:
