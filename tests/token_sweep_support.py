@@ -25,9 +25,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from oauth2_provider.models import AccessToken
 
 from rxportal.audit.models import AuditEvent
 from rxportal.claims.models import Claim
+from rxportal.connected_apps.models import AppConsent
 from rxportal.core import clock
 from rxportal.members.models import Member
 from rxportal.notifications.models import Channel, Notification, Status
@@ -47,21 +49,56 @@ EVERYONE = FAMILY + OTHERS
 # Everyone who signs in and holds an app token ("other": family two's subscriber).
 VIEWERS = ("subscriber", "spouse", "minor_child", "adult_child", "other")
 CONSENTS = ("none", "granted", "revoked")
-SCOPE = "openid launch/patient patient/*.read refills.write notifications.write"
+SCOPE = "openid launch/patient patient/*.read refills.write notifications.write quotes.write"
 SWEEP_ZIP = "06103"  # Hartford, CT (data/reference)
 NOTIFICATION_KIND = "orders.shipped"  # a PHI topic: opening it is audited
 
 
-def allowed(viewer: str, consent: str) -> set[str]:
+def allowed(viewer: str, consent: str, patient: str | None = None) -> set[str]:
     """Whose records ``viewer`` may see when family one's adult dependents have given
-    (``granted``), never given (``none``) or withdrawn (``revoked``) consent: the rule, by hand."""
+    (``granted``), never given (``none``) or withdrawn (``revoked``) consent: the rule, by hand.
+    ``patient``: the one person the viewer's app token is bound to (the member allowed
+    ``launch/patient`` and chose them at consent): then only that person, if the family rule
+    lets the viewer see them at all; None: the app sees what the family rule shows."""
     if viewer == "other":
-        return {"other"}  # the spouse of family two never consented
-    if viewer != "subscriber":
-        return {viewer}
-    if consent == "granted":
-        return set(FAMILY)
-    return {"subscriber", "minor_child"}
+        family = {"other"}  # the spouse of family two never consented
+    elif viewer != "subscriber":
+        family = {viewer}
+    elif consent == "granted":
+        family = set(FAMILY)
+    else:
+        family = {"subscriber", "minor_child"}
+    return family if patient is None else family & {patient}
+
+
+# How each viewer's app token was allowed, for the JSON API sweep: without ``launch/patient``
+# (the app sees everyone the family rule shows its user), or with it, bound to the patient
+# chosen at consent (viewer -> patient; the viewer themselves when not listed).
+BINDINGS: dict[str, dict[str, str] | None] = {
+    "family-wide": None,
+    "self": {},
+    "a child": {"subscriber": "minor_child"},
+}
+
+
+def bound_patient(binding: str, viewer: str) -> str | None:
+    chosen = BINDINGS[binding]
+    return None if chosen is None else chosen.get(viewer, viewer)
+
+
+def bind_tokens(world: World, binding: str) -> None:
+    """Every viewer's app consent and token as ``binding`` says (undone with the test): the
+    patient on the consent, and ``launch/patient`` in the consent's and the token's scopes only
+    for a bound token."""
+    for viewer in VIEWERS:
+        patient = bound_patient(binding, viewer)
+        scopes = SCOPE if patient is not None else SCOPE.replace("launch/patient ", "")
+        user = world.user(viewer)
+        updated = AppConsent.objects.filter(
+            user=user, application__client_id=world.apps[viewer]
+        ).update(patient=world.members[patient or viewer], scopes=scopes)
+        assert updated == 1, f"{viewer}'s app has no consent"
+        AccessToken.objects.filter(token=world.tokens[viewer]).update(scope=scopes)
 
 
 @dataclass(frozen=True)
@@ -187,15 +224,18 @@ def records_of(model: type[Any], owner: str, member: Member) -> list[Any]:
     return list(model.objects.filter(**{owner: member}).order_by("pk"))
 
 
-def may_see_row(world: World, viewer: str, consent: str, row: Any, owner: str) -> bool:
+def may_see_row(
+    world: World, viewer: str, consent: str, row: Any, owner: str, patient: str | None = None
+) -> bool:
     """A member's record is visible when its patient is; a message only in its recipient's inbox
     (an email or text message is in no one's)."""
+    seen = allowed(viewer, consent, patient)
     if not isinstance(row, Notification):
-        return world.key_of(getattr(row, f"{owner}_id")) in allowed(viewer, consent)
+        return world.key_of(getattr(row, f"{owner}_id")) in seen
     return (
         row.channel == Channel.INBOX
         and row.recipient_id == world.user(viewer).pk
-        and world.key_of(row.about_member_id) in allowed(viewer, consent)
+        and world.key_of(row.about_member_id) in seen
     )
 
 
@@ -213,10 +253,12 @@ def markers(world: World, key: str) -> set[str]:
     return found
 
 
-def hidden_markers(world: World, viewer: str, consent: str) -> dict[str, str]:
-    """Marker -> whose: everything of the people ``viewer`` may not see, and the ids of inbox
-    messages that are not the viewer's own."""
-    seen = allowed(viewer, consent)
+def hidden_markers(
+    world: World, viewer: str, consent: str, patient: str | None = None
+) -> dict[str, str]:
+    """Marker -> whose: everything of the people ``viewer`` may not see (through a token bound
+    to ``patient``, when given), and the ids of inbox messages that are not the viewer's own."""
+    seen = allowed(viewer, consent, patient)
     found = {marker: key for key in EVERYONE if key not in seen for marker in markers(world, key)}
     viewer_user = world.user(viewer)
     for message in Notification.objects.exclude(recipient=viewer_user):

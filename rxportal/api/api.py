@@ -25,6 +25,7 @@ from rxportal.api.routers import (
     profile,
     refills,
 )
+from rxportal.members.selectors import patient_limit_scope
 
 View = Callable[..., HttpResponseBase]
 
@@ -75,7 +76,9 @@ class PortalAPI(NinjaAPI):
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
-                response = view(request, *args, **kwargs)
+                # The token check may bind the request to one patient; the binding ends here.
+                with patient_limit_scope():
+                    response = view(request, *args, **kwargs)
             except Http404:  # ninja's own root view raises it outside its error handling
                 response = problems.problem_response(self, request, problems.not_found())
             if not ratelimit.is_charged(request):
@@ -112,8 +115,11 @@ api = PortalAPI(
     description=(
         "The member's plan records for the mobile app and connected apps. Every call needs an "
         "OAuth 2.0 access token (Authorization: Bearer); reads of a member's records need the "
-        "SMART scope of the matching FHIR type. Errors are RFC 9457 problem details; each "
-        "response carries RateLimit-Limit and RateLimit-Remaining."
+        "SMART scope of the matching FHIR type; writes need their own scope (refills.write, "
+        "notifications.write, quotes.write). A token whose consent named one patient "
+        "(launch/patient) reads and changes only that patient's records; without it, the app "
+        "sees everyone the member may see on the web. Errors are RFC 9457 problem details; "
+        "each response carries RateLimit-Limit and RateLimit-Remaining."
     ),
     urls_namespace="api_v1",
     auth=AccessToken(),

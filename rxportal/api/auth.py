@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from rxportal.api import ratelimit
 from rxportal.connected_apps.bearer import TokenGrant, authenticate_bearer
+from rxportal.members.selectors import limit_to_patient
 from rxportal.records.reads import Edge, Reader
-
-if TYPE_CHECKING:
-    pass
 
 
 class AccessToken(HttpBearer):
-    """Sets ``request.user`` and ``request.token_grant``; ninja answers 401 when this is None."""
+    """Sets ``request.user`` and ``request.token_grant`` (and the patient limit of a token bound to
+    one patient); ninja answers 401 when this is None."""
 
     def authenticate(self, request: HttpRequest, token: str) -> TokenGrant | None:
         grant = authenticate_bearer(request)
@@ -27,6 +26,10 @@ class AccessToken(HttpBearer):
         ratelimit.charge_token(request, grant.token_id)
         request.user = grant.user  # type: ignore[assignment]
         request.token_grant = grant  # type: ignore[attr-defined]
+        if grant.bound_patient_public_id is not None:
+            # A consent that named one patient: every read and write of this request, through
+            # the family rule, sees only her (api.PortalAPI opened the scope around the request).
+            limit_to_patient(grant.bound_patient_public_id)
         return grant
 
 

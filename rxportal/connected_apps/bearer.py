@@ -28,6 +28,10 @@ class TokenGrant:
     # member public id; None means the member themselves. Each edge still checks the family
     # rule on every read, so a consent revoked later ends the app's view of that patient.
     patient_public_id: str | None = None
+    # The one member whose records the token may read or change, when the member allowed
+    # ``launch/patient`` (themselves included): the JSON API then limits every read and write
+    # to this patient. None: the app sees what the family rule shows its user, as the web does.
+    bound_patient_public_id: str | None = None
 
     def allows_read(self, resource_type: str, *, search: bool = False) -> bool:
         return scope_rules.allows_read(self.scopes, resource_type, search=search)
@@ -53,12 +57,19 @@ def authenticate_bearer(request: HttpRequest) -> TokenGrant | None:
     if consent is None or token.created < consent.granted_at:
         # A token issued before the member's latest consent speaks for an answer replaced since.
         return None
+    token_scopes = frozenset(token.scope.split())
+    # The member's answer on the consent screen decides: a refresh that asked for fewer scopes
+    # (no ``launch/patient``) does not widen the token to the whole family.
+    bound = scope_rules.LAUNCH_PATIENT in token_scopes or (
+        scope_rules.LAUNCH_PATIENT in consent.scope_list
+    )
     return TokenGrant(
         user=user,
-        scopes=frozenset(token.scope.split()),
+        scopes=token_scopes,
         client_id=token.application.client_id if token.application_id else "",
         token_id=token.pk,
         patient_public_id=None
         if consent.patient.user_id == user.pk
         else str(consent.patient.public_id),
+        bound_patient_public_id=str(consent.patient.public_id) if bound else None,
     )

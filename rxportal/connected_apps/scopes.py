@@ -47,6 +47,7 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "patient/Communication.rs": gettext_noop("Read your messages from the plan"),
     "refills.write": gettext_noop("Ask for refills and change automatic refills"),
     "notifications.write": gettext_noop("Change your notification settings and mark messages read"),
+    "quotes.write": gettext_noop("Save price quotes of what a fill would cost"),
 }
 
 # The JSON API's read endpoints, by the FHIR type whose read scope they need.
@@ -67,6 +68,7 @@ FHIR_USER = "fhirUser"
 
 REFILLS_WRITE = "refills.write"
 NOTIFICATIONS_WRITE = "notifications.write"
+QUOTES_WRITE = "quotes.write"
 
 
 def allows_read(scopes: Iterable[str], resource_type: str, *, search: bool = False) -> bool:

@@ -149,7 +149,13 @@ class ConsentView(AuthorizationView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["scope_sentences"] = scope_rules.describe_scopes(self._requested_scopes())
+        requested = self._requested_scopes()
+        context["scope_sentences"] = scope_rules.describe_scopes(requested)
+        # Whose records the app will see, said plainly so the choice is informed: the one person
+        # chosen below (launch/patient), or everyone the family rule shows the member.
+        context["one_patient"] = scope_rules.LAUNCH_PATIENT in requested
+        members = list(getattr(self, "_patients", {}).values())
+        context["family_names"] = [member.full_name for member in members[1:]]
         return context
 
     def _requested_scopes(self) -> list[str]:

@@ -49,6 +49,54 @@ def family_visibility_cache() -> Iterator[None]:
         _visibility_cache.reset(token)
 
 
+# An app's token bound to one patient at consent (SMART ``launch/patient``) sees only that
+# patient, whatever else the family rule would show its user. The API opens a scope around each
+# request (``patient_limit_scope``) and its token check sets the limit inside it, so the limit
+# covers the whole request (serialising included) and never outlives it.
+_NO_SCOPE = "<no patient-limit scope>"
+_patient_limit: ContextVar[str | None] = ContextVar("rxportal_patient_limit", default=_NO_SCOPE)
+
+
+@contextmanager
+def patient_limit_scope() -> Iterator[None]:
+    """A block (one API request) in which ``limit_to_patient`` may narrow the family rule; any
+    limit set inside ends with it."""
+    token = _patient_limit.set(None)
+    try:
+        yield
+    finally:
+        _patient_limit.reset(token)
+
+
+def limit_to_patient(public_id: str) -> None:
+    """Until the enclosing ``patient_limit_scope`` ends, ``list_family_members_visible_to``
+    answers at most this one member (still only if the family rule lets the viewer see them).
+    Outside a scope it refuses: a limit that outlived its request would hide or show the wrong
+    records to the next one."""
+    if _patient_limit.get() == _NO_SCOPE:
+        raise RuntimeError("limit_to_patient outside patient_limit_scope")
+    _patient_limit.set(str(public_id).strip().lower())
+
+
+def _current_patient_limit() -> str | None:
+    limit = _patient_limit.get()
+    return None if limit == _NO_SCOPE else limit
+
+
+def is_patient_limited() -> bool:
+    """Whether this request reads through a token bound to one patient."""
+    return _current_patient_limit() is not None
+
+
+def sees_own_account(viewer: AbstractBaseUser | AnonymousUser, visible: list[Member]) -> bool:
+    """Whether records about the viewer's account itself (an inbox message about no member) are
+    theirs to read: always, unless a patient limit names someone other than the viewer
+    (``visible``: what ``list_family_members_visible_to`` gave)."""
+    if _current_patient_limit() is None:
+        return True
+    return any(member.user_id == viewer.pk for member in visible)
+
+
 def find_member_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Member | None:
     """The member record linked to this account, with its plan, or None (client, advisor, staff)."""
     if not user.is_authenticated:
@@ -75,7 +123,9 @@ def list_family_members_visible_to(
       adult dependents (a spouse, a child of 18 or more) only while that dependent has an
       active ``FamilyAccessGrant`` to them; a child turning 18 drops out until they consent;
     * a dependent (spouse, adult or minor child) sees only their own records;
-    * nobody ever sees another family's members.
+    * nobody ever sees another family's members;
+    * inside an API request whose token is bound to one patient (``limit_to_patient``), only
+      that patient, when the rules above let the viewer see them (else nobody).
 
     Two queries: the viewer's member record, then the visible dependents.
     """
@@ -83,14 +133,21 @@ def list_family_members_visible_to(
     cache = _visibility_cache.get()
     key = ("family", viewer.pk, today)
     if cache is not None and key in cache:
-        return list(cast(list[Member], cache[key]))
+        return _within_patient_limit(cast(list[Member], cache[key]))
     member = find_member_for_user(user=viewer)
     visible = (
         [] if member is None else list_family_members_visible_to_member(member=member, today=today)
     )
     if cache is not None:
         cache[key] = visible
-    return list(visible)
+    return _within_patient_limit(visible)
+
+
+def _within_patient_limit(visible: list[Member]) -> list[Member]:
+    limit = _current_patient_limit()
+    if limit is None:
+        return list(visible)
+    return [member for member in visible if str(member.public_id) == limit]
 
 
 def list_family_members_visible_to_member(*, member: Member, today: dt.date) -> list[Member]:

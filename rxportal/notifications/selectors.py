@@ -16,7 +16,11 @@ from django.db.models import Q, QuerySet
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.permissions import has_permission
-from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.members.selectors import (
+    is_patient_limited,
+    list_family_members_visible_to,
+    sees_own_account,
+)
 from rxportal.notifications import domain, kinds
 from rxportal.notifications.models import (
     Channel,
@@ -61,12 +65,13 @@ def _own_inbox(viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Notificatio
     an adult dependent disappears the moment that dependent revokes their consent. Two small
     queries for the visible members (``list_family_members_visible_to``: the viewer's own
     record first, then the family members they may see)."""
-    visible = [member.pk for member in list_family_members_visible_to(viewer=viewer)]
-    return Notification.objects.filter(
-        Q(about_member__isnull=True) | Q(about_member_id__in=visible),
-        recipient_id=viewer.pk,
-        channel=Channel.INBOX,
-    )
+    members = list_family_members_visible_to(viewer=viewer)
+    about_visible = Q(about_member_id__in=[member.pk for member in members])
+    # A message about no member is about the viewer's own account: hidden from an app bound to
+    # another patient (a parent who shared only a child's records).
+    if sees_own_account(viewer, members):
+        about_visible |= Q(about_member__isnull=True)
+    return Notification.objects.filter(about_visible, recipient_id=viewer.pk, channel=Channel.INBOX)
 
 
 def find_inbox_message(
@@ -86,6 +91,9 @@ def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
     or a consent to see a family member's records is revoked (members' revoke forgets it)."""
     if not viewer.is_authenticated:
         return 0
+    if is_patient_limited():
+        # An app bound to one patient counts only hers: the cached count is the whole inbox.
+        return _own_inbox(viewer).filter(read_at__isnull=True).count()
     key = _unread_cache_key(viewer)
     cached = cache.get(key)
     if cached is not None:

@@ -882,16 +882,18 @@ def open_inbox_message(
     public_id: uuid.UUID,
     request: HttpRequest | None,
     reader: Reader | None = None,
+    mark_read: bool = True,
 ) -> Notification:
-    """One of the viewer's inbox messages, marked read; ``NotFound`` for anyone else's. Reading
-    a message about prescriptions, orders, coverage or benefits is audited (ids only) through
-    the records door; ``reader`` names the edge (an API passes its own; default: the web page)."""
+    """One of the viewer's inbox messages, marked read (unless ``mark_read`` is False: an app
+    that may only read); ``NotFound`` for anyone else's. Reading a message about prescriptions,
+    orders, coverage or benefits is audited (ids only) through the records door; ``reader``
+    names the edge (an API passes its own; default: the web page)."""
     message = selectors.find_inbox_message(viewer=viewer, public_id=public_id)
     if message is None:
         raise NotFound("No such message.")
     found = kinds.KINDS.get(message.kind)
     with transaction.atomic():
-        if message.read_at is None:
+        if mark_read and message.read_at is None:
             message.read_at = clock.now()
             message.save(update_fields=["read_at", "updated_at"])
             selectors.forget_unread_count(viewer)

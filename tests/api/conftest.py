@@ -23,7 +23,9 @@ from tests.formulary.conftest import REAL_DRUGS, make_drug
 from tests.oauth_tokens import bearer, issue_access_token
 from tests.pharmacies.support import TEST_ZIPS, real_centroids, real_point
 
-ALL_SCOPES = "openid fhirUser launch/patient patient/*.read refills.write notifications.write"
+# Without ``launch/patient``: the app sees everyone the family rule shows the member (a token
+# bound to one patient is tested in test_patient_binding.py).
+ALL_SCOPES = "openid fhirUser patient/*.read refills.write notifications.write quotes.write"
 
 
 class ApiClient:

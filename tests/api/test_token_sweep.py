@@ -1,6 +1,12 @@
 """The token sweep of the JSON API: no token reads or changes another member's records, and every
 read of member records is audited through the records door.
 
+Each sweep runs with every person's app token allowed three ways (``BINDINGS``): without
+``launch/patient`` (the app sees everyone the family rule shows its user), bound to the token
+holder, and bound to a child the holder chose at consent: a bound token reads and changes only
+that one patient's records (``allowed(viewer, consent, patient)``), and not even her while the
+family rule hides her.
+
 Every operation comes from the generated OpenAPI document, so an endpoint added later is swept
 without anyone listing it:
 
@@ -41,6 +47,7 @@ from rxportal.prescriptions.models import Prescription, RefillRequest
 from rxportal.pricing.models import PriceQuote
 from tests.oauth_tokens import bearer
 from tests.token_sweep_support import (  # world: a module fixture
+    BINDINGS,
     CONSENTS,
     EVERYONE,
     OWNED_BY_TAG,
@@ -50,6 +57,8 @@ from tests.token_sweep_support import (  # world: a module fixture
     World,
     allowed,
     apply_consent,
+    bind_tokens,
+    bound_patient,
     hidden_markers,
     leaks,
     may_see_row,
@@ -77,8 +86,8 @@ PUBLIC: dict[str, str] = {
     "GET /api/v1/pharmacies": "pharmacies near a ZIP code or a point: the public network",
 }
 
-# The required query parameters of a read, for a caller (``people``: the world; ``viewer``): a
-# real ZIP of the world's ZIP table, the caller's own drug.
+# The required query parameters of a read, for a caller (``people``: the world; ``viewer``: the
+# token's patient): a real ZIP of the world's ZIP table, the patient's own drug.
 REQUIRED_QUERY: dict[str, Callable[[World, str], dict[str, str]]] = {
     "GET /api/v1/drugs": lambda people, viewer: {"q": people.records[viewer].drug.name},
     "GET /api/v1/pharmacies": lambda people, viewer: {"zip": SWEEP_ZIP},
@@ -176,16 +185,24 @@ class Caller:
     viewer: str
     consent: str
     door: DoorWatch
+    # The one patient the token is bound to (``launch/patient``), or None: the family rule.
+    patient: str | None = None
     client: Client = field(default_factory=lambda: Client(raise_request_exception=False))
     failures: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.seen = allowed(self.viewer, self.consent)
-        self.hidden = hidden_markers(self.world, self.viewer, self.consent)
+        self.seen = allowed(self.viewer, self.consent, self.patient)
+        self.hidden = hidden_markers(self.world, self.viewer, self.consent, self.patient)
         self.drug_names = {records.drug.name for records in self.world.records.values()}
+        # Whose records a request that names no member is about: the token's patient.
+        self.home = self.patient or self.viewer
+
+    def may_see(self, row: Any, owner: str) -> bool:
+        return may_see_row(self.world, self.viewer, self.consent, row, owner, self.patient)
 
     def fail(self, what: str) -> None:
-        self.failures.append(f"[{self.consent}] {self.viewer}: {what}")
+        bound = f" bound to {self.patient}" if self.patient else ""
+        self.failures.append(f"[{self.consent}] {self.viewer}{bound}: {what}")
 
     def send(self, op: Op, url: str, body: Any = None) -> Any:
         """One request with the caller's token; checks the answer leaks no one hidden and, for
@@ -238,10 +255,11 @@ class Caller:
         if op.path_params and op.key not in PUBLIC_PATH_ID:
             self._read_each_record(op)
             return
-        path_id = PUBLIC_PATH_ID[op.key](self.world, self.viewer) if op.path_params else ""
+        # The drug and place of the token's own patient: another's drug name would be a leak.
+        path_id = PUBLIC_PATH_ID[op.key](self.world, self.home) if op.path_params else ""
         # (pharmacies need a place: zip or lat and lon, which the schema cannot mark required)
         needed = REQUIRED_QUERY.get(op.key)
-        required = needed(self.world, self.viewer) if needed else {}
+        required = needed(self.world, self.home) if needed else {}
         self.expect(op, op.url(path_id, **required), visible=True)
         if "member" in op.query_params:
             for key in EVERYONE:
@@ -252,7 +270,7 @@ class Caller:
             model, owner = OWNED_BY_TAG[op.tag]
             for key in EVERYONE:
                 for row in records_of(model, owner, self.world.members[key]):
-                    if may_see_row(self.world, self.viewer, self.consent, row, owner):
+                    if self.may_see(row, owner):
                         continue
                     url = op.url(cursor=str(row.public_id))
                     if self.send(op, url).status_code == 200:
@@ -266,7 +284,7 @@ class Caller:
             rows = records_of(model, owner, self.world.members[key])
             assert rows, f"{key} has no {model.__name__}: the sweep would prove nothing"
             for row in rows:
-                visible = may_see_row(self.world, self.viewer, self.consent, row, owner)
+                visible = self.may_see(row, owner)
                 self.expect(op, op.url(str(row.public_id)), visible=visible)
 
 
@@ -334,8 +352,7 @@ def write_mark_all_read(caller: Caller, op: Op, target: str, own: bool) -> None:
     untouchable = [
         message
         for message in Notification.objects.order_by("pk")
-        if message.recipient_id != viewer_user.pk
-        or not may_see_row(caller.world, caller.viewer, caller.consent, message, "about_member")
+        if message.recipient_id != viewer_user.pk or not caller.may_see(message, "about_member")
     ]
     before = [(m.pk, m.read_at) for m in untouchable]
     response = caller.send(op, op.url())
@@ -394,19 +411,22 @@ def test_every_operation_is_swept_or_exempt_with_a_reason() -> None:
     }
 
 
+@pytest.mark.parametrize("binding", BINDINGS)
 @pytest.mark.parametrize("consent", CONSENTS)
 def test_no_token_reads_another_members_records_and_every_read_is_audited(
     world: World,  # noqa: F811
     consent: str,
+    binding: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     apply_consent(world, consent)
+    bind_tokens(world, binding)
     door = DoorWatch(monkeypatch)
     reads = [op for op in operations().values() if is_swept_read(op)]
     failures: list[str] = []
 
     for viewer in VIEWERS:
-        caller = Caller(world, viewer, consent, door)
+        caller = Caller(world, viewer, consent, door, bound_patient(binding, viewer))
         for op in reads:
             caller.read(op)
         failures += caller.failures
@@ -415,22 +435,27 @@ def test_no_token_reads_another_members_records_and_every_read_is_audited(
     assert door.not_through_door() == {}, "phi. events written around records.record_phi_read"
 
 
+@pytest.mark.parametrize("binding", BINDINGS)
 @pytest.mark.parametrize("consent", CONSENTS)
 def test_no_token_changes_another_members_records(
     world: World,  # noqa: F811
     consent: str,
+    binding: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     apply_consent(world, consent)
+    bind_tokens(world, binding)
     door = DoorWatch(monkeypatch)
     failures: list[str] = []
     ops = operations()
 
     for viewer in VIEWERS:
-        caller = Caller(world, viewer, consent, door)
+        caller = Caller(world, viewer, consent, door, bound_patient(binding, viewer))
         for key, write in WRITES.items():
             for target in EVERYONE:
-                own = target == viewer
+                # The token's own patient: the write is accepted (when the family rule shows
+                # her today); anyone else it may not act for: a 404 and nothing changed.
+                own = target == caller.home and target in caller.seen
                 if not own and target in caller.seen:
                     continue  # a family member the caller may act for: not this sweep's question
                 with transaction.atomic():  # the caller's own write is undone for the next
@@ -447,6 +472,7 @@ def test_a_revoked_consent_ends_the_tokens_view_on_the_next_request(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     apply_consent(world, "granted")
+    bind_tokens(world, "family-wide")
     door = DoorWatch(monkeypatch)
     caller = Caller(world, "subscriber", "granted", door)
     claims = operations()["GET /api/v1/claims"]

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rxportal.api.auth import reader_for
-from rxportal.api.guards import member_for, require_read
+from rxportal.api.guards import member_for, require_read, require_scope
 from rxportal.api.problems import Problem, invalid, not_found
 from rxportal.api.schemas import (
     AmountProgressOut,
@@ -23,6 +23,7 @@ from rxportal.api.schemas import (
     money,
     number,
 )
+from rxportal.connected_apps.scopes import QUOTES_WRITE
 from rxportal.core import clock
 from rxportal.pricing import domain as pricing_domain
 from rxportal.pricing import selectors
@@ -246,9 +247,11 @@ def _quote_out(quote: PriceQuote) -> QuoteOut:
     summary="Save an estimate as a price quote",
 )
 def create_quote(request: HttpRequest, values: EstimateIn) -> Status[QuoteOut]:
-    """Needs ``patient/Coverage.read``. The inputs are estimated again on the server (posted
-    amounts are never trusted); only a covered fill can be quoted."""
+    """Needs ``quotes.write`` (it stores a quote the member can hold us to) and
+    ``patient/Coverage.read`` (the answer is the estimate). The inputs are estimated again on
+    the server (posted amounts are never trusted); only a covered fill can be quoted."""
     require_read(request, "Coverage")
+    require_scope(request, QUOTES_WRITE)
     person, estimate = _estimate(request, values, "body")
     try:
         quote = create_price_quote(

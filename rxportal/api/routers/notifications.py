@@ -1,7 +1,8 @@
-"""The caller's inbox (cursor pages, newest first; one message, which marks it read and is
-audited when it is about someone's records, as on /notifications/), mark all read, the unread
-count, and notification preferences (the services of /notifications/settings/). Scope:
-Communication; marking read and changing preferences: ``notifications.write``.
+"""The caller's inbox (cursor pages, newest first; one message, audited when it is about
+someone's records, as on /notifications/), mark all read, the unread count, and notification
+preferences (the services of /notifications/settings/). Scope: Communication; marking read
+(opening a message marks it read only with this scope) and changing preferences:
+``notifications.write``.
 
 A message about a family member disappears as soon as the caller may no longer see that member
 (``notifications.selectors.list_inbox``), on the API as on the page.
@@ -17,7 +18,7 @@ from django.db.models import Q
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from rxportal.api.auth import reader_for
+from rxportal.api.auth import reader_for, token_grant
 from rxportal.api.guards import domain_problem, not_found, require_read, require_scope
 from rxportal.api.problems import Problem, invalid
 from rxportal.connected_apps.scopes import NOTIFICATIONS_WRITE
@@ -264,8 +265,14 @@ def update_preferences(request: Any, payload: PreferencesIn) -> PreferencesOut:
     return _preferences(user)
 
 
-@router.get("/{public_id}", response=MessageDetailOut, summary="One message (marks it read)")
+@router.get(
+    "/{public_id}",
+    response=MessageDetailOut,
+    summary="One message (marks it read when the token may: notifications.write)",
+)
 def get_message(request: Any, public_id: str) -> MessageDetailOut:
+    """Needs ``patient/Communication.read``. Marking the message read is a change: only a token
+    with ``notifications.write`` does it; with the read scope alone the message stays unread."""
     require_read(request, RESOURCE)
     try:
         wanted = uuid.UUID(public_id)
@@ -273,7 +280,11 @@ def get_message(request: Any, public_id: str) -> MessageDetailOut:
         raise not_found("message") from None
     try:
         message = services.open_inbox_message(
-            viewer=request.user, public_id=wanted, request=request, reader=reader_for(request)
+            viewer=request.user,
+            public_id=wanted,
+            request=request,
+            reader=reader_for(request),
+            mark_read=token_grant(request).allows(NOTIFICATIONS_WRITE),
         )
     except NotFound:
         raise not_found("message") from None
