@@ -172,6 +172,7 @@ def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
                 f"redirect URI {uri!r} refused: use https, the {MOBILE_APP_SCHEME}: scheme, "
                 "or http to 127.0.0.1 or [::1] only, without a fragment"
             )
+    unique_uris = list(dict.fromkeys(redirect_uris))
     with transaction.atomic():
         if Application.objects.filter(name__iexact=name).exists():
             raise AppNameTaken(f"an app named {name!r} is already registered")
@@ -179,22 +180,22 @@ def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
             name=name,
             client_type=Application.CLIENT_PUBLIC,
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-            redirect_uris=" ".join(dict.fromkeys(redirect_uris)),
+            redirect_uris=" ".join(unique_uris),
             skip_authorization=False,
             algorithm=Application.RS256_ALGORITHM,
         )
-        # DOT's own checks too (ALLOWED_REDIRECT_URI_SCHEMES, URI syntax).
+        # DOT's own checks too (ALLOWED_REDIRECT_URI_SCHEMES, URI syntax, the name's length).
         try:
             application.full_clean(exclude=["client_secret", "user"])
         except ValidationError as error:
-            raise RedirectUriRefused(f"app refused: {'; '.join(error.messages)}") from error
+            raise AppRegistrationError(f"app refused: {'; '.join(error.messages)}") from error
         application.save()
         record_event(
             action="connected_app.registered",
             outcome=Outcome.SUCCESS,
             subject_type=APPLICATION_SUBJECT_TYPE,
             subject_id=application.client_id,
-            details={"client_id": application.client_id, "redirect_uri_count": len(redirect_uris)},
+            details={"client_id": application.client_id, "redirect_uri_count": len(unique_uris)},
         )
     return application
 

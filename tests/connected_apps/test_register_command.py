@@ -110,6 +110,7 @@ def test_a_name_already_registered_is_refused_in_any_case_and_nothing_saved() ->
         ["--name", "Pill Tracker"],
         ["--redirect-uri", REDIRECT_URI],
         ["--name", "   ", "--redirect-uri", REDIRECT_URI],
+        ["--name", "x" * 256, "--redirect-uri", REDIRECT_URI],  # longer than DOT's field
         ["--disable", "some-client", "--name", "Pill Tracker"],
     ],
 )
