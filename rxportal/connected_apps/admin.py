@@ -1,7 +1,8 @@
 """No back-office pages for django-oauth-toolkit's models.
 
 DOT registers pages for its apps, codes and tokens. A token is a bearer secret tied to a
-member, and no one browses those; apps are registered in code (services.ensure_demo_mobile_app).
+member, and no one browses those; apps are registered by the register_connected_app command
+(or in code: services.ensure_demo_mobile_app).
 DOT's admin module is imported here first (this app comes before it in INSTALLED_APPS), so its
 registrations exist to be taken back; admin autodiscovery will not run it again.
 """

@@ -1,17 +1,26 @@
-"""Use cases that write: a member allows an app, disconnects it; the demo mobile app's client."""
+"""Use cases that write: a member allows an app, disconnects it; an operator registers or ends an
+app; the demo mobile app's client."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from rxportal.audit.services import Outcome, record_event
-from rxportal.connected_apps.domain import is_acceptable_redirect_uri
+from rxportal.connected_apps.domain import MOBILE_APP_SCHEME, is_acceptable_redirect_uri
+from rxportal.connected_apps.errors import (
+    AppNameTaken,
+    AppNotFound,
+    AppRegistrationError,
+    RedirectUriRefused,
+)
 from rxportal.connected_apps.models import AppConsent
 from rxportal.core import clock
 
@@ -23,6 +32,8 @@ if TYPE_CHECKING:
 DEMO_MOBILE_CLIENT_ID = "rxportal-mobile-demo"
 DEMO_MOBILE_APP_NAME = "rxportal mobile (demo)"
 DEMO_MOBILE_REDIRECT_URIS = ("rxportal-mobile://oauth/callback", "http://127.0.0.1/oauth/callback")
+# DOT's Application has no public id: audit entries name an app by its client id.
+APPLICATION_SUBJECT_TYPE = "oauth2_provider.application"
 
 
 def grant_consent(
@@ -144,3 +155,85 @@ def ensure_demo_mobile_app() -> Application:
         },
     )
     return application
+
+
+def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
+    """Register a member's chosen third-party app as a public client (no secret; PKCE ties the
+    code to the app, as for the demo app), audited ``connected_app.registered``. Refuses a name
+    another app has (any case) and any redirect URI the authorization endpoint would refuse;
+    nothing is saved then."""
+    name = name.strip()
+    if not name or not redirect_uris:
+        raise AppRegistrationError("an app needs a name and at least one redirect URI")
+    for uri in redirect_uris:
+        # Stored space-separated, so a URI may not contain whitespace.
+        if uri.split() != [uri] or not is_acceptable_redirect_uri(uri):
+            raise RedirectUriRefused(
+                f"redirect URI {uri!r} refused: use https, the {MOBILE_APP_SCHEME}: scheme, "
+                "or http to 127.0.0.1 or [::1] only, without a fragment"
+            )
+    unique_uris = list(dict.fromkeys(redirect_uris))
+    with transaction.atomic():
+        if Application.objects.filter(name__iexact=name).exists():
+            raise AppNameTaken(f"an app named {name!r} is already registered")
+        application = Application(
+            name=name,
+            client_type=Application.CLIENT_PUBLIC,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            redirect_uris=" ".join(unique_uris),
+            skip_authorization=False,
+            algorithm=Application.RS256_ALGORITHM,
+        )
+        # DOT's own checks too (ALLOWED_REDIRECT_URI_SCHEMES, URI syntax, the name's length).
+        try:
+            application.full_clean(exclude=["client_secret", "user"])
+        except ValidationError as error:
+            raise AppRegistrationError(f"app refused: {'; '.join(error.messages)}") from error
+        application.save()
+        record_event(
+            action="connected_app.registered",
+            outcome=Outcome.SUCCESS,
+            subject_type=APPLICATION_SUBJECT_TYPE,
+            subject_id=application.client_id,
+            details={"client_id": application.client_id, "redirect_uri_count": len(unique_uris)},
+        )
+    return application
+
+
+def end_registered_app(*, client_id: str) -> int:
+    """End an app for everyone: every member's tokens revoked and codes deleted
+    (``revoke_app_tokens``), their consents deleted, then the app itself, so no new code or
+    token can be issued to it. Audited ``connected_app.ended``. Returns how many members had
+    connected it; ``AppNotFound`` for an unknown client id."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().filter(client_id=client_id).first()
+        if application is None:
+            raise AppNotFound(f"no app with client id {client_id!r}")
+        user_ids = (
+            set(
+                AppConsent.objects.filter(application=application).values_list("user_id", flat=True)
+            )
+            | set(
+                AccessToken.objects.filter(application=application).values_list(
+                    "user_id", flat=True
+                )
+            )
+            | set(
+                RefreshToken.objects.filter(application=application).values_list(
+                    "user_id", flat=True
+                )
+            )
+            | set(Grant.objects.filter(application=application).values_list("user_id", flat=True))
+        )
+        for user in get_user_model().objects.filter(pk__in=user_ids - {None}):
+            revoke_app_tokens(user=user, application=application)
+        members_connected, _ = AppConsent.objects.filter(application=application).delete()
+        application.delete()
+        record_event(
+            action="connected_app.ended",
+            outcome=Outcome.SUCCESS,
+            subject_type=APPLICATION_SUBJECT_TYPE,
+            subject_id=client_id,
+            details={"client_id": client_id, "consents_ended": members_connected},
+        )
+    return members_connected
