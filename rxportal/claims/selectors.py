@@ -197,9 +197,10 @@ def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Acc
 # --- Claims history: the list, its totals and chart, the export and the statement ------------
 #
 # Every query below is bounded by the family's own rows: ``member_id IN (<the people the viewer
-# may see>)`` plus the period, served by the index (member, -service_date, -id). A family has a
-# few hundred claims a year whatever the size of the table, so the page costs the same with
-# 10 thousand or 10 million claims. Pages are keyset pages (no OFFSET, no COUNT over the table).
+# may see>)`` plus the period, served by the index (member, -service_date, -id), so the page
+# costs the same with 10 thousand or 10 million claims in the table. The page itself is cut
+# from each person's first rows on that index (``_first_of_each``), so it costs the same with
+# 50 or 50,000 claims in the family too. Pages are keyset pages (no OFFSET, no COUNT).
 
 # Paid claims that do not reverse another (see domain.is_counted_in_totals).
 COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
