@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, TruncMonth
 
 from rxportal.claims import domain
@@ -84,18 +85,22 @@ def list_recent_claims(
 ) -> list[Claim]:
     """The newest claims of the viewer and of the family members they may see, newest first.
 
-    One query (plus the family look-up): each claim has its ``member`` (from the visible
-    family), ``drug`` and ``pharmacy`` (names) set, and only ``_RECENT_FIELDS`` loaded.
+    One query (plus the family look-up), cut from each person's newest rows on the index
+    (``_first_of_each``), so a long history costs nothing more: each claim has its ``member``
+    (from the visible family), ``drug`` and ``pharmacy`` (names) set, and only
+    ``_RECENT_FIELDS`` loaded.
     """
     visible = list_family_members_visible_to(viewer=viewer, today=today)
     if not visible:
         return []
     by_pk = {member.pk: member for member in visible}
+    newest = ("-service_date", "-id")
+    arms = [Claim.objects.filter(member_id=pk) for pk in by_pk]
     claims = list(
-        Claim.objects.filter(member_id__in=list(by_pk))
+        Claim.objects.filter(_first_of_each(arms, ordering=newest, limit=limit))
         .select_related("drug", "pharmacy")
         .only(*_RECENT_FIELDS)
-        .order_by("-service_date", "-id")[:limit]
+        .order_by(*newest)[:limit]
     )
     for claim in claims:
         claim.member = by_pk[claim.member_id]
@@ -193,9 +198,10 @@ def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Acc
 # --- Claims history: the list, its totals and chart, the export and the statement ------------
 #
 # Every query below is bounded by the family's own rows: ``member_id IN (<the people the viewer
-# may see>)`` plus the period, served by the index (member, -service_date, -id). A family has a
-# few hundred claims a year whatever the size of the table, so the page costs the same with
-# 10 thousand or 10 million claims. Pages are keyset pages (no OFFSET, no COUNT over the table).
+# may see>)`` plus the period, served by the index (member, -service_date, -id), so the page
+# costs the same with 10 thousand or 10 million claims in the table. The page itself is cut
+# from each person's first rows on that index (``_first_of_each``), so it costs the same with
+# 50 or 50,000 claims in the family too. Pages are keyset pages (no OFFSET, no COUNT).
 
 # Paid claims that do not reverse another (see domain.is_counted_in_totals).
 COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
@@ -296,15 +302,25 @@ class ClaimSummary:
 
 
 def _filtered_claims(scope: ClaimScope, query: ClaimQuery) -> QuerySet[Claim]:
+    return _claims_of(_people_ids(scope, query), query)
+
+
+def _people_ids(scope: ClaimScope, query: ClaimQuery) -> list[int]:
     if query.person:
         person = scope.find_person(query.person)
         if person is None:
             raise UnknownPerson("That person is not one whose claims you may see.")
-        member_ids = [person.pk]
+        return [person.pk]
+    return [person.pk for person in scope.people]
+
+
+def _claims_of(member_ids: Sequence[int], query: ClaimQuery) -> QuerySet[Claim]:
+    """These people's claims that pass the query's filters (``member_id IN`` for several)."""
+    if len(member_ids) == 1:
+        claims = Claim.objects.filter(member_id=member_ids[0])
     else:
-        member_ids = [person.pk for person in scope.people]
-    claims = Claim.objects.filter(
-        member_id__in=member_ids,
+        claims = Claim.objects.filter(member_id__in=list(member_ids))
+    claims = claims.filter(
         service_date__gte=query.period.start,
         service_date__lte=query.period.end,
     )
@@ -319,6 +335,29 @@ def _filtered_claims(scope: ClaimScope, query: ClaimQuery) -> QuerySet[Claim]:
     if query.status is not None:
         claims = claims.filter(status=query.status.value)
     return claims
+
+
+def _first_of_each(arms: Sequence[QuerySet[Claim]], *, ordering: Sequence[str], limit: int) -> Q:
+    """``id IN`` the first ``limit`` rows of each arm (one person's claims) in ``ordering``.
+
+    Why per person: one ``member_id IN (...)`` query has to read, join and sort every row of
+    the family in the period before it can cut the page, so a long history costs more. Each
+    arm is one walk of the (member, -service_date, -id) index that stops after ``limit`` rows;
+    a page of the whole family is among the arms' rows, so the outer query sorts and joins at
+    most people x limit rows, whatever the history. One statement: the arms are joined by
+    UNION ALL, each wrapped in its own subquery (SQLite allows no LIMIT in a bare UNION arm).
+    """
+    firsts = [arm.order_by(*ordering).values("id")[:limit] for arm in arms]
+    if len(firsts) == 1:
+        return Q(id__in=firsts[0])
+    parts, params = [], []
+    for index, first in enumerate(firsts):
+        # Django's own SQL for the arm, its values kept apart as parameters.
+        sql, arm_params = first.query.get_compiler(using=first.db).as_sql()
+        alias = f"person_{index}"
+        parts.append(f"SELECT {alias}.id FROM ({sql}) AS {alias}")  # noqa: S608 (placeholders only)
+        params.extend(arm_params)
+    return Q(id__in=RawSQL(" UNION ALL ".join(parts), params))  # noqa: S611 (placeholders only)
 
 
 def _sortable(claims: QuerySet[Claim], sort: ClaimSort) -> QuerySet[Claim]:
@@ -369,34 +408,42 @@ def get_claim_history_page(
     ``after`` / ``before`` name the last / first claim of the page the visitor came from; that
     claim must be among the filtered claims (else ``InvalidCursor``), which both validates the
     link and means there is a page on the side it came from. Two queries with a cursor (the
-    cursor claim's sort values, then the page), one without.
+    cursor claim's sort values, then the page), one without, whatever the family's history:
+    the page is cut from each person's first rows (``_first_of_each``).
     """
-    filtered = _sortable(_filtered_claims(scope, query), query.sort)
+    member_ids = _people_ids(scope, query)
     keys = _SORT_KEYS[query.sort]
-    # Two joins only: the people come from the scope, and reversed claims are looked up
-    # for the (rare) reversal rows after the page is read. Fewer joins plan and load faster.
-    rows = filtered.select_related("drug", "pharmacy").only(*_LIST_FIELDS)
     cursor = after or before
-    if cursor is None:
-        claims = list(rows.order_by(*_ordering(keys, descending=query.descending))[: page_size + 1])
-        _attach_people_and_reversed_claims(claims, scope)
-        return ClaimHistoryPage(
-            claims=claims[:page_size], has_previous=False, has_next=len(claims) > page_size
-        )
-
-    boundary = filtered.filter(public_id=cursor).values_list(*keys).first()
-    if boundary is None:
-        raise InvalidCursor("That page link does not match these filters.")
-    forwards = after is not None
+    forwards = before is None
     descending = query.descending if forwards else not query.descending
+    beyond = Q()
+    if cursor is not None:
+        boundary = (
+            _sortable(_claims_of(member_ids, query), query.sort)
+            .filter(public_id=cursor)
+            .values_list(*keys)
+            .first()
+        )
+        if boundary is None:
+            raise InvalidCursor("That page link does not match these filters.")
+        beyond = _beyond(keys, boundary, descending=descending)
+    ordering = _ordering(keys, descending=descending)
+    # Each person's first rows from the index, then the page of those, joined to its drugs and
+    # pharmacies only. Two joins: the people come from the scope, and reversed claims are
+    # looked up for the (rare) reversal rows after the page is read.
+    arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
+    firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
     claims = list(
-        rows.filter(_beyond(keys, boundary, descending=descending)).order_by(
-            *_ordering(keys, descending=descending)
-        )[: page_size + 1]
+        _sortable(Claim.objects.filter(firsts), query.sort)
+        .select_related("drug", "pharmacy")
+        .only(*_LIST_FIELDS)
+        .order_by(*ordering)[: page_size + 1]
     )
     more = len(claims) > page_size
     claims = claims[:page_size]
     _attach_people_and_reversed_claims(claims, scope)
+    if cursor is None:
+        return ClaimHistoryPage(claims=claims, has_previous=False, has_next=more)
     if forwards:
         return ClaimHistoryPage(claims=claims, has_previous=True, has_next=more)
     if not more and len(claims) < page_size:
@@ -699,15 +746,19 @@ def get_patient_claims_page(
     ``InvalidCursor``), so a link made for other filters or another patient is refused.
     """
     filtered = _patient_claims(patient, query)
-    rows = filtered.select_related(
-        "plan", "drug", "pharmacy", "prescription", "reverses", "reversal"
-    ).order_by(*_ordering(_PATIENT_CLAIMS_KEYS, descending=True))
+    newest = _ordering(_PATIENT_CLAIMS_KEYS, descending=True)
     if after is not None:
         boundary = filtered.filter(public_id=after).values_list(*_PATIENT_CLAIMS_KEYS).first()
         if boundary is None:
             raise InvalidCursor("That page link does not match these filters.")
-        rows = rows.filter(_beyond(_PATIENT_CLAIMS_KEYS, boundary, descending=True))
-    claims = list(rows[: page_size + 1])
+        filtered = filtered.filter(_beyond(_PATIENT_CLAIMS_KEYS, boundary, descending=True))
+    # The page's ids from the index first, then the six joins for those rows only.
+    page_ids = _first_of_each([filtered], ordering=newest, limit=page_size + 1)
+    claims = list(
+        Claim.objects.filter(page_ids)
+        .select_related("plan", "drug", "pharmacy", "prescription", "reverses", "reversal")
+        .order_by(*newest)[: page_size + 1]
+    )
     for claim in claims:
         claim.member = patient
     return PatientClaimsPage(claims=claims[:page_size], has_next=len(claims) > page_size)
