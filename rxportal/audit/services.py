@@ -12,6 +12,7 @@ Two ways to append, chosen by ``RXPORTAL_AUDIT_APPEND``:
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
+from django.db.models import Count, Min
 from django.http import HttpRequest
 
 from rxportal.audit import domain, keys
@@ -144,6 +146,13 @@ def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
 
 def count_pending_events() -> int:
     return PendingAuditEvent.objects.count()
+
+
+def pending_backlog() -> tuple[int, dt.datetime | None]:
+    """How many events wait to be chained, and when the oldest was recorded (for /metrics: a
+    growing backlog means beat or its sealer has stopped)."""
+    backlog = PendingAuditEvent.objects.aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    return backlog["count"], backlog["oldest"]
 
 
 def _chain(events: list[AuditEvent]) -> None:

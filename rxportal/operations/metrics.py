@@ -2,7 +2,8 @@
 
 django-prometheus counts requests and their latency by view name (never a path), database
 queries by alias and cache gets by backend (settings wire its middleware and backends in). This
-module adds the Celery queue depth, read from the Redis broker at scrape time, and builds the
+module adds the Celery queue depth, read from the Redis broker at scrape time, and the audit
+events waiting to be chained (read from the database), and builds the
 exposition: under gunicorn with several workers (``PROMETHEUS_MULTIPROC_DIR``, set by
 gunicorn.conf.py) every worker's figures are merged by prometheus_client's multiprocess
 collector; otherwise this process's registry is served.
@@ -22,7 +23,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from rxportal.audit.services import client_ip
+from rxportal.audit.services import client_ip, pending_backlog
+from rxportal.core import clock
 
 BROKER_TIMEOUT_SECONDS = 1.0
 # kombu's Redis transport keeps a queue's prioritised tasks in sibling lists named
@@ -106,6 +108,25 @@ class CeleryQueueDepthCollector:
         yield depth
 
 
+class AuditBacklogCollector:
+    """Audit events recorded off the request path and not chained yet (RXPORTAL_AUDIT_APPEND =
+    "deferred"): beat seals them every 2 s, so a count or an age that keeps growing is an alert."""
+
+    def collect(self) -> Iterator[Metric]:
+        count, oldest = pending_backlog()
+        waiting = GaugeMetricFamily(
+            "rxportal_audit_pending_events", "Audit events recorded but not yet chained."
+        )
+        waiting.add_metric([], count)
+        age = GaugeMetricFamily(
+            "rxportal_audit_pending_oldest_seconds",
+            "Age of the oldest audit event waiting to be chained (0 when none wait).",
+        )
+        age.add_metric([], (clock.now() - oldest).total_seconds() if oldest else 0)
+        yield waiting
+        yield age
+
+
 class _ThisProcess:
     """What this process's default registry holds (no gunicorn multiprocess mode)."""
 
@@ -125,6 +146,7 @@ def render_metrics() -> bytes:
         MultiProcessCollector(registry, path=settings.PROMETHEUS_MULTIPROC_DIR)
     else:
         registry.register(_ThisProcess())  # type: ignore[arg-type]
+    registry.register(AuditBacklogCollector())  # type: ignore[arg-type]
     broker_url = redis_broker_url()
     if broker_url:
         registry.register(CeleryQueueDepthCollector(broker_url, celery_queue_names()))  # type: ignore[arg-type]

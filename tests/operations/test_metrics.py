@@ -172,3 +172,29 @@ def test_without_a_redis_broker_there_is_no_queue_depth(client: Client) -> None:
         text = _scrape(client)
 
     assert "rxportal_celery" not in text
+
+
+def test_the_audit_events_waiting_to_be_chained_are_counted_with_the_oldest_age(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from rxportal.audit.services import Outcome, record_event, seal_pending_events
+    from rxportal.core import clock
+
+    assert _sample(_scrape(client), "rxportal_audit_pending_events") == 0
+    recorded_at = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(clock, "now", lambda: recorded_at)
+    with override_settings(RXPORTAL_AUDIT_APPEND="deferred"):
+        record_event(action="staff.test.done", outcome=Outcome.SUCCESS)
+        record_event(action="staff.test.done", outcome=Outcome.SUCCESS)
+        monkeypatch.setattr(clock, "now", lambda: recorded_at + dt.timedelta(minutes=1))
+        waiting = _scrape(client)
+
+    assert _sample(waiting, "rxportal_audit_pending_events") == 2
+    assert _sample(waiting, "rxportal_audit_pending_oldest_seconds") == pytest.approx(60)
+
+    seal_pending_events()
+    sealed = _scrape(client)
+    assert _sample(sealed, "rxportal_audit_pending_events") == 0
+    assert _sample(sealed, "rxportal_audit_pending_oldest_seconds") == 0
