@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -49,17 +50,21 @@ def bump_all_records() -> None:
     _bump([_EVERYONE_KEY])
 
 
-def read_record_versions(*, user_id: int, member_ids: list[int]) -> tuple[int, ...]:
+def read_record_versions(
+    *, user_id: int, member_ids: list[int], also: list[str] | None = None
+) -> tuple[tuple[int, ...], dict[str, Any]]:
     """The everyone number, the account's family-access number, then each member's number, in
-    one cache round trip (two when some number must start)."""
+    one cache round trip (two when some number must start); ``also`` are other cache keys read
+    in the same trip, returned with what they hold (absent ones left out)."""
     keys = [_EVERYONE_KEY, _access_key(user_id), *(_member_key(pk) for pk in member_ids)]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, *(also or [])])
     missing = [key for key in keys if key not in found]
     if missing:
         for key in missing:
             cache.add(key, _fresh_start(), timeout=VERSION_SECONDS)
         found.update(cache.get_many(missing))
-    return tuple(int(found.get(key, 0)) for key in keys)
+    versions = tuple(int(found.get(key, 0)) for key in keys)
+    return versions, {key: found[key] for key in also or [] if key in found}
 
 
 def _bump(keys: list[str]) -> None:

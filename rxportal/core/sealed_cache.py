@@ -33,14 +33,13 @@ def _current_fernet() -> Fernet:
     return _fernet(settings.RXPORTAL_CACHE_KEY, settings.SECRET_KEY)
 
 
-def put_sealed(key: str, value: object, *, seconds: int) -> None:
-    token = _current_fernet().encrypt(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    cache.set(key, token, timeout=seconds)
+def seal(value: object) -> bytes:
+    return _current_fernet().encrypt(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def get_sealed(key: str, *, seconds: int) -> Any | None:
-    """The value stored under ``key``, or None when absent, unreadable or too old."""
-    token = cache.get(key)
+def unseal(token: object, *, seconds: int) -> Any | None:
+    """What ``seal`` sealed, or None when ``token`` is not one, was sealed under another key,
+    was changed, or is older than ``seconds``."""
     if not isinstance(token, bytes):
         return None
     try:
@@ -49,3 +48,12 @@ def get_sealed(key: str, *, seconds: int) -> Any | None:
         return None
     # Only this module's own sealed (authenticated) bytes reach pickle.
     return pickle.loads(plain)  # noqa: S301
+
+
+def put_sealed(key: str, value: object, *, seconds: int) -> None:
+    cache.set(key, seal(value), timeout=seconds)
+
+
+def get_sealed(key: str, *, seconds: int) -> Any | None:
+    """The value stored under ``key``, or None when absent, unreadable or too old."""
+    return unseal(cache.get(key), seconds=seconds)

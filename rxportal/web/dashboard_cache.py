@@ -1,12 +1,12 @@
 """The member dashboard, cached per viewer: its reads and its rendered main content.
 
-An entry's key is the viewer's public id and a digest of the version numbers of everything it
-shows (``core.record_versions``): the everyone number, the viewer's family-access number, today,
-and the number of each member the viewer may see and of the family's subscriber. Any write that
-changes what the dashboard shows bumps one of them, so the next view misses and reads afresh; a
-revoked family grant bumps the family-access number and hides the member at once. Which members
-the viewer may see is itself cached under the everyone and family-access numbers and today (ids
-only). Entries hold PHI: they are sealed (``core.sealed_cache``) and live
+An entry's key is the viewer's public id, the language and a digest of the everyone number
+and the viewer's family-access number (``core.record_versions``) and today; the entry keeps
+the version numbers of each member the viewer may see and of the family's subscriber it was
+built under, and any other numbers are a miss. Any write that changes what the dashboard shows
+bumps one of them, so the next view reads afresh; a revoked family grant bumps the
+family-access number and hides the member at once. Which members the viewer may see is itself
+cached under the everyone and family-access numbers and today (ids only). Entries hold PHI: they are sealed (``core.sealed_cache``) and live
 ``RXPORTAL_DASHBOARD_CACHE_SECONDS`` (5 minutes by default).
 
 The main content is cached per language with a placeholder where each form's CSRF token goes;
@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from rxportal.core.record_versions import read_record_versions
-from rxportal.core.sealed_cache import get_sealed, put_sealed
+from rxportal.core.sealed_cache import get_sealed, put_sealed, unseal
 from rxportal.members.selectors import list_family_members_visible_to
 from rxportal.web.selectors import MemberDashboard, find_member_dashboard
 
@@ -49,30 +49,48 @@ class DashboardPage:
     audit_details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Keys:
-    reads: str
-    content: str
-
-
 def get_dashboard_page(*, viewer: AbstractBaseUser, today: dt.date) -> DashboardPage | None:
     """The viewer's dashboard content, from the cache when nothing it shows has changed; None
-    when the viewer is not a plan member."""
-    keys = _keys_for(viewer=viewer, today=today)
-    if keys is None:
-        return None
+    when the viewer is not a plan member. Two cache round trips on a hit: the everyone and
+    family-access numbers with whom the viewer may see, then those members' numbers with the
+    entry (which keeps the numbers it was built under: any other is a miss)."""
     seconds = settings.RXPORTAL_DASHBOARD_CACHE_SECONDS
-    page = get_sealed(keys.content, seconds=seconds)
-    if isinstance(page, DashboardPage):
-        return page
-    dashboard = get_sealed(keys.reads, seconds=seconds)
-    if not isinstance(dashboard, MemberDashboard):
-        dashboard = find_member_dashboard(viewer=viewer, today=today)
-        if dashboard is None:
+    viewer_id = viewer.public_id.hex  # type: ignore[attr-defined]
+    visible_key = f"dashboard:visible:{viewer_id}"
+    (everyone, access), found = read_record_versions(
+        user_id=viewer.pk, member_ids=[], also=[visible_key]
+    )
+    stamp = (everyone, access, today.isoformat())
+    stored = found.get(visible_key)
+    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == stamp:
+        member_ids, family_id = stored[1], stored[2]
+    else:
+        members = list_family_members_visible_to(viewer=viewer, today=today)
+        if not members:
             return None
-        put_sealed(keys.reads, dashboard, seconds=seconds)
+        member_ids = [member.pk for member in members]
+        family_id = members[0].subscriber_id or members[0].pk
+        cache.set(visible_key, (stamp, member_ids, family_id), timeout=seconds)
+    shown = sorted({*member_ids, family_id})
+    digest = hashlib.sha256(repr((viewer_id, stamp)).encode()).hexdigest()[:32]
+    content_key = f"dashboard:content:{viewer_id}:{get_language()}:{digest}"
+    versions, found = read_record_versions(user_id=viewer.pk, member_ids=shown, also=[content_key])
+    built_under = (shown, versions, today.isoformat())
+    cached = unseal(found.get(content_key), seconds=seconds)
+    if isinstance(cached, tuple) and cached[0] == built_under:
+        return cast(DashboardPage, cached[1])
+    reads_key = f"dashboard:reads:{viewer_id}:{digest}"
+    reads = get_sealed(reads_key, seconds=seconds)
+    if isinstance(reads, tuple) and reads[0] == built_under:
+        dashboard = cast(MemberDashboard, reads[1])
+    else:
+        found_dashboard = find_member_dashboard(viewer=viewer, today=today)
+        if found_dashboard is None:
+            return None
+        dashboard = found_dashboard
+        put_sealed(reads_key, (built_under, dashboard), seconds=seconds)
     page = _page_from(dashboard)
-    put_sealed(keys.content, page, seconds=seconds)
+    put_sealed(content_key, (built_under, page), seconds=seconds)
     return page
 
 
@@ -91,32 +109,4 @@ def _page_from(dashboard: MemberDashboard) -> DashboardPage:
             "recent_claims": len(dashboard.recent_claims),
             "family_claims": dashboard.shows_family_claims,
         },
-    )
-
-
-def _keys_for(*, viewer: AbstractBaseUser, today: dt.date) -> _Keys | None:
-    everyone, access = read_record_versions(user_id=viewer.pk, member_ids=[])
-    viewer_id = viewer.public_id.hex  # type: ignore[attr-defined]
-    stamp = (everyone, access, today.isoformat())
-    visible_key = f"dashboard:visible:{viewer_id}"
-    stored = cache.get(visible_key)
-    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == stamp:
-        member_ids, family_id = stored[1], stored[2]
-    else:
-        members = list_family_members_visible_to(viewer=viewer, today=today)
-        if not members:
-            return None
-        member_ids = [member.pk for member in members]
-        family_id = members[0].subscriber_id or members[0].pk
-        cache.set(
-            visible_key,
-            (stamp, member_ids, family_id),
-            timeout=settings.RXPORTAL_DASHBOARD_CACHE_SECONDS,
-        )
-    shown = sorted({*member_ids, family_id})
-    versions = read_record_versions(user_id=viewer.pk, member_ids=shown)
-    digest = hashlib.sha256(repr((versions, shown, today.isoformat())).encode()).hexdigest()[:32]
-    return _Keys(
-        reads=f"dashboard:reads:{viewer_id}:{digest}",
-        content=f"dashboard:content:{viewer_id}:{get_language()}:{digest}",
     )
