@@ -26,11 +26,12 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from rxportal.core.record_versions import read_record_versions
 from rxportal.core.sealed_cache import get_sealed, put_sealed, unseal
-from rxportal.members.selectors import list_family_members_visible_to
+from rxportal.members.selectors import get_support_contacts, list_family_members_visible_to
 from rxportal.web.selectors import MemberDashboard, find_member_dashboard
 
 # Letters only: the csrf_token tag escapes what it is given.
@@ -89,14 +90,18 @@ def get_dashboard_page(*, viewer: AbstractBaseUser, today: dt.date) -> Dashboard
             return None
         dashboard = found_dashboard
         put_sealed(reads_key, (built_under, dashboard), seconds=seconds)
-    page = _page_from(dashboard)
+    page = _page_from(dashboard, viewer=viewer)
     put_sealed(content_key, (built_under, page), seconds=seconds)
     return page
 
 
-def _page_from(dashboard: MemberDashboard) -> DashboardPage:
+def _page_from(dashboard: MemberDashboard, *, viewer: AbstractBaseUser) -> DashboardPage:
+    # No request here, so none of its context processors: the content's one use of them, the
+    # viewer's member-services number (what to do about a late order), is passed in.
+    support = SimpleLazyObject(lambda: get_support_contacts(viewer=viewer))
     content = render_to_string(
-        CONTENT_TEMPLATE, {"dashboard": dashboard, "csrf_token": CSRF_PLACEHOLDER}
+        CONTENT_TEMPLATE,
+        {"dashboard": dashboard, "csrf_token": CSRF_PLACEHOLDER, "support": support},
     )
     return DashboardPage(
         content=content,

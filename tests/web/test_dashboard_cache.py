@@ -25,6 +25,7 @@ from rxportal.core import clock
 from rxportal.core.record_versions import bump_all_records, bump_member_records
 from rxportal.formulary.models import FormularyEntry
 from rxportal.members.models import Member
+from rxportal.members.selectors import get_support_contacts
 from rxportal.members.services import (
     grant_family_access,
     release_members_of_user,
@@ -407,3 +408,14 @@ def test_the_content_is_cached_per_language(signed_in: Client) -> None:
     assert "What needs attention" in english
     assert "What needs attention" not in spanish
     assert 'lang="es"' in spanish
+
+
+def test_a_cached_dashboard_still_says_whom_to_call_about_an_order_on_hold(
+    signed_in: Client, family: Family
+) -> None:
+    make_order(member=family.subscriber, status=OrderStatus.ON_HOLD)
+    phone = get_support_contacts(viewer=family.subscriber.user).member_phone
+    _view(signed_in)
+    assert _records_read_by_a_view(signed_in) == []
+
+    assert f"Call member services at {phone}" in _view(signed_in)
