@@ -39,6 +39,7 @@ from rxportal.clients.models import Client, ClientKind
 from rxportal.connected_apps.services import ensure_demo_mobile_app
 from rxportal.core import clock
 from rxportal.core.errors import ValidationFailed
+from rxportal.core.record_versions import bump_all_records
 from rxportal.demo.bulk import TABLE_SPECS, check_table_specs, make_ids, make_writer
 from rxportal.demo.client_access import seed_demo_client_access
 from rxportal.demo.domain import (
@@ -252,6 +253,9 @@ def seed_demo(
             details={"seed": seed, "members": members, "claims": summary.rows.get("claim", 0)},
         )
     _analyze()
+    # Claims and accumulators went in by COPY or bulk insert (no signals): every member's cached
+    # dashboard is out of date.
+    bump_all_records()
     # Drug-trend rollups of the clients whose claims were just written, here and now: with a
     # broker configured a queued job would wait for a worker `make run` does not start, and the
     # demo dashboard would stay empty.

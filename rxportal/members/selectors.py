@@ -41,7 +41,11 @@ _visibility_cache: ContextVar[dict[tuple[object, ...], object] | None] = Context
 def family_visibility_cache() -> Iterator[None]:
     """Within the block, ``find_member_for_user`` and ``list_family_members_visible_to`` read
     the database once per viewer (and day), then answer from memory. For read-only pages only:
-    never wrap a write (a grant, a revoke) and a read of its effect in one block."""
+    never wrap a write (a grant, a revoke) and a read of its effect in one block. A block inside
+    another shares the outer one's memory."""
+    if _visibility_cache.get() is not None:
+        yield
+        return
     token = _visibility_cache.set({})
     try:
         yield
@@ -554,3 +558,30 @@ def iter_covered_members_with_accounts(
         .order_by("pk")
     )
     return members.iterator(chunk_size=500)
+
+
+# --- Whose cached pages a change reaches (core.record_versions) -------------------------------
+
+
+def list_member_ids_with_subscribers(*, member_ids: Iterable[int]) -> set[int]:
+    """These members and their families' subscribers: a change in one member's records can
+    change what the family's pages show (family accumulators), and every family page's key
+    carries the subscriber's version number."""
+    rows = Member.objects.filter(pk__in=set(member_ids)).values_list("pk", "subscriber_id")
+    return {pk for row in rows for pk in row if pk is not None}
+
+
+def list_family_user_ids(*, member_ids: Iterable[int]) -> set[int]:
+    """Every account linked to a member of these members' families: whom they may see can change
+    when one of the family's members or grants does."""
+    roots = {
+        subscriber_id or pk
+        for pk, subscriber_id in Member.objects.filter(pk__in=set(member_ids)).values_list(
+            "pk", "subscriber_id"
+        )
+    }
+    return set(
+        Member.objects.filter(Q(pk__in=roots) | Q(subscriber_id__in=roots))
+        .filter(user__isnull=False)
+        .values_list("user_id", flat=True)
+    )

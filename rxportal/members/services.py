@@ -19,6 +19,7 @@ from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.connected_apps.services import end_app_access_to_patient
 from rxportal.core import clock
+from rxportal.core.record_versions import bump_family_access
 from rxportal.members import domain
 from rxportal.members.errors import (
     FamilyAccessAlreadyGranted,
@@ -39,6 +40,8 @@ ACTION_FAMILY_ACCESS_REVOKED = "family_access.revoked"
 def link_member_user(*, member: Member, user: Any, actor: Any = None) -> Member:
     """Give `user` sign-in access to `member` (one member per user: any older link is moved)."""
     with transaction.atomic():
+        # Whatever this account saw before (its cached dashboard too) is no longer its to see.
+        bump_family_access([user.pk])
         Member.objects.filter(user=user).exclude(pk=member.pk).update(user=None)
         member.user = user
         member.save(update_fields=["user", "updated_at"])
@@ -127,6 +130,7 @@ def claim_member_for_user(
 
 def release_members_of_user(*, user: Any) -> int:
     """Unlink every member from ``user`` (an abandoned, never-confirmed registration)."""
+    bump_family_access([user.pk])
     return Member.objects.filter(user=user).update(user=None, updated_at=clock.now())
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from rxportal.audit.services import Outcome, record_event
 from rxportal.core.errors import DomainError
+from rxportal.core.record_versions import bump_member_records
 from rxportal.members.models import Member
 from rxportal.members.notices import notify_people_who_may_see
 from rxportal.members.selectors import list_family_members_visible_to
@@ -357,9 +358,11 @@ def _give_back_refills(order: MailOrder, prescription_ids: list[int]) -> int:
         Prescription.objects.select_for_update()
         .filter(pk__in=counts)
         .order_by("pk")
-        .only("pk", "refills_remaining", "refills_authorized")
+        .only("pk", "member_id", "refills_remaining", "refills_authorized")
     )
     for prescription in prescriptions:
+        # A queryset update sends no signal: the patient's cached pages are told here.
+        bump_member_records([prescription.member_id])
         new_remaining = compute_restored_refills(
             remaining=prescription.refills_remaining,
             authorized=prescription.refills_authorized,
@@ -382,6 +385,11 @@ def restore_fill_dates_of_mail_order(*, mail_order_id: int) -> int:
     changed = 0
     lines = RefillRequestLine.objects.filter(request__mail_order_id=mail_order_id).select_related(
         "request"
+    )
+    bump_member_records(
+        Prescription.objects.filter(pk__in=[line.prescription_id for line in lines]).values_list(
+            "member_id", flat=True
+        )
     )
     for line in lines:
         changed += Prescription.objects.filter(

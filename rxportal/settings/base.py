@@ -211,6 +211,10 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
+# The member dashboard's cached reads and rendered content (PHI): sealed with Fernet under
+# RXPORTAL_CACHE_KEY (a Fernet key; empty: one derived from SECRET_KEY) and kept this long.
+RXPORTAL_CACHE_KEY = env_str("RXPORTAL_CACHE_KEY", "")
+RXPORTAL_DASHBOARD_CACHE_SECONDS = env_int("RXPORTAL_DASHBOARD_CACHE_SECONDS", 300)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 # The outbox's lease: a worker that claims a batch of messages sends them within the first half
