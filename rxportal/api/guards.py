@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy
+
 from rxportal.api import problems
 from rxportal.api.auth import reader_for, token_grant
 from rxportal.api.problems import Problem, insufficient_scope
@@ -38,8 +40,20 @@ def require_scope(request: Any, scope: str) -> None:
         raise insufficient_scope(scope)
 
 
+# What a 404 says, by the kind of record asked for (whole sentences, so each can be translated).
+_NOT_FOUND_DETAILS = {
+    "record": gettext_lazy("No such record that you may see."),
+    "member": gettext_lazy("No such member that you may see."),
+    "claim": gettext_lazy("No such claim that you may see."),
+    "prescription": gettext_lazy("No such prescription that you may see."),
+    "refill request": gettext_lazy("No such refill request that you may see."),
+    "mail order": gettext_lazy("No such mail order that you may see."),
+    "message": gettext_lazy("No such message that you may see."),
+}
+
+
 def not_found(what: str = "record") -> Problem:
-    return problems.not_found(f"No such {what} that you may see.")
+    return problems.not_found(_NOT_FOUND_DETAILS[what])
 
 
 def visible_member_or_404(request: Any, public_id: str | None) -> Member:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from rxportal.api.models import IdempotencyRecord
 from rxportal.api.problems import Problem
@@ -51,8 +52,9 @@ def _check_key(key: str) -> str:
         raise Problem(
             422,
             "idempotency-key-invalid",
-            "Invalid Idempotency-Key",
-            f"The Idempotency-Key header must be 1 to {KEY_MAX_LENGTH} printable ASCII characters.",
+            _("Invalid Idempotency-Key"),
+            _("The Idempotency-Key header must be 1 to %(max)s printable ASCII characters.")
+            % {"max": KEY_MAX_LENGTH},
         )
     return key
 
@@ -107,8 +109,8 @@ def run_once(
             raise Problem(
                 422,
                 "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "This Idempotency-Key was already used for a different request.",
+                _("Idempotency-Key reused"),
+                _("This Idempotency-Key was already used for a different request."),
             )
         if existing.status_code is None:
             raise _in_progress()
@@ -130,8 +132,8 @@ def _in_progress() -> Problem:
     return Problem(
         409,
         "idempotency-request-in-progress",
-        "Request in progress",
-        "A request with this Idempotency-Key is still being answered. Retry in a moment.",
+        _("Request in progress"),
+        _("A request with this Idempotency-Key is still being answered. Retry in a moment."),
         headers={"Retry-After": "1"},
     )
 

@@ -15,6 +15,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_vary_headers
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -24,17 +28,18 @@ TYPE_BASE = "/api/v1/problems/"
 
 logger = logging.getLogger(__name__)
 
-# slug -> (status, title): every problem type the API answers with.
-PROBLEM_TYPES: dict[str, tuple[int, str]] = {
-    "bad-request": (400, "The request body cannot be read"),
-    "unauthorized": (401, "A valid access token is required"),
-    "insufficient-scope": (403, "The access token does not allow this"),
-    "not-found": (404, "Not found"),
-    "method-not-allowed": (405, "Method not allowed"),
-    "validation-error": (422, "The request is not valid"),
-    "not-quotable": (422, "This estimate cannot be saved as a price quote"),
-    "rate-limited": (429, "Too many requests"),
-    "server-error": (500, "Something went wrong on our side"),
+# slug -> (status, title): every problem type the API answers with. Titles and details are said
+# in the caller's language (Accept-Language: en or es); slugs, codes and field names never change.
+PROBLEM_TYPES: dict[str, tuple[int, str | Promise]] = {
+    "bad-request": (400, gettext_lazy("The request body cannot be read")),
+    "unauthorized": (401, gettext_lazy("A valid access token is required")),
+    "insufficient-scope": (403, gettext_lazy("The access token does not allow this")),
+    "not-found": (404, gettext_lazy("Not found")),
+    "method-not-allowed": (405, gettext_lazy("Method not allowed")),
+    "validation-error": (422, gettext_lazy("The request is not valid")),
+    "not-quotable": (422, gettext_lazy("This estimate cannot be saved as a price quote")),
+    "rate-limited": (429, gettext_lazy("Too many requests")),
+    "server-error": (500, gettext_lazy("Something went wrong on our side")),
 }
 
 
@@ -43,13 +48,13 @@ class Problem(Exception):
         self,
         status: int,
         slug: str,
-        title: str,
-        detail: str = "",
+        title: str | Promise,
+        detail: str | Promise = "",
         *,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(title)
+        super().__init__(slug)
         self.status = status
         self.slug = slug
         self.title = title
@@ -61,7 +66,7 @@ class Problem(Exception):
     def of(
         cls,
         slug: str,
-        detail: str = "",
+        detail: str | Promise = "",
         *,
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -71,23 +76,23 @@ class Problem(Exception):
         return cls(status, slug, title, detail, extra=extra, headers=headers)
 
 
-def not_found(detail: str = "There is nothing here, or you may not see it.") -> Problem:
-    return Problem.of("not-found", detail)
+def not_found(detail: str | Promise = "") -> Problem:
+    return Problem.of("not-found", detail or _("There is nothing here, or you may not see it."))
 
 
-def invalid(field: str, message: str, *, code: str = "invalid") -> Problem:
+def invalid(field: str, message: str | Promise, *, code: str = "invalid") -> Problem:
     """A 422 naming one field (``query.quantity``, ``body.drug``...) and what is wrong with it."""
     return Problem.of(
         "validation-error",
         message,
-        extra={"errors": [{"field": field, "code": code, "message": message}]},
+        extra={"errors": [{"field": field, "code": code, "message": str(message)}]},
     )
 
 
 def insufficient_scope(scope: str) -> Problem:
     return Problem.of(
         "insufficient-scope",
-        f"This needs the {scope} scope.",
+        _("This needs the %(scope)s scope.") % {"scope": scope},
         extra={"error": "insufficient_scope", "scope": scope},
         headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
     )
@@ -130,14 +135,16 @@ def status_title(status: int) -> str:
 def problem_response(api: NinjaAPI, request: HttpRequest, problem: Problem) -> HttpResponse:
     body: dict[str, Any] = {
         "type": f"{TYPE_BASE}{problem.slug}",
-        "title": problem.title,
+        "title": str(problem.title),
         "status": problem.status,
     }
     if problem.detail:
-        body["detail"] = problem.detail
+        body["detail"] = str(problem.detail)
     body.update(problem.extra)
     response = api.create_response(request, body, status=problem.status)
     response["Content-Type"] = PROBLEM_JSON
+    response["Content-Language"] = get_language() or "en"
+    patch_vary_headers(response, ("Accept-Language",))
     for name, value in problem.headers.items():
         response[name] = value
     return response
@@ -147,10 +154,10 @@ def unauthorized(request: HttpRequest) -> Problem:
     """401 with the challenge RFC 6750 asks for: ``invalid_token`` only when one was sent."""
     sent = request.headers.get("Authorization", "").startswith("Bearer ")
     challenge = 'Bearer realm="rxportal"'
-    detail = "Send an access token: Authorization: Bearer <token>."
+    detail = _("Send an access token: Authorization: Bearer <token>.")
     if sent:
         challenge += ', error="invalid_token"'
-        detail = "The access token is invalid, expired or revoked."
+        detail = _("The access token is invalid, expired or revoked.")
     return Problem.of("unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
@@ -184,7 +191,9 @@ def validation_problem(exc: ValidationError) -> Problem:
     ]
     fields = ", ".join(sorted({error["field"] for error in errors}))
     return Problem.of(
-        "validation-error", f"Check these fields: {fields}.", extra={"errors": errors}
+        "validation-error",
+        _("Check these fields: %(fields)s.") % {"fields": fields},
+        extra={"errors": errors},
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 
 from rxportal.api.problems import Problem
 from rxportal.audit.services import client_ip
@@ -81,7 +82,8 @@ def is_charged(request: HttpRequest) -> bool:
 def too_many(state: RateState) -> Problem:
     return Problem.of(
         "rate-limited",
-        f"At most {state.limit} requests a minute. Try again in {state.reset_in} seconds.",
+        _("At most %(limit)s requests a minute. Try again in %(seconds)s seconds.")
+        % {"limit": state.limit, "seconds": state.reset_in},
         headers={"Retry-After": str(state.reset_in)},
     )
 

@@ -190,7 +190,7 @@ def _checked(
         else:
             ratelimit.charge_token(request, grant.token_id)
     except Problem as over_limit:
-        response = operation_outcome(429, code="throttled", diagnostics=over_limit.detail)
+        response = operation_outcome(429, code="throttled", diagnostics=str(over_limit.detail))
         response["Retry-After"] = over_limit.headers.get("Retry-After", "60")
         return response
     if grant is None:

@@ -14,6 +14,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -109,14 +110,14 @@ def _period(filters: ClaimFilters, default: Period) -> Period:
     if end is None:
         end = default.end if start <= default.end else dt.date(start.year, 12, 31)
     if start > end:
-        raise Problem(422, "invalid-period", "Invalid period", "date_to is before date_from.")
+        raise Problem(422, "invalid-period", _("Invalid period"), _("date_to is before date_from."))
     period = Period(start=start, end=end)
     if is_period_too_long(period):
         raise Problem(
             422,
             "invalid-period",
-            "Invalid period",
-            f"Choose a period of at most {MAX_PERIOD_YEARS} years.",
+            _("Invalid period"),
+            _("Choose a period of at most %(years)s years.") % {"years": MAX_PERIOD_YEARS},
         )
     return period
 
@@ -128,7 +129,7 @@ def _cursor(raw: str | None) -> uuid.UUID | None:
         return uuid.UUID(raw)
     except ValueError:
         raise _bad_request(
-            "invalid-cursor", "Invalid cursor", "That cursor is not one this API gave."
+            "invalid-cursor", _("Invalid cursor"), _("That cursor is not one this API gave.")
         ) from None
 
 
@@ -179,8 +180,8 @@ def list_claims(request: Any, filters: Query[ClaimFilters]) -> ClaimPageOut:
     except InvalidCursor:
         raise _bad_request(
             "invalid-cursor",
-            "Invalid cursor",
-            "That cursor does not belong to these filters: start again without it.",
+            _("Invalid cursor"),
+            _("That cursor does not belong to these filters: start again without it."),
         ) from None
     record_phi_read(
         reader_for(request),

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -101,12 +102,12 @@ def _estimate(request: HttpRequest, values: EstimateIn, where: str) -> tuple[Mem
     person = member_for(request, values.member)
     drug = selectors.find_drug_by_public_id(values.drug)
     if drug is None:
-        raise invalid(f"{where}.drug", "No drug with this id.", code="not-found")
+        raise invalid(f"{where}.drug", _("No drug with this id."), code="not-found")
     pharmacy = None
     if values.pharmacy:
         pharmacy = selectors.find_pharmacy_by_public_id(values.pharmacy)
         if pharmacy is None:
-            raise invalid(f"{where}.pharmacy", "No pharmacy with this id.", code="not-found")
+            raise invalid(f"{where}.pharmacy", _("No pharmacy with this id."), code="not-found")
     try:
         estimate = selectors.get_cost_estimate(
             member=person,
@@ -296,7 +297,7 @@ def get_quote(request: HttpRequest, quote_id: str) -> QuoteOut:
     require_read(request, "Coverage")
     quote = selectors.find_quote_for(viewer=request.user, public_id=quote_id, today=clock.today())
     if quote is None:
-        raise not_found("No price quote with this id that you may see.")
+        raise not_found(_("No price quote with this id that you may see."))
     record_phi_read(
         reader_for(request),
         action="phi.price_quote.viewed",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -76,7 +77,8 @@ def search(request: HttpRequest, filters: Query[DrugSearchIn]) -> DrugSearchOut:
     if len(domain.normalize_search_text(text)) < domain.SEARCH_QUERY_MIN_CHARS:
         raise invalid(
             "query.q",
-            f"Enter at least {domain.SEARCH_QUERY_MIN_CHARS} letters of the drug's name.",
+            _("Enter at least %(count)s letters of the drug's name.")
+            % {"count": domain.SEARCH_QUERY_MIN_CHARS},
             code="too_short",
         )
     groups = search_drugs(query=text)
@@ -136,7 +138,7 @@ def get_coverage(request: HttpRequest, drug_id: str, member: str | None = None) 
             public_id=drug_id, viewer=request.user, member=person, today=clock.today()
         )
     except DrugNotFound:
-        raise not_found("There is no such drug.") from None
+        raise not_found(_("There is no such drug.")) from None
     coverage = page.coverage
     assert coverage is not None  # a member was given
     entry = coverage.entry

@@ -15,6 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -70,7 +71,9 @@ def _fields(message: Notification) -> dict[str, Any]:
 
 
 def _bad_cursor() -> Problem:
-    return Problem(400, "invalid-cursor", "Invalid cursor", "That cursor is not in your inbox.")
+    return Problem(
+        400, "invalid-cursor", _("Invalid cursor"), _("That cursor is not in your inbox.")
+    )
 
 
 @router.get("", response=MessagePageOut, summary="Inbox")
@@ -212,15 +215,17 @@ def _switched_on(user: Any, choices: list[ChannelChoiceIn]) -> set[tuple[str, st
             raise Problem(
                 422,
                 "notification.channel_not_offered",
-                "Channel not offered",
-                f"{choice.kind} does not go by {choice.channel}.",
+                _("Channel not offered"),
+                _("%(kind)s does not go by %(channel)s.")
+                % {"kind": choice.kind, "channel": choice.channel},
             )
         if cell.locked and not choice.enabled:
             raise Problem(
                 422,
                 "notification.not_optional",
-                "Message always sent",
-                f"{choice.kind} is always sent by {choice.channel}.",
+                _("Message always sent"),
+                _("%(kind)s is always sent by %(channel)s.")
+                % {"kind": choice.kind, "channel": choice.channel},
             )
         if choice.enabled:
             on.add((choice.kind, choice.channel))
@@ -239,7 +244,7 @@ def update_preferences(request: Any, payload: PreferencesIn) -> PreferencesOut:
             # that an offset made saving them a 500).
             raise invalid(
                 f"body.{name}",
-                "Give quiet hours as a time of day without an offset (22:00:00).",
+                _("Give quiet hours as a time of day without an offset (22:00:00)."),
                 code="time_with_offset",
             )
     user = request.user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -73,13 +74,13 @@ def search(request: HttpRequest, filters: Query[PharmacySearchIn]) -> PharmacyPa
         field = "query.lon" if filters.lat is not None else "query.lat"
         if filters.lat is None and filters.lon is None:
             field = "query.zip"
-        raise invalid(field, "Give a 5-digit ZIP code, or both lat and lon.", code="missing")
+        raise invalid(field, _("Give a 5-digit ZIP code, or both lat and lon."), code="missing")
     lookup = find_search_location(
         text=filters.zip or "", latitude=filters.lat, longitude=filters.lon
     )
     if lookup.location is None:
         code = lookup.problem.value if lookup.problem else LocationProblem.UNKNOWN_ZIP.value
-        raise invalid("query.zip", "We have no location for this ZIP code.", code=code)
+        raise invalid("query.zip", _("We have no location for this ZIP code."), code=code)
     network = find_viewer_network(viewer=request.user)
     result = get_pharmacy_search_page(
         location=lookup.location,
