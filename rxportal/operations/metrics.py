@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import redis
-from django.db import DatabaseError
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
