@@ -18,7 +18,8 @@ from rxportal.api.auth import reader_for, token_grant
 from rxportal.api.problems import Problem, insufficient_scope
 from rxportal.core import clock
 from rxportal.core.errors import DomainError
-from rxportal.records.reads import find_visible_member
+from rxportal.members.selectors import sees_own_account
+from rxportal.records.reads import find_visible_member, visible_members
 
 if TYPE_CHECKING:
     from rxportal.connected_apps.bearer import TokenGrant
@@ -54,6 +55,14 @@ _NOT_FOUND_DETAILS = {
 
 def not_found(what: str = "record") -> Problem:
     return problems.not_found(_NOT_FOUND_DETAILS[what])
+
+
+def require_own_account(request: Any) -> None:
+    """Settings of the account itself (notification preferences) are the account holder's: a
+    token whose consent binds it to another patient (a child) may not read or change them."""
+    visible = visible_members(reader_for(request), today=clock.today())
+    if not sees_own_account(request.user, visible):
+        raise not_found("record")
 
 
 def visible_member_or_404(request: Any, public_id: str | None) -> Member:

@@ -41,9 +41,15 @@ HEADER_DESCRIPTION = (
 
 
 def fingerprint(request: HttpRequest, body: Mapping[str, Any]) -> str:
-    """sha256 of the method, the path and the body as canonical JSON (key order ignored)."""
+    """sha256 of the app, the patient its consent binds it to, the method, the path and the
+    body as canonical JSON (key order ignored). A stored answer is about whoever the first
+    request could see: another app of the same member, or the same app re-consented to one
+    patient, must not get it back (the key then counts as reused)."""
+    grant = getattr(request, "token_grant", None)
+    app = grant.client_id if grant is not None else ""
+    patient = (grant.bound_patient_public_id or "") if grant is not None else ""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    text = f"{request.method} {request.path}\n{canonical}"
+    text = f"{app}\n{patient}\n{request.method} {request.path}\n{canonical}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

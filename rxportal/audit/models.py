@@ -100,6 +100,13 @@ class PendingAuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # As AuditEvent's: a row the chain would refuse must fail here, in the request that
+            # records it, not in the sealer (where it would stop every later event).
+            models.CheckConstraint(
+                condition=Q(outcome__in=Outcome.values), name="audit_pending_outcome_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"pending {self.action} ({self.outcome})"

@@ -4,7 +4,7 @@
   ``invalid_request`` error (a missing challenge is refused by ``PKCE_REQUIRED``).
 * Redirect URIs: https, the mobile app's scheme, or http to a loopback IP (``domain``), also
   for the registered URI used when a request names none.
-* ``prompt=none``: ``consent_required`` (consent is asked every time), never the screen.
+* ``prompt=none`` (an OpenID Connect request: scope ``openid``; plain OAuth has no prompt): ``consent_required`` (consent is asked every time), never the screen.
 * A code or refresh token is honoured only while the member's consent to that app stands.
 * A refresh token only when ``offline_access`` was granted (SMART); the token response names
   the chosen patient when ``launch/patient`` was granted.

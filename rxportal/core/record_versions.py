@@ -71,7 +71,9 @@ def _bump(keys: list[str]) -> None:
     if not keys:
         return
     _increment(keys)
-    transaction.on_commit(lambda: _increment(keys))
+    # robust: should this second bump fail, the other commit callbacks (another family's bump, a
+    # message's delivery) still run; the entry it misses lives at most the cache's 5 minutes.
+    transaction.on_commit(lambda: _increment(keys), robust=True)
 
 
 def _increment(keys: list[str]) -> None:

@@ -102,7 +102,8 @@ def page_size(request: HttpRequest) -> int:
     raw = request.GET.get("_count", "")
     if not raw:
         return DEFAULT_COUNT
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only: "²".isdigit() is true and int() refuses it; 6 digits is plenty.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
         raise SearchError("_count must be a whole number from 1 to 100.")
     return min(int(raw), MAX_COUNT)
 

@@ -141,7 +141,8 @@ def parse_count(request: HttpRequest) -> int:
     raw = request.GET.get("_count", "")
     if not raw:
         return DEFAULT_COUNT
-    if not raw.isdigit() or int(raw) < 1:
+    # ASCII digits only: "²".isdigit() is true and int() refuses it; 6 digits is plenty.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or int(raw) < 1:
         raise SearchError("_count: a whole number from 1 (pages hold at most 100).")
     return min(int(raw), MAX_COUNT)
 

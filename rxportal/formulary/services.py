@@ -32,6 +32,7 @@ from rxportal.core.importing import (
     batched,
     column_max_length,
 )
+from rxportal.core.record_versions import bump_all_records
 from rxportal.formulary.domain import (
     ChangeNoticeTooShort,
     ControlledSubstanceRule,
@@ -136,6 +137,8 @@ def import_drugs(
     """
     report = ImportReport()
     with transaction.atomic():
+        # Bulk upserts send no signals: every cached page that names a drug or pharmacy is stale.
+        bump_all_records()
         costs = _read_unit_costs(medication_costs, report)
         rules = read_controlled_substance_rules(controlled_substances)
         drugs = Upserter(Drug.objects.all(), key=("rxcui",), fields=DRUG_FIELDS)

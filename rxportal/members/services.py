@@ -130,8 +130,10 @@ def claim_member_for_user(
 
 def release_members_of_user(*, user: Any) -> int:
     """Unlink every member from ``user`` (an abandoned, never-confirmed registration)."""
-    bump_family_access([user.pk])
-    return Member.objects.filter(user=user).update(user=None, updated_at=clock.now())
+    # One transaction, so the commit-time bump comes after the UPDATE a cached page would miss.
+    with transaction.atomic():
+        bump_family_access([user.pk])
+        return Member.objects.filter(user=user).update(user=None, updated_at=clock.now())
 
 
 # --- Family access: an adult dependent's consent to their subscriber -------------------------

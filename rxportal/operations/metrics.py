@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import redis
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -55,7 +56,9 @@ def is_metrics_caller_allowed(request: HttpRequest) -> bool:
         return False
     token = settings.RXPORTAL_METRICS_BEARER_TOKEN
     if not token:
-        return True
+        # Production behind a proxy on the same host: with RXPORTAL_TRUSTED_PROXY_COUNT left at
+        # 0 every visitor would look local, so there the token is required (no token, no page).
+        return not settings.RXPORTAL_METRICS_REQUIRE_TOKEN
     offered = request.META.get("HTTP_AUTHORIZATION", "")
     return hmac.compare_digest(offered.encode(), f"Bearer {token}".encode())
 
@@ -113,7 +116,10 @@ class AuditBacklogCollector:
     "deferred"): beat seals them every 2 s, so a count or an age that keeps growing is an alert."""
 
     def collect(self) -> Iterator[Metric]:
-        count, oldest = pending_backlog()
+        try:
+            count, oldest = pending_backlog()
+        except DatabaseError:
+            return  # the database is down: the other metrics still answer (readyz says why)
         waiting = GaugeMetricFamily(
             "rxportal_audit_pending_events", "Audit events recorded but not yet chained."
         )

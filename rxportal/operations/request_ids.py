@@ -50,6 +50,9 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = _current_request_id.get()
+        # Django attaches the request to its 4xx/5xx lines; a JSON formatter would print it, and
+        # with it the path and query string (a person's id beside a drug's name). Never logged.
+        record.__dict__.pop("request", None)
         return True
 
 

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from rxportal.audit.models import Outcome
 from rxportal.audit.services import record_event
 from rxportal.core.importing import CsvSource, ImportReport, Upserter, column_max_length
+from rxportal.core.record_versions import bump_all_records
 from rxportal.pharmacies import synthetic
 from rxportal.pharmacies.errors import (
     SyntheticPharmaciesInvalid,
@@ -65,6 +66,8 @@ def import_pharmacies(*, pharmacies: CsvSource) -> ImportReport:
     """
     report = ImportReport()
     with transaction.atomic():
+        # Bulk upserts send no signals: every cached page that names a drug or pharmacy is stale.
+        bump_all_records()
         network, _ = Network.objects.get_or_create(
             code=NATIONAL_NETWORK_CODE, defaults={"name": NATIONAL_NETWORK_NAME}
         )

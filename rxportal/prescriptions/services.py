@@ -382,23 +382,25 @@ def restore_fill_dates_of_mail_order(*, mail_order_id: int) -> int:
     date as it was before the refill (so the refill-too-soon clock does not block a new
     request). Called by ``cancel_refill_order`` inside the cancelling transaction, after the
     refill counts. Returns how many prescriptions changed."""
-    changed = 0
-    lines = RefillRequestLine.objects.filter(request__mail_order_id=mail_order_id).select_related(
-        "request"
-    )
-    bump_member_records(
-        Prescription.objects.filter(pk__in=[line.prescription_id for line in lines]).values_list(
-            "member_id", flat=True
+    # One transaction, so the commit-time bump comes after the UPDATEs a cached page would miss.
+    with transaction.atomic():
+        changed = 0
+        lines = RefillRequestLine.objects.filter(
+            request__mail_order_id=mail_order_id
+        ).select_related("request")
+        bump_member_records(
+            Prescription.objects.filter(
+                pk__in=[line.prescription_id for line in lines]
+            ).values_list("member_id", flat=True)
         )
-    )
-    for line in lines:
-        changed += Prescription.objects.filter(
-            pk=line.prescription_id, last_filled_on=timezone.localdate(line.request.created_at)
-        ).update(last_filled_on=line.previous_last_filled_on)
-    RefillRequest.objects.filter(mail_order_id=mail_order_id).update(
-        status=RefillRequestStatus.CANCELLED
-    )
-    return changed
+        for line in lines:
+            changed += Prescription.objects.filter(
+                pk=line.prescription_id, last_filled_on=timezone.localdate(line.request.created_at)
+            ).update(last_filled_on=line.previous_last_filled_on)
+        RefillRequest.objects.filter(mail_order_id=mail_order_id).update(
+            status=RefillRequestStatus.CANCELLED
+        )
+        return changed
 
 
 # --- Automatic refills ---------------------------------------------------------------------------

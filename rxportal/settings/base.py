@@ -235,6 +235,8 @@ CELERY_BEAT_SCHEDULE = {
     "audit.seal_pending_events": {
         "task": "audit.seal_pending_events",
         "schedule": 2.0,  # seconds
+        # A stale one is pointless (the next comes 2 s later): none pile up behind a busy queue.
+        "options": {"expires": 10},
     },
     "prescriptions.run_due_auto_refills": {
         "task": "prescriptions.run_due_auto_refills",
@@ -429,6 +431,8 @@ RXPORTAL_METRICS_ALLOWED_IPS = checked_networks(
     env_list("RXPORTAL_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 )
 RXPORTAL_METRICS_BEARER_TOKEN = env_str("RXPORTAL_METRICS_BEARER_TOKEN", "")
+# Production sets this: without a token there, /metrics answers no one.
+RXPORTAL_METRICS_REQUIRE_TOKEN = False
 PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 if RXPORTAL_METRICS_ENABLED:
     MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")

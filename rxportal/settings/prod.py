@@ -41,6 +41,10 @@ DEBUG = False
 RXPORTAL_ENV = "production"
 RXPORTAL_CREATE_DEMO_ACCOUNTS = False
 SECURE_SSL_REDIRECT = True
+RXPORTAL_METRICS_REQUIRE_TOKEN = True
+# Probes and scrapes reach a node directly over http (the container's HEALTHCHECK, a load
+# balancer, Prometheus); everything else is sent to https.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("RXPORTAL_HSTS_SECONDS", 63072000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

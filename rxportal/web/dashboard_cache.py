@@ -36,6 +36,11 @@ from rxportal.web.selectors import MemberDashboard, find_member_dashboard
 
 # Letters only: the csrf_token tag escapes what it is given.
 CSRF_PLACEHOLDER = "rxportalcsrftokenplaceholder"
+# The whole hidden field as {% csrf_token %} writes it: only this is swapped for the request's
+# token, never the placeholder's letters inside text (a tracking number, a name) that happen
+# to spell it. Escaped text cannot contain the field's quotes and angle brackets.
+CSRF_FIELD_TEMPLATE = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+CSRF_FIELD_PLACEHOLDER = CSRF_FIELD_TEMPLATE.format(CSRF_PLACEHOLDER)
 CONTENT_TEMPLATE = "web/_dashboard_content.html"
 
 

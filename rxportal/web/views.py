@@ -18,7 +18,11 @@ from rxportal.core import clock
 from rxportal.members.access import get_visible_member_or_404, member_page
 from rxportal.members.selectors import family_visibility_cache
 from rxportal.records.reads import reader_for_page, record_phi_read
-from rxportal.web.dashboard_cache import CSRF_PLACEHOLDER, get_dashboard_page
+from rxportal.web.dashboard_cache import (
+    CSRF_FIELD_PLACEHOLDER,
+    CSRF_FIELD_TEMPLATE,
+    get_dashboard_page,
+)
 from rxportal.web.id_card_pdf import render_id_card_pdf
 from rxportal.web.selectors import (
     find_benefits_summary,
@@ -80,7 +84,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         details=page.audit_details,
     )
     # The cached content has a placeholder where each form's token goes: this request's token.
-    content = page.content.replace(CSRF_PLACEHOLDER, get_token(request))
+    content = page.content.replace(
+        CSRF_FIELD_PLACEHOLDER, CSRF_FIELD_TEMPLATE.format(get_token(request))
+    )
     return render(request, "web/dashboard.html", {"dashboard_content": mark_safe(content)})  # noqa: S308
 
 

@@ -262,3 +262,22 @@ def test_verify_audit_chain_counts_the_events_still_waiting(deferred: None) -> N
 
     assert "audit chain OK: 0 events" in out.getvalue()
     assert "2 recorded events are waiting to be chained" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_pending_event_cannot_be_edited_before_it_is_chained(deferred: None) -> None:
+    from django.db import DatabaseError
+
+    record_event(action="staff.test.done", outcome=Outcome.SUCCESS, reason="as recorded")
+
+    with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
+        PendingAuditEvent.objects.update(reason="rewritten")
+    assert PendingAuditEvent.objects.get().reason == "as recorded"
+    assert seal_pending_events() == 1  # deleting, which sealing does, stays open
+    assert AuditEvent.objects.get().reason == "as recorded"
+
+
+def test_beat_drops_a_stale_seal_job_instead_of_queueing_it() -> None:
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["audit.seal_pending_events"]["options"]["expires"] <= 30

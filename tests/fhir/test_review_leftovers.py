@@ -69,3 +69,14 @@ def test_public_bundle_links_name_the_configured_site_not_the_host_header(
     assert {link["relation"] for link in bundle["link"]} == {"self", "next"}
     assert all(url.startswith(f"{settings.RXPORTAL_BASE_URL}/fhir/R4/") for url in urls), urls
     assert FORGED_HOST not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/fhir/R4/InsurancePlan", "/fhir/R4/Location"])
+def test_a_count_written_in_other_digits_is_a_400_not_a_500(path: str) -> None:
+    from django.test import Client
+
+    response = Client().get(path, {"_count": "²"})
+
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"

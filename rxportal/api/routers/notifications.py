@@ -20,7 +20,13 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from rxportal.api.auth import reader_for, token_grant
-from rxportal.api.guards import domain_problem, not_found, require_read, require_scope
+from rxportal.api.guards import (
+    domain_problem,
+    not_found,
+    require_own_account,
+    require_read,
+    require_scope,
+)
 from rxportal.api.problems import Problem, invalid
 from rxportal.connected_apps.scopes import NOTIFICATIONS_WRITE
 from rxportal.core.errors import NotFound
@@ -178,6 +184,7 @@ def _preferences(user: Any) -> PreferencesOut:
 @router.get("/preferences", response=PreferencesOut, summary="Notification preferences")
 def get_preferences(request: Any) -> PreferencesOut:
     require_read(request, RESOURCE)
+    require_own_account(request)
     return _preferences(request.user)
 
 
@@ -237,6 +244,7 @@ def _switched_on(user: Any, choices: list[ChannelChoiceIn]) -> set[tuple[str, st
 @router.patch("/preferences", response=PreferencesOut, summary="Change notification preferences")
 def update_preferences(request: Any, payload: PreferencesIn) -> PreferencesOut:
     require_scope(request, NOTIFICATIONS_WRITE)
+    require_own_account(request)
     for name in ("quiet_hours_start", "quiet_hours_end"):
         value = getattr(payload, name)
         if value is not None and value.tzinfo is not None:
