@@ -40,7 +40,9 @@ def test_a_tracking_number_spelling_the_placeholder_never_receives_the_csrf_toke
         assert CSRF_PLACEHOLDER not in fields
 
 
-def test_the_bump_of_a_bulk_drug_import_shows_the_new_name_at_once(client: Client, family: Family) -> None:
+def test_the_bump_of_a_bulk_drug_import_shows_the_new_name_at_once(
+    client: Client, family: Family
+) -> None:
     from rxportal.formulary import services as formulary_services
     from tests.factories import ClaimFactory, DrugFactory
 
