@@ -115,3 +115,26 @@ def test_the_proxy_retries_once_on_a_dead_node_only_and_sets_its_own_request_id(
     assert any(
         line.startswith("http-request set-header X-Forwarded-Proto") for line in settings_lines
     )
+
+
+def test_the_rendered_proxy_configuration_is_one_haproxy_accepts(tmp_path: Path) -> None:
+    from bench import webnodes
+
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(
+        webnodes.render_haproxy_config(
+            bind_port=18999,
+            nodes=[("n1", 18001), ("n2", 18002)],
+            stats_socket=tmp_path / "stats.sock",
+            node_maxconn=2,
+        )
+    )
+
+    result = subprocess.run(
+        [webnodes.require_haproxy(), "-c", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
