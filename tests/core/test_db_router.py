@@ -122,14 +122,16 @@ def test_without_a_replica_no_pin_cookie_is_set() -> None:
     assert settings.RXPORTAL_PRIMARY_PIN_COOKIE_NAME not in response.cookies
 
 
-def _replica_settings_in_a_fresh_process(env_overrides: dict[str, str]) -> str:
+def _replica_settings_in_a_fresh_process(
+    env_overrides: dict[str, str],
+    printed: str = "r and (r['HOST'], r['PORT'], r['NAME']), s.RXPORTAL_REPLICA_READS",
+) -> str:
     root = Path(settings.BASE_DIR)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
     env.update(DJANGO_SETTINGS_MODULE="rxportal.settings.dev", **env_overrides)
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "r = s.DATABASES.get('replica'); "
-        "print(r and (r['HOST'], r['PORT'], r['NAME']), s.RXPORTAL_REPLICA_READS)"
+        f"r = s.DATABASES.get('replica'); print({printed})"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=60
@@ -153,3 +155,25 @@ def test_sqlite_has_no_replica() -> None:
         {"DATABASE_URL": "sqlite:///:memory:", "DATABASE_REPLICA_URL": "postgres://h:5433"}
     )
     assert printed == "None False"
+
+
+def test_the_replica_connection_times_out_like_the_primarys() -> None:
+    printed = _replica_settings_in_a_fresh_process(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rxportal",
+            "DATABASE_REPLICA_URL": "postgres://postgres@127.0.0.1:5433",
+            "RXPORTAL_DB_CONNECT_TIMEOUT": "3",
+        },
+        printed="sorted(r['OPTIONS'].items())",
+    )
+    assert printed == str(
+        sorted(
+            {
+                "connect_timeout": 3,
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+            }.items()
+        )
+    )
