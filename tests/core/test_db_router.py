@@ -8,12 +8,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import router
+from django.db import OperationalError, router
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -21,17 +24,30 @@ from rxportal.claims.models import Claim
 from rxportal.core.db_router import (
     ReadYourWritesMiddleware,
     alias_for_read,
+    forget_replica_health,
     pinned_to_primary,
     reading_from_replica,
     reads_from_replica,
 )
+from tests.core.replica_support import unreachable_replica
 
 # A replica alias in the settings is all the router looks at; nothing here connects to it.
 _WITH_REPLICA = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
 
 
 @pytest.fixture
-def replica_configured() -> Iterator[None]:
+def replica_lag() -> Iterator[mock.Mock]:
+    """The replica's health probe, answering "caught up" unless a test says otherwise."""
+    forget_replica_health()
+    with mock.patch(
+        "rxportal.core.db_router.measure_replica_lag_seconds", return_value=0.0
+    ) as probe:
+        yield probe
+    forget_replica_health()
+
+
+@pytest.fixture
+def replica_configured(replica_lag: mock.Mock) -> Iterator[None]:
     with override_settings(DATABASES=_WITH_REPLICA, RXPORTAL_REPLICA_READS=True):
         yield
 
@@ -76,6 +92,59 @@ def test_inside_a_transaction_reads_stay_on_the_primary(replica_configured, db) 
     # The test runs in a transaction (``db``): what it wrote is only on the primary.
     with reading_from_replica():
         assert alias_for_read() == "default"
+
+
+def test_a_replica_that_does_not_answer_sends_reads_to_the_primary_until_the_next_check(
+    replica_configured, replica_lag: mock.Mock
+) -> None:
+    replica_lag.side_effect = OperationalError("connection to 10.0.0.7 failed for rx-reader")
+    with override_settings(RXPORTAL_REPLICA_CHECK_SECONDS=5), reading_from_replica():
+        assert alias_for_read() == "default"
+        assert alias_for_read() == "default"
+        assert replica_lag.call_count == 1  # one probe per interval, not one per read
+
+        replica_lag.side_effect = None
+        replica_lag.return_value = 0.0
+        with mock.patch("time.monotonic", return_value=time.monotonic() + 6):
+            assert alias_for_read() == "replica"  # back once a later check finds it answering
+        assert replica_lag.call_count == 2
+
+
+def test_a_replica_further_behind_than_allowed_sends_reads_to_the_primary(
+    replica_configured, replica_lag: mock.Mock
+) -> None:
+    replica_lag.return_value = 31.0
+    with override_settings(RXPORTAL_REPLICA_MAX_LAG_SECONDS=30), reading_from_replica():
+        assert alias_for_read() == "default"
+        forget_replica_health()
+        replica_lag.return_value = None  # lag unknown: never replayed, not caught up
+        assert alias_for_read() == "default"
+        forget_replica_health()
+        replica_lag.return_value = 29.0
+        assert alias_for_read() == "replica"
+
+
+def test_the_replica_is_not_probed_when_no_read_asks_for_it(
+    replica_configured, replica_lag: mock.Mock
+) -> None:
+    assert alias_for_read() == "default"
+    with pinned_to_primary(), reading_from_replica():
+        assert alias_for_read() == "default"
+    with override_settings(RXPORTAL_REPLICA_READS=False), reading_from_replica():
+        assert alias_for_read() == "default"
+    assert replica_lag.call_count == 0
+
+
+@pytest.mark.django_db(databases=[])
+def test_an_unreachable_replica_server_sends_reads_to_the_primary(django_db_blocker: Any) -> None:
+    forget_replica_health()
+    with (
+        unreachable_replica(RXPORTAL_REPLICA_READS=True),
+        django_db_blocker.unblock(),
+        reading_from_replica(),
+    ):
+        assert alias_for_read() == "default"
+    forget_replica_health()
 
 
 def test_the_replica_is_never_migrated() -> None:
