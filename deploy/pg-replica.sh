@@ -3,7 +3,8 @@
 #
 #   deploy/pg-replica.sh start    base backup of the primary (pg_basebackup -R), start it, wait
 #                                 until it is in recovery and streaming; prints the URL to export
-#   deploy/pg-replica.sh stop     stop it, remove its directory and the primary's slot
+#   deploy/pg-replica.sh stop     stop it, remove its directory and the primary's slot, and the
+#                                 pg_hba line `start` added (only that one: it carries a marker)
 #   deploy/pg-replica.sh status   exit 0 when it is up, in recovery and streaming
 #
 # Settings (environment): PRIMARY_HOST/PRIMARY_PORT (127.0.0.1:5432), REPLICA_PORT (5433),
@@ -13,7 +14,10 @@
 # The primary needs one thing the stock Debian cluster lacks: a pg_hba line that lets loopback
 # make replication connections ("all" in pg_hba does not cover them). `start` appends
 #   host replication all 127.0.0.1/32 trust
-# when missing (same trust as the file's other loopback line) and reloads the primary; it says so.
+# when missing (same trust as the file's other loopback line), marked with HBA_MARKER, and reloads
+# the primary; it says so. `stop` removes that marked line (never an unmarked one an operator
+# wrote) and reloads again. Other replicas of the same primary (another REPLICA_PORT) need the
+# line too: stop them all before one `stop`, or start again after (start re-adds it).
 # wal_level=replica and max_wal_senders are already the defaults of PostgreSQL 15; `start` checks.
 # A physical slot (rxportal_replica_<port>) keeps the WAL the replica still needs; `stop` drops it.
 set -euo pipefail
@@ -27,6 +31,7 @@ PG_SUPERUSER=${PG_SUPERUSER:-postgres}
 PRIMARY_HBA=${PRIMARY_HBA:-/etc/postgresql/15/main/pg_hba.conf}
 SLOT="rxportal_replica_${REPLICA_PORT}"
 HBA_LINE="host replication all 127.0.0.1/32 trust"
+HBA_MARKER="# added by rxportal deploy/pg-replica.sh"
 
 say() { printf 'pg-replica: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -62,7 +67,7 @@ prepare_primary() {
   if ! grep -Eq '^[[:space:]]*host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32' \
     "$PRIMARY_HBA"; then
     [ -w "$PRIMARY_HBA" ] || die "cannot add the replication line to $PRIMARY_HBA (run as root)"
-    printf '%s  # added by rxportal deploy/pg-replica.sh\n' "$HBA_LINE" >>"$PRIMARY_HBA"
+    printf '%s  %s\n' "$HBA_LINE" "$HBA_MARKER" >>"$PRIMARY_HBA"
     primary_sql 'SELECT pg_reload_conf()' >/dev/null
     say "added '$HBA_LINE' to $PRIMARY_HBA and reloaded the primary"
   fi
@@ -125,10 +130,25 @@ HBA
   die "the replica did not start streaming within 60 s"
 }
 
+# Only the line `start` wrote (exactly, marker included); the file keeps its owner and mode.
+remove_hba_line() {
+  [ -f "$PRIMARY_HBA" ] && grep -Fxq "$HBA_LINE  $HBA_MARKER" "$PRIMARY_HBA" || return 0
+  [ -w "$PRIMARY_HBA" ] || { say "cannot remove our replication line from $PRIMARY_HBA"; return 0; }
+  local kept
+  kept=$(grep -Fxv "$HBA_LINE  $HBA_MARKER" "$PRIMARY_HBA" || true)
+  printf '%s\n' "$kept" >"$PRIMARY_HBA"
+  if primary_sql 'SELECT pg_reload_conf()' >/dev/null 2>&1; then
+    say "removed '$HBA_LINE' from $PRIMARY_HBA and reloaded the primary"
+  else
+    say "removed '$HBA_LINE' from $PRIMARY_HBA; reload the primary (it did not answer)"
+  fi
+}
+
 stop() {
   stop_server
   rm -rf "$REPLICA_DIR"
   drop_slot
+  remove_hba_line
   say "stopped; removed $REPLICA_DIR and slot $SLOT"
 }
 

@@ -10,7 +10,11 @@ Everything else reads the primary, and so do those reads when
   writes; ``ReadYourWritesMiddleware`` sets and reads the cookie), or from an app with a bearer
   token (the JSON API and FHIR, which keep no cookie);
 - the primary connection is inside a transaction (a read in the middle of a write must see it:
-  the audit chain's head, a row locked for update).
+  the audit chain's head, a row locked for update);
+- the replica's last health check failed: it did not answer, or it was more than
+  ``RXPORTAL_REPLICA_MAX_LAG_SECONDS`` behind (stale PHI). Each process checks at most every
+  ``RXPORTAL_REPLICA_CHECK_SECONDS``, and only when a read asks for the replica, so a replica
+  that is down costs one failed probe per process per interval, not a 500 per page.
 
 Writes always go to the primary; the replica is read-only anyway. Who may see what (the family
 rule, grants) is read outside these blocks, from the primary, so a revoked grant never lingers
@@ -20,16 +24,21 @@ leaves the block (a streamed download) runs on the primary.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.utils.connection import ConnectionDoesNotExist
 
 REPLICA_ALIAS = "replica"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -39,6 +48,22 @@ _pinned_to_primary: ContextVar[bool] = ContextVar("rxportal_pinned_to_primary", 
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+logger = logging.getLogger(__name__)
+
+# How far behind the primary the replica is, in seconds: none when it has replayed all it
+# received; otherwise the age of the last transaction it replayed. NULL (never replayed one
+# and not caught up) reads as unknown, which the router treats as too far behind.
+REPLICA_LAG_SQL = """
+    SELECT CASE
+        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+        ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())
+    END
+"""
+
+# This process's last verdict on the replica: (monotonic time of the check, usable).
+_replica_health: tuple[float, bool] | None = None
+_replica_health_lock = threading.Lock()
 
 
 def replica_is_configured() -> bool:
@@ -76,11 +101,57 @@ def pinned_to_primary() -> Iterator[None]:
         _pinned_to_primary.reset(token)
 
 
+def measure_replica_lag_seconds() -> float | None:
+    """The replica's lag (``REPLICA_LAG_SQL``); None when unknown. Raises DatabaseError."""
+    with connections[REPLICA_ALIAS].cursor() as cursor:
+        cursor.execute(REPLICA_LAG_SQL)
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
+def _replica_passes_a_check() -> bool:
+    try:
+        lag = measure_replica_lag_seconds()
+    except DatabaseError as error:
+        # The class only: a driver's message can name the host and user.
+        logger.warning("replica_down", extra={"error": type(error).__name__})
+        with contextlib.suppress(DatabaseError, ConnectionDoesNotExist):
+            connections[REPLICA_ALIAS].close()  # reconnect at the next check
+        return False
+    if lag is None or lag > settings.RXPORTAL_REPLICA_MAX_LAG_SECONDS:
+        logger.warning("replica_lagging", extra={"lag_seconds": lag})
+        return False
+    return True
+
+
+def replica_is_usable() -> bool:
+    """Whether reads may go to the replica: its last check, at most
+    ``RXPORTAL_REPLICA_CHECK_SECONDS`` old in this process, found it answering and close behind."""
+    global _replica_health
+    with _replica_health_lock:
+        last = _replica_health
+        now = time.monotonic()
+        if last is not None and now - last[0] < settings.RXPORTAL_REPLICA_CHECK_SECONDS:
+            return last[1]
+        usable = _replica_passes_a_check()
+        _replica_health = (time.monotonic(), usable)
+        return usable
+
+
+def forget_replica_health() -> None:
+    """The next read that asks for the replica checks it again (tests; nothing else needs it)."""
+    global _replica_health
+    with _replica_health_lock:
+        _replica_health = None
+
+
 def alias_for_read() -> str:
     """Where a read issued now goes."""
     if not _replica_wanted.get() or _pinned_to_primary.get() or not replica_is_configured():
         return DEFAULT_DB_ALIAS
     if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return DEFAULT_DB_ALIAS
+    if not replica_is_usable():
         return DEFAULT_DB_ALIAS
     return REPLICA_ALIAS
 

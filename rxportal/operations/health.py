@@ -3,6 +3,9 @@
 Every configured database alias is asked (``default`` as "database"; the read replica, when
 settings define one, under its alias), and Redis when ``REDIS_URL`` is set. A check says
 only ok or down: never an address, a driver's message or a secret.
+
+The replica is reported but does not decide readiness: without it the router reads the primary
+(rxportal.core.db_router), so a node whose replica is down still serves every page.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connections
+
+from rxportal.core.db_router import REPLICA_ALIAS
 
 REDIS_TIMEOUT_SECONDS = 1.0
 
@@ -44,3 +49,8 @@ def check_readiness() -> dict[str, bool]:
     if settings.REDIS_URL:
         checks["redis"] = redis_answers(settings.REDIS_URL)
     return checks
+
+
+def is_ready(checks: dict[str, bool]) -> bool:
+    """Every check but the replica's answered (the primary stands in for the replica)."""
+    return all(answered for name, answered in checks.items() if name != REPLICA_ALIAS)

@@ -3,7 +3,8 @@
 django-prometheus counts requests and their latency by view name (never a path), database
 queries by alias and cache gets by backend (settings wire its middleware and backends in). This
 module adds the Celery queue depth, read from the Redis broker at scrape time, and the audit
-events waiting to be chained (read from the database), and builds the
+events waiting to be chained (read from the database), the read replica's lag (when there is
+one; a replica that does not answer is reported, never raised), and builds the
 exposition: under gunicorn with several workers (``PROMETHEUS_MULTIPROC_DIR``, set by
 gunicorn.conf.py) every worker's figures are merged by prometheus_client's multiprocess
 collector; otherwise this process's registry is served.
@@ -26,6 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from rxportal.audit.services import client_ip, pending_backlog
 from rxportal.core import clock
+from rxportal.core.db_router import REPLICA_ALIAS, measure_replica_lag_seconds
 
 BROKER_TIMEOUT_SECONDS = 1.0
 # kombu's Redis transport keeps a queue's prioritised tasks in sibling lists named
@@ -133,6 +135,31 @@ class AuditBacklogCollector:
         yield age
 
 
+class ReplicaLagCollector:
+    """Whether the read replica answered this scrape and how far behind the primary it is (the
+    router's measure; absent when unknown). The router stops reading it above
+    RXPORTAL_REPLICA_MAX_LAG_SECONDS."""
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "rxportal_replica_up", "1 when the read replica answered this scrape."
+        )
+        try:
+            lag = measure_replica_lag_seconds()
+        except DatabaseError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        if lag is not None:
+            behind = GaugeMetricFamily(
+                "rxportal_replica_lag_seconds", "How far the read replica is behind the primary."
+            )
+            behind.add_metric([], lag)
+            yield behind
+
+
 class _ThisProcess:
     """What this process's default registry holds (no gunicorn multiprocess mode)."""
 
@@ -153,6 +180,8 @@ def render_metrics() -> bytes:
     else:
         registry.register(_ThisProcess())  # type: ignore[arg-type]
     registry.register(AuditBacklogCollector())  # type: ignore[arg-type]
+    if REPLICA_ALIAS in settings.DATABASES:
+        registry.register(ReplicaLagCollector())  # type: ignore[arg-type]
     broker_url = redis_broker_url()
     if broker_url:
         registry.register(CeleryQueueDepthCollector(broker_url, celery_queue_names()))  # type: ignore[arg-type]

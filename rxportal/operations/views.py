@@ -7,16 +7,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from rxportal.operations.health import check_readiness
+from rxportal.operations.health import check_readiness, is_ready
 from rxportal.operations.metrics import is_metrics_caller_allowed, render_metrics
 
 
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when every dependency answers, else 503 naming the ones that did not."""
+    """200 when every dependency answers, else 503 naming the ones that did not; the replica is
+    reported but a down replica does not make the node unready (reads fall back to the primary)."""
     checks = check_readiness()
-    ready = all(checks.values())
+    ready = is_ready(checks)
     return JsonResponse(
         {
             "status": "ok" if ready else "unavailable",

@@ -138,10 +138,18 @@ DATABASES = {
         conn_health_checks=_is_postgres,
     )
 }
+# An unreachable server fails a request (and /readyz) in seconds, not the OS's minutes; TCP
+# keepalives notice a server that went silent under an open connection.
+_POSTGRES_CONNECTION_OPTIONS = {
+    "connect_timeout": env_int("RXPORTAL_DB_CONNECT_TIMEOUT", 5),
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 if _is_postgres:
-    # An unreachable server fails a request (and /readyz) in seconds, not the OS's minutes.
     DATABASES["default"]["OPTIONS"] = {
-        "connect_timeout": env_int("RXPORTAL_DB_CONNECT_TIMEOUT", 5),
+        **_POSTGRES_CONNECTION_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
 if not _is_postgres:
@@ -163,12 +171,22 @@ if DATABASE_REPLICA_URL and _is_postgres:
         conn_health_checks=True,
     )
     DATABASES["replica"]["NAME"] = DATABASES["replica"]["NAME"] or DATABASES["default"]["NAME"]
+    # The same timeouts as the primary: a replica that accepts but never answers must not hang
+    # a worker (the router then falls back to the primary).
+    DATABASES["replica"]["OPTIONS"] = {
+        **_POSTGRES_CONNECTION_OPTIONS,
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
 DATABASE_ROUTERS = ["rxportal.core.db_router.ReplicaRouter"]
 # Whether the router sends the chosen reads to the replica at all (off without a replica).
 RXPORTAL_REPLICA_READS = "replica" in DATABASES
 # Read your own writes: after a request that could write (POST, PUT, PATCH, DELETE), that
 # browser reads from the primary for this long. Keep it above the replica's usual lag.
 RXPORTAL_REPLICA_PIN_SECONDS = env_int("RXPORTAL_REPLICA_PIN_SECONDS", 10)
+# The router uses the replica only while its last health check (run at most every this many
+# seconds per process) found it answering and at most RXPORTAL_REPLICA_MAX_LAG_SECONDS behind.
+RXPORTAL_REPLICA_CHECK_SECONDS = env_int("RXPORTAL_REPLICA_CHECK_SECONDS", 5)
+RXPORTAL_REPLICA_MAX_LAG_SECONDS = env_int("RXPORTAL_REPLICA_MAX_LAG_SECONDS", 30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

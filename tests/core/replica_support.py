@@ -7,6 +7,7 @@ database streaming replication copied there, for tests that commit (``transactio
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,8 @@ from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test import override_settings
+
+from rxportal.core.db_router import forget_replica_health
 
 
 def replica_settings() -> dict[str, Any] | None:
@@ -106,9 +109,54 @@ def replica(transactional_db: None) -> Iterator[BaseDatabaseWrapper]:
     connection.close()
     connection.settings_dict = {**config, "NAME": connections["default"].settings_dict["NAME"]}
     wait_for_replay()
+    forget_replica_health()
     try:
-        with override_settings(RXPORTAL_REPLICA_READS=True):
+        # A paused replay lags by the seconds since the last replayed commit: a generous limit
+        # keeps these tests on the replica on a slow machine (test_read_replica tests the limit).
+        with override_settings(RXPORTAL_REPLICA_READS=True, RXPORTAL_REPLICA_MAX_LAG_SECONDS=3600):
             yield connection
     finally:
+        forget_replica_health()
         connection.close()
         connection.settings_dict = mirrored
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
+
+
+@contextmanager
+def unreachable_replica(**setting_overrides: Any) -> Iterator[dict[str, Any]]:
+    """A ``replica`` alias (as DATABASE_REPLICA_URL adds) whose server does not answer; the
+    settings' DATABASES holds only it. Whatever ``replica`` was before (the PostgreSQL run's
+    mirror) is put back afterwards."""
+    replica = {
+        **connections.settings["default"],
+        "ENGINE": "django_prometheus.db.backends.postgresql",
+        "NAME": "rxportal_replica",
+        "USER": "replica-user",
+        "PASSWORD": "replica-password-never-shown",
+        "HOST": "127.0.0.1",
+        "PORT": str(_closed_port()),
+        "OPTIONS": {"connect_timeout": 2},
+        "TEST": {},
+    }
+    previous_settings = connections.settings.get("replica")
+    previous_wrapper = getattr(connections._connections, "replica", None)
+    if previous_wrapper is not None:
+        delattr(connections._connections, "replica")
+    connections.settings["replica"] = replica
+    try:
+        with override_settings(DATABASES={"replica": replica}, **setting_overrides):
+            yield replica
+    finally:
+        connections["replica"].close()
+        delattr(connections._connections, "replica")
+        if previous_settings is None:
+            del connections.settings["replica"]
+        else:
+            connections.settings["replica"] = previous_settings
+        if previous_wrapper is not None:
+            connections._connections.replica = previous_wrapper

@@ -9,17 +9,18 @@ shows both read the primary.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from rxportal.core.db_router import reading_from_replica
+from rxportal.core.db_router import forget_replica_health, reading_from_replica
 from rxportal.orders.models import MailOrder, OrderStatus
 from rxportal.sponsor_tools.models import ReportStatus
 from rxportal.sponsor_tools.services import request_claims_report
@@ -69,6 +70,22 @@ def test_the_claims_history_reads_the_replica(
         before.claim_number,
         after.claim_number,
     }
+
+
+def test_a_replica_further_behind_than_allowed_is_not_read(
+    replica: BaseDatabaseWrapper, family: Family, client: Client
+) -> None:
+    before = ClaimFactory(member=family.subscriber, service_date=dt.date.today())
+    client.force_login(family.subscriber.user)
+    with replay_paused(), override_settings(RXPORTAL_REPLICA_MAX_LAG_SECONDS=1):
+        after = ClaimFactory(member=family.subscriber, service_date=dt.date.today())
+        time.sleep(1.5)  # the replica's last replayed commit is now over a second old
+        forget_replica_health()
+        with CaptureQueriesContext(replica) as on_replica:
+            seen = _claim_numbers(client.get(reverse("claims:list")))
+
+    assert seen == {before.claim_number, after.claim_number}  # the primary's rows
+    assert not any('"claims_claim"' in query["sql"] for query in on_replica.captured_queries)
 
 
 def test_a_members_fresh_write_is_read_back_from_the_primary(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from unittest import mock
 
 import pytest
 import redis
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.claims.conftest import ClaimsWorld
 
-pytestmark = pytest.mark.django_db
+# Every alias: on the PostgreSQL run with a replica, the scrape asks the replica alias too.
+pytestmark = pytest.mark.django_db(databases="__all__")
 
 METRICS_URL = "/metrics"
 
@@ -198,3 +201,30 @@ def test_the_audit_events_waiting_to_be_chained_are_counted_with_the_oldest_age(
     sealed = _scrape(client)
     assert _sample(sealed, "rxportal_audit_pending_events") == 0
     assert _sample(sealed, "rxportal_audit_pending_oldest_seconds") == 0
+
+
+_WITH_REPLICA = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
+_LAG_PROBE = "rxportal.operations.metrics.measure_replica_lag_seconds"
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_the_replicas_lag_is_exported_and_a_down_replica_is_reported_not_raised(
+    client: Client,
+) -> None:
+    with override_settings(DATABASES=_WITH_REPLICA):
+        with mock.patch(_LAG_PROBE, return_value=2.5):
+            behind = _scrape(client)
+        with mock.patch(_LAG_PROBE, side_effect=OperationalError("10.0.0.7 rx-reader")):
+            down = _scrape(client)  # _scrape asserts the 200
+
+    assert _sample(behind, "rxportal_replica_up") == 1
+    assert _sample(behind, "rxportal_replica_lag_seconds") == 2.5
+    assert _sample(down, "rxportal_replica_up") == 0
+    assert "rxportal_replica_lag_seconds" not in down
+    assert "10.0.0.7" not in down
+
+
+def test_without_a_replica_there_is_no_replica_metric(client: Client) -> None:
+    if "replica" in settings.DATABASES:
+        pytest.skip("the PostgreSQL run configures a replica")
+    assert "rxportal_replica" not in _scrape(client)

@@ -1,8 +1,8 @@
-"""/readyz: 200 when every dependency answers; 503 naming the one that did not, no secrets."""
+"""/readyz: 200 when every dependency answers (the replica is only reported); 503 naming the one
+that did not, no secrets."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -12,42 +12,20 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.test import Client, override_settings
 
-pytestmark = pytest.mark.django_db
+from tests.core.replica_support import unreachable_replica as unreachable_replica_alias
+
+# Every alias: on the PostgreSQL run with a replica, /readyz asks the replica alias too.
+pytestmark = pytest.mark.django_db(databases="__all__")
 
 READYZ_URL = "/readyz"
 
 
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
-
-
 @pytest.fixture
 def unreachable_replica() -> Iterator[dict[str, Any]]:
-    """A ``replica`` alias (as DATABASE_REPLICA_URL adds) whose server does not answer."""
-    replica = {
-        **connections.settings["default"],
-        "ENGINE": "django_prometheus.db.backends.postgresql",
-        "NAME": "rxportal_replica",
-        "USER": "replica-user",
-        "PASSWORD": "replica-password-never-shown",
-        "HOST": "127.0.0.1",
-        "PORT": str(_closed_port()),
-        "OPTIONS": {"connect_timeout": 2},
-        "TEST": {},
-    }
-    connections.settings["replica"] = replica
-    try:
-        # Only the replica: this test runs outside pytest-django's database test case (which
-        # refuses aliases it does not manage), so the default database is not asked here.
-        with override_settings(DATABASES={"replica": replica}, REDIS_URL=""):
-            yield replica
-    finally:
-        connections["replica"].close()
-        del connections.settings["replica"]
-        if hasattr(connections._connections, "replica"):
-            delattr(connections._connections, "replica")
+    # Only the replica: this test runs outside pytest-django's database test case (which
+    # refuses aliases it does not manage), so the default database is not asked here.
+    with unreachable_replica_alias(REDIS_URL="") as replica:
+        yield replica
 
 
 def test_ready_when_every_dependency_answers(client: Client) -> None:
@@ -55,6 +33,8 @@ def test_ready_when_every_dependency_answers(client: Client) -> None:
 
     assert response.status_code == 200
     expected = {"database": "ok"}
+    if "replica" in settings.DATABASES:
+        expected["replica"] = "ok"
     if settings.REDIS_URL:
         expected["redis"] = "ok"
     assert response.json() == {"status": "ok", "checks": expected}
@@ -74,14 +54,15 @@ def test_a_database_that_does_not_answer_makes_it_unready(client: Client) -> Non
 
 
 @pytest.mark.django_db(databases=[])
-def test_an_unreachable_replica_makes_it_unready_and_names_only_the_replica(
+def test_an_unreachable_replica_is_reported_but_the_node_stays_ready(
     client: Client, unreachable_replica: dict[str, Any], django_db_blocker: Any
 ) -> None:
     with django_db_blocker.unblock():
         response = client.get(READYZ_URL)
 
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"replica": "down"}}
+    # Reads fall back to the primary, so the node still serves: 200, the replica shown down.
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"replica": "down"}}
     for secret in ("replica-password-never-shown", "replica-user", unreachable_replica["PORT"]):
         assert secret.encode() not in response.content
 
