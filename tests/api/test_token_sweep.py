@@ -78,6 +78,10 @@ NO_PHI_AUDIT = {
     "GET /api/v1/notifications/preferences": "the caller's own notification settings",
 }
 
+# Settings of the account itself: a token bound to another patient (a child) has no say over
+# them (404), any other token reads them.
+ACCOUNT_SETTINGS = {"GET /api/v1/notifications/preferences"}
+
 # Operations that return no member's records (the drug catalogue, pharmacies near a place): no
 # PHI audit, and the drug names they show are the public catalogue's, not anyone's records. An
 # operation without sign-in must be listed here (the guard test).
@@ -260,7 +264,9 @@ class Caller:
         # (pharmacies need a place: zip or lat and lon, which the schema cannot mark required)
         needed = REQUIRED_QUERY.get(op.key)
         required = needed(self.world, self.home) if needed else {}
-        self.expect(op, op.url(path_id, **required), visible=True)
+        own_account = self.patient in (None, self.viewer)
+        visible = own_account if op.key in ACCOUNT_SETTINGS else True
+        self.expect(op, op.url(path_id, **required), visible=visible)
         if "member" in op.query_params:
             for key in EVERYONE:
                 member = str(self.world.members[key].public_id)
