@@ -45,13 +45,14 @@ def test_a_json_log_line_never_carries_the_request_and_its_query_string() -> Non
     assert "1961" not in stream.getvalue()
 
 
-@pytest.mark.django_db
+# "__all__": with a replica configured, /metrics also asks it for its lag.
+@pytest.mark.django_db(databases="__all__")
 @override_settings(RXPORTAL_METRICS_REQUIRE_TOKEN=True, RXPORTAL_METRICS_BEARER_TOKEN="")
 def test_where_a_token_is_required_and_none_is_set_metrics_answer_no_one() -> None:
     assert Client().get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases="__all__")
 @override_settings(
     RXPORTAL_METRICS_REQUIRE_TOKEN=True, RXPORTAL_METRICS_BEARER_TOKEN="s3cret-scrape"
 )
