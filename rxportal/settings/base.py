@@ -574,8 +574,9 @@ ACCOUNT_RATE_LIMITS = {
     "rx_password_reset_step": "30/10m/ip",
     "rx_forgot_username": "5/h/ip,3/h/key",
 }
-# Benchmarks only (bench/signin.py): all load comes from 127.0.0.1, so the per-IP limits would
-# measure the limiter. Off switches every allauth limit; refused in production.
+# Benchmarks and the browser tests' server only: all their load comes from 127.0.0.1, so the
+# per-IP and per-name limits would measure the limiter. Off switches every allauth limit;
+# refused in production.
 if not env_bool("RXPORTAL_RATELIMITS_ENABLED", True):
     if RXPORTAL_ENV == "production":
         raise ValueError("RXPORTAL_RATELIMITS_ENABLED=0 is for benchmarks, never production")

@@ -205,6 +205,10 @@ def portal_server(
         # No Celery worker runs beside this server: with REDIS_URL set, the outbox's deliveries,
         # claims reports and what-ifs would wait in the broker. Run them in the request.
         RXPORTAL_TASKS_INLINE="1",
+        # Every test signs the demo member in from 127.0.0.1: allauth's per-name quotas (ten
+        # checked answers in ten minutes) would turn later tests into 429s depending on how fast
+        # the run goes. The limits themselves are tested in tests/accounts, not through a browser.
+        RXPORTAL_RATELIMITS_ENABLED="0",
     )
     server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir)
     server.manage("migrate", "--no-input", "--verbosity", "0")
