@@ -10,6 +10,7 @@ nothing is bumped, so it fails if the entry forgets to be refreshed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -30,6 +31,11 @@ pytestmark = pytest.mark.django_db
 URL = reverse("web:dashboard")
 OLD_LINE = "1-800-555-0111"
 NEW_LINE = "1-800-555-0199"
+# A read of a member, message, record or sponsor row (not the audit INSERT, whose details name
+# the dashboard's counts).
+RECORD_READ = re.compile(
+    r'(FROM|JOIN) "(members|notifications|claims|prescriptions|orders|clients)_'
+)
 
 
 def _view(client: Client, **headers: Any) -> str:
@@ -64,15 +70,7 @@ def test_a_hit_reads_no_member_message_or_record_row(signed_in: Client) -> None:
     with CaptureQueriesContext(connection) as queries:
         html = _view(signed_in)
 
-    tables = (
-        '"members_',
-        '"notifications_',
-        '"claims_',
-        '"prescriptions_',
-        '"orders_',
-        '"clients_',
-    )
-    read = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in tables)]
+    read = [q["sql"] for q in queries.captured_queries if RECORD_READ.search(q["sql"])]
     assert read == []
     assert OLD_LINE in _footer(html)  # the frame still says the sponsor's line
 
@@ -112,7 +110,8 @@ def test_a_sponsors_new_member_services_line_shows_on_a_cached_dashboard(
 def test_a_member_moved_to_another_sponsor_sees_its_line_on_a_cached_dashboard(
     signed_in: Client, family: Family
 ) -> None:
-    other = ClientFactory(member_services_phone=NEW_LINE)
+    other = ClientFactory(member_services_phone=NEW_LINE)  # a new sponsor bumps everyone...
+    _view(signed_in)  # ...so this view fills the entry again, still with the old line
     Member.objects.filter(pk=family.subscriber.pk).update(client=other)  # no signal
     assert OLD_LINE in _footer(_view(signed_in))  # the control
 
