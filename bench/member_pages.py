@@ -16,14 +16,17 @@ time without the HTTP server. Sample by sample, interleaved so every page sees t
 load, for one member at a time, in a shuffled order each round:
 
 - the bare view: reads the session and one row (the signed-in user), returns a few bytes;
-- the dashboard;
+- the dashboard, cold then warm: the member's record-version number is bumped first (what any
+  write to their records does, ``core.record_versions``), so the first view is a cache miss
+  (reads and renders everything) and the view right after it a hit (the per-viewer entry);
 - the claims history page (first page, this plan year) and the next (older) page by its cursor;
 - drug suggestions for a name typed with one typo;
 - the nearest 20 pharmacies within 25 miles of the member's ZIP (the finder's selector).
 
 Prints p50 / p95 / p99 / mean, each page's p95 against the bare view's, the claims page's p95 by
 how many claims the member can see (flat as claims grow), the dashboard's throughput (requests per
-second of one worker, from the mean) as a share of the bare view's, and the targets.
+second of one worker, from the mean) as a share of the bare view's, for hits and misses apart,
+and the share of hits the whole needs to reach the target, and the targets.
 """
 
 from __future__ import annotations
@@ -178,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     from django.urls import reverse
 
     from rxportal.claims.models import Claim
+    from rxportal.core.record_versions import bump_member_records
     from rxportal.pharmacies.models import Network, Pharmacy, ZipCentroid
     from rxportal.pharmacies.selectors import list_nearby_pharmacies
     from rxportal.pharmacies.services import NATIONAL_NETWORK_CODE
@@ -219,16 +223,26 @@ def run(args: argparse.Namespace) -> int:
     for member, query in zip(order[: args.warmup], queries, strict=False):
         get_ok(member.client, bare_url)
         get_ok(member.client, dashboard_url)
-        get_ok(member.client, claims_url)
-        get_ok(member.client, suggest_url, {"q": query})
-        nearest(member)
+        if not args.dashboard_only:
+            get_ok(member.client, claims_url)
+            get_ok(member.client, suggest_url, {"q": query})
+            nearest(member)
 
     if args.max_load:
         wait_for_quiet_machine(args.max_load)
     load_before = os.getloadavg()
     started = time.monotonic()
     times: dict[str, list[float]] = {
-        key: [] for key in ("bare", "dashboard", "claims", "claims_older", "suggest", "pharmacies")
+        key: []
+        for key in (
+            "bare",
+            "dashboard_hit",
+            "dashboard_miss",
+            "claims",
+            "claims_older",
+            "suggest",
+            "pharmacies",
+        )
     }
     claims_by_member: list[tuple[int, float]] = []
     for member, query in zip(order[args.warmup :], queries, strict=True):
@@ -244,15 +258,23 @@ def run(args: argparse.Namespace) -> int:
             if older:
                 times["claims_older"].append(timed(lambda: get_ok(c, older))[1])
 
+        def dashboard_cold_then_warm(c: Any = client, m: BenchMember = member) -> None:
+            bump_member_records([m.member_pk])  # untimed: the write that makes the entry stale
+            times["dashboard_miss"].append(timed(lambda: get_ok(c, dashboard_url))[1])
+            times["dashboard_hit"].append(timed(lambda: get_ok(c, dashboard_url))[1])
+
         steps = [
             lambda c=client: times["bare"].append(timed(lambda: get_ok(c, bare_url))[1]),
-            lambda c=client: times["dashboard"].append(timed(lambda: get_ok(c, dashboard_url))[1]),
-            claims_pages,
-            lambda c=client, q=query: times["suggest"].append(
-                timed(lambda: get_ok(c, suggest_url, {"q": q}))[1]
-            ),
-            lambda m=member: times["pharmacies"].append(timed(lambda: nearest(m))[1]),
+            dashboard_cold_then_warm,
         ]
+        if not args.dashboard_only:
+            steps += [
+                claims_pages,
+                lambda c=client, q=query: times["suggest"].append(
+                    timed(lambda: get_ok(c, suggest_url, {"q": q}))[1]
+                ),
+                lambda m=member: times["pharmacies"].append(timed(lambda: nearest(m))[1]),
+            ]
         # A different order each round: the once-a-minute session writes (activity, time-out
         # clock) land on whichever request comes first, so no page takes them all.
         rng.shuffle(steps)
@@ -270,17 +292,28 @@ def run(args: argparse.Namespace) -> int:
     third = len(by_size) // 3
     terciles = [by_size[:third], by_size[third : 2 * third], by_size[2 * third :]]
     tercile_rows = [
-        (group[0][0], group[-1][0], summary([took for _, took in group])) for group in terciles
+        (group[0][0], group[-1][0], summary([took for _, took in group]))
+        for group in terciles
+        if group
     ]
-    dashboard_share = bare["mean"] / stats["dashboard"]["mean"]
+    hit, miss = stats["dashboard_hit"]["mean"], stats["dashboard_miss"]["mean"]
+    shares = {"hit": bare["mean"] / hit, "miss": bare["mean"] / miss}
+    # The share of views that must be hits for the mean view to cost at most bare / target.
+    affordable = bare["mean"] / TARGET_DASHBOARD_THROUGHPUT_SHARE
+    hits_needed = (miss - affordable) / (miss - hit) if miss > hit else float("inf")
     targets = [
-        ("claims page p95", stats["claims"]["p95"], TARGET_CLAIMS_P95_MS),
-        ("drug suggestions p95", stats["suggest"]["p95"], TARGET_SUGGEST_P95_MS),
-        ("nearest 20 pharmacies p95", stats["pharmacies"]["p95"], TARGET_PHARMACIES_P95_MS),
+        (name, stats[key]["p95"], target)
+        for name, key, target in (
+            ("claims page p95", "claims", TARGET_CLAIMS_P95_MS),
+            ("drug suggestions p95", "suggest", TARGET_SUGGEST_P95_MS),
+            ("nearest 20 pharmacies p95", "pharmacies", TARGET_PHARMACIES_P95_MS),
+        )
+        if key in stats
     ]
     labels = {
         "bare": "bare view: session + one row",
-        "dashboard": "dashboard",
+        "dashboard_hit": "dashboard, cache hit",
+        "dashboard_miss": "dashboard, cache miss (record bumped)",
         "claims": "claims history, first page",
         "claims_older": "claims history, older page (cursor)",
         "suggest": "drug suggestions (one typo)",
@@ -300,13 +333,33 @@ def run(args: argparse.Namespace) -> int:
             if key in stats and key != "bare"
         ),
         "",
-        "claims page by claims the member can see (flat as claims grow):",
-        *(format_row(f"  {low:,}-{high:,} claims", values) for low, high, values in tercile_rows),
-        "",
-        f"dashboard throughput: {1000 / stats['dashboard']['mean']:.0f}/s vs bare "
-        f"{1000 / bare['mean']:.0f}/s per worker = {dashboard_share:.0%} (target >= "
-        f"{TARGET_DASHBOARD_THROUGHPUT_SHARE:.0%}): "
-        + ("met" if dashboard_share >= TARGET_DASHBOARD_THROUGHPUT_SHARE else "NOT met"),
+        *(
+            [
+                "claims page by claims the member can see (flat as claims grow):",
+                *(
+                    format_row(f"  {low:,}-{high:,} claims", values)
+                    for low, high, values in tercile_rows
+                ),
+                "",
+            ]
+            if tercile_rows
+            else []
+        ),
+        *(
+            f"dashboard throughput, cache {kind}: {1000 / stats['dashboard_' + kind]['mean']:.0f}/s"
+            f" vs bare {1000 / bare['mean']:.0f}/s per worker = {share:.2f} of the bare view "
+            f"(target >= {TARGET_DASHBOARD_THROUGHPUT_SHARE:.2f}): "
+            + ("met" if share >= TARGET_DASHBOARD_THROUGHPUT_SHARE else "NOT met")
+            for kind, share in shares.items()
+        ),
+        "dashboard overall: "
+        + (
+            "met at any mix of hits and misses"
+            if hits_needed <= 0
+            else f"met when at least {hits_needed:.0%} of views are hits"
+            if hits_needed <= 1
+            else "NOT met even when every view is a hit"
+        ),
         *(
             f"{name} <= {target:.0f} ms: {'met' if value <= target else 'NOT met'} ({value:.2f} ms)"
             for name, value, target in targets
@@ -328,16 +381,26 @@ def run(args: argparse.Namespace) -> int:
                 if key in stats
             ),
             "",
-            "| claims page, members who see | p50 | p95 | p99 | mean |",
-            "|---|---:|---:|---:|---:|",
+            "| dashboard | mean (ms) | throughput / bare |",
+            "|---|---:|---:|",
             *(
-                f"| {low:,}–{high:,} claims | {markdown_cells(values)} |"
-                for low, high, values in tercile_rows
+                f"| cache {kind} | {stats['dashboard_' + kind]['mean']:.2f} | {share:.2f} |"
+                for kind, share in shares.items()
             ),
         ]
+        if tercile_rows:
+            rows += [
+                "",
+                "| claims page, members who see | p50 | p95 | p99 | mean |",
+                "|---|---:|---:|---:|---:|",
+                *(
+                    f"| {low:,}–{high:,} claims | {markdown_cells(values)} |"
+                    for low, high, values in tercile_rows
+                ),
+            ]
         print("\n" + "\n".join(rows))
     met = all(value <= target for _, value, target in targets)
-    return 0 if met and dashboard_share >= TARGET_DASHBOARD_THROUGHPUT_SHARE else 1
+    return 0 if met and min(shares.values()) >= TARGET_DASHBOARD_THROUGHPUT_SHARE else 1
 
 
 def main() -> int:
@@ -352,6 +415,9 @@ def main() -> int:
     parser.add_argument("--min-pharmacies", type=int, default=70_000)
     parser.add_argument("--max-load", type=float, default=0, help="wait for a quieter machine")
     parser.add_argument("--markdown", action="store_true", help="also print a docs/ block")
+    parser.add_argument(
+        "--dashboard-only", action="store_true", help="time the bare view and the dashboard only"
+    )
     return run(parser.parse_args())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -86,18 +86,28 @@ def _unread_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
     return f"notifications:unread:{getattr(viewer, 'public_id', viewer.pk)}"
 
 
-def count_unread(*, viewer: AbstractBaseUser | AnonymousUser) -> int:
+def unread_count_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
+    """Where ``count_unread`` keeps the viewer's count: a page that reads other cache keys first
+    (the member dashboard's version numbers) reads this one in the same round trip."""
+    return _unread_cache_key(viewer)
+
+
+def count_unread(
+    *, viewer: AbstractBaseUser | AnonymousUser, prefetched: Mapping[str, object] | None = None
+) -> int:
     """The header's unread count: one indexed count, cached until a message arrives or is read,
-    or a consent to see a family member's records is revoked (members' revoke forgets it)."""
+    or a consent to see a family member's records is revoked (members' revoke forgets it).
+    ``prefetched``: what a ``get_many`` that included ``unread_count_cache_key`` found (a key
+    absent from it is a miss), so the count costs no round trip of its own."""
     if not viewer.is_authenticated:
         return 0
     if is_patient_limited():
         # An app bound to one patient counts only hers: the cached count is the whole inbox.
         return _own_inbox(viewer).filter(read_at__isnull=True).count()
     key = _unread_cache_key(viewer)
-    cached = cache.get(key)
-    if cached is not None:
-        return int(cached)
+    cached = prefetched.get(key) if prefetched is not None else cache.get(key)
+    if isinstance(cached, int):
+        return cached
     count = _own_inbox(viewer).filter(read_at__isnull=True).count()
     cache.set(key, count, UNREAD_COUNT_SECONDS)
     return count

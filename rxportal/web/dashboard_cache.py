@@ -11,8 +11,12 @@ cached under the everyone and family-access numbers and today (ids only). Entrie
 
 The main content is cached per language with a placeholder where each form's CSRF token goes;
 the view puts the request's token in. The frame around it (navigation, the sign-out form) is
-rendered on every request. The PHI-read audit is not cached: the entry carries what the view
-records, and the view records it on every view, hit or miss.
+rendered on every request, but reads nothing on a hit: the entry carries the viewer's support
+numbers (their sponsor's member-services line: a sponsor's change bumps the everyone number, a
+member moved to another sponsor bumps their own), and the header's unread count comes from its
+own cache key (``notifications``, forgotten when a message arrives or is read), read in the same
+round trip as the version numbers. The PHI-read audit is not cached: the entry carries what the
+view records, and the view records it on every view, hit or miss.
 """
 
 from __future__ import annotations
@@ -26,12 +30,13 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
+from rxportal.core.contact import SupportContacts
 from rxportal.core.record_versions import read_record_versions
 from rxportal.core.sealed_cache import get_sealed, put_sealed, unseal
 from rxportal.members.selectors import get_support_contacts, list_family_members_visible_to
+from rxportal.notifications.selectors import count_unread, unread_count_cache_key
 from rxportal.web.selectors import MemberDashboard, find_member_dashboard
 
 # Letters only: the csrf_token tag escapes what it is given.
@@ -42,44 +47,75 @@ CSRF_PLACEHOLDER = "rxportalcsrftokenplaceholder"
 CSRF_FIELD_TEMPLATE = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
 CSRF_FIELD_PLACEHOLDER = CSRF_FIELD_TEMPLATE.format(CSRF_PLACEHOLDER)
 CONTENT_TEMPLATE = "web/_dashboard_content.html"
+# In the content entry's key: a page cached by an older release (another ``DashboardPage``
+# shape) is never read, so a deploy needs no cache flush.
+PAGE_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class DashboardPage:
-    """The dashboard's main content (``CSRF_PLACEHOLDER`` where the token goes) and the facts of
-    its PHI-read audit event (ids and counts only)."""
+    """The dashboard's main content (``CSRF_PLACEHOLDER`` where the token goes), the support
+    numbers the frame shows the viewer, and the facts of its PHI-read audit event (ids and
+    counts only)."""
 
     content: str
+    support: SupportContacts
     subject_type: str
     subject_id: str
     audit_details: dict[str, Any] = field(default_factory=dict)
 
 
-def get_dashboard_page(*, viewer: AbstractBaseUser, today: dt.date) -> DashboardPage | None:
+@dataclass(frozen=True)
+class DashboardView:
+    """What the view renders: the (cached) page and the header's unread count."""
+
+    page: DashboardPage
+    unread_notifications: int
+
+
+def get_dashboard_view(*, viewer: AbstractBaseUser, today: dt.date) -> DashboardView | None:
     """The viewer's dashboard content, from the cache when nothing it shows has changed; None
     when the viewer is not a plan member. Two cache round trips on a hit: the everyone and
-    family-access numbers with whom the viewer may see, then those members' numbers with the
-    entry (which keeps the numbers it was built under: any other is a miss)."""
-    seconds = settings.RXPORTAL_DASHBOARD_CACHE_SECONDS
+    family-access numbers with whom the viewer may see and the unread count, then those
+    members' numbers with the entry (which keeps the numbers it was built under: any other is a
+    miss). No SQL on a hit."""
     viewer_id = viewer.public_id.hex  # type: ignore[attr-defined]
     visible_key = f"dashboard:visible:{viewer_id}"
     (everyone, access), found = read_record_versions(
-        user_id=viewer.pk, member_ids=[], also=[visible_key]
+        user_id=viewer.pk, member_ids=[], also=[visible_key, unread_count_cache_key(viewer)]
     )
-    stamp = (everyone, access, today.isoformat())
-    stored = found.get(visible_key)
-    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == stamp:
-        member_ids, family_id = stored[1], stored[2]
+    page = _get_page(
+        viewer=viewer,
+        today=today,
+        stamp=(everyone, access, today.isoformat()),
+        visible=found.get(visible_key),
+    )
+    if page is None:
+        return None
+    # The count was read with the numbers: its own round trip only when it was not cached.
+    return DashboardView(
+        page=page, unread_notifications=count_unread(viewer=viewer, prefetched=found)
+    )
+
+
+def _get_page(
+    *, viewer: AbstractBaseUser, today: dt.date, stamp: tuple[int, int, str], visible: object
+) -> DashboardPage | None:
+    """The page from its entry, else built (from the reads' entry, else the database)."""
+    seconds = settings.RXPORTAL_DASHBOARD_CACHE_SECONDS
+    viewer_id = viewer.public_id.hex  # type: ignore[attr-defined]
+    if isinstance(visible, tuple) and len(visible) == 3 and visible[0] == stamp:
+        member_ids, family_id = visible[1], visible[2]
     else:
         members = list_family_members_visible_to(viewer=viewer, today=today)
         if not members:
             return None
         member_ids = [member.pk for member in members]
         family_id = members[0].subscriber_id or members[0].pk
-        cache.set(visible_key, (stamp, member_ids, family_id), timeout=seconds)
+        cache.set(f"dashboard:visible:{viewer_id}", (stamp, member_ids, family_id), timeout=seconds)
     shown = sorted({*member_ids, family_id})
     digest = hashlib.sha256(repr((viewer_id, stamp)).encode()).hexdigest()[:32]
-    content_key = f"dashboard:content:{viewer_id}:{get_language()}:{digest}"
+    content_key = f"dashboard:content:{PAGE_FORMAT}:{viewer_id}:{get_language()}:{digest}"
     versions, found = read_record_versions(user_id=viewer.pk, member_ids=shown, also=[content_key])
     built_under = (shown, versions, today.isoformat())
     cached = unseal(found.get(content_key), seconds=seconds)
@@ -102,14 +138,16 @@ def get_dashboard_page(*, viewer: AbstractBaseUser, today: dt.date) -> Dashboard
 
 def _page_from(dashboard: MemberDashboard, *, viewer: AbstractBaseUser) -> DashboardPage:
     # No request here, so none of its context processors: the content's one use of them, the
-    # viewer's member-services number (what to do about a late order), is passed in.
-    support = SimpleLazyObject(lambda: get_support_contacts(viewer=viewer))
+    # viewer's member-services number (what to do about a late order), is passed in; the entry
+    # keeps it for the frame, which would otherwise read the member row on every view.
+    support = get_support_contacts(viewer=viewer)
     content = render_to_string(
         CONTENT_TEMPLATE,
         {"dashboard": dashboard, "csrf_token": CSRF_PLACEHOLDER, "support": support},
     )
     return DashboardPage(
         content=content,
+        support=support,
         subject_type=dashboard.member._meta.label_lower,
         subject_id=str(dashboard.member.public_id),
         audit_details={

@@ -21,7 +21,7 @@ from rxportal.records.reads import reader_for_page, record_phi_read
 from rxportal.web.dashboard_cache import (
     CSRF_FIELD_PLACEHOLDER,
     CSRF_FIELD_TEMPLATE,
-    get_dashboard_page,
+    get_dashboard_view,
 )
 from rxportal.web.id_card_pdf import render_id_card_pdf
 from rxportal.web.selectors import (
@@ -71,11 +71,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     comes from the viewer's cache entry while nothing it shows has changed
     (``web.dashboard_cache``); the PHI read is audited on every view, cached or not."""
     with family_visibility_cache():
-        page = get_dashboard_page(viewer=request.user, today=clock.today())  # type: ignore[arg-type]
-    if page is None:
+        view = get_dashboard_view(viewer=request.user, today=clock.today())  # type: ignore[arg-type]
+    if view is None:
         if request.user.has_perm("clients.use_client_portal"):
             return HttpResponseRedirect(reverse("clients:home"))
         return render(request, "web/not_a_member.html")
+    page = view.page
     record_phi_read(
         reader_for_page(request),
         action=ACTION_DASHBOARD_VIEWED,
@@ -87,7 +88,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     content = page.content.replace(
         CSRF_FIELD_PLACEHOLDER, CSRF_FIELD_TEMPLATE.format(get_token(request))
     )
-    return render(request, "web/dashboard.html", {"dashboard_content": mark_safe(content)})  # noqa: S308
+    # The frame's support numbers and unread count came with the entry: the context
+    # processor's lazy reads of them never run.
+    context = {
+        "dashboard_content": mark_safe(content),  # noqa: S308
+        "support": page.support,
+        "unread_notifications": view.unread_notifications,
+    }
+    return render(request, "web/dashboard.html", context)
 
 
 @member_page
