@@ -16,7 +16,6 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
-from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.utils.module_loading import import_string
@@ -72,7 +71,7 @@ def _a_request_that_enqueues(task: Any) -> HttpResponse:
     try:
         return RequestIdMiddleware(view)(RequestFactory().get("/"))
     finally:
-        request_finished.send(sender=None)  # as the handler does when the response is sent
+        request_ids._forget_request_id()  # what request_finished does once the response is sent
 
 
 # --- The signal handlers, called directly ---------------------------------------------------------
