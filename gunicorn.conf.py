@@ -5,9 +5,12 @@ rxportal.core.middleware.RequestBodyLimitMiddleware (RXPORTAL_MAX_REQUEST_BODY_B
 in production by the reverse proxy in front as well (nginx: client_max_body_size).
 """
 
+import logging
 import os
 import shutil
 import tempfile
+
+from gunicorn.glogging import Logger
 
 # The request line (method, URL, version): gunicorn's default; our URLs are short.
 limit_request_line = 4094
@@ -29,6 +32,45 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 # The access log (off unless --access-logfile is given; the portal writes its own JSON access
 # line, rxportal.access): the path without its query string, which may carry what was typed.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+
+# --- gunicorn's own lines (start-up, workers booting and exiting, errors; the access log when
+# on) in the portal's format: with RXPORTAL_LOG_FORMAT=json (production's default) each is one
+# JSON object, the same formatter as Django's and Celery's lines (rxportal/operations/
+# log_format.py), so the journal or the container runtime holds one format only.
+
+
+class _AccessLineRequestId(logging.Filter):
+    """An access line's ``request_id`` field: the X-Request-ID the portal answered with."""
+
+    def filter(self, record):
+        atoms = record.args if isinstance(record.args, dict) else {}
+        request_id = atoms.get("{x-request-id}o", "-")
+        record.request_id = None if request_id == "-" else request_id
+        return True
+
+
+class PortalFormatLogger(Logger):
+    """gunicorn's logger, with its handlers (wherever --error-logfile and --access-logfile
+    send them) writing the portal's JSON lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from rxportal.operations.log_format import chosen_log_format, json_formatter
+
+        chosen = chosen_log_format(
+            rxportal_env=os.environ.get("RXPORTAL_ENV", "development"),
+            configured=os.environ.get("RXPORTAL_LOG_FORMAT", ""),
+        )
+        if chosen != "json":
+            return  # gunicorn's own plain lines
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(json_formatter())
+                if log is self.access_log and not handler.filters:
+                    handler.addFilter(_AccessLineRequestId())
+
+
+logger_class = PortalFormatLogger
 
 
 def on_starting(server):

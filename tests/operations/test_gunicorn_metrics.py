@@ -3,9 +3,7 @@ mode, set up by gunicorn.conf.py), whichever worker answers the scrape."""
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.benchlib import gunicorn_serving
+from tests.operations.gunicorn_support import bare_server_environment
 
 HEALTHZ_COUNT = re.compile(
     r'^django_http_requests_total_by_view_transport_method_total\{[^}]*view="healthz"[^}]*\} '
@@ -32,15 +31,8 @@ def _get(url: str) -> tuple[int, str]:
 
 @pytest.fixture
 def two_worker_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    metrics_dir = tmp_path / "prometheus"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
-    env.pop("REDIS_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-    )
+    env = bare_server_environment(tmp_path)
+    metrics_dir = Path(env["PROMETHEUS_MULTIPROC_DIR"])
     # Any answer will do: /healthz is a 503 here (no cache table), still a request to count.
     with gunicorn_serving(
         env, log_path=tmp_path / "gunicorn.log", path="/metrics", healthy_only=False
