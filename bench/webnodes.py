@@ -39,36 +39,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-# Imported by the tests as bench.webnodes, run as a script with bench/ on the path: the same
-# benchlib module either way (one ServerDidNotStart class in a process).
-if __package__:
-    from bench.benchlib import (
-        BASE_DIR,
-        LOOPBACK_HOSTS,
-        ServerDidNotStart,
-        forget_redis_keys,
-        free_port,
-        fresh_database,
-        launch_gunicorn,
-        machine_description,
-        server_environment,
-        stop_process,
-        wait_until_answering,
-    )
-else:
-    from benchlib import (
-        BASE_DIR,
-        LOOPBACK_HOSTS,
-        ServerDidNotStart,
-        forget_redis_keys,
-        free_port,
-        fresh_database,
-        launch_gunicorn,
-        machine_description,
-        server_environment,
-        stop_process,
-        wait_until_answering,
-    )
+# Imported by the tests as bench.webnodes; run as a script, the repository is put on the path so
+# that benchlib is bench.benchlib either way.
+if not __package__:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.benchlib import (
+    BASE_DIR,
+    LOOPBACK_HOSTS,
+    ServerDidNotStart,
+    forget_redis_keys,
+    free_port,
+    fresh_database,
+    launch_gunicorn,
+    machine_description,
+    server_environment,
+    stop_process,
+    wait_until_answering,
+)
 
 PYTHON = str(BASE_DIR / ".venv" / "bin" / "python")
 LOCUST = str(BASE_DIR / ".venv" / "bin" / "locust")

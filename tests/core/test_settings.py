@@ -174,6 +174,29 @@ def test_production_refuses_a_missing_oidc_signing_key() -> None:
     assert "RXPORTAL_OIDC_RSA_PRIVATE_KEY must be set" in result.stderr
 
 
+def _load_production_settings(base_url: str | None, code: str) -> subprocess.CompletedProcess[str]:
+    """Imports rxportal.settings.prod with every other requirement met, then runs ``code``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
+    env.update(
+        RXPORTAL_ENV="production",
+        DJANGO_SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
+        RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
+    )
+    if base_url is not None:
+        env["RXPORTAL_BASE_URL"] = base_url
+    return subprocess.run(
+        [sys.executable, "-c", f"import rxportal.settings.prod as s; {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.mark.parametrize(
     "base_url",
     [
@@ -187,40 +210,15 @@ def test_production_refuses_a_missing_oidc_signing_key() -> None:
     ],
 )
 def test_production_refuses_a_base_url_that_is_missing_or_not_https(base_url: str | None) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
-    env.update(
-        RXPORTAL_ENV="production",
-        DJANGO_SECRET_KEY=GOOD_SECRET,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
-        RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
-    )
-    if base_url is not None:
-        env["RXPORTAL_BASE_URL"] = base_url
-    code = "import rxportal.settings.prod as s; print(s.RXPORTAL_BASE_URL)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    result = _load_production_settings(base_url, "print(s.RXPORTAL_BASE_URL)")
 
     assert result.returncode != 0
     assert "RXPORTAL_BASE_URL must be" in result.stderr
 
 
 def test_production_takes_an_https_base_url_for_the_issuer() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
-    env.update(
-        RXPORTAL_ENV="production",
-        DJANGO_SECRET_KEY=GOOD_SECRET,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
-        RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
-        RXPORTAL_BASE_URL=GOOD_BASE_URL,
-    )
-    code = "import rxportal.settings.prod as s; print(s.OAUTH2_PROVIDER['OIDC_ISS_ENDPOINT'])"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    result = _load_production_settings(
+        GOOD_BASE_URL, "print(s.OAUTH2_PROVIDER['OIDC_ISS_ENDPOINT'])"
     )
 
     assert result.returncode == 0, result.stderr
