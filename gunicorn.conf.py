@@ -5,10 +5,12 @@ rxportal.core.middleware.RequestBodyLimitMiddleware (RXPORTAL_MAX_REQUEST_BODY_B
 in production by the reverse proxy in front as well (nginx: client_max_body_size).
 """
 
+import importlib.util
 import logging
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
@@ -49,15 +51,25 @@ class _AccessLineRequestId(logging.Filter):
         return True
 
 
+def _log_format_module():
+    """rxportal/operations/log_format.py (standard library only), loaded by its path: importing
+    the rxportal package here, in the master, would leave its modules, and Django's, in every
+    worker forked after a reload (HUP), which would then run old code beside new."""
+    path = Path(__file__).resolve().parent / "rxportal" / "operations" / "log_format.py"
+    spec = importlib.util.spec_from_file_location("_gunicorn_rxportal_log_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class PortalFormatLogger(Logger):
     """gunicorn's logger, with its handlers (wherever --error-logfile and --access-logfile
     send them) writing the portal's JSON lines."""
 
     def setup(self, cfg):
         super().setup(cfg)
-        from rxportal.operations.log_format import chosen_log_format, json_formatter
-
-        chosen = chosen_log_format(
+        log_format = _log_format_module()
+        chosen = log_format.chosen_log_format(
             rxportal_env=os.environ.get("RXPORTAL_ENV", "development"),
             configured=os.environ.get("RXPORTAL_LOG_FORMAT", ""),
         )
@@ -65,7 +77,7 @@ class PortalFormatLogger(Logger):
             return  # gunicorn's own plain lines
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
-                handler.setFormatter(json_formatter())
+                handler.setFormatter(log_format.json_formatter())
                 if log is self.access_log and not handler.filters:
                     handler.addFilter(_AccessLineRequestId())
 

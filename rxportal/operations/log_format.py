@@ -2,7 +2,8 @@
 
 Django's LOGGING (web workers and Celery workers) and gunicorn's own lines (gunicorn.conf.py:
 start-up, worker and error lines, and the access log when it is on) use these, so a log
-collector parses one format whatever process wrote the line.
+collector parses one format whatever process wrote the line. Standard library only at import:
+gunicorn.conf.py loads this file by its path in the master, without importing rxportal.
 """
 
 from __future__ import annotations
