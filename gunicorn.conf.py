@@ -5,9 +5,14 @@ rxportal.core.middleware.RequestBodyLimitMiddleware (RXPORTAL_MAX_REQUEST_BODY_B
 in production by the reverse proxy in front as well (nginx: client_max_body_size).
 """
 
+import importlib.util
+import logging
 import os
 import shutil
 import tempfile
+from pathlib import Path
+
+from gunicorn.glogging import Logger
 
 # The request line (method, URL, version): gunicorn's default; our URLs are short.
 limit_request_line = 4094
@@ -29,6 +34,55 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 # The access log (off unless --access-logfile is given; the portal writes its own JSON access
 # line, rxportal.access): the path without its query string, which may carry what was typed.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+
+# --- gunicorn's own lines (start-up, workers booting and exiting, errors; the access log when
+# on) in the portal's format: with RXPORTAL_LOG_FORMAT=json (production's default) each is one
+# JSON object, the same formatter as Django's and Celery's lines (rxportal/operations/
+# log_format.py), so the journal or the container runtime holds one format only.
+
+
+class _AccessLineRequestId(logging.Filter):
+    """An access line's ``request_id`` field: the X-Request-ID the portal answered with."""
+
+    def filter(self, record):
+        atoms = record.args if isinstance(record.args, dict) else {}
+        request_id = atoms.get("{x-request-id}o", "-")
+        record.request_id = None if request_id == "-" else request_id
+        return True
+
+
+def _log_format_module():
+    """rxportal/operations/log_format.py (standard library only), loaded by its path: importing
+    the rxportal package here, in the master, would leave its modules, and Django's, in every
+    worker forked after a reload (HUP), which would then run old code beside new."""
+    path = Path(__file__).resolve().parent / "rxportal" / "operations" / "log_format.py"
+    spec = importlib.util.spec_from_file_location("_gunicorn_rxportal_log_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class PortalFormatLogger(Logger):
+    """gunicorn's logger, with its handlers (wherever --error-logfile and --access-logfile
+    send them) writing the portal's JSON lines."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        log_format = _log_format_module()
+        chosen = log_format.chosen_log_format(
+            rxportal_env=os.environ.get("RXPORTAL_ENV", "development"),
+            configured=os.environ.get("RXPORTAL_LOG_FORMAT", ""),
+        )
+        if chosen != "json":
+            return  # gunicorn's own plain lines
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(log_format.json_formatter())
+                if log is self.access_log and not handler.filters:
+                    handler.addFilter(_AccessLineRequestId())
+
+
+logger_class = PortalFormatLogger
 
 
 def on_starting(server):

@@ -21,8 +21,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchlib import machine_description, require_loopback, setup_django, summary, timed
-from drug_trend import fresh_database
+from benchlib import (
+    fresh_database,
+    machine_description,
+    require_loopback,
+    setup_django,
+    summary,
+    timed,
+)
 
 
 def main() -> None:

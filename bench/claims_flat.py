@@ -47,6 +47,7 @@ from typing import Any
 from benchlib import (
     BASE_DIR,
     format_row,
+    fresh_database,
     install_bare_view,
     machine_description,
     markdown_cells,
@@ -56,7 +57,6 @@ from benchlib import (
     timed,
     wait_for_quiet_machine,
 )
-from drug_trend import fresh_database
 
 TARGET_CLAIMS_P95_MS = 25.0
 BEFORE_REF = "b806633"  # the commit before issue 16's per-person reads

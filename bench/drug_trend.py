@@ -34,13 +34,13 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
 from benchlib import (
     format_row,
+    fresh_database,
     install_bare_view,
     machine_description,
     markdown_cells,
@@ -59,28 +59,6 @@ TIERS = (
     ("non-preferred-brand", True, "retail_90", 90, (400, 1500)),
     ("specialty", True, "specialty", 30, (2000, 9000)),
 )
-
-
-@contextmanager
-def fresh_database(server_url: str, name: str, *, keep: bool = False) -> Iterator[str]:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(server_url)
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(drop)
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not keep:
-            with psycopg.connect(maintenance_url, autocommit=True) as connection:
-                connection.execute(drop)
 
 
 def build_client(args: argparse.Namespace, rng: random.Random) -> tuple[int, list[int], list]:  # type: ignore[type-arg]

@@ -42,12 +42,12 @@ from pathlib import Path
 
 from benchlib import (
     BASE_DIR,
+    fresh_database,
     machine_description,
     require_loopback,
     setup_django,
     wait_for_quiet_machine,
 )
-from drug_trend import fresh_database
 
 TARGET_PER_SECOND = 1_000
 CELERY = str(Path(sys.executable).with_name("celery"))

@@ -26,8 +26,6 @@ import multiprocessing
 import os
 import platform
 import re
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,7 +38,9 @@ from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPResponse
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
+
+from benchlib import forget_redis_keys, free_port, fresh_database, server_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -90,56 +90,6 @@ def _run(command: list[str], env: dict[str, str]) -> str:
             f"{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
         )
     return result.stdout
-
-
-@contextmanager
-def fresh_database(server_url: str, name: str = DATABASE_NAME) -> Iterator[str]:
-    """A new database on the local PostgreSQL server; dropped afterwards."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(server_url)
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(drop)
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance_url, autocommit=True) as connection:
-            connection.execute(drop)
-
-
-def forget_redis_keys(redis_url: str, prefix: str) -> int:
-    """Delete the sessions and cache entries this run wrote (only under its own prefix)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    deleted = 0
-    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-        deleted += int(client.delete(key))
-    return deleted
-
-
-def server_environment(*, database_url: str, redis_url: str, cache_prefix: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "RXPORTAL_")) and key not in {"DATABASE_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
-        RXPORTAL_ENV="development",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        RXPORTAL_CACHE_PREFIX=cache_prefix,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        RXPORTAL_RATELIMITS_ENABLED="0",
-        RXPORTAL_LOG_LEVEL="WARNING",
-    )
-    return env
 
 
 def create_users(count: int, out_path: str) -> None:
@@ -193,12 +143,6 @@ def prepare(env: dict[str, str], users: int) -> Setup:
         device_cookie_name=data["device_cookie_name"],
         encoded_hash=encoded,
     )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -747,7 +691,10 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory() as tmp,
     ):
         env = server_environment(
-            database_url=database_url, redis_url=args.redis_url, cache_prefix=cache_prefix
+            database_url=database_url,
+            redis_url=args.redis_url,
+            cache_prefix=cache_prefix,
+            RXPORTAL_RATELIMITS_ENABLED="0",
         )
         try:
             print(f"setting up {args.users} users…", file=sys.stderr)

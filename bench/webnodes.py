@@ -24,7 +24,6 @@ import csv
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import string
@@ -32,24 +31,36 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+# Imported by the tests as bench.webnodes; run as a script, the repository is put on the path so
+# that benchlib is bench.benchlib either way.
+if not __package__:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.benchlib import (
+    BASE_DIR,
+    LOOPBACK_HOSTS,
+    ServerDidNotStart,
+    forget_redis_keys,
+    free_port,
+    fresh_database,
+    launch_gunicorn,
+    machine_description,
+    server_environment,
+    stop_process,
+    wait_until_answering,
+)
+
 PYTHON = str(BASE_DIR / ".venv" / "bin" / "python")
-GUNICORN = str(BASE_DIR / ".venv" / "bin" / "gunicorn")
 LOCUST = str(BASE_DIR / ".venv" / "bin" / "locust")
 HAPROXY = "/usr/sbin/haproxy"
 HAPROXY_TEMPLATE = BASE_DIR / "deploy" / "haproxy.cfg.template"
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-STARTUP_TIMEOUT_SECONDS = 60
 COMMAND_TIMEOUT_SECONDS = 600
 # HAProxy checks each node this often (three failed checks take it out; a refused connection
 # at once, see deploy/haproxy.cfg.template).
@@ -85,12 +96,6 @@ def require_loopback(url: str) -> None:
         raise HarnessError(f"only services on this machine (127.0.0.1) are used, got {url!r}")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def run_command(command: list[str], env: dict[str, str]) -> str:
     result = subprocess.run(
         command,
@@ -112,31 +117,6 @@ def run_command(command: list[str], env: dict[str, str]) -> str:
 # --- Database and environment -------------------------------------------------------------------
 
 
-@contextmanager
-def fresh_database(server_url: str, name: str, *, template: str = "") -> Iterator[str]:
-    """A new database on the local PostgreSQL server, dropped afterwards (also on failure).
-    ``template``: copy that (migrated, idle) database instead of starting empty, which saves
-    the minute ``migrate`` takes; nobody may be connected to it while it is copied."""
-    import psycopg
-    from psycopg import sql
-
-    require_loopback(server_url)
-    parts = urlsplit(server_url)
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(drop)
-        create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-        if template:
-            create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
-        connection.execute(create)
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance_url, autocommit=True) as connection:
-            connection.execute(drop)
-
-
 def node_environment(
     *, database_url: str, redis_url: str, cache_prefix: str, **extra: str
 ) -> dict[str, str]:
@@ -144,27 +124,16 @@ def node_environment(
     and secret key, so a session made on one node is valid on every other."""
     require_loopback(database_url)
     require_loopback(redis_url)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "RXPORTAL_")) and key not in {"DATABASE_URL"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="rxportal.settings.dev",
-        RXPORTAL_ENV="development",
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        RXPORTAL_CACHE_PREFIX=cache_prefix,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    return server_environment(
+        database_url=database_url,
+        redis_url=redis_url,
+        cache_prefix=cache_prefix,
         # HAProxy is the one proxy in front: the client address comes from X-Forwarded-For.
         RXPORTAL_TRUSTED_PROXY_COUNT="1",
-        RXPORTAL_LOG_LEVEL="WARNING",
         # No Celery worker runs beside these nodes: tasks run in the request.
         RXPORTAL_TASKS_INLINE="1",
+        **extra,
     )
-    env.update(extra)
-    return env
 
 
 def prepare_database(env: dict[str, str], data_commands: list[list[str]]) -> None:
@@ -172,15 +141,6 @@ def prepare_database(env: dict[str, str], data_commands: list[list[str]]) -> Non
     run_command([PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
     for command in data_commands:
         run_command([PYTHON, "manage.py", *command], env)
-
-
-def forget_redis_keys(redis_url: str, prefix: str) -> None:
-    """Delete the sessions and cache entries the nodes wrote (only under this run's prefix)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-        client.delete(key)
 
 
 # --- Nodes and proxy ---------------------------------------------------------------------------
@@ -200,14 +160,7 @@ class Node:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        stop_process(self.process, process_group=True)
 
 
 @dataclass
@@ -270,43 +223,19 @@ def render_haproxy_config(
 
 
 def _wait_for_health(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise HarnessError(f"{url}: the process exited:\n{log_path.read_text()[-5000:]}")
-        with (
-            suppress(urllib.error.URLError, ConnectionError, TimeoutError),
-            urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer,
-        ):
-            if answer.status == 200:
-                return
-        if time.monotonic() > deadline:
-            raise HarnessError(f"{url} did not answer /healthz:\n{log_path.read_text()[-5000:]}")
-        time.sleep(0.2)
+    try:
+        wait_until_answering(url, process, log_path)
+    except ServerDidNotStart as error:
+        raise HarnessError(str(error)) from error
 
 
 def launch_node(env: dict[str, str], *, name: str, workers: int, log_dir: Path) -> Node:
     """Starts gunicorn (not waiting for it: nodes start side by side)."""
     port = free_port()
     log_path = log_dir / f"{name}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                GUNICORN,
-                "rxportal.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: kill() reaches every worker
-        )
+    process = launch_gunicorn(
+        env, port=port, log_path=log_path, workers=workers, own_process_group=True
+    )
     return Node(name=name, port=port, process=process, log_path=log_path)
 
 
@@ -702,9 +631,6 @@ def report(
 
 
 def machine_line() -> str:
-    sys.path.insert(0, str(BASE_DIR / "bench"))
-    from benchlib import machine_description
-
     described = machine_description()
     load = os.getloadavg()[0]
     return (

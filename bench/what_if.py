@@ -40,13 +40,13 @@ import sys
 from decimal import Decimal
 
 from benchlib import (
+    fresh_database,
     machine_description,
     require_loopback,
     setup_django,
     timed,
     wait_for_quiet_machine,
 )
-from drug_trend import fresh_database
 
 TARGET_PER_SECOND = 50_000
 TODAY = dt.date(2026, 12, 6)

@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from rxportal.operations.request_ids import connect_to_celery
+
 os.environ.setdefault(
     "DJANGO_SETTINGS_MODULE",
     "rxportal.settings.prod"
@@ -14,3 +16,5 @@ os.environ.setdefault(
 app = Celery("rxportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task's log lines carry the id of the request that sent it (docs/operations.md, "Logs").
+connect_to_celery()

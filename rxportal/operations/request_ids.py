@@ -16,7 +16,8 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import request_finished
@@ -35,13 +36,17 @@ def current_request_id() -> str | None:
     return _current_request_id.get()
 
 
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
 def request_id_for(request: HttpRequest) -> str:
     """The trusted proxy's id when there is one and it is well formed, else a new one."""
     if settings.RXPORTAL_TRUSTED_PROXY_COUNT > 0:
         offered = request.META.get("HTTP_X_REQUEST_ID", "")
         if _WELL_FORMED.fullmatch(offered):
             return offered
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 class RequestIdLogFilter(logging.Filter):
@@ -89,3 +94,61 @@ class RequestIdMiddleware:
             },
         )
         return response
+
+
+# --- Celery: the id travels with the task message and is the worker's while the task runs.
+
+# The one header we add: an id matching _WELL_FORMED, nothing about the member or the request.
+TASK_HEADER = "rxportal_request_id"
+# task id -> what to restore when it ends (eager tasks run inside the request that sent them).
+_task_tokens: dict[str, Token[str | None]] = {}
+
+
+def add_request_id_to_task_headers(headers: dict[str, Any] | None = None, **_: object) -> None:
+    """``before_task_publish``: the message carries the sender's id (a new one outside a
+    request, so a task from beat or a shell can still be followed through the worker's lines)."""
+    if headers is not None:
+        headers[TASK_HEADER] = current_request_id() or new_request_id()
+
+
+def _offered_by_message(task: Any) -> object:
+    request = getattr(task, "request", None)
+    offered = getattr(request, TASK_HEADER, None)
+    if offered is None:  # headers given to apply_async(headers=...) stay nested
+        offered = (getattr(request, "headers", None) or {}).get(TASK_HEADER)
+    return offered
+
+
+def adopt_task_request_id(task_id: str | None = None, task: Any = None, **_: object) -> None:
+    """``task_prerun``: the task's log lines carry the id its message brought; an eager task run
+    in a request keeps the request's; anything else gets a new one. A malformed header (the
+    broker is not a trusted source of log text) is replaced."""
+    offered = _offered_by_message(task)
+    if isinstance(offered, str) and _WELL_FORMED.fullmatch(offered):
+        request_id = offered
+    else:
+        request_id = current_request_id() or new_request_id()
+    if task_id is not None:
+        _task_tokens[task_id] = _current_request_id.set(request_id)
+
+
+def restore_request_id(task_id: str | None = None, **_: object) -> None:
+    """``task_postrun``: back to what it was (the request's id, after an eager task)."""
+    token = _task_tokens.pop(task_id, None) if task_id is not None else None
+    if token is not None:
+        _current_request_id.reset(token)
+
+
+def connect_to_celery() -> None:
+    """Called by rxportal/celery.py, in web processes (which publish) and workers (which run)."""
+    from celery import signals
+
+    signals.before_task_publish.connect(
+        add_request_id_to_task_headers, weak=False, dispatch_uid="rxportal_request_id_publish"
+    )
+    signals.task_prerun.connect(
+        adopt_task_request_id, weak=False, dispatch_uid="rxportal_request_id_prerun"
+    )
+    signals.task_postrun.connect(
+        restore_request_id, weak=False, dispatch_uid="rxportal_request_id_postrun"
+    )

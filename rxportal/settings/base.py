@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from rxportal.connected_apps.scopes import SCOPE_DESCRIPTIONS
+from rxportal.operations.log_format import FORMATTERS, chosen_log_format
 from rxportal.settings.env import (
     BASE_DIR,
     VAR_DIR,
@@ -402,23 +404,16 @@ STORAGES = {
 # --- Logging (docs/operations.md, "Logs"): one line per record, JSON in production
 # (RXPORTAL_LOG_FORMAT=json|plain), each with the request id (rxportal.operations.request_ids)
 # and never PHI, passwords or codes: log public ids and error codes.
-RXPORTAL_LOG_FORMAT = env_str(
-    "RXPORTAL_LOG_FORMAT", "json" if RXPORTAL_ENV == "production" else "plain"
+LOGGING_CONFIG = "rxportal.operations.log_format.configure_logging"
+RXPORTAL_LOG_FORMAT = chosen_log_format(
+    rxportal_env=RXPORTAL_ENV, configured=env_str("RXPORTAL_LOG_FORMAT")
 )
-if RXPORTAL_LOG_FORMAT not in {"json", "plain"}:
-    raise ValueError("RXPORTAL_LOG_FORMAT must be 'json' or 'plain'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "rxportal.operations.request_ids.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
+    # Defined once for Django, Celery and gunicorn's own lines (gunicorn.conf.py).
+    "formatters": copy.deepcopy(FORMATTERS),
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

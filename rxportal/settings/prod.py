@@ -1,4 +1,7 @@
-"""Production: base settings plus guards. Refuses SQLite, a missing secret or encryption key."""
+"""Production: base settings plus guards. Refuses SQLite, a missing secret or encryption key,
+and a public address that is missing or not https."""
+
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -11,7 +14,7 @@ from rxportal.settings.base import (
     RXPORTAL_SMS_GATEWAY,
     SECRET_KEY,
 )
-from rxportal.settings.env import env_int
+from rxportal.settings.env import env_int, env_str
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (50+ characters) in production.")
@@ -35,6 +38,21 @@ if "PRIVATE KEY" not in RXPORTAL_OIDC_RSA_PRIVATE_KEY:
 if RXPORTAL_SMS_GATEWAY.endswith("ConsoleSmsGateway"):
     raise ImproperlyConfigured(
         "The console SMS gateway logs one-time codes: never use it in production."
+    )
+# --- The public address. The OpenID issuer (every connected app checks ID tokens' `iss`
+# against it), the links in emails (one-click unsubscribe) and FHIR's absolute URLs are built
+# from it, never from the request. base.py's default (http://127.0.0.1:8000) is for development:
+# production must name it, over https. No exception for loopback: production redirects every
+# http request to https and its cookies are Secure, so an http address cannot work even there.
+_base_url = urlsplit(env_str("RXPORTAL_BASE_URL", ""))
+if _base_url.scheme != "https" or not _base_url.hostname:
+    raise ImproperlyConfigured(
+        "RXPORTAL_BASE_URL must be set in production to the portal's public https address "
+        "(https://portal.example.org): the OpenID issuer and the links in emails use it."
+    )
+if _base_url.query or _base_url.fragment or _base_url.username or _base_url.password:
+    raise ImproperlyConfigured(
+        "RXPORTAL_BASE_URL must be a plain https address, without a query, fragment or user."
     )
 
 DEBUG = False

@@ -276,6 +276,7 @@ def test_production_cookies_use_the_host_prefix() -> None:
         REDIS_URL="redis://127.0.0.1:6379/0",
         RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
         RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
+        RXPORTAL_BASE_URL="https://portal.example.org",
     )
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "

@@ -12,6 +12,9 @@ session fixture below builds its own database instead:
    file email backend into a temporary folder (``read_latest_email`` reads what was "sent");
 4. waits for /healthz, yields, then stops gunicorn and drops the database.
 
+Steps 1, 3 and 4 are bench/benchlib.py's (``fresh_database``, ``gunicorn_serving``), which the
+benchmarks and the web-node tests use too.
+
 Playwright never downloads a browser here: it launches /usr/bin/chromium.
 """
 
@@ -21,27 +24,23 @@ import email
 import email.policy
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from bench.benchlib import fresh_database, gunicorn_serving
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
-STARTUP_TIMEOUT_SECONDS = 60
 # A shared CI machine can be slow: wait up to 15 s for an element or an expectation.
 ACTION_TIMEOUT_MS = 15_000
 COMMAND_TIMEOUT_SECONDS = 600
@@ -129,12 +128,6 @@ def _run(command: list[str], *, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _check_data_commands_exist() -> None:
     from django.core.management import get_commands
 
@@ -157,22 +150,8 @@ def browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     if not url.startswith(("postgres://", "postgresql://")):
         yield f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'rxportal.sqlite3'}"
         return
-
-    import psycopg
-    from psycopg import sql
-
-    name = f"rxportal_browser_{os.getpid()}"
-    parts = urlsplit(url)
-    maintenance_url = urlunsplit(parts._replace(path="/postgres"))
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(drop)
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance_url, autocommit=True) as connection:
-            connection.execute(drop)
+    with fresh_database(url, f"rxportal_browser_{os.getpid()}") as database_url:
+        yield database_url
 
 
 @pytest.fixture(scope="session")
@@ -180,7 +159,6 @@ def portal_server(
     browser_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PortalServer]:
     _check_data_commands_exist()
-    port = _free_loopback_port()
     mail_dir = tmp_path_factory.mktemp("mail")
     # Without the replica: these tests read at once what other processes just wrote, which a
     # replica shows only after it replays it (tests/core/test_read_replica.py drives pages on one).
@@ -210,59 +188,16 @@ def portal_server(
         # the run goes. The limits themselves are tested in tests/accounts, not through a browser.
         RXPORTAL_RATELIMITS_ENABLED="0",
     )
-    server = PortalServer(base_url=f"http://127.0.0.1:{port}", env=env, mail_dir=mail_dir)
-    server.manage("migrate", "--no-input", "--verbosity", "0")
-    server.manage("collectstatic", "--no-input", "--verbosity", "0")
-    for command in DATA_COMMANDS:
-        server.manage(*command)
+    for command in (
+        ["migrate", "--no-input", "--verbosity", "0"],
+        ["collectstatic", "--no-input", "--verbosity", "0"],
+        *DATA_COMMANDS,
+    ):
+        _run([PYTHON, "manage.py", *command], env=env)
 
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                GUNICORN,
-                "rxportal.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(server.base_url, process, log_path)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{log_path.read_text()[-5000:]}", pytrace=False)
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(
-        f"gunicorn did not answer /healthz within {STARTUP_TIMEOUT_SECONDS}s:\n"
-        f"{log_path.read_text()[-5000:]}",
-        pytrace=False,
-    )
+    with gunicorn_serving(env, log_path=log_path, workers=2) as base_url:
+        yield PortalServer(base_url=base_url, env=env, mail_dir=mail_dir)
 
 
 @pytest.fixture(scope="session")

@@ -13,24 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import (
-    ACTION_TIMEOUT_MS,
-    BASE_DIR,
-    DEMO_MEMBER_USERNAME,
-    GUNICORN,
-    PortalServer,
-    _free_loopback_port,
-)
+from bench.benchlib import gunicorn_serving
+from tests.browser.conftest import ACTION_TIMEOUT_MS, DEMO_MEMBER_USERNAME, PortalServer
 from tests.browser.test_prescriptions import _REFILLABLE, shell
 from tests.browser.test_signin_flow import sign_in_as_demo_member
 
@@ -80,39 +71,11 @@ def logged_server(
     portal_server: PortalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
     """The same database and settings, logging as production does, into a file we read."""
-    port = _free_loopback_port()
     env = {**portal_server.env, "RXPORTAL_LOG_LEVEL": "INFO", "RXPORTAL_LOG_FORMAT": "json"}
     log_path = tmp_path_factory.mktemp("logged-server") / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                *(GUNICORN, "rxportal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"),
-                *("--access-logfile", "-", "--graceful-timeout", "5"),
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base_url}/healthz", timeout=5):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(log_path.read_text()[-5000:], pytrace=False)
-                time.sleep(0.25)
+    access_log = ("--access-logfile", "-")  # gunicorn's too, on stdout: into the same file
+    with gunicorn_serving(env, log_path=log_path, extra_args=access_log) as base_url:
         yield base_url, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:  # a loaded machine: do not wait for stragglers
-            process.kill()
-            process.wait(timeout=5)
 
 
 @pytest.fixture
@@ -165,10 +128,12 @@ def test_a_members_visit_leaves_no_name_birth_date_member_id_or_email_in_the_log
     time.sleep(1)  # the workers' last lines
     lines = logged_server[1].read_text().splitlines()
 
-    records = [json.loads(line) for line in lines if line.startswith("{")]
+    records = [json.loads(line) for line in lines]  # every line, gunicorn's own too, is JSON
     access = [r for r in records if r["logger"] == "rxportal.access"]
     assert {r["view"] for r in access} >= {"claims:list", "claims:detail", "web:dashboard"}
     assert set(request_ids) <= {r["request_id"] for r in access}
+    gunicorn_access = [r for r in records if r["logger"] == "gunicorn.access"]
+    assert set(request_ids) <= {r["request_id"] for r in gunicorn_access}
     not_found = [r for r in records if r["logger"] == "django.request"]
     assert any("/claims/00000000-0000-4000-8000-000000000000/" in r["message"] for r in not_found)
     assert all(r["request_id"] for r in not_found)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = secrets.token_urlsafe(60)
+GOOD_BASE_URL = "https://portal.example.org"
 GOOD_FIELD_KEY = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 # A PEM key on one line, as an environment variable often has to hold it.
 GOOD_OIDC_KEY = (
@@ -76,6 +77,7 @@ def test_production_passes_deploy_check() -> None:
             "DJANGO_ALLOWED_HOSTS": "portal.example.org",
             "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
             "RXPORTAL_OIDC_RSA_PRIVATE_KEY": GOOD_OIDC_KEY,
+            "RXPORTAL_BASE_URL": GOOD_BASE_URL,
         },
         "--deploy",
         "--fail-level",
@@ -170,3 +172,54 @@ def test_production_refuses_a_missing_oidc_signing_key() -> None:
     )
     assert result.returncode != 0
     assert "RXPORTAL_OIDC_RSA_PRIVATE_KEY must be set" in result.stderr
+
+
+def _load_production_settings(base_url: str | None, code: str) -> subprocess.CompletedProcess[str]:
+    """Imports rxportal.settings.prod with every other requirement met, then runs ``code``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RXPORTAL_"))}
+    env.update(
+        RXPORTAL_ENV="production",
+        DJANGO_SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        RXPORTAL_FIELD_ENCRYPTION_KEYS=GOOD_FIELD_KEY,
+        RXPORTAL_OIDC_RSA_PRIVATE_KEY=GOOD_OIDC_KEY,
+    )
+    if base_url is not None:
+        env["RXPORTAL_BASE_URL"] = base_url
+    return subprocess.run(
+        [sys.executable, "-c", f"import rxportal.settings.prod as s; {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        None,  # unset: base.py's development default (http://127.0.0.1:8000) would be used
+        "",
+        "http://portal.example.org",
+        "http://127.0.0.1:8000",  # loopback too: production redirects http to https
+        "portal.example.org",
+        "https://",
+        "https://portal.example.org/?next=/claims/",
+    ],
+)
+def test_production_refuses_a_base_url_that_is_missing_or_not_https(base_url: str | None) -> None:
+    result = _load_production_settings(base_url, "print(s.RXPORTAL_BASE_URL)")
+
+    assert result.returncode != 0
+    assert "RXPORTAL_BASE_URL must be" in result.stderr
+
+
+def test_production_takes_an_https_base_url_for_the_issuer() -> None:
+    result = _load_production_settings(
+        GOOD_BASE_URL, "print(s.OAUTH2_PROVIDER['OIDC_ISS_ENDPOINT'])"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"{GOOD_BASE_URL}/oauth"

@@ -75,6 +75,7 @@ def test_production_requires_the_metrics_token_and_exempts_the_probes_from_https
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "RXPORTAL_FIELD_ENCRYPTION_KEYS": GOOD_FIELD_KEY,
         "RXPORTAL_OIDC_RSA_PRIVATE_KEY": GOOD_OIDC_KEY,
+        "RXPORTAL_BASE_URL": "https://portal.example.org",
     }
     script = (
         "import django, json, re; django.setup(); from django.conf import settings as s; "
