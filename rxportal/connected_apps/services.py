@@ -42,6 +42,7 @@ def grant_consent(
     application: Application,
     patient: Member,
     scopes: list[str],
+    signed_in_at: dt.datetime | None = None,
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> AppConsent:
@@ -55,6 +56,7 @@ def grant_consent(
                 "patient": patient,
                 "scopes": " ".join(scopes),
                 "granted_at": now or clock.now(),
+                "signed_in_at": signed_in_at,
             },
         )
         record_event(
