@@ -4,12 +4,21 @@ request (``prompt``, ``max_age``) needs the member to sign in again."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # The demo mobile app's own scheme (a native app's private-use URI scheme, RFC 8252 §7.1).
 MOBILE_APP_SCHEME = "rxportal-mobile"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def app_name_key(name: str) -> str:
+    """What two app names must not share: Unicode NFKC, case-folded, whitespace collapsed, so
+    "My  App", "my app" and "ｍｙ app" (full-width) are one name to a member on the consent
+    screen."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
 
 
 def is_acceptable_redirect_uri(uri: str) -> bool:

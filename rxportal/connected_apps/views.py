@@ -117,7 +117,11 @@ class ConsentView(AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)  # type: ignore[no-any-return]
         application = Application.objects.get(client_id=credentials["client_id"])
-        query = urlencode(domain.without_sign_in_demands(request.GET.items()))
+        query = urlencode(
+            domain.without_sign_in_demands(
+                (name, str(value)) for name, values in request.GET.lists() for value in values
+            )
+        )
         return render(
             request,
             "connected_apps/sign_in_again.html",
