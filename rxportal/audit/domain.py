@@ -38,6 +38,10 @@ PAYLOAD_VERSION = 1
 GENESIS_HASH = "0" * 64
 CHAIN_KEY_LABEL = b"rxportal.audit.chain.v1"
 USERNAME_DIGEST_LABEL = b"rxportal.audit.username-digest.v1"
+PENDING_SEAL_LABEL = b"rxportal.audit.pending-seal.v1"
+# Chained by the sealer when a pending event fails its check (``services.seal_pending_events``).
+AUDIT_PENDING_TAMPERED = "audit.pending.tampered"
+AUDIT_PENDING_MISSING = "audit.pending.missing"
 
 # Well-known action codes (dotted: namespace.object.verb). Others may be added freely.
 AUTH_LOGIN_SUCCEEDED = "auth.login.succeeded"
@@ -283,4 +287,24 @@ def is_event_hash_valid(
     return any(
         hmac.compare_digest(hmac.new(key, payload, hashlib.sha256).hexdigest(), stored_hash)
         for key in keys
+    )
+
+
+# --- Pending events (deferred append) -----------------------------------------------------------
+
+# Stands in for the previous hash in a pending row's seal: it is not in the chain yet.
+_PENDING_LINK = "pending"
+
+
+def compute_pending_seal(fields: Mapping[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 (hex) of a pending event's fields (every hashed field but the sequence, which
+    sealing assigns), with a key of its own: the request computes it before its one INSERT, the
+    sealer checks it, so a row changed or forged in the database while it waits is caught."""
+    payload = canonical_event_payload({**fields, "sequence": 0}, _PENDING_LINK)
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def is_pending_seal_valid(fields: Mapping[str, Any], seal: str, keys: list[bytes]) -> bool:
+    return bool(seal) and any(
+        hmac.compare_digest(compute_pending_seal(fields, key), seal) for key in keys
     )

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from rxportal.audit.domain import USERNAME_DIGEST_LABEL, derive_chain_key, derive_key
+from rxportal.audit.domain import (
+    PENDING_SEAL_LABEL,
+    USERNAME_DIGEST_LABEL,
+    derive_chain_key,
+    derive_key,
+)
 
 
 def chain_key() -> bytes:
@@ -29,3 +34,13 @@ def verification_keys() -> list[bytes]:
 
 def username_digest_key() -> bytes:
     return derive_key(settings.SECRET_KEY, USERNAME_DIGEST_LABEL)
+
+
+def pending_seal_key() -> bytes:
+    return derive_key(settings.SECRET_KEY, PENDING_SEAL_LABEL)
+
+
+def pending_seal_verification_keys() -> list[bytes]:
+    """Current key first, then one per ``SECRET_KEY_FALLBACKS`` entry (a rotation mid-wait)."""
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", [])
+    return [pending_seal_key(), *(derive_key(secret, PENDING_SEAL_LABEL) for secret in fallbacks)]

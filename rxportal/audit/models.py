@@ -97,6 +97,8 @@ class PendingAuditEvent(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # HMAC of the fields above (``domain.compute_pending_seal``), checked by the sealer.
+    seal = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ Two ways to append, chosen by ``RXPORTAL_AUDIT_APPEND``:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Min
 from django.http import HttpRequest
 
-from rxportal.audit import domain, keys
+from rxportal.audit import domain, keys, witness
 from rxportal.audit.models import AuditEvent, PendingAuditEvent
 from rxportal.audit.models import Outcome as Outcome  # re-exported: what record_event takes
 from rxportal.core import clock
@@ -33,6 +34,8 @@ from rxportal.core import clock
 # the surrounding transaction ends, so an event recorded inside a long service transaction holds
 # up other appends until that transaction commits: keep audited transactions short.
 CHAIN_LOCK_KEY = 0x72786175646974
+
+logger = logging.getLogger(__name__)
 
 
 def record_event(
@@ -97,9 +100,16 @@ def record_event(
         validate_constraints=False,
     )
     if settings.RXPORTAL_AUDIT_APPEND == "deferred":
-        PendingAuditEvent.objects.create(  # type: ignore[misc]  # an AUTH_USER_MODEL row
-            **{name: getattr(event, name) for name in PENDING_FIELDS}, actor=user
+        fields = {name: getattr(event, name) for name in PENDING_FIELDS}
+        seal = domain.compute_pending_seal(
+            {**fields, "actor_id": user.pk if user else None}, keys.pending_seal_key()
         )
+        PendingAuditEvent.objects.create(  # type: ignore[misc]  # an AUTH_USER_MODEL row
+            **fields, actor=user, seal=seal
+        )
+        # Outside the database, once the row is committed (never for a rolled-back one).
+        public_id = str(event.public_id)
+        transaction.on_commit(lambda: witness.record(public_id, action))
         return event  # chained later: its sequence and hash are not known yet
     with transaction.atomic():
         _lock_chain()
@@ -121,6 +131,11 @@ def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
     Each batch moves its rows (insert into ``AuditEvent``, delete from ``PendingAuditEvent``) in
     one transaction under the chain lock: a sealer killed mid-batch rolls back and leaves the rows
     pending, and two sealers never chain the same row twice. Safe to run at any time.
+
+    A row whose seal does not match its fields (changed or forged in the database) is chained as
+    it stands, followed by an ``audit.pending.tampered`` event; an event witnessed at commit whose
+    row is gone is chained as ``audit.pending.missing``. Both are logged at error and counted on
+    ``/metrics`` (``rxportal_audit_pending_integrity_failures``).
     """
     sealed = 0
     while True:
@@ -128,20 +143,86 @@ def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
             _lock_chain()
             pending = list(PendingAuditEvent.objects.order_by("id")[:batch_size])
             if not pending:
-                return sealed
-            events = [
-                AuditEvent(
+                break
+            events: list[AuditEvent] = []
+            for row in pending:
+                event = AuditEvent(
                     **{name: getattr(row, name) for name in PENDING_FIELDS},
                     actor_id=row.actor_id,
                 )
-                for row in pending
-            ]
+                events.append(event)
+                if not domain.is_pending_seal_valid(
+                    hashed_fields_of_pending(row), row.seal, keys.pending_seal_verification_keys()
+                ):
+                    events.append(
+                        _integrity_alert(domain.AUDIT_PENDING_TAMPERED, row.public_id, row.action)
+                    )
             _chain(events)
             AuditEvent.objects.bulk_create(events)
             PendingAuditEvent.objects.filter(id__in=[row.id for row in pending]).delete()
+        witness.forget([(str(row.public_id), row.action) for row in pending])
         sealed += len(pending)
         if len(pending) < batch_size:
-            return sealed
+            break
+    _chain_missing_events()
+    return sealed
+
+
+def hashed_fields_of_pending(row: PendingAuditEvent) -> dict[str, Any]:
+    return {**{name: getattr(row, name) for name in PENDING_FIELDS}, "actor_id": row.actor_id}
+
+
+def _integrity_alert(action: str, public_id: uuid.UUID | str, recorded_action: str) -> AuditEvent:
+    """An event the sealer chains about a pending event that failed its check (error log too)."""
+    logger.error(action, extra={"event_public_id": str(public_id), "event_action": recorded_action})
+    return AuditEvent(
+        public_id=uuid.uuid4(),
+        occurred_at=clock.now(),
+        action=action,
+        outcome=Outcome.FAILURE,
+        subject_type="audit.pendingauditevent",
+        subject_id=str(public_id),
+        details={"recorded_action": recorded_action[: domain.DETAIL_STRING_MAX_LENGTH]},
+    )
+
+
+def _chain_missing_events() -> None:
+    """Witnessed events whose row is neither pending nor chained were deleted unseen. Checked
+    under the chain lock, so no sealer moves a row between the two reads."""
+    witnessed = witness.outstanding()
+    if not witnessed:
+        return
+    with transaction.atomic():
+        _lock_chain()
+        ids = [public_id for public_id, _action in witnessed]
+        present = {
+            str(value)
+            for value in PendingAuditEvent.objects.filter(public_id__in=ids).values_list(
+                "public_id", flat=True
+            )
+        }
+        chained = {
+            str(value)
+            for value in AuditEvent.objects.filter(public_id__in=ids).values_list(
+                "public_id", flat=True
+            )
+        }
+        missing = [(i, action) for i, action in witnessed if i not in present and i not in chained]
+        alerts = [
+            _integrity_alert(domain.AUDIT_PENDING_MISSING, public_id, action)
+            for public_id, action in missing
+        ]
+        if alerts:
+            _chain(alerts)
+            AuditEvent.objects.bulk_create(alerts)
+    witness.forget([(i, action) for i, action in witnessed if i in chained] + missing)
+
+
+def count_pending_integrity_failures() -> int:
+    """Pending events the sealer found changed, forged or deleted, ever (for /metrics)."""
+    return AuditEvent.objects.filter(
+        action__in=(domain.AUDIT_PENDING_TAMPERED, domain.AUDIT_PENDING_MISSING)
+    ).count()
 
 
 def count_pending_events() -> int:

@@ -29,6 +29,9 @@ class AppConsent(BaseModel):
     )
     scopes = models.TextField(help_text="Space-separated scopes the member allowed.")
     granted_at = models.DateTimeField()
+    # When the member last passed the full sign-in before allowing (the session's sign-in time):
+    # the ID token's auth_time. Null when the session held no such time (then last_login).
+    signed_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -7,10 +7,11 @@ clients and name the user)."""
 from django.urls import path, re_path
 from oauth2_provider import views as dot_views
 
-from rxportal.connected_apps.views import ConsentView, OpenIDDiscoveryView
+from rxportal.connected_apps.views import ConsentView, OpenIDDiscoveryView, sign_in_again
 
 urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
+    path("authorize/sign-in-again/", sign_in_again, name="sign-in-again"),
     path("token/", dot_views.TokenView.as_view(), name="token"),
     path("revoke_token/", dot_views.RevokeTokenView.as_view(), name="revoke-token"),
     re_path(

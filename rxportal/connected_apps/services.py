@@ -14,7 +14,11 @@ from django.http import HttpRequest
 from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from rxportal.audit.services import Outcome, record_event
-from rxportal.connected_apps.domain import MOBILE_APP_SCHEME, is_acceptable_redirect_uri
+from rxportal.connected_apps.domain import (
+    MOBILE_APP_SCHEME,
+    app_name_key,
+    is_acceptable_redirect_uri,
+)
 from rxportal.connected_apps.errors import (
     AppNameTaken,
     AppNotFound,
@@ -42,6 +46,7 @@ def grant_consent(
     application: Application,
     patient: Member,
     scopes: list[str],
+    signed_in_at: dt.datetime | None = None,
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> AppConsent:
@@ -55,6 +60,7 @@ def grant_consent(
                 "patient": patient,
                 "scopes": " ".join(scopes),
                 "granted_at": now or clock.now(),
+                "signed_in_at": signed_in_at,
             },
         )
         record_event(
@@ -160,7 +166,7 @@ def ensure_demo_mobile_app() -> Application:
 def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
     """Register a member's chosen third-party app as a public client (no secret; PKCE ties the
     code to the app, as for the demo app), audited ``connected_app.registered``. Refuses a name
-    another app has (any case) and any redirect URI the authorization endpoint would refuse;
+    another app has once normalised (``domain.app_name_key``: case, width, spacing) and any redirect URI the authorization endpoint would refuse;
     nothing is saved then."""
     name = name.strip()
     if not name or not redirect_uris:
@@ -174,7 +180,7 @@ def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
             )
     unique_uris = list(dict.fromkeys(redirect_uris))
     with transaction.atomic():
-        if Application.objects.filter(name__iexact=name).exists():
+        if is_app_name_taken(name):
             raise AppNameTaken(f"an app named {name!r} is already registered")
         application = Application(
             name=name,
@@ -198,6 +204,15 @@ def register_public_app(*, name: str, redirect_uris: list[str]) -> Application:
             details={"client_id": application.client_id, "redirect_uri_count": len(unique_uris)},
         )
     return application
+
+
+def is_app_name_taken(name: str) -> bool:
+    """Whether another app's name is the same once normalised. Apps are few (registered by an
+    operator), so every name is compared in Python rather than by a database collation."""
+    key = app_name_key(name)
+    return any(
+        app_name_key(other) == key for other in Application.objects.values_list("name", flat=True)
+    )
 
 
 def end_registered_app(*, client_id: str) -> int:

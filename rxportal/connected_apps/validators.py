@@ -9,7 +9,8 @@
 * A refresh token only when ``offline_access`` was granted (SMART); the token response names
   the chosen patient when ``launch/patient`` was granted.
 * OpenID Connect: ``sub`` is the account's public id (stable, never the username);
-  ``fhirUser`` the member's FHIR Patient URL.
+  ``fhirUser`` the member's FHIR Patient URL; ``auth_time`` when the member signed in, in the
+  browser session that allowed the app (DOT would say the account's latest sign-in anywhere).
 """
 
 from __future__ import annotations
@@ -121,6 +122,15 @@ class PortalOAuth2Validator(OAuth2Validator):
         if member is not None:
             claims["fhirUser"] = fhir_user_url(member.public_id)
         return claims
+
+    def get_id_token_dictionary(
+        self, token: Any, token_handler: Any, request: Request
+    ) -> tuple[dict[str, Any], dt.datetime]:
+        claims, expires = super().get_id_token_dictionary(token, token_handler, request)
+        consent = find_consent_for_token(user_id=request.user.pk, application_id=request.client.pk)
+        if consent is not None and consent.signed_in_at is not None:
+            claims["auth_time"] = int(consent.signed_in_at.timestamp())
+        return claims, expires
 
     def get_discovery_claims(self, request: Request) -> list[str]:
         return ["sub", "fhirUser"]

@@ -6,19 +6,30 @@ an anonymous visitor is sent through the portal's own sign-in (``LOGIN_URL``, wi
 back here; a sign-in still at its question, password or second step is not signed in, so it
 never reaches this page); only plan members may connect an app; consent is asked every time,
 never skipped; and the patient the member chooses is checked against the family-access rule.
+OpenID Connect's ``prompt=login`` and ``max_age`` send a signed-in member through the full
+sign-in again first (``needs_fresh_sign_in``); ``prompt=none`` answers ``login_required`` or
+``consent_required`` to the app, never a page.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -26,12 +37,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider import views as dot_views
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import Application
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import AuthorizationView
 
+from rxportal.accounts.services.signin import session_signed_in_at
+from rxportal.connected_apps import domain, selectors, services
 from rxportal.connected_apps import scopes as scope_rules
-from rxportal.connected_apps import selectors, services
 from rxportal.connected_apps.domain import form_action_source
 from rxportal.connected_apps.forms import ConsentForm
 from rxportal.connected_apps.validators import SIGNED_IN_MARK
@@ -49,7 +62,7 @@ SMART_CAPABILITIES = [
 ]
 
 
-PROMPT_VALUES_SUPPORTED = ["none"]
+PROMPT_VALUES_SUPPORTED = [domain.PROMPT_NONE, domain.PROMPT_LOGIN]
 
 
 class _ConsentSkipped(Exception):
@@ -62,8 +75,17 @@ class ConsentView(AuthorizationView):
     form_class = ConsentForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # For prompt=none: whether someone is signed in (validators.validate_silent_login).
-        request.META[SIGNED_IN_MARK] = "1" if request.user.is_authenticated else "0"
+        # prompt=login or a sign-in older than max_age: this member must sign in again.
+        self._needs_fresh_sign_in = request.user.is_authenticated and domain.needs_fresh_sign_in(
+            prompts=domain.requested_prompts(request.GET.get("prompt", "")),
+            max_age=request.GET.get("max_age"),
+            signed_in_at=session_signed_in_at(request),
+            now=clock.now(),
+        )
+        # For prompt=none: whether someone is signed in, recently enough for max_age
+        # (validators.validate_silent_login: login_required otherwise).
+        signed_in = request.user.is_authenticated and not self._needs_fresh_sign_in
+        request.META[SIGNED_IN_MARK] = "1" if signed_in else "0"
         if request.user.is_authenticated and not selectors.may_connect_apps(user=request.user):
             return render(request, "connected_apps/members_only.html", status=403)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
@@ -74,6 +96,9 @@ class ConsentView(AuthorizationView):
             query = request.GET.copy()
             query.pop("approval_prompt")
             request.GET = query  # type: ignore[assignment]
+        prompts = domain.requested_prompts(request.GET.get("prompt", ""))
+        if self._needs_fresh_sign_in and domain.PROMPT_NONE not in prompts:
+            return self._ask_for_a_fresh_sign_in(request)
         try:
             return super().get(request, *args, **kwargs)  # type: ignore[no-any-return]
         except _ConsentSkipped:
@@ -81,6 +106,39 @@ class ConsentView(AuthorizationView):
             # skip_authorization): show the screen like for every app. DOT keeps the page's
             # context (form included) in oauth2_data before it tries.
             return self.render_to_response(self.get_context_data(**self.oauth2_data))
+
+    def _ask_for_a_fresh_sign_in(self, request: HttpRequest) -> HttpResponse:
+        """prompt=login, or a sign-in older than max_age (with prompt=none, oauthlib answers
+        login_required: see dispatch). Checked against the registered app first: no page for a
+        request we would refuse. The page's button (a POST: a GET never signs anyone out) signs
+        out and starts the full sign-in, back to this request afterwards."""
+        try:
+            _scopes, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)  # type: ignore[no-any-return]
+        application = Application.objects.get(client_id=credentials["client_id"])
+        query = urlencode(
+            domain.without_sign_in_demands(
+                (name, str(value)) for name, values in request.GET.lists() for value in values
+            )
+        )
+        return render(
+            request,
+            "connected_apps/sign_in_again.html",
+            {"application": application, "return_to": f"{request.path}?{query}"},
+        )
+
+    def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:
+        if self.request.method == "POST" and domain.answers_with_a_page(redirect_to):
+            # The consent form's answer to an [::1] app: no form-action source can name that
+            # host, and browsers check the redirect after a form against form-action. A link
+            # (and a meta refresh) is a new navigation that form-action does not govern.
+            return render(
+                self.request,
+                "connected_apps/return_to_app.html",
+                {"application": application, "redirect_to": redirect_to},
+            )
+        return super().redirect(redirect_to, application)  # type: ignore[no-any-return]
 
     def create_authorization_response(
         self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
@@ -110,6 +168,7 @@ class ConsentView(AuthorizationView):
                 application=application,
                 patient=self._chosen_patient,
                 scopes=scopes.split(),
+                signed_in_at=session_signed_in_at(request),
                 request=request,
             )
         return result
@@ -164,10 +223,21 @@ class ConsentView(AuthorizationView):
         return list(self.oauth2_data.get("scopes", []))
 
 
+@never_cache
+@require_POST
+def sign_in_again(request: HttpRequest) -> HttpResponse:
+    """The button on the "sign in again" page: sign out, then the full sign-in (username,
+    question, SiteKey + password, second factor), back to the app's authorization request."""
+    return_to = str(request.POST.get("return_to", ""))
+    if not return_to.startswith(reverse("oauth2_provider:authorize") + "?"):
+        return HttpResponseBadRequest()
+    auth_logout(request)
+    return redirect_to_login(return_to)
+
+
 class OpenIDDiscoveryView(dot_views.ConnectDiscoveryInfoView):
-    """DOT's OpenID Connect discovery, advertising only the prompt values the consent screen
-    honours: ``none`` (login_required / consent_required); ``login`` would send a signed-in
-    member to a sign-in page that lets them straight through, so it is not offered."""
+    """DOT's OpenID Connect discovery, advertising the prompt values the consent screen honours:
+    ``none`` (login_required / consent_required) and ``login`` (the full sign-in again)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)

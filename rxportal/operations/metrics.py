@@ -25,7 +25,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from rxportal.audit.services import client_ip, pending_backlog
+from rxportal.audit.services import client_ip, count_pending_integrity_failures, pending_backlog
 from rxportal.core import clock
 from rxportal.core.db_router import REPLICA_ALIAS, measure_replica_lag_seconds
 
@@ -120,6 +120,7 @@ class AuditBacklogCollector:
     def collect(self) -> Iterator[Metric]:
         try:
             count, oldest = pending_backlog()
+            integrity_failures = count_pending_integrity_failures()
         except DatabaseError:
             return  # the database is down: the other metrics still answer (readyz says why)
         waiting = GaugeMetricFamily(
@@ -131,8 +132,15 @@ class AuditBacklogCollector:
             "Age of the oldest audit event waiting to be chained (0 when none wait).",
         )
         age.add_metric([], (clock.now() - oldest).total_seconds() if oldest else 0)
+        failures = GaugeMetricFamily(
+            "rxportal_audit_pending_integrity_failures",
+            "Pending audit events the sealer found changed, forged or deleted before chaining "
+            "(any value above 0 is an alert: see the audit.pending.* events).",
+        )
+        failures.add_metric([], integrity_failures)
         yield waiting
         yield age
+        yield failures
 
 
 class ReplicaLagCollector:

@@ -189,6 +189,18 @@ def mark_signed_in(*, request: HttpRequest, now: dt.datetime) -> None:
     forget_identified_username(request)
 
 
+def session_signed_in_at(request: HttpRequest) -> dt.datetime | None:
+    """When this browser session's user passed every sign-in stage (``mark_signed_in``), or None
+    when the session holds no such time (a session not made by the full sign-in)."""
+    value = request.session.get(SIGNED_IN_AT_SESSION_KEY)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def flag_enrolment(*, request: HttpRequest, required: bool) -> None:
     """Set by the policy stage; the enrolment gate middleware reads it."""
     if required:

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rxportal.connected_apps.errors import AppRegistrationError
+from rxportal.connected_apps.errors import AppNameTaken, AppRegistrationError
+from rxportal.connected_apps.forms import AppNameForm
 from rxportal.connected_apps.services import end_registered_app, register_public_app
 
 
@@ -44,6 +45,11 @@ class Command(BaseCommand):
             return
         if not options["name"] or not options["redirect_uris"]:
             raise CommandError("give --name and at least one --redirect-uri (or --disable)")
+        name_form = AppNameForm(data={"name": options["name"]})
+        if not name_form.is_valid() and name_form.has_error("name", code="name_taken"):
+            raise CommandError(
+                f"{' '.join(str(m) for m in name_form.errors['name'])} ({AppNameTaken.code}); nothing was saved"
+            )
         try:
             application = register_public_app(
                 name=options["name"], redirect_uris=options["redirect_uris"]
