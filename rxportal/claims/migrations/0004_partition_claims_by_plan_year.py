@@ -237,10 +237,10 @@ def partition(apps, schema_editor):
         )
         _restore_sequence(cursor, "claims_claim", last_value, is_called)
         for year in years:
+            # DDL takes no bound parameters: the bounds are written out, made from an int year.
             cursor.execute(
                 f"CREATE TABLE {partition_name(year)} PARTITION OF claims_claim"
-                " FOR VALUES FROM (%s) TO (%s)",
-                [dt.date(year, 1, 1), dt.date(year + 1, 1, 1)],
+                f" FOR VALUES FROM ('{dt.date(year, 1, 1)}') TO ('{dt.date(year + 1, 1, 1)}')"
             )
         cursor.execute("CREATE TABLE claims_claim_default PARTITION OF claims_claim DEFAULT")
 
