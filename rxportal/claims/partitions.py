@@ -54,6 +54,12 @@ def years_to_ensure(*, today: dt.date, years_ahead: int, stray_years: set[int]) 
 def ensure_claim_partitions(
     *, today: dt.date, years_ahead: int = 1, using: str = DEFAULT_DB_ALIAS
 ) -> PartitionReport:
+    """Make the partitions `years_to_ensure` names that do not exist yet, in one transaction.
+
+    Call it outside other work's transaction (the beat job and the command do): PostgreSQL
+    refuses to alter DEFAULT while the transaction still owes it deferred foreign-key checks
+    of claims it inserted.
+    """
     connection = connections[using]
     if connection.vendor != "postgresql":
         return PartitionReport(created=(), moved_rows=0, supported=False)
@@ -103,6 +109,17 @@ def _years_in_default(cursor: CursorWrapper) -> set[int]:
     return {year for (year,) in cursor.fetchall()}
 
 
+def _parent_columns(cursor: CursorWrapper) -> list[str]:
+    """The parent's columns, quoted, in its order (named, not ``*``, so a column added or
+    dropped by a later migration cannot shift the copy)."""
+    cursor.execute(
+        "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = %s::regclass"
+        " AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        [PARENT],
+    )
+    return [name for (name,) in cursor.fetchall()]
+
+
 def _create_partition(cursor: CursorWrapper, year: int) -> int:
     """Create the year's partition, moving its rows out of DEFAULT first; returns rows moved.
 
@@ -122,8 +139,9 @@ def _create_partition(cursor: CursorWrapper, year: int) -> int:
         f"ALTER TABLE {name} ADD CONSTRAINT {name}_bounds"
         f" CHECK (service_date IS NOT NULL AND service_date >= {lower} AND service_date < {upper})"
     )
+    columns = ", ".join(_parent_columns(cursor))
     cursor.execute(
-        f"INSERT INTO {name} SELECT * FROM {DEFAULT_PARTITION}"  # noqa: S608 (names made here)
+        f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {DEFAULT_PARTITION}"  # noqa: S608
         " WHERE service_date >= %s AND service_date < %s",
         [start, end],
     )
