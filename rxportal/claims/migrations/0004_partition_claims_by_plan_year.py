@@ -110,9 +110,12 @@ KEY_CONSTRAINTS = (
 )
 
 # Row triggers made on the parent are cloned onto every partition, present and future (PG 13+),
-# so a row written straight into a partition passes through them too.
+# so a row written straight into a partition passes through them too. The key functions run
+# as their owner (SECURITY DEFINER, search_path pinned): a role allowed to write claims needs
+# no grant on the key table, and cannot reach it but through these triggers.
 TRIGGERS = """
-CREATE FUNCTION claims_claim_key_insert() RETURNS trigger AS $$
+CREATE FUNCTION claims_claim_key_insert() RETURNS trigger
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO claims_claim_key (claim_id, claim_number, public_id, reverses_id, service_date)
     VALUES (NEW.id, NEW.claim_number, NEW.public_id, NEW.reverses_id, NEW.service_date);
@@ -120,7 +123,8 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION claims_claim_key_update() RETURNS trigger AS $$
+CREATE FUNCTION claims_claim_key_update() RETURNS trigger
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     UPDATE claims_claim_key
        SET claim_id = NEW.id, claim_number = NEW.claim_number, public_id = NEW.public_id,
@@ -132,7 +136,8 @@ $$ LANGUAGE plpgsql;
 
 -- Only a TRUNCATE of the whole table (a test database being emptied) forgets the keys; the
 -- rows of claims are never deleted one by one (claims_claim_no_delete).
-CREATE FUNCTION claims_claim_key_truncate() RETURNS trigger AS $$
+CREATE FUNCTION claims_claim_key_truncate() RETURNS trigger
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
     TRUNCATE claims_claim_key;
     RETURN NULL;
@@ -184,6 +189,21 @@ def _sequence_state(cursor, table: str) -> tuple[str, int, bool]:
 def _restore_sequence(cursor, table: str, last_value: int, is_called: bool) -> None:
     (sequence,) = _one(cursor, "SELECT pg_get_serial_sequence(%s, 'id')", [table])
     cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last_value, is_called])
+
+
+def _copy_grants(cursor, source: str, target: str) -> None:
+    """Whatever other roles were granted on the table they get on its replacement (a reporting
+    role, say); the owner's own rights come with ownership."""
+    cursor.execute(
+        "SELECT acl.privilege_type,"
+        " CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(role.rolname) END"
+        " FROM pg_class AS class CROSS JOIN LATERAL aclexplode(class.relacl) AS acl"
+        " LEFT JOIN pg_roles AS role ON role.oid = acl.grantee"
+        " WHERE class.oid = %s::regclass AND acl.grantee <> class.relowner",
+        [source],
+    )
+    for privilege, grantee in cursor.fetchall():
+        cursor.execute(f"GRANT {privilege} ON {target} TO {grantee}")
 
 
 def _check_counts(cursor, source: str, target: str, copied: int) -> None:
@@ -244,6 +264,8 @@ def partition(apps, schema_editor):
             )
         cursor.execute("CREATE TABLE claims_claim_default PARTITION OF claims_claim DEFAULT")
 
+        # Index builds after the copy: give them memory (this transaction only).
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute(
             f"INSERT INTO claims_claim ({COLUMN_LIST}) SELECT {COLUMN_LIST} FROM {OLD_TABLE}"
         )
@@ -267,6 +289,7 @@ def partition(apps, schema_editor):
                 f" REFERENCES {target} (id) DEFERRABLE INITIALLY DEFERRED"
             )
         cursor.execute(TRIGGERS)
+        _copy_grants(cursor, OLD_TABLE, "claims_claim")
         cursor.execute(f"DROP TABLE {OLD_TABLE}")
         # Autovacuum analyzes partitions but never a partitioned parent: plan with real figures.
         cursor.execute("ANALYZE claims_claim")
@@ -307,6 +330,7 @@ def unpartition(apps, schema_editor):
             f" SELECT {COLUMN_LIST} FROM {OLD_PARTITIONED}"
         )
         _check_counts(cursor, OLD_PARTITIONED, "claims_claim", cursor.rowcount)
+        _copy_grants(cursor, OLD_PARTITIONED, "claims_claim")
         cursor.execute(f"DROP TABLE {OLD_PARTITIONED}")
         cursor.execute("DROP TABLE claims_claim_key")
         cursor.execute(
