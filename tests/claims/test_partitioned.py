@@ -12,6 +12,7 @@ SQLite keeps one ordinary table: the PostgreSQL tests skip there, and CI runs th
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import json
 import re
@@ -169,6 +170,21 @@ def test_the_migration_moves_every_claim_into_its_years_partition_and_back(
     assert ClaimFactory(member=member).pk == next_id + 1
 
 
+@on_postgresql
+@pytest.mark.django_db
+def test_the_migration_refuses_a_copy_that_lost_a_row(member: Member) -> None:
+    migration = importlib.import_module(
+        "rxportal.claims.migrations.0004_partition_claims_by_plan_year"
+    )
+    ClaimFactory.create_batch(3, member=member)
+    claims = _value("SELECT count(*) FROM claims_claim")
+
+    with connection.cursor() as cursor:
+        migration._check_counts(cursor, "claims_claim", "claims_claim_key", claims)
+        with pytest.raises(RuntimeError, match="lost rows"):
+            migration._check_counts(cursor, "claims_claim", "claims_claim_key", claims - 1)
+
+
 @pytest.fixture
 def member() -> Member:
     return MemberFactory()
@@ -263,6 +279,32 @@ def test_a_reversal_must_name_a_claim_that_exists_and_only_one_reversal(
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else the check waits for the commit
     with pytest.raises(IntegrityError, match="reverses_id"), transaction.atomic():
         ClaimFactory(member=member, reverses=original, status=ClaimStatus.REVERSED)
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_role_that_may_write_claims_needs_no_grant_on_the_key_table(
+    member: Member, this_year: int
+) -> None:
+    if not _value("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"):
+        pytest.skip("the test database's user may not create roles")
+    claim = ClaimFactory(member=member, service_date=dt.date(this_year, 3, 1))
+    with connection.cursor() as cursor:  # all of it rolled back with the test's transaction
+        cursor.execute("CREATE ROLE rxportal_claims_writer_test")
+        cursor.execute("GRANT SELECT, INSERT ON claims_claim TO rxportal_claims_writer_test")
+        cursor.execute("GRANT USAGE ON SEQUENCE claims_claim_id_seq TO rxportal_claims_writer_test")
+        cursor.execute("SET LOCAL ROLE rxportal_claims_writer_test")
+    try:
+        _copy_of(claim, claim_number="WRITER-1")
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            _rows("SELECT count(*) FROM claims_claim_key")
+        with pytest.raises(IntegrityError, match="claim_number"), transaction.atomic():
+            _copy_of(claim, claim_number="WRITER-1")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+    assert _value("SELECT count(*) FROM claims_claim_key WHERE claim_number = 'WRITER-1'") == 1
 
 
 @on_postgresql
