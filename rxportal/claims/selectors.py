@@ -20,7 +20,13 @@ from django.db.models.functions import Coalesce, Concat, Lower, NullIf, TruncMon
 from rxportal.claims import domain
 from rxportal.claims.domain import ClaimQuery, ClaimSort, MonthSpending, Period
 from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
-from rxportal.claims.models import Accumulator, AccumulatorScope, Claim, ClaimStatus
+from rxportal.claims.models import (
+    Accumulator,
+    AccumulatorScope,
+    Claim,
+    ClaimMonthTotal,
+    ClaimStatus,
+)
 from rxportal.core.db_router import reads_from_replica
 from rxportal.core.money import ZERO
 from rxportal.members.models import Member
@@ -469,23 +475,18 @@ def _attach_people_and_reversed_claims(claims: list[Claim], scope: ClaimScope) -
 
 @reads_from_replica
 def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimSummary:
-    """Totals of the filtered claims and their paid spending per month: one GROUP BY query.
+    """Totals of the filtered claims and their paid spending per month: one query.
 
-    Months run from the period's start to its end or today, whichever is earlier (and take in
-    any later month that has claims), with zero for the months without paid claims.
+    Without a drug, pharmacy or status filter, over whole months (the page's default), it sums
+    the people's ``ClaimMonthTotal`` rows (people x months rows, whatever the history);
+    otherwise one GROUP BY over the period's claims. Months run from the period's start to its
+    end or today, whichever is earlier (and take in any later month that has claims), with
+    zero for the months without paid claims.
     """
-    rows = list(
-        _filtered_claims(scope, query)
-        .annotate(month=TruncMonth("service_date"))
-        .values("month")
-        .annotate(
-            claims=Count("id"),
-            paid=Count("id", filter=COUNTED_IN_TOTALS),
-            you_paid=Sum("member_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
-            plan_paid=Sum("plan_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
-        )
-        .order_by("month")
-    )
+    if _month_totals_answer(query):
+        rows = _summed_month_totals(_people_ids(scope, query), query.period)
+    else:
+        rows = _grouped_claims(_filtered_claims(scope, query))
     found = [
         MonthSpending(
             month=row["month"],
@@ -507,6 +508,49 @@ def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -
         you_paid=sum((month.you_paid for month in found), ZERO),
         plan_paid=sum((month.plan_paid for month in found), ZERO),
         months=domain.fill_months(found, start=period.start, end=last),
+    )
+
+
+def _month_totals_answer(query: ClaimQuery) -> bool:
+    """Whether ``ClaimMonthTotal`` holds the query's totals: only people and whole months."""
+    return (
+        not query.drug
+        and not query.pharmacy
+        and query.status is None
+        and domain.is_whole_months(query.period)
+    )
+
+
+def _summed_month_totals(member_ids: Sequence[int], period: Period) -> list[dict[str, Any]]:
+    return list(
+        ClaimMonthTotal.objects.filter(
+            member_id__in=list(member_ids),
+            month__gte=period.start,
+            month__lte=period.end,
+            claim_count__gt=0,  # a month whose claims moved to another month or person
+        )
+        .values("month")
+        .annotate(
+            claims=Sum("claim_count"),
+            paid=Sum("paid_count"),
+            you_paid=Sum("member_paid"),
+            plan_paid=Sum("plan_paid"),
+        )
+        .order_by("month")
+    )
+
+
+def _grouped_claims(claims: QuerySet[Claim]) -> list[dict[str, Any]]:
+    return list(
+        claims.annotate(month=TruncMonth("service_date"))
+        .values("month")
+        .annotate(
+            claims=Count("id"),
+            paid=Count("id", filter=COUNTED_IN_TOTALS),
+            you_paid=Sum("member_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+            plan_paid=Sum("plan_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+        )
+        .order_by("month")
     )
 
 

@@ -16,7 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rxportal.claims import domain
-from rxportal.claims.domain import ClaimQuery, ClaimSort, SortOrder, compute_plan_year_period
+from rxportal.claims.domain import (
+    ClaimQuery,
+    ClaimSort,
+    SortOrder,
+    StatusFilter,
+    compute_plan_year_period,
+)
 from rxportal.claims.models import Claim
 from rxportal.claims.selectors import (
     ClaimScope,
@@ -181,14 +187,15 @@ def test_on_postgresql_each_read_takes_only_the_first_rows_of_each_person(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plans")
-def test_on_postgresql_the_monthly_totals_read_the_period_on_the_member_index(
+def test_on_postgresql_filtered_monthly_totals_read_the_period_on_the_member_index(
     family: Family, scope: ClaimScope, plan_year: int, today: dt.date
 ) -> None:
     _add_history(family.subscriber, 4000, plan_year=plan_year - 1)
     _add_history(family.subscriber, 100, plan_year=plan_year)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE claims_claim")
-    query = ClaimQuery(period=compute_plan_year_period(plan_year))
+    # A status filter: the GROUP BY over the claims (unfiltered, ClaimMonthTotal answers).
+    query = ClaimQuery(period=compute_plan_year_period(plan_year), status=StatusFilter.PAID)
 
     with CaptureQueriesContext(connection) as queries:
         get_claim_summary(scope=scope, query=query, today=today)
