@@ -212,6 +212,9 @@ def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Acc
 # Paid claims that do not reverse another (see domain.is_counted_in_totals).
 COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
 MAX_STATEMENT_LINES = 10_000
+# Up to this many filtered claims, one plain query sorts them all faster than the per-person
+# index walks of ``_first_of_each`` (docs/benchmarks.md, "Claims page: small families").
+SMALL_HISTORY_CLAIMS = 1_000
 EXPORT_CHUNK_SIZE = 2_000
 
 _SORT_KEYS: dict[ClaimSort, tuple[str, ...]] = {
@@ -408,6 +411,7 @@ def get_claim_history_page(
     after: uuid.UUID | None = None,
     before: uuid.UUID | None = None,
     page_size: int = domain.PAGE_SIZE,
+    claim_count: int | None = None,
 ) -> ClaimHistoryPage:
     """One keyset page of the filtered claims in the query's order.
 
@@ -416,6 +420,10 @@ def get_claim_history_page(
     link and means there is a page on the side it came from. Two queries with a cursor (the
     cursor claim's sort values, then the page), one without, whatever the family's history:
     the page is cut from each person's first rows (``_first_of_each``).
+
+    ``claim_count``, when the caller knows it (the summary's count of the filtered claims), lets
+    a small history take one plain query instead: below ``SMALL_HISTORY_CLAIMS`` sorting all
+    the family's rows costs less than planning and running one index walk per person.
     """
     member_ids = _people_ids(scope, query)
     keys = _SORT_KEYS[query.sort]
@@ -437,11 +445,14 @@ def get_claim_history_page(
     # Each person's first rows from the index, then the page of those, joined to its drugs and
     # pharmacies only. Two joins: the people come from the scope, and reversed claims are
     # looked up for the (rare) reversal rows after the page is read.
-    arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
-    firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
+    if claim_count is not None and claim_count <= SMALL_HISTORY_CLAIMS:
+        rows = _sortable(_claims_of(member_ids, query), query.sort).filter(beyond)
+    else:
+        arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
+        firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
+        rows = _sortable(Claim.objects.filter(firsts), query.sort)
     claims = list(
-        _sortable(Claim.objects.filter(firsts), query.sort)
-        .select_related("drug", "pharmacy")
+        rows.select_related("drug", "pharmacy")
         .only(*_LIST_FIELDS)
         .order_by(*ordering)[: page_size + 1]
     )
@@ -454,7 +465,9 @@ def get_claim_history_page(
         return ClaimHistoryPage(claims=claims, has_previous=True, has_next=more)
     if not more and len(claims) < page_size:
         # Back at the start with a short page (claims were added meanwhile): the first page.
-        return get_claim_history_page(scope=scope, query=query, page_size=page_size)
+        return get_claim_history_page(
+            scope=scope, query=query, page_size=page_size, claim_count=claim_count
+        )
     return ClaimHistoryPage(claims=claims[::-1], has_previous=more, has_next=True)
 
 

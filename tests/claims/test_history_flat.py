@@ -206,3 +206,34 @@ def test_on_postgresql_filtered_monthly_totals_read_the_period_on_the_member_ind
     assert scans
     assert all(n.get("Index Name") == "claim_member_recent" for n in scans), plan
     assert _claims_rows_read(plan) <= 100 + 10  # this year's rows, not last year's 4,000
+
+
+@pytest.mark.parametrize("sort", list(ClaimSort))
+def test_a_small_history_s_one_plain_query_gives_the_same_pages(
+    family: Family, scope: ClaimScope, plan_year: int, sort: ClaimSort
+) -> None:
+    _add_history(family.subscriber, 40, plan_year=plan_year)
+    _add_history(family.minor_child, 30, plan_year=plan_year)
+    query = ClaimQuery(period=compute_plan_year_period(plan_year), sort=sort)
+
+    def pages(claim_count: int | None) -> tuple[list[list[int]], list[str]]:
+        seen, statements = [], []
+        with CaptureQueriesContext(connection) as queries:
+            page = get_claim_history_page(scope=scope, query=query, claim_count=claim_count)
+            seen.append([claim.pk for claim in page.claims])
+            while page.has_next:
+                assert page.last is not None
+                page = get_claim_history_page(
+                    scope=scope, query=query, after=page.last.public_id, claim_count=claim_count
+                )
+                seen.append([claim.pk for claim in page.claims])
+        statements = [q["sql"] for q in queries]
+        return seen, statements
+
+    per_person, union_statements = pages(None)
+    plain, plain_statements = pages(70)
+
+    assert plain == per_person
+    assert sum(len(page) for page in plain) == 70
+    assert any("UNION" in sql for sql in union_statements)
+    assert not any("UNION" in sql for sql in plain_statements)
