@@ -213,7 +213,8 @@ def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Acc
 COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
 MAX_STATEMENT_LINES = 10_000
 # Up to this many filtered claims, one plain query sorts them all faster than the per-person
-# index walks of ``_first_of_each`` (docs/benchmarks.md, "Claims page: small families").
+# index walks of ``_first_of_each`` (docs/benchmarks.md, "Claims monthly totals flat, and one
+# plain query for a small history": the crossing lies between 500 and 5,000 claims).
 SMALL_HISTORY_CLAIMS = 1_000
 EXPORT_CHUNK_SIZE = 2_000
 
