@@ -104,6 +104,11 @@ def compute_plan_year_period(plan_year: int) -> Period:
     return Period(start=dt.date(plan_year, 1, 1), end=dt.date(plan_year, 12, 31))
 
 
+def is_whole_months(period: Period) -> bool:
+    """True when the period starts on a month's first day and ends on a month's last day."""
+    return period.start.day == 1 and (period.end + dt.timedelta(days=1)).day == 1
+
+
 def is_period_too_long(period: Period) -> bool:
     """True when the period reaches the start date's anniversary MAX_PERIOD_YEARS later."""
     year = period.start.year + MAX_PERIOD_YEARS

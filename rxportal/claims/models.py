@@ -146,3 +146,30 @@ class Accumulator(BaseModel):
                 name="accumulator_non_negative",
             ),
         ]
+
+
+class ClaimMonthTotal(models.Model):
+    """One member's claims in one calendar month, summed: what the claims page's totals and
+    monthly chart show when no drug, pharmacy or status filter is set, read in people x months
+    rows whatever the history.
+
+    Kept in step with ``Claim`` by database triggers (migration 0005) on every insert and
+    update, so no write path (adjudication, reversal, import, the demo's COPY, the admin, raw
+    SQL) can forget it. Never written by Django code. "Paid" follows
+    ``domain.is_counted_in_totals``: paid claims that do not reverse another.
+    """
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="First day of the month of service")
+    claim_count = models.IntegerField(default=0, help_text="Claims of every status")
+    paid_count = models.IntegerField(default=0, help_text="Claims counted in the totals")
+    member_paid = money_field(default=0)
+    plan_paid = money_field(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "month"], name="claim_month_total_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.month:%Y-%m}"

@@ -20,7 +20,13 @@ from django.db.models.functions import Coalesce, Concat, Lower, NullIf, TruncMon
 from rxportal.claims import domain
 from rxportal.claims.domain import ClaimQuery, ClaimSort, MonthSpending, Period
 from rxportal.claims.errors import InvalidCursor, StatementTooLarge, UnknownPerson
-from rxportal.claims.models import Accumulator, AccumulatorScope, Claim, ClaimStatus
+from rxportal.claims.models import (
+    Accumulator,
+    AccumulatorScope,
+    Claim,
+    ClaimMonthTotal,
+    ClaimStatus,
+)
 from rxportal.core.db_router import reads_from_replica
 from rxportal.core.money import ZERO
 from rxportal.members.models import Member
@@ -206,6 +212,10 @@ def _find_row(rows: Sequence[Accumulator], *, member_id: int, scope: str) -> Acc
 # Paid claims that do not reverse another (see domain.is_counted_in_totals).
 COUNTED_IN_TOTALS = Q(status=ClaimStatus.PAID, reverses__isnull=True)
 MAX_STATEMENT_LINES = 10_000
+# Up to this many filtered claims, one plain query sorts them all faster than the per-person
+# index walks of ``_first_of_each`` (docs/benchmarks.md, "Claims monthly totals flat, and one
+# plain query for a small history": the crossing lies between 500 and 5,000 claims).
+SMALL_HISTORY_CLAIMS = 1_000
 EXPORT_CHUNK_SIZE = 2_000
 
 _SORT_KEYS: dict[ClaimSort, tuple[str, ...]] = {
@@ -402,6 +412,7 @@ def get_claim_history_page(
     after: uuid.UUID | None = None,
     before: uuid.UUID | None = None,
     page_size: int = domain.PAGE_SIZE,
+    claim_count: int | None = None,
 ) -> ClaimHistoryPage:
     """One keyset page of the filtered claims in the query's order.
 
@@ -410,6 +421,10 @@ def get_claim_history_page(
     link and means there is a page on the side it came from. Two queries with a cursor (the
     cursor claim's sort values, then the page), one without, whatever the family's history:
     the page is cut from each person's first rows (``_first_of_each``).
+
+    ``claim_count``, when the caller knows it (the summary's count of the filtered claims), lets
+    a small history take one plain query instead: below ``SMALL_HISTORY_CLAIMS`` sorting all
+    the family's rows costs less than planning and running one index walk per person.
     """
     member_ids = _people_ids(scope, query)
     keys = _SORT_KEYS[query.sort]
@@ -431,14 +446,17 @@ def get_claim_history_page(
     # Each person's first rows from the index, then the page of those, joined to its drugs and
     # pharmacies only. Two joins: the people come from the scope, and reversed claims are
     # looked up for the (rare) reversal rows after the page is read.
-    arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
-    firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
-    # The period again, though every id is in it: on PostgreSQL claims are partitioned by
-    # plan year, and the bounds let this read open only the period's partitions.
-    in_period = Q(service_date__gte=query.period.start, service_date__lte=query.period.end)
+    if claim_count is not None and claim_count <= SMALL_HISTORY_CLAIMS:
+        rows = _sortable(_claims_of(member_ids, query), query.sort).filter(beyond)
+    else:
+        arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
+        firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
+        # The period again, though every id is in it: on PostgreSQL claims are partitioned by
+        # plan year, and the bounds let this read open only the period's partitions.
+        in_period = Q(service_date__gte=query.period.start, service_date__lte=query.period.end)
+        rows = _sortable(Claim.objects.filter(firsts, in_period), query.sort)
     claims = list(
-        _sortable(Claim.objects.filter(firsts, in_period), query.sort)
-        .select_related("drug", "pharmacy")
+        rows.select_related("drug", "pharmacy")
         .only(*_LIST_FIELDS)
         .order_by(*ordering)[: page_size + 1]
     )
@@ -451,7 +469,9 @@ def get_claim_history_page(
         return ClaimHistoryPage(claims=claims, has_previous=True, has_next=more)
     if not more and len(claims) < page_size:
         # Back at the start with a short page (claims were added meanwhile): the first page.
-        return get_claim_history_page(scope=scope, query=query, page_size=page_size)
+        return get_claim_history_page(
+            scope=scope, query=query, page_size=page_size, claim_count=claim_count
+        )
     return ClaimHistoryPage(claims=claims[::-1], has_previous=more, has_next=True)
 
 
@@ -472,23 +492,18 @@ def _attach_people_and_reversed_claims(claims: list[Claim], scope: ClaimScope) -
 
 @reads_from_replica
 def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -> ClaimSummary:
-    """Totals of the filtered claims and their paid spending per month: one GROUP BY query.
+    """Totals of the filtered claims and their paid spending per month: one query.
 
-    Months run from the period's start to its end or today, whichever is earlier (and take in
-    any later month that has claims), with zero for the months without paid claims.
+    Without a drug, pharmacy or status filter, over whole months (the page's default), it sums
+    the people's ``ClaimMonthTotal`` rows (people x months rows, whatever the history);
+    otherwise one GROUP BY over the period's claims. Months run from the period's start to its
+    end or today, whichever is earlier (and take in any later month that has claims), with
+    zero for the months without paid claims.
     """
-    rows = list(
-        _filtered_claims(scope, query)
-        .annotate(month=TruncMonth("service_date"))
-        .values("month")
-        .annotate(
-            claims=Count("id"),
-            paid=Count("id", filter=COUNTED_IN_TOTALS),
-            you_paid=Sum("member_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
-            plan_paid=Sum("plan_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
-        )
-        .order_by("month")
-    )
+    if _month_totals_answer(query):
+        rows = _summed_month_totals(_people_ids(scope, query), query.period)
+    else:
+        rows = _grouped_claims(_filtered_claims(scope, query))
     found = [
         MonthSpending(
             month=row["month"],
@@ -510,6 +525,49 @@ def get_claim_summary(*, scope: ClaimScope, query: ClaimQuery, today: dt.date) -
         you_paid=sum((month.you_paid for month in found), ZERO),
         plan_paid=sum((month.plan_paid for month in found), ZERO),
         months=domain.fill_months(found, start=period.start, end=last),
+    )
+
+
+def _month_totals_answer(query: ClaimQuery) -> bool:
+    """Whether ``ClaimMonthTotal`` holds the query's totals: only people and whole months."""
+    return (
+        not query.drug
+        and not query.pharmacy
+        and query.status is None
+        and domain.is_whole_months(query.period)
+    )
+
+
+def _summed_month_totals(member_ids: Sequence[int], period: Period) -> list[dict[str, Any]]:
+    return list(
+        ClaimMonthTotal.objects.filter(
+            member_id__in=list(member_ids),
+            month__gte=period.start,
+            month__lte=period.end,
+            claim_count__gt=0,  # a month whose claims moved to another month or person
+        )
+        .values("month")
+        .annotate(
+            claims=Sum("claim_count"),
+            paid=Sum("paid_count"),
+            you_paid=Sum("member_paid"),
+            plan_paid=Sum("plan_paid"),
+        )
+        .order_by("month")
+    )
+
+
+def _grouped_claims(claims: QuerySet[Claim]) -> list[dict[str, Any]]:
+    return list(
+        claims.annotate(month=TruncMonth("service_date"))
+        .values("month")
+        .annotate(
+            claims=Count("id"),
+            paid=Count("id", filter=COUNTED_IN_TOTALS),
+            you_paid=Sum("member_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+            plan_paid=Sum("plan_paid", filter=COUNTED_IN_TOTALS, default=ZERO),
+        )
+        .order_by("month")
     )
 
 

@@ -84,16 +84,23 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     query = form.to_query()
     cursor_was_invalid = form.cursor_was_invalid
     try:
-        page = get_claim_history_page(
-            scope=scope, query=query, after=form.after_cursor, before=form.before_cursor
-        )
-    except InvalidCursor:
-        cursor_was_invalid = True
-        page = get_claim_history_page(scope=scope, query=query)
+        # The totals first: their count tells the page whether one plain query will do.
+        summary = get_claim_summary(scope=scope, query=query, today=today)
+        count = summary.claim_count
+        try:
+            page = get_claim_history_page(
+                scope=scope,
+                query=query,
+                after=form.after_cursor,
+                before=form.before_cursor,
+                claim_count=count,
+            )
+        except InvalidCursor:
+            cursor_was_invalid = True
+            page = get_claim_history_page(scope=scope, query=query, claim_count=count)
     except UnknownPerson as error:  # the form's choices already refuse this
         form.add_error("person", error.message)
         return render(request, LIST_TEMPLATE, context)
-    summary = get_claim_summary(scope=scope, query=query, today=today)
     record_phi_read(
         reader_for_page(request),
         action="phi.claims.viewed",

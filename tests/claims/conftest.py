@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from rxportal.claims.models import Claim, ClaimStatus
+from rxportal.claims import domain
+from rxportal.claims.models import Claim, ClaimMonthTotal, ClaimStatus
 from rxportal.claims.selectors import ClaimScope, find_claim_scope
 from rxportal.formulary.models import Drug
 from rxportal.members.models import Member
@@ -46,6 +48,38 @@ def make_reversed_pair(**kwargs: object) -> tuple[Claim, Claim]:
         plan_paid=original.plan_paid,
     )
     return original, reversal
+
+
+MonthTotals = dict[tuple[int, dt.date], tuple[int, int, Decimal, Decimal]]
+
+
+def recompute_month_totals() -> MonthTotals:
+    """Every member's monthly totals, recomputed from the claims in Python."""
+    totals: dict[tuple[int, dt.date], list[Any]] = {}
+    for claim in Claim.objects.all():
+        key = (claim.member_id, claim.service_date.replace(day=1))
+        row = totals.setdefault(key, [0, 0, D("0.00"), D("0.00")])
+        row[0] += 1
+        if domain.is_counted_in_totals(
+            status=claim.status, is_reversal=claim.reverses_id is not None
+        ):
+            row[1] += 1
+            row[2] += claim.member_paid
+            row[3] += claim.plan_paid
+    return {key: (row[0], row[1], row[2], row[3]) for key, row in totals.items()}
+
+
+def kept_month_totals() -> MonthTotals:
+    """The totals the triggers kept (months emptied by a moved claim left out)."""
+    return {
+        (row.member_id, row.month): (
+            row.claim_count,
+            row.paid_count,
+            row.member_paid,
+            row.plan_paid,
+        )
+        for row in ClaimMonthTotal.objects.filter(claim_count__gt=0)
+    }
 
 
 @pytest.fixture

@@ -16,7 +16,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rxportal.claims import domain
-from rxportal.claims.domain import ClaimQuery, ClaimSort, SortOrder, compute_plan_year_period
+from rxportal.claims.domain import (
+    ClaimQuery,
+    ClaimSort,
+    SortOrder,
+    StatusFilter,
+    compute_plan_year_period,
+)
 from rxportal.claims.models import Claim
 from rxportal.claims.selectors import (
     ClaimScope,
@@ -208,14 +214,15 @@ def test_on_postgresql_each_read_takes_only_the_first_rows_of_each_person(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plans")
-def test_on_postgresql_the_monthly_totals_read_the_period_on_the_member_index(
+def test_on_postgresql_filtered_monthly_totals_read_the_period_on_the_member_index(
     family: Family, scope: ClaimScope, plan_year: int, today: dt.date
 ) -> None:
     _add_history(family.subscriber, 4000, plan_year=plan_year - 1)
     _add_history(family.subscriber, 100, plan_year=plan_year)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE claims_claim")
-    query = ClaimQuery(period=compute_plan_year_period(plan_year))
+    # A status filter: the GROUP BY over the claims (unfiltered, ClaimMonthTotal answers).
+    query = ClaimQuery(period=compute_plan_year_period(plan_year), status=StatusFilter.PAID)
 
     with CaptureQueriesContext(connection) as queries:
         get_claim_summary(scope=scope, query=query, today=today)
@@ -230,3 +237,34 @@ def test_on_postgresql_the_monthly_totals_read_the_period_on_the_member_index(
         (n.get("Relation Name"), n["Node Type"], _indexes_used(n)) for n in scans
     ]
     assert _claims_rows_read(plan) <= 100 + 10  # this year's rows, not last year's 4,000
+
+
+@pytest.mark.parametrize("sort", list(ClaimSort))
+def test_a_small_history_s_one_plain_query_gives_the_same_pages(
+    family: Family, scope: ClaimScope, plan_year: int, sort: ClaimSort
+) -> None:
+    _add_history(family.subscriber, 40, plan_year=plan_year)
+    _add_history(family.minor_child, 30, plan_year=plan_year)
+    query = ClaimQuery(period=compute_plan_year_period(plan_year), sort=sort)
+
+    def pages(claim_count: int | None) -> tuple[list[list[int]], list[str]]:
+        seen, statements = [], []
+        with CaptureQueriesContext(connection) as queries:
+            page = get_claim_history_page(scope=scope, query=query, claim_count=claim_count)
+            seen.append([claim.pk for claim in page.claims])
+            while page.has_next:
+                assert page.last is not None
+                page = get_claim_history_page(
+                    scope=scope, query=query, after=page.last.public_id, claim_count=claim_count
+                )
+                seen.append([claim.pk for claim in page.claims])
+        statements = [q["sql"] for q in queries]
+        return seen, statements
+
+    per_person, union_statements = pages(None)
+    plain, plain_statements = pages(70)
+
+    assert plain == per_person
+    assert sum(len(page) for page in plain) == 70
+    assert any("UNION" in sql for sql in union_statements)
+    assert not any("UNION" in sql for sql in plain_statements)

@@ -38,6 +38,7 @@ from rxportal.pricing.engine import (
     Tier,
     adjudicate,
 )
+from tests.claims.conftest import kept_month_totals, recompute_month_totals
 from tests.demo.support import NOW, TODAY
 
 pytestmark = pytest.mark.usefixtures("reference_data")
@@ -403,3 +404,8 @@ def test_the_demo_family_can_ask_for_a_new_schedule_ii_prescription(seeded: Seed
     assert rows
     assert all(row.status is RefillStatus.SCHEDULE_II and not row.can_refill for row in rows)
     assert any(row.can_request_renewal and row.needs_new_prescription for row in rows)
+
+
+def test_the_claims_month_totals_match_the_seeded_claims(seeded: SeedSummary) -> None:
+    assert Claim.objects.count() > MEMBERS
+    assert kept_month_totals() == recompute_month_totals()
