@@ -433,8 +433,11 @@ def get_claim_history_page(
     # looked up for the (rare) reversal rows after the page is read.
     arms = [_sortable(_claims_of([pk], query), query.sort).filter(beyond) for pk in member_ids]
     firsts = _first_of_each(arms, ordering=ordering, limit=page_size + 1)
+    # The period again, though every id is in it: on PostgreSQL claims are partitioned by
+    # plan year, and the bounds let this read open only the period's partitions.
+    in_period = Q(service_date__gte=query.period.start, service_date__lte=query.period.end)
     claims = list(
-        _sortable(Claim.objects.filter(firsts), query.sort)
+        _sortable(Claim.objects.filter(firsts, in_period), query.sort)
         .select_related("drug", "pharmacy")
         .only(*_LIST_FIELDS)
         .order_by(*ordering)[: page_size + 1]

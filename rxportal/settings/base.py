@@ -305,6 +305,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "content.publish_scheduled_pages",
         "schedule": crontab(minute="*/5"),
     },
+    # Next year's claims partition, made a year ahead; drains the DEFAULT partition (PostgreSQL).
+    "claims.ensure_claim_partitions": {
+        "task": "claims.ensure_claim_partitions",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # The JSON API's Idempotency-Key records, a day after their request.
     "api.purge_stale_idempotency_records": {
         "task": "api.purge_stale_idempotency_records",
