@@ -49,7 +49,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPResponse
 from http.cookies import SimpleCookie
@@ -231,10 +231,16 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], *, port: int, workers: int, worker_class: str, log_path: Path
+    env: dict[str, str],
+    *,
+    port: int,
+    workers: int,
+    worker_class: str,
+    log_path: Path,
+    checkout: Path = BASE_DIR,
 ) -> Iterator[subprocess.Popen[bytes]]:
     command = [
-        GUNICORN,
+        str(checkout / ".venv" / "bin" / "gunicorn") if checkout != BASE_DIR else GUNICORN,
         "rxportal.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
@@ -247,7 +253,7 @@ def gunicorn(
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
@@ -745,9 +751,12 @@ class ServingProcesses:
 
     names = ("worker", "PostgreSQL", "Redis")
 
-    def __init__(self, *, worker_pid: int, database_url: str, redis_pid: int) -> None:
+    def __init__(
+        self, *, worker_pid: int, database_url: str, redis_pid: int, application_name: str
+    ) -> None:
         import psycopg
 
+        self.application_name = application_name
         self.worker_pid = worker_pid
         self.redis_pid = redis_pid
         self.monitor = psycopg.connect(database_url, autocommit=True)
@@ -757,6 +766,8 @@ class ServingProcesses:
         rows = self.monitor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
             " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND application_name = %s",
+            (self.application_name,),
         ).fetchall()
         return [int(row[0]) for row in rows]
 
@@ -890,66 +901,93 @@ def _verify_cpu(encoded: str, count: int) -> list[float]:
     return spent
 
 
+@dataclass(frozen=True)
+class CpuServer:
+    """One gunicorn (one worker) under measurement: this checkout, or ``--compare-with``'s."""
+
+    label: str
+    port: int
+    serving: ServingProcesses
+
+
 def run_cpu_mode(
     pool: multiprocessing.pool.Pool,
     *,
-    port: int,
-    serving: ServingProcesses,
+    servers: list[CpuServer],
     setup: Setup,
     redis_url: str,
     args: argparse.Namespace,
-) -> CpuResult:
-    browser = Browser("127.0.0.1", port)
+) -> dict[str, CpuResult]:
+    """Rounds of sign-ins on each server in turn, then bare verifies: with two servers both
+    versions meet the same load, round by round."""
     users = iter(setup.users)
     load_before = os.getloadavg()
-    errors: list[str] = []
-    for _ in range(args.cpu_warmup):  # templates, imports, the database connection
-        sign_in(browser, next(users), setup.device_cookie_name)
+    browsers = {server.label: Browser("127.0.0.1", server.port) for server in servers}
+    for server in servers:
+        for _ in range(args.cpu_warmup):  # templates, imports, the database connection
+            sign_in(browsers[server.label], next(users), setup.device_cookie_name)
     pool.apply(_verify_cpu, (setup.encoded_hash, 2))
 
     # What the three cost doing nothing (the worker's heartbeat, Redis's timers), subtracted
     # from each step in proportion to its wall time.
-    backends = serving.backend_pids()
-    wait_until_idle(serving.pids())
-    before, started = serving.snapshot(backends), time.perf_counter()
-    time.sleep(3.0)
-    idle = serving.spent(before, serving.snapshot(backends))
-    idle_rate = tuple(value / (time.perf_counter() - started) for value in idle)
+    idle_rates: dict[str, tuple[float, ...]] = {}
+    for server in servers:
+        serving = server.serving
+        backends = serving.backend_pids()
+        wait_until_idle(serving.pids())
+        before, started = serving.snapshot(backends), time.perf_counter()
+        time.sleep(3.0)
+        idle = serving.spent(before, serving.snapshot(backends))
+        idle_rates[server.label] = tuple(v / (time.perf_counter() - started) for v in idle)
 
-    steps: dict[str, StepCpu] = {}
-    rounds: list[CpuRound] = []
+    steps: dict[str, dict[str, StepCpu]] = {server.label: {} for server in servers}
+    rounds: dict[str, list[CpuRound]] = {server.label: [] for server in servers}
+    errors: dict[str, list[str]] = {server.label: [] for server in servers}
     info_before = redis_info_cpu_seconds(redis_url)
     for number in range(args.cpu_rounds):
-        current = CpuRound()
-        for _ in range(args.cpu_signins):
-            meter = SignInMeter(serving=serving, steps=steps, idle_rate=idle_rate)
-            try:
-                sign_in(browser, next(users), setup.device_cookie_name, meter.step)
-            except (SignInError, OSError) as exc:
-                errors.append(f"{type(exc).__name__}: {exc}")
-                browser.connection.close()
-                continue
-            current.signin_seconds.append(meter.total)
-        current.verify_seconds = pool.apply(_verify_cpu, (setup.encoded_hash, args.cpu_verifies))
-        rounds.append(current)
-        print(
-            f"round {number + 1}/{args.cpu_rounds}: sign-in "
-            f"{statistics.fmean(current.signin_seconds) * 1000:.1f} ms CPU, verify "
-            f"{statistics.fmean(current.verify_seconds) * 1000:.1f} ms, ratio {current.ratio:.1%}",
-            file=sys.stderr,
-        )
+        current = {server.label: CpuRound() for server in servers}
+        for server in servers:
+            browser = browsers[server.label]
+            for _ in range(args.cpu_signins):
+                meter = SignInMeter(
+                    serving=server.serving,
+                    steps=steps[server.label],
+                    idle_rate=idle_rates[server.label],
+                )
+                try:
+                    sign_in(browser, next(users), setup.device_cookie_name, meter.step)
+                except (SignInError, OSError) as exc:
+                    errors[server.label].append(f"{type(exc).__name__}: {exc}")
+                    browser.connection.close()
+                    continue
+                current[server.label].signin_seconds.append(meter.total)
+        verifies = pool.apply(_verify_cpu, (setup.encoded_hash, args.cpu_verifies))
+        for server in servers:
+            current[server.label].verify_seconds = verifies
+            rounds[server.label].append(current[server.label])
+            print(
+                f"round {number + 1}/{args.cpu_rounds} {server.label}: sign-in "
+                f"{statistics.fmean(current[server.label].signin_seconds) * 1000:.1f} ms CPU, "
+                f"verify {statistics.fmean(verifies) * 1000:.1f} ms, "
+                f"ratio {current[server.label].ratio:.1%}",
+                file=sys.stderr,
+            )
     info_spent = redis_info_cpu_seconds(redis_url) - info_before
-    signins = sum(len(r.signin_seconds) for r in rounds)
-    return CpuResult(
-        rounds=rounds,
-        steps=steps,
-        idle_per_second=(idle_rate[0], idle_rate[1], idle_rate[2]),
-        redis_info_per_signin=info_spent / max(signins, 1),
-        backends_gone=serving.backends_gone,
-        errors=errors,
-        load_before=load_before,
-        load_after=os.getloadavg(),
-    )
+    signins = sum(len(r.signin_seconds) for each in rounds.values() for r in each)
+    load_after = os.getloadavg()
+    return {
+        server.label: CpuResult(
+            rounds=rounds[server.label],
+            steps=steps[server.label],
+            idle_per_second=tuple(idle_rates[server.label][:3]),  # type: ignore[arg-type]
+            redis_info_per_signin=info_spent / max(signins, 1),
+            backends_gone=server.serving.backends_gone,
+            errors=errors[server.label],
+            load_before=load_before,
+            load_after=load_after,
+        )
+        for server in servers
+    }
 
 
 def cpu_report(result: CpuResult, args: argparse.Namespace) -> str:
@@ -1021,6 +1059,7 @@ def cpu_report(result: CpuResult, args: argparse.Namespace) -> str:
             f".venv/bin/python bench/signin.py --mode cpu --cpu-rounds {args.cpu_rounds} "
             f"--cpu-signins {args.cpu_signins} --cpu-verifies {args.cpu_verifies}"
             + (" --totp" if args.totp else "")
+            + (f" --compare-with {args.compare_with}" if args.compare_with else "")
             + " --markdown"
         )
         table = ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
@@ -1173,6 +1212,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cpu-warmup", type=int, default=5, help="cpu mode: unmeasured sign-ins")
     parser.add_argument("--totp", action="store_true", help="users with an authenticator app")
     parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="cpu mode: another checkout (same migrations, with its .venv) measured in turn",
+    )
+    parser.add_argument(
         "--profile-dir", type=Path, help="py-spy the workers during the loaded phase (PY_SPY=…)"
     )
     parser.add_argument(
@@ -1274,44 +1318,61 @@ def main(argv: list[str] | None = None) -> int:
 def main_cpu(
     args: argparse.Namespace, cache_prefix: str, context: multiprocessing.context.BaseContext
 ) -> int:
-    users = args.cpu_warmup + args.cpu_rounds * args.cpu_signins
+    checkouts = {"this checkout": BASE_DIR}
+    if args.compare_with is not None:
+        checkouts = {"compared": args.compare_with.resolve(), "this checkout": BASE_DIR}
+    users = len(checkouts) * (args.cpu_warmup + args.cpu_rounds * args.cpu_signins)
     with (
         fresh_database(args.postgres_url, args.database_name) as database_url,
         tempfile.TemporaryDirectory() as tmp,
         private_redis(Path(tmp)) as (redis_url, redis_pid),
+        ExitStack() as stack,
     ):
         env = server_environment(
             database_url=database_url, redis_url=redis_url, cache_prefix=cache_prefix
         )
         print(f"setting up {users} users…", file=sys.stderr)
         setup = prepare(env, users, totp=args.totp)
-        with (
-            gunicorn(
-                env,
-                port=(port := free_port()),
-                workers=1,
-                worker_class="sync",
-                log_path=Path(tmp) / "gunicorn.log",
-            ) as server,
-            context.Pool(1) as pool,
-        ):
+        servers = []
+        for number, (label, checkout) in enumerate(checkouts.items()):
+            # Each server's PostgreSQL connection carries its own application_name.
+            name = f"rxportal-bench-{number}"
+            server_env = server_environment(
+                database_url=f"{database_url}?application_name={name}",
+                redis_url=redis_url,
+                cache_prefix=f"{cache_prefix}-{number}",
+            )
+            port = free_port()
+            server = stack.enter_context(
+                gunicorn(
+                    server_env,
+                    port=port,
+                    workers=1,
+                    worker_class="sync",
+                    log_path=Path(tmp) / f"gunicorn-{number}.log",
+                    checkout=checkout,
+                )
+            )
             serving = ServingProcesses(
                 worker_pid=worker_pids(server.pid)[0],
                 database_url=database_url,
                 redis_pid=redis_pid,
+                application_name=name,
             )
-            try:
-                result = run_cpu_mode(
-                    pool, port=port, serving=serving, setup=setup, redis_url=redis_url, args=args
-                )
-            finally:
-                serving.monitor.close()
-    print(cpu_report(result, args))
-    if result.errors:
-        print(f"\n{len(result.errors)} failed sign-ins, first: {result.errors[0]}", file=sys.stderr)
-        return 1
-    print(f"\nCPU ratio ≥ 0.60: {'met' if result.ratio >= 0.6 else 'NOT met'}")
-    return 0
+            stack.callback(serving.monitor.close)
+            servers.append(CpuServer(label=label, port=port, serving=serving))
+        pool = stack.enter_context(context.Pool(1))
+        results = run_cpu_mode(pool, servers=servers, setup=setup, redis_url=redis_url, args=args)
+    failed = False
+    for label, result in results.items():
+        if len(results) > 1:
+            print(f"\n== {label}: {checkouts[label]}")
+        print(cpu_report(result, args))
+        if result.errors:
+            print(f"\n{len(result.errors)} failed sign-ins, first: {result.errors[0]}")
+            failed = True
+        print(f"\nCPU ratio ≥ 0.60: {'met' if result.ratio >= 0.6 else 'NOT met'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
