@@ -1337,11 +1337,12 @@ def main_cpu(
         for number, (label, checkout) in enumerate(checkouts.items()):
             # Each server's PostgreSQL connection carries its own application_name.
             name = f"rxportal-bench-{number}"
-            server_env = server_environment(
-                database_url=f"{database_url}?application_name={name}",
-                redis_url=redis_url,
-                cache_prefix=f"{cache_prefix}-{number}",
-            )
+            # The same secret key as the set-up: the users' device cookies are signed with it.
+            server_env = {
+                **env,
+                "DATABASE_URL": f"{database_url}?application_name={name}",
+                "RXPORTAL_CACHE_PREFIX": f"{cache_prefix}-{number}",
+            }
             port = free_port()
             server = stack.enter_context(
                 gunicorn(
