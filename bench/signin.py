@@ -12,8 +12,17 @@ What it does (details and how to read the output: bench/README.md):
    bare Argon2id again;
 5. the table (and with ``--markdown`` a block for docs/benchmarks.md), then everything removed.
 
+``--mode cpu`` measures CPU instead of time, which other people's load hardly moves: one gunicorn
+worker, one browser at a time, a private ``redis-server``; for each sign-in the CPU spent by the
+worker and by the PostgreSQL backend serving it (``/proc/<pid>/schedstat``), per round also by
+Redis (``INFO cpu``), against the CPU of bare Argon2id verifies measured in rounds in between.
+On a CPU-bound server throughput is cores ÷ CPU per request, so verify CPU ÷ sign-in CPU
+estimates the throughput ratio without needing a quiet machine.
+
 One sign-in is what a browser does: GET /accounts/login/, POST the username, GET the SiteKey +
-password page, POST the password (302 to the dashboard), GET /dashboard/. Every request goes to
+password page, POST the password (302 to the first page, or to the second factor, whose code is
+then posted: ``--totp`` gives the users an authenticator app), GET the first page (following
+/dashboard/'s redirect for a client). Every request goes to
 127.0.0.1 only. Rate limits are switched off for the server (``RXPORTAL_RATELIMITS_ENABLED=0``,
 benchmarks only) because all the load comes from one IP address.
 """
@@ -21,19 +30,24 @@ benchmarks only) because all the load comes from one IP address.
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import multiprocessing
 import os
 import platform
 import re
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from http.client import HTTPConnection, HTTPResponse
 from http.cookies import SimpleCookie
@@ -50,6 +64,9 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 PASSWORD = "Bench-Signin-Passphrase-2026"  # noqa: S105 - benchmark users only, dropped after
 USERNAME_PREFIX = "bench-signin-"
 HASH_PREFIX = "argon2_nfkc$argon2id$v=19$m=19456,t=2,p=1$"
+# ``--totp``: every bench user's authenticator app (base32), benchmark users only.
+TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - benchmark users only
+SECOND_FACTOR_PATH = "/accounts/2fa/authenticate/"
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTUP_TIMEOUT_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30
@@ -71,6 +88,7 @@ def require_loopback(url: str, what: str) -> None:
 class BenchUser:
     username: str
     device_cookie: str
+    totp: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,13 +110,16 @@ def _run(command: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def create_users(count: int, out_path: str) -> None:
+def create_users(count: int, out_path: str, *, totp: bool = False) -> None:
     """Runs inside ``manage.py``'s environment (``--create-users``): users with the production
-    hasher, a verified email, a SiteKey, and a recognized device each."""
+    hasher, a verified email, a SiteKey, and a recognized device each (and with ``totp`` an
+    authenticator app)."""
     import django
 
     django.setup()
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import encrypt
     from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.test import RequestFactory
@@ -121,25 +142,32 @@ def create_users(count: int, out_path: str) -> None:
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         set_sitekey(user=user, image_slug="teapot", phrase="Morning tea by the lake", actor=user)
         _device, cookie = remember_device(user=user, request=request, now=clock.now())
-        users.append({"username": username, "device_cookie": cookie, "password": user.password})
+        if totp:
+            Authenticator.objects.create(
+                user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(TOTP_SECRET)}
+            )
+        users.append(
+            {"username": username, "device_cookie": cookie, "password": user.password, "totp": totp}
+        )
     Path(out_path).write_text(
         json.dumps({"device_cookie_name": settings.RXPORTAL_DEVICE_COOKIE_NAME, "users": users}),
         encoding="utf-8",
     )
 
 
-def prepare(env: dict[str, str], users: int) -> Setup:
+def prepare(env: dict[str, str], users: int, *, totp: bool = False) -> Setup:
     _run([PYTHON, "manage.py", "migrate", "--no-input", "--verbosity", "0"], env)
     _run([PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], env)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "users.json"
-        _run([PYTHON, __file__, "--create-users", str(users), "--out", str(out)], env)
+        command = [PYTHON, __file__, "--create-users", str(users), "--out", str(out)]
+        _run([*command, "--totp"] if totp else command, env)
         data = json.loads(out.read_text(encoding="utf-8"))
     encoded = data["users"][0]["password"]
     if not encoded.startswith(HASH_PREFIX):
         raise SystemExit(f"users were not hashed with m=19456,t=2,p=1 Argon2id: {encoded[:40]}")
     return Setup(
-        users=[BenchUser(u["username"], u["device_cookie"]) for u in data["users"]],
+        users=[BenchUser(u["username"], u["device_cookie"], u["totp"]) for u in data["users"]],
         device_cookie_name=data["device_cookie_name"],
         encoded_hash=encoded,
     )
@@ -147,10 +175,16 @@ def prepare(env: dict[str, str], users: int) -> Setup:
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], *, port: int, workers: int, worker_class: str, log_path: Path
+    env: dict[str, str],
+    *,
+    port: int,
+    workers: int,
+    worker_class: str,
+    log_path: Path,
+    checkout: Path = BASE_DIR,
 ) -> Iterator[subprocess.Popen[bytes]]:
     command = [
-        GUNICORN,
+        str(checkout / ".venv" / "bin" / "gunicorn") if checkout != BASE_DIR else GUNICORN,
         "rxportal.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
@@ -163,7 +197,7 @@ def gunicorn(
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=checkout, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
@@ -319,32 +353,73 @@ def _token(text: str) -> str:
     return match.group(1)
 
 
-def sign_in(browser: Browser, user: BenchUser, device_cookie_name: str) -> float:
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The authenticator app's current code (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits)."""
+    counter = struct.pack(">Q", int(time.time()) // 30)
+    digest = hmac.new(base64.b32decode(secret), counter, hashlib.sha1).digest()
+    start = digest[-1] & 0x0F
+    number = int.from_bytes(digest[start : start + 4], "big") & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+# ``sign_in``'s hook around each request, named by step: the CPU mode reads the server's CPU
+# before and after each one.
+StepHook = Callable[[str], AbstractContextManager[object]]
+
+
+@contextmanager
+def _unmeasured(_step: str) -> Iterator[None]:
+    yield
+
+
+def sign_in(
+    browser: Browser, user: BenchUser, device_cookie_name: str, step: StepHook = _unmeasured
+) -> float:
     """One full sign-in from a fresh browser that knows this device; returns the password POST's
     seconds."""
     browser.cookies = {device_cookie_name: user.device_cookie}
-    response, text = browser.request("GET", "/accounts/login/")
+    with step("GET login page"):
+        response, text = browser.request("GET", "/accounts/login/")
     _expect(response, 200)
-    response, _ = browser.request(
-        "POST", "/accounts/login/", {"csrfmiddlewaretoken": _token(text), "username": user.username}
-    )
+    with step("POST username"):
+        response, _ = browser.request(
+            "POST",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": _token(text), "username": user.username},
+        )
     _expect(response, 302, "/accounts/login/password/")
-    response, text = browser.request("GET", "/accounts/login/password/")
+    with step("GET SiteKey + password page"):
+        response, text = browser.request("GET", "/accounts/login/password/")
     _expect(response, 200)
     if 'class="sitekey__phrase">Morning tea by the lake<' not in text:
         raise SignInError("the user's SiteKey is missing from the password page")
     started = time.perf_counter()
-    response, _ = browser.request(
-        "POST",
-        "/accounts/login/password/",
-        {"csrfmiddlewaretoken": _token(text), "login": user.username, "password": PASSWORD},
-    )
+    with step("POST password"):
+        response, _ = browser.request(
+            "POST",
+            "/accounts/login/password/",
+            {"csrfmiddlewaretoken": _token(text), "login": user.username, "password": PASSWORD},
+        )
     password_seconds = time.perf_counter() - started
-    # The first page: the dashboard, or a client's home (straight, or through /dashboard/).
     landing = _local_redirect(response)
-    response, text = browser.request("GET", landing)
+    if user.totp:
+        if not landing.startswith(SECOND_FACTOR_PATH):
+            raise SignInError(f"no second factor asked for: redirect to {landing!r}")
+        with step("GET code page"):
+            response, text = browser.request("GET", landing)
+        _expect(response, 200)
+        with step("POST code"):
+            response, _ = browser.request(
+                "POST", landing, {"csrfmiddlewaretoken": _token(text), "code": totp_code()}
+            )
+        landing = _local_redirect(response)
+    # The first page: the dashboard, or a client's home (straight, or through /dashboard/).
+    with step(f"GET {landing}"):
+        response, text = browser.request("GET", landing)
     if response.status == 302:
-        response, text = browser.request("GET", _local_redirect(response))
+        landing = _local_redirect(response)
+        with step(f"GET {landing}"):
+            response, text = browser.request("GET", landing)
     _expect(response, 200)
     if "Sign out" not in text:
         raise SignInError("the first page after sign-in is not signed in")
@@ -536,6 +611,413 @@ def wait_for_quiet_machine(max_load: float, patience_seconds: float = 1800) -> N
         time.sleep(30)
 
 
+# --- Mode cpu: CPU per sign-in against CPU per verify ------------------------------------------
+#
+# Wall-clock rates on a shared machine measure the other people's load as much as the code. CPU
+# time does not depend on how long a process waited for a core, so CPU per sign-in, summed over
+# every process that serves it, against CPU per bare verify estimates the throughput ratio on a
+# CPU-bound server (sign-ins/s = cores ÷ CPU per sign-in; verifies/s = cores ÷ CPU per verify).
+
+
+def on_cpu_ns(pid: int) -> int:
+    """Nanoseconds the process (all its threads) has spent on a CPU; 0 once it is gone. The
+    scheduler's own account (``schedstat``) is exact; ``/proc/<pid>/stat`` counts clock ticks
+    (10 ms), too coarse for one request."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return 0
+    for task in tasks:
+        with suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total
+
+
+def _process_state(pid: int) -> str:
+    with suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return "X"
+
+
+def wait_until_idle(pids: list[int], timeout: float = 3.0) -> None:
+    """Until every process sleeps and its CPU stops moving: a sync worker still closes the
+    socket and runs ``request_finished`` after the client has the response."""
+    deadline = time.monotonic() + timeout
+    last = [on_cpu_ns(pid) for pid in pids]
+    while time.monotonic() < deadline:
+        time.sleep(0.002)
+        now = [on_cpu_ns(pid) for pid in pids]
+        if now == last and all(_process_state(pid) != "R" for pid in pids):
+            return
+        last = now
+
+
+@contextmanager
+def private_redis(directory: Path) -> Iterator[tuple[str, int]]:
+    """A redis-server of the bench's own (no persistence), so its CPU is the bench's only: the
+    shared server's ``INFO cpu`` counts every other user of it too."""
+    import redis
+
+    binary = os.environ.get("REDIS_SERVER", "redis-server")
+    port = free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(directory)]
+    with (directory / "redis.log").open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while True:
+            with suppress(redis.exceptions.ConnectionError):
+                if redis.Redis.from_url(url).ping():
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"redis-server did not start: {command}")
+            time.sleep(0.1)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def redis_info_cpu_seconds(url: str) -> float:
+    import redis
+
+    info = redis.Redis.from_url(url).info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
+class ServingProcesses:
+    """The processes a request's CPU is summed over: the gunicorn worker, every PostgreSQL
+    backend connected to the bench database (found through a monitoring connection, whose own
+    backend is left out) and the private Redis."""
+
+    names = ("worker", "PostgreSQL", "Redis")
+
+    def __init__(
+        self, *, worker_pid: int, database_url: str, redis_pid: int, application_name: str
+    ) -> None:
+        import psycopg
+
+        self.application_name = application_name
+        self.worker_pid = worker_pid
+        self.redis_pid = redis_pid
+        self.monitor = psycopg.connect(database_url, autocommit=True)
+        self.backends_gone = 0
+
+    def backend_pids(self) -> list[int]:
+        rows = self.monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " AND application_name = %s",
+            (self.application_name,),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def pids(self) -> list[int]:
+        return [self.worker_pid, *self.backend_pids(), self.redis_pid]
+
+    def snapshot(self, backends: list[int]) -> tuple[int, dict[int, int], int]:
+        return (
+            on_cpu_ns(self.worker_pid),
+            {pid: on_cpu_ns(pid) for pid in backends},
+            on_cpu_ns(self.redis_pid),
+        )
+
+    def spent(
+        self, before: tuple[int, dict[int, int], int], after: tuple[int, dict[int, int], int]
+    ) -> tuple[float, float, float]:
+        """Seconds of CPU between two snapshots: (worker, PostgreSQL, Redis)."""
+        database = 0
+        for pid, value in after[1].items():
+            if value == 0 and before[1].get(pid, 0) > 0:
+                self.backends_gone += 1  # its CPU since ``before`` is lost
+            database += value - before[1].get(pid, 0) if value else 0
+        return (after[0] - before[0]) / 1e9, database / 1e9, (after[2] - before[2]) / 1e9
+
+
+@dataclass
+class StepCpu:
+    worker: list[float] = field(default_factory=list)
+    database: list[float] = field(default_factory=list)
+    redis: list[float] = field(default_factory=list)
+
+    def mean(self, signins: int) -> tuple[float, float, float]:
+        """Mean seconds per sign-in (a step not taken by every sign-in counts as 0 for the
+        others)."""
+        return (
+            sum(self.worker) / signins,
+            sum(self.database) / signins,
+            sum(self.redis) / signins,
+        )
+
+
+@dataclass
+class CpuRound:
+    signin_seconds: list[float] = field(default_factory=list)  # CPU, all three, per sign-in
+    verify_seconds: list[float] = field(default_factory=list)  # CPU per bare verify
+
+    @property
+    def ratio(self) -> float:
+        return statistics.fmean(self.verify_seconds) / statistics.fmean(self.signin_seconds)
+
+
+@dataclass
+class CpuResult:
+    rounds: list[CpuRound]
+    steps: dict[str, StepCpu]
+    idle_per_second: tuple[float, float, float]
+    redis_info_per_signin: float
+    backends_gone: int
+    errors: list[str]
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+
+    @property
+    def signins(self) -> int:
+        return sum(len(r.signin_seconds) for r in self.rounds)
+
+    @property
+    def signin_cpu(self) -> float:
+        return statistics.fmean(s for r in self.rounds for s in r.signin_seconds)
+
+    @property
+    def verify_cpu(self) -> float:
+        return statistics.fmean(s for r in self.rounds for s in r.verify_seconds)
+
+    @property
+    def ratio(self) -> float:
+        return self.verify_cpu / self.signin_cpu
+
+
+class SignInMeter:
+    """``sign_in``'s step hook for one sign-in: each step's CPU in the three processes, less
+    their idle rate over the step's wall time, added to ``steps`` and to ``total``."""
+
+    def __init__(
+        self,
+        *,
+        serving: ServingProcesses,
+        steps: dict[str, StepCpu],
+        idle_rate: tuple[float, ...],
+    ) -> None:
+        self.serving = serving
+        self.backends = serving.backend_pids()
+        self.pids = [serving.worker_pid, *self.backends, serving.redis_pid]
+        self.steps = steps
+        self.idle_rate = idle_rate
+        self.total = 0.0
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        wait_until_idle(self.pids)
+        before, started = self.serving.snapshot(self.backends), time.perf_counter()
+        yield
+        wait_until_idle(self.pids)
+        spent = self.serving.spent(before, self.serving.snapshot(self.backends))
+        wall = time.perf_counter() - started
+        step = self.steps.setdefault(name, StepCpu())
+        for values, value, rate in zip(
+            (step.worker, step.database, step.redis), spent, self.idle_rate, strict=True
+        ):
+            values.append(max(0.0, value - rate * wall))
+            self.total += values[-1]
+
+
+def _verify_cpu(encoded: str, count: int) -> list[float]:
+    """CPU seconds of each of ``count`` bare verifies with the portal's hasher (this process)."""
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            PASSWORD_HASHERS=["rxportal.accounts.hashers.PortalArgon2PasswordHasher"]
+        )
+    from rxportal.accounts.hashers import PortalArgon2PasswordHasher
+
+    hasher = PortalArgon2PasswordHasher()
+    spent = []
+    for _ in range(count):
+        before = time.process_time()
+        ok = hasher.verify(PASSWORD, encoded)
+        spent.append(time.process_time() - before)
+        assert ok
+    return spent
+
+
+@dataclass(frozen=True)
+class CpuServer:
+    """One gunicorn (one worker) under measurement: this checkout, or ``--compare-with``'s."""
+
+    label: str
+    port: int
+    serving: ServingProcesses
+
+
+def run_cpu_mode(
+    pool: multiprocessing.pool.Pool,
+    *,
+    servers: list[CpuServer],
+    setup: Setup,
+    redis_url: str,
+    args: argparse.Namespace,
+) -> dict[str, CpuResult]:
+    """Rounds of sign-ins on each server in turn, then bare verifies: with two servers both
+    versions meet the same load, round by round."""
+    users = iter(setup.users)
+    load_before = os.getloadavg()
+    browsers = {server.label: Browser("127.0.0.1", server.port) for server in servers}
+    for server in servers:
+        for _ in range(args.cpu_warmup):  # templates, imports, the database connection
+            sign_in(browsers[server.label], next(users), setup.device_cookie_name)
+    pool.apply(_verify_cpu, (setup.encoded_hash, 2))
+
+    # What the three cost doing nothing (the worker's heartbeat, Redis's timers), subtracted
+    # from each step in proportion to its wall time.
+    idle_rates: dict[str, tuple[float, ...]] = {}
+    for server in servers:
+        serving = server.serving
+        backends = serving.backend_pids()
+        wait_until_idle(serving.pids())
+        before, started = serving.snapshot(backends), time.perf_counter()
+        time.sleep(3.0)
+        idle = serving.spent(before, serving.snapshot(backends))
+        idle_rates[server.label] = tuple(v / (time.perf_counter() - started) for v in idle)
+
+    steps: dict[str, dict[str, StepCpu]] = {server.label: {} for server in servers}
+    rounds: dict[str, list[CpuRound]] = {server.label: [] for server in servers}
+    errors: dict[str, list[str]] = {server.label: [] for server in servers}
+    info_before = redis_info_cpu_seconds(redis_url)
+    for number in range(args.cpu_rounds):
+        current = {server.label: CpuRound() for server in servers}
+        for server in servers:
+            browser = browsers[server.label]
+            for _ in range(args.cpu_signins):
+                meter = SignInMeter(
+                    serving=server.serving,
+                    steps=steps[server.label],
+                    idle_rate=idle_rates[server.label],
+                )
+                try:
+                    sign_in(browser, next(users), setup.device_cookie_name, meter.step)
+                except (SignInError, OSError) as exc:
+                    errors[server.label].append(f"{type(exc).__name__}: {exc}")
+                    browser.connection.close()
+                    continue
+                current[server.label].signin_seconds.append(meter.total)
+        verifies = pool.apply(_verify_cpu, (setup.encoded_hash, args.cpu_verifies))
+        for server in servers:
+            current[server.label].verify_seconds = verifies
+            rounds[server.label].append(current[server.label])
+            print(
+                f"round {number + 1}/{args.cpu_rounds} {server.label}: sign-in "
+                f"{statistics.fmean(current[server.label].signin_seconds) * 1000:.1f} ms CPU, "
+                f"verify {statistics.fmean(verifies) * 1000:.1f} ms, "
+                f"ratio {current[server.label].ratio:.1%}",
+                file=sys.stderr,
+            )
+    info_spent = redis_info_cpu_seconds(redis_url) - info_before
+    signins = sum(len(r.signin_seconds) for each in rounds.values() for r in each)
+    load_after = os.getloadavg()
+    return {
+        server.label: CpuResult(
+            rounds=rounds[server.label],
+            steps=steps[server.label],
+            idle_per_second=tuple(idle_rates[server.label][:3]),  # type: ignore[arg-type]
+            redis_info_per_signin=info_spent / max(signins, 1),
+            backends_gone=server.serving.backends_gone,
+            errors=errors[server.label],
+            load_before=load_before,
+            load_after=load_after,
+        )
+        for server in servers
+    }
+
+
+def cpu_report(result: CpuResult, args: argparse.Namespace) -> str:
+    signins = result.signins
+    cores = os.cpu_count() or 1
+    ms_ = 1000.0
+    ratios = sorted(r.ratio for r in result.rounds)
+    rows = [
+        ("machine", machine_description()),
+        (
+            "load average (1, 5, 15 min) before / after",
+            " / ".join(
+                ", ".join(f"{v:.1f}" for v in load)
+                for load in (result.load_before, result.load_after)
+            ),
+        ),
+        (
+            "server",
+            "gunicorn sync, 1 worker, rxportal.settings.dev, PostgreSQL on this machine, "
+            "a private redis-server",
+        ),
+        (
+            "measured",
+            f"{args.cpu_rounds} rounds of {args.cpu_signins} sign-ins then {args.cpu_verifies} "
+            f"bare verifies ({signins} sign-ins, {len(result.errors)} errors)",
+        ),
+        ("CPU per bare Argon2id verify", f"{result.verify_cpu * ms_:.1f} ms"),
+        ("CPU per sign-in (worker + PostgreSQL + Redis)", f"{result.signin_cpu * ms_:.1f} ms"),
+        (
+            "CPU ratio (verify ÷ sign-in)",
+            f"{result.ratio:.1%} (rounds: {ratios[0]:.1%} to {ratios[-1]:.1%})",
+        ),
+        (
+            f"CPU-bound rates on {cores} cores",
+            f"{cores / result.verify_cpu:.0f} verifies/s, {cores / result.signin_cpu:.0f} "
+            "sign-ins/s",
+        ),
+        (
+            "Redis, INFO cpu per sign-in (check)",
+            f"{result.redis_info_per_signin * ms_:.2f} ms (incl. verify rounds and idle)",
+        ),
+        (
+            "idle CPU subtracted (worker, PostgreSQL, Redis)",
+            ", ".join(f"{v * ms_:.2f}" for v in result.idle_per_second) + " ms per second",
+        ),
+    ]
+    if result.backends_gone:
+        rows.append(("warning", f"{result.backends_gone} PostgreSQL backends ended mid-step"))
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    step_rows = []
+    for name, step in result.steps.items():
+        worker, database, redis_ = step.mean(signins)
+        step_rows.append((name, worker, database, redis_))
+    totals = [sum(row[i] for row in step_rows) for i in (1, 2, 3)]
+    step_rows.append(("sign-in", *totals))
+    lines.append("")
+    lines.append(
+        f"{'CPU ms per sign-in':<32} {'worker':>8} {'Postgres':>9} {'Redis':>7} {'total':>8}"
+    )
+    for name, worker, database, redis_ in step_rows:
+        lines.append(
+            f"{name:<32} {worker * ms_:8.1f} {database * ms_:9.1f} {redis_ * ms_:7.2f} "
+            f"{(worker + database + redis_) * ms_:8.1f}"
+        )
+    text = "\n".join(lines)
+    if args.markdown:
+        command = (
+            f".venv/bin/python bench/signin.py --mode cpu --cpu-rounds {args.cpu_rounds} "
+            f"--cpu-signins {args.cpu_signins} --cpu-verifies {args.cpu_verifies}"
+            + (" --totp" if args.totp else "")
+            + (f" --compare-with {args.compare_with}" if args.compare_with else "")
+            + " --markdown"
+        )
+        table = ["| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+        table += ["", "| CPU ms per sign-in | worker | PostgreSQL | Redis | total |"]
+        table += ["|---|---:|---:|---:|---:|"]
+        for name, worker, database, redis_ in step_rows:
+            table.append(
+                f"| {name} | {worker * ms_:.1f} | {database * ms_:.1f} | {redis_ * ms_:.2f} | "
+                f"{(worker + database + redis_) * ms_:.1f} |"
+            )
+        text += "\n\n```sh\n" + command + "\n```\n\n" + "\n".join(table)
+    return text
+
+
 # --- Report ------------------------------------------------------------------------------------
 
 
@@ -663,6 +1145,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--markdown", action="store_true", help="also print a docs/ block")
     parser.add_argument(
+        "--mode",
+        choices=["throughput", "cpu"],
+        default="throughput",
+        help="throughput: rates under load; cpu: CPU per sign-in and per verify (robust to load)",
+    )
+    parser.add_argument("--cpu-rounds", type=int, default=5, help="cpu mode: rounds")
+    parser.add_argument("--cpu-signins", type=int, default=20, help="cpu mode: sign-ins a round")
+    parser.add_argument("--cpu-verifies", type=int, default=20, help="cpu mode: verifies a round")
+    parser.add_argument("--cpu-warmup", type=int, default=5, help="cpu mode: unmeasured sign-ins")
+    parser.add_argument("--totp", action="store_true", help="users with an authenticator app")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="cpu mode: another checkout (same migrations, with its .venv) measured in turn",
+    )
+    parser.add_argument(
         "--profile-dir", type=Path, help="py-spy the workers during the loaded phase (PY_SPY=…)"
     )
     parser.add_argument(
@@ -678,13 +1176,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.create_users is not None:
         sys.path.insert(0, str(BASE_DIR))
-        create_users(args.create_users, args.out)
+        create_users(args.create_users, args.out, totp=args.totp)
         return 0
     require_loopback(args.postgres_url, "PostgreSQL")
     require_loopback(args.redis_url, "Redis")
     cache_prefix = f"rxportal-bench-signin-{os.getpid()}"
     sys.path.insert(0, str(BASE_DIR))
     context = multiprocessing.get_context("spawn")
+    if args.mode == "cpu":
+        return main_cpu(args, cache_prefix, context)
 
     with (
         fresh_database(args.postgres_url, args.database_name) as database_url,
@@ -698,7 +1198,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             print(f"setting up {args.users} users…", file=sys.stderr)
-            setup = prepare(env, args.users)
+            setup = prepare(env, args.users, totp=args.totp)
             if args.max_load is not None:
                 wait_for_quiet_machine(args.max_load)
             port = free_port()
@@ -760,6 +1260,70 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"\ngoal ≥ 90% of the hash-bound rate: {'met' if ratio >= 0.9 else 'NOT met'}")
     return 0
+
+
+def main_cpu(
+    args: argparse.Namespace, cache_prefix: str, context: multiprocessing.context.BaseContext
+) -> int:
+    checkouts = {"this checkout": BASE_DIR}
+    if args.compare_with is not None:
+        checkouts = {"compared": args.compare_with.resolve(), "this checkout": BASE_DIR}
+    users = len(checkouts) * (args.cpu_warmup + args.cpu_rounds * args.cpu_signins)
+    with (
+        fresh_database(args.postgres_url, args.database_name) as database_url,
+        tempfile.TemporaryDirectory() as tmp,
+        private_redis(Path(tmp)) as (redis_url, redis_pid),
+        ExitStack() as stack,
+    ):
+        env = server_environment(
+            database_url=database_url,
+            redis_url=redis_url,
+            cache_prefix=cache_prefix,
+            RXPORTAL_RATELIMITS_ENABLED="0",
+        )
+        print(f"setting up {users} users…", file=sys.stderr)
+        setup = prepare(env, users, totp=args.totp)
+        servers = []
+        for number, (label, checkout) in enumerate(checkouts.items()):
+            # Each server's PostgreSQL connection carries its own application_name.
+            name = f"rxportal-bench-{number}"
+            # The same secret key as the set-up: the users' device cookies are signed with it.
+            server_env = {
+                **env,
+                "DATABASE_URL": f"{database_url}?application_name={name}",
+                "RXPORTAL_CACHE_PREFIX": f"{cache_prefix}-{number}",
+            }
+            port = free_port()
+            server = stack.enter_context(
+                gunicorn(
+                    server_env,
+                    port=port,
+                    workers=1,
+                    worker_class="sync",
+                    log_path=Path(tmp) / f"gunicorn-{number}.log",
+                    checkout=checkout,
+                )
+            )
+            serving = ServingProcesses(
+                worker_pid=worker_pids(server.pid)[0],
+                database_url=database_url,
+                redis_pid=redis_pid,
+                application_name=name,
+            )
+            stack.callback(serving.monitor.close)
+            servers.append(CpuServer(label=label, port=port, serving=serving))
+        pool = stack.enter_context(context.Pool(1))
+        results = run_cpu_mode(pool, servers=servers, setup=setup, redis_url=redis_url, args=args)
+    failed = False
+    for label, result in results.items():
+        if len(results) > 1:
+            print(f"\n== {label}: {checkouts[label]}")
+        print(cpu_report(result, args))
+        if result.errors:
+            print(f"\n{len(result.errors)} failed sign-ins, first: {result.errors[0]}")
+            failed = True
+        print(f"\nCPU ratio ≥ 0.60: {'met' if result.ratio >= 0.6 else 'NOT met'}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

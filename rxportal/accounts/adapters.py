@@ -200,6 +200,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         stages.append(SECOND_FACTOR_POLICY_STAGE)
         return stages
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # Used when no ``next`` was given: after the password or the second factor, and for a
+        # signed-in visitor at the sign-in page.
+        return signin.first_page_after_sign_in(request.user)  # type: ignore[arg-type]
+
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         """A wrong password (or unknown username): one more failure for that username.
 
@@ -221,13 +226,12 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         user: AbstractBaseUser,
         **kwargs: Any,
     ) -> HttpResponse:
-        # Every stage passed: the failure episode for this username is over.
-        lockout.record_sign_in_success(username=normalize_username(user.get_username()))
-        email = str(getattr(user, "email", "") or "")
-        # The address works at the username step too, with a throttle of its own. One address
-        # per account (ACCOUNT_MAX_EMAIL_ADDRESSES = 1), so ``user.email`` is the only one.
-        if email:
-            lockout.record_sign_in_success(username=email)
+        # Every stage passed: the failure episode for this username is over, and for the
+        # account's address (one per account, ACCOUNT_MAX_EMAIL_ADDRESSES = 1: ``user.email``).
+        lockout.record_sign_in_success(
+            username=normalize_username(user.get_username()),
+            email=str(getattr(user, "email", "") or ""),
+        )
         signin.mark_signed_in(request=request, now=clock.now())
         return super().post_login(request, user, **kwargs)
 

@@ -253,6 +253,19 @@ def test_success_forgets_failures() -> None:
     assert not sign_in_gate(username="alice", now=NOW).captcha_required
 
 
+def test_success_forgets_the_username_and_the_email_in_one_delete() -> None:
+    fail("alice", 2)
+    fail("alice@example.com", 2)
+    fail("bob", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        record_sign_in_success(username="alice", email="Alice@Example.com")
+
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    assert len(deletes) == 1
+    assert LoginThrottle.objects.count() == 1  # bob's failures stay
+
+
 # --- Per-IP throttle ---------------------------------------------------------------------------
 
 

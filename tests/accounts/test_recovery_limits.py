@@ -147,7 +147,7 @@ def test_a_burst_of_resets_with_wrong_codes_never_locks_the_owner_out_of_sign_in
     assert lockout.sign_in_gate(username="dana", now=clock.now()) == _open_gate()
     owner = Client()
     enter_username(owner, "dana")  # answers the challenge question: this browser is then known
-    assert enter_password(owner, DEFAULT_PASSWORD)["Location"] == reverse("web:dashboard")
+    assert enter_password(owner, DEFAULT_PASSWORD)["Location"] == reverse("clients:home")
 
 
 # --- Per attempt: the code dies, and only this attempt's code counts ---------------------------

@@ -204,7 +204,7 @@ def test_after_a_reset_the_user_signs_in_normally_with_the_new_password(
     assert identified["Location"] == reverse("rx_login_question")  # devices were forgotten
     assert old.status_code == 200
     assert new.status_code == 302
-    assert new["Location"] == reverse("web:dashboard")
+    assert new["Location"] == reverse("clients:home")  # a client lands on their home
 
 
 def test_an_account_without_questions_or_second_factor_goes_from_code_to_password(
@@ -547,7 +547,7 @@ def test_a_locked_account_can_reset_and_then_sign_in(client: Client, capture) ->
     assert not lockout.sign_in_gate(username="dana", now=clock.now()).blocked
     assert AuditEvent.objects.get(action="account.password.reset").details["lock_cleared"]
     enter_username(client, "dana")
-    assert enter_password(client, NEW_PASSWORD)["Location"] == reverse("web:dashboard")
+    assert enter_password(client, NEW_PASSWORD)["Location"] == reverse("clients:home")
 
 
 def test_an_account_in_the_day_long_lock_can_still_reset(client: Client, capture) -> None:
@@ -720,7 +720,7 @@ def test_a_signed_in_user_is_sent_to_the_dashboard(client: Client) -> None:
     client.force_login(user)
     response = client.get(reverse("rx_password_reset"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
 
 
 def test_asking_for_codes_is_rate_limited_per_username(client: Client, capture) -> None:

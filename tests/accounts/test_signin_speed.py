@@ -29,7 +29,7 @@ from tests.accounts.test_signin_support import (
     session_key,
     totp_code,
 )
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, MemberFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
@@ -193,3 +193,49 @@ def test_the_username_step_keeps_its_redirect_so_a_reload_never_posts_again(
     assert response["Location"] == reverse("rx_login_password")
     assert first.status_code == reloaded.status_code == 200
     assert "Morning tea by the lake" in reloaded.content.decode()
+
+
+def test_a_client_lands_on_their_home_straight_from_the_password_step(client: Client) -> None:
+    """/dashboard/ only redirects a client to /clients/: the password step sends them there
+    itself, one request less per client sign-in."""
+    _recognized_client(client)
+    _to_password_step(client)
+
+    response = client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clients:home")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_client_who_is_also_a_plan_member_still_lands_on_the_dashboard(client: Client) -> None:
+    user = _recognized_client(client)
+    MemberFactory(user=user)
+    _to_password_step(client)
+
+    response = client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
+
+    assert response["Location"] == reverse("web:dashboard")
+
+
+def test_a_client_asked_for_a_page_still_lands_on_it(client: Client) -> None:
+    _recognized_client(client)
+    wanted = reverse("clients:request_new")
+    client.post(f"{reverse('account_login')}?next={wanted}", {"username": "cora"})
+
+    response = client.post(
+        f"{reverse('rx_login_password')}?next={wanted}", {"password": DEFAULT_PASSWORD}
+    )
+
+    assert response["Location"] == wanted
+
+
+def test_a_member_lands_on_the_dashboard_after_the_second_factor(client: Client) -> None:
+    make_user(username="dana", totp=True)
+    enter_username(client, "dana")
+    enter_password(client)
+
+    response = enter_totp(client, totp_code())
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:dashboard")

@@ -407,9 +407,12 @@ def _rehearse_lockout_notice() -> None:
     notification_selectors.forget_unread_count(stand_in)  # as the inbox row's after commit
 
 
-def record_sign_in_success(*, username: str) -> None:
-    """A full sign-in succeeded: forget the failures (including those toward the hard lock)."""
-    LoginThrottle.objects.filter(username_digest=_row_digest(username)).delete()
+def record_sign_in_success(*, username: str, email: str = "") -> None:
+    """A full sign-in succeeded: forget the failures (including those toward the hard lock) of
+    the username and of the account's email address, which works at the username step too with
+    a throttle of its own. One DELETE for both."""
+    digests = {_row_digest(name) for name in (username, email) if name}
+    LoginThrottle.objects.filter(username_digest__in=digests).delete()
 
 
 def clear_throttle_for(

@@ -21,16 +21,20 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from allauth.mfa.utils import decrypt
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from rxportal.accounts import permissions as perms
 from rxportal.accounts.gateways import is_sms_enabled
 from rxportal.accounts.models import SecurityProfile, User
 from rxportal.accounts.permissions import has_permission
+from rxportal.members.selectors import find_member_for_user
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Session keys (values are plain JSON).
@@ -181,6 +185,16 @@ def accept_totp_step(*, authenticator: Authenticator, code: str) -> bool:
         locked.save(update_fields=["data"])
     authenticator.data = locked.data
     return True
+
+
+def first_page_after_sign_in(user: AbstractBaseUser) -> str:
+    """Where a sign-in without a ``next`` lands: the dashboard, except for a client or advisor
+    who is not also a plan member, whom /dashboard/ would only send on to the client portal
+    (the same rule as ``web.views.dashboard``; one request less for them). The permission is
+    already cached on the user by the second-factor rule; only they pay the member lookup."""
+    if has_permission(user, perms.USE_CLIENT_PORTAL) and find_member_for_user(user=user) is None:
+        return reverse("clients:home")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def mark_signed_in(*, request: HttpRequest, now: dt.datetime) -> None:
