@@ -1,6 +1,7 @@
 """The two pages the OpenID Connect hardening added, in a real browser.
 
-1. ``prompt=login`` while the member is signed in: the "Sign in again" page (a POST button, no
+1. ``max_age=0`` from a visitor not signed in: one sign-in, then consent. Then ``prompt=login``
+   while the member is signed in: the "Sign in again" page (a POST button, no
    JavaScript needed), then the portal's full sign-in (username, SiteKey + password,
    authenticator code), back to consent for the same request; the ID token's ``auth_time`` is
    the new sign-in.
@@ -41,14 +42,11 @@ from tests.browser.test_connected_apps import (
     _capture_callbacks,
     _code_from,
     _pkce,
+    _sign_in_from_the_app,
     _token,
 )
 from tests.browser.test_sign_in import assert_page_basics
-from tests.browser.test_signin_flow import (
-    DEMO_SITEKEY_PHRASE,
-    next_totp_code,
-    sign_in_as_demo_member,
-)
+from tests.browser.test_signin_flow import DEMO_SITEKEY_PHRASE, next_totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -99,12 +97,17 @@ def test_prompt_login_sends_a_signed_in_member_through_the_full_sign_in_and_back
 ) -> None:
     context = _context(browser, portal_server, locale="en-US")
     page = context.new_page()
-    page.goto("/accounts/login/")
-    sign_in_as_demo_member(page, portal_server)
-    first_sign_in = time.time()
     callbacks = _capture_callbacks(page)
     verifier, challenge = _pkce()
     state = secrets.token_urlsafe(12)
+
+    # Not signed in, an app asks for max_age=0: one full sign-in, then consent (that sign-in is
+    # fresh; no "Sign in again" on top of it).
+    page.goto(f"{_authorize_path(challenge, state)}&max_age=0")
+    _sign_in_from_the_app(page, portal_server)
+    first_sign_in = time.time()
+    expect(page).to_have_url(re.compile(r"/oauth/authorize/\?"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(CONSENT_HEADING)
 
     page.goto(f"{_authorize_path(challenge, state)}&prompt=login")
 
