@@ -30,7 +30,7 @@ from django.http import (
     HttpResponseBadRequest,
     JsonResponse,
 )
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -106,6 +106,21 @@ class ConsentView(AuthorizationView):
             # skip_authorization): show the screen like for every app. DOT keeps the page's
             # context (form included) in oauth2_data before it tries.
             return self.render_to_response(self.get_context_data(**self.oauth2_data))
+
+    def handle_no_permission(self) -> HttpResponse:
+        """No one signed in: the portal's sign-in, back to this request. That sign-in is fresh, so
+        ``next`` leaves out ``prompt=login`` and ``max_age``: kept, ``max_age=0`` would send the
+        member who just signed in straight to "Sign in again". ``prompt=none`` (login_required
+        to the app) and ``create`` stay DOT's."""
+        prompts = domain.requested_prompts(self.request.GET.get("prompt", ""))
+        if prompts & {domain.PROMPT_NONE, "create"}:
+            return super().handle_no_permission()  # type: ignore[no-any-return]
+        query = urlencode(domain.without_sign_in_demands(_every_parameter(self.request)))
+        return redirect_to_login(
+            f"{self.request.path}?{query}",
+            resolve_url(self.get_login_url()),
+            self.get_redirect_field_name(),
+        )
 
     def _ask_for_a_fresh_sign_in(self, request: HttpRequest) -> HttpResponse:
         """prompt=login, or a sign-in older than max_age (with prompt=none, oauthlib answers
@@ -221,6 +236,12 @@ class ConsentView(AuthorizationView):
         if self.request.method == "POST":
             return str(self.request.POST.get("scope", "")).split()
         return list(self.oauth2_data.get("scopes", []))
+
+
+def _every_parameter(request: HttpRequest) -> list[tuple[str, str]]:
+    """The query string's parameters in order, repeated ones included (``QueryDict.items()``
+    keeps only the last of each), so oauthlib still sees, and refuses, a repeated one."""
+    return [(name, value) for name, values in request.GET.lists() for value in values]
 
 
 @never_cache

@@ -192,3 +192,53 @@ def test_discovery_advertises_prompt_login(client: Client) -> None:
     document = body(client.get("/oauth/.well-known/openid-configuration"))
 
     assert sorted(document["prompt_values_supported"]) == ["login", "none"]
+
+
+@pytest.mark.parametrize("demand", [{"max_age": "0"}, {"prompt": "login"}, {"max_age": "soon"}])
+def test_a_visitor_not_signed_in_signs_in_once_for_a_fresh_sign_in_demand(
+    family: Family, demand: dict[str, str]
+) -> None:
+    # The sign-in the visitor is sent to is itself fresh: coming back with max_age=0 (or an
+    # unreadable max_age) must not ask for a second full sign-in on the spot.
+    app = make_public_app()
+    pkce = Pkce.new()
+    client = Client()
+
+    to_login = client.get(_authorize(app, pkce, **demand))
+
+    assert to_login.status_code == 302
+    login = urlsplit(to_login["Location"])
+    assert login.path == reverse("account_login")
+    next_request = parse_qs(login.query)["next"][0]
+    next_query = parse_qs(urlsplit(next_request).query)
+    assert "max_age" not in next_query
+    assert "prompt" not in next_query
+    assert next_query["state"] == ["xyz-state"]
+    assert next_query["code_challenge"] == [pkce.challenge]
+    # Every stage passed just now; then the browser follows ``next``.
+    client.force_login(family.subscriber.user)
+    session = client.session
+    session[SIGNED_IN_AT_SESSION_KEY] = clock.now().timestamp()
+    session[LAST_ACTIVE_SESSION_KEY] = clock.now().timestamp()
+    session.save()
+
+    assert _is_consent_screen(client.get(next_request))
+
+
+def test_a_visitor_not_signed_in_keeps_the_other_prompts_through_the_sign_in() -> None:
+    app = make_public_app()
+
+    to_login = Client().get(_authorize(app, Pkce.new(), prompt="login consent", max_age="0"))
+
+    next_request = parse_qs(urlsplit(to_login["Location"]).query)["next"][0]
+    assert parse_qs(urlsplit(next_request).query)["prompt"] == ["consent"]
+
+
+def test_a_repeated_parameter_survives_the_sign_in_for_oauthlib_to_refuse() -> None:
+    app = make_public_app()
+    query = urlencode([*authorize_params(app, scope=READ, pkce=Pkce.new()).items(), ("state", "2")])
+
+    to_login = Client().get(f"/oauth/authorize/?{query}&max_age=0")
+
+    next_request = parse_qs(urlsplit(to_login["Location"]).query)["next"][0]
+    assert parse_qs(urlsplit(next_request).query)["state"] == ["xyz-state", "2"]
