@@ -715,7 +715,7 @@ def test_allauths_own_reset_pages_lead_to_ours(client: Client, path: str) -> Non
     assert reverse("account_reset_password") == reverse("rx_password_reset")
 
 
-def test_a_signed_in_user_is_sent_to_the_dashboard(client: Client) -> None:
+def test_a_signed_in_client_is_sent_to_the_client_portal(client: Client) -> None:
     user = make_user(username="dana", role="client")
     client.force_login(user)
     response = client.get(reverse("rx_password_reset"))

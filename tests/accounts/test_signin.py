@@ -264,7 +264,7 @@ def test_a_signed_in_visitor_is_sent_on_from_step_one(client: Client) -> None:
     response = client.get(reverse("account_login"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
 
 
 def test_the_back_office_login_goes_through_the_portal_sign_in(client: Client) -> None:

@@ -133,7 +133,7 @@ def test_a_completed_sign_in_resets_the_failures(client: Client) -> None:
     response = enter_password(client)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
     assert not LoginThrottle.objects.exists()
 
 

@@ -191,7 +191,7 @@ def test_a_password_reset_lifts_the_pause(client: Client, capture) -> None:
     enter_username(again, "dana")
     response = enter_password(again, "Violet-Kettle-Harbor-Lantern-77")
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
 
 
 # --- The email address at the username step ------------------------------------------------------
@@ -206,7 +206,7 @@ def test_the_email_address_works_at_the_username_step_case_insensitively(client:
 
     assert SITEKEY_PHRASE in page
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
     assert client.session["_auth_user_id"] == str(user.pk)
 
 

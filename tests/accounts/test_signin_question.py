@@ -183,7 +183,7 @@ def test_a_recognized_browser_skips_the_question(client: Client) -> None:
 
     assert response["Location"] == reverse("rx_login_password")
     assert SITEKEY_PHRASE in page
-    assert enter_password(client)["Location"] == reverse("web:dashboard")
+    assert enter_password(client)["Location"] == reverse("clients:home")
 
 
 def test_another_users_device_cookie_does_not_skip_the_question(client: Client) -> None:
@@ -218,7 +218,7 @@ def test_cant_answer_leads_to_the_password_without_the_sitekey_then_a_code(
     assert after_password["Location"] == reverse("rx_login_new_device")
     assert 'name="answer"' not in check  # the question is not asked again here
     assert "Email a code to d•••@example.org" in check
-    assert done["Location"] == reverse("web:dashboard")
+    assert done["Location"] == reverse("clients:home")
     assert _signed_in(client)
 
 

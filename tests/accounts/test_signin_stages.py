@@ -56,7 +56,7 @@ def test_an_unrecognized_browser_that_answered_first_is_remembered_after_the_pas
     response = _password_steps(client)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
     assert _signed_in(client)
     cookie = response.cookies[settings.RXPORTAL_DEVICE_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
@@ -119,7 +119,7 @@ def test_with_the_device_cookie_the_new_device_check_is_skipped(client: Client) 
     response = enter_password(client)
 
     assert identified["Location"] == reverse("rx_login_password")  # no question either
-    assert response["Location"] == reverse("web:dashboard")
+    assert response["Location"] == reverse("clients:home")
     assert _signed_in(client)
 
 
@@ -172,7 +172,7 @@ def test_one_browser_remembers_several_people(client: Client) -> None:
         client.post(reverse("web:logout"))
 
     assert enter_username(client, "dana")["Location"] == reverse("rx_login_password")
-    assert _password_steps(client, "dana")["Location"] == reverse("web:dashboard")
+    assert _password_steps(client, "dana")["Location"] == reverse("clients:home")
 
 
 # --- Second factor ---------------------------------------------------------------------------

@@ -12,10 +12,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from allauth.core import ratelimit
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -37,6 +35,7 @@ from rxportal.accounts.forms.recovery import (
 )
 from rxportal.accounts.services import recovery, recovery_limits
 from rxportal.accounts.services.recovery import ResetAttempt, Step
+from rxportal.accounts.services.signin import first_page_after_sign_in
 from rxportal.accounts.views.common import no_store
 from rxportal.core import clock
 
@@ -57,7 +56,8 @@ class _SignedOutOnlyMixin:
     @method_decorator(never_cache)
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
-            return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+            # Where a sign-in lands: a client goes straight to the client portal.
+            return HttpResponseRedirect(first_page_after_sign_in(request.user))
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
