@@ -107,6 +107,17 @@ class ConsentView(AuthorizationView):
             # context (form included) in oauth2_data before it tries.
             return self.render_to_response(self.get_context_data(**self.oauth2_data))
 
+    def handle_no_permission(self) -> HttpResponse:
+        """A visitor not signed in: the sign-in they are sent to is the fresh one ``max_age`` (or
+        ``prompt=login``) asks for, so they come back without either; with ``max_age`` still in
+        the request, ``max_age=0`` would ask for a second sign-in straight after the first. DOT
+        answers ``prompt=none`` (login_required) and ``prompt=create`` itself."""
+        request = self.request
+        prompts = domain.requested_prompts(request.GET.get("prompt", ""))
+        if "max_age" in request.GET and not prompts & {domain.PROMPT_NONE, "create"}:
+            return redirect_to_login(f"{request.path}?{_without_sign_in_demands(request)}")
+        return super().handle_no_permission()  # type: ignore[no-any-return]
+
     def _ask_for_a_fresh_sign_in(self, request: HttpRequest) -> HttpResponse:
         """prompt=login, or a sign-in older than max_age (with prompt=none, oauthlib answers
         login_required: see dispatch). Checked against the registered app first: no page for a
@@ -117,15 +128,11 @@ class ConsentView(AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)  # type: ignore[no-any-return]
         application = Application.objects.get(client_id=credentials["client_id"])
-        query = urlencode(
-            domain.without_sign_in_demands(
-                (name, str(value)) for name, values in request.GET.lists() for value in values
-            )
-        )
+        return_to = f"{request.path}?{_without_sign_in_demands(request)}"
         return render(
             request,
             "connected_apps/sign_in_again.html",
-            {"application": application, "return_to": f"{request.path}?{query}"},
+            {"application": application, "return_to": return_to},
         )
 
     def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:
@@ -221,6 +228,15 @@ class ConsentView(AuthorizationView):
         if self.request.method == "POST":
             return str(self.request.POST.get("scope", "")).split()
         return list(self.oauth2_data.get("scopes", []))
+
+
+def _without_sign_in_demands(request: HttpRequest) -> str:
+    """The authorization request's query to come back to after a fresh sign-in."""
+    return urlencode(
+        domain.without_sign_in_demands(
+            (name, str(value)) for name, values in request.GET.lists() for value in values
+        )
+    )
 
 
 @never_cache
