@@ -23,7 +23,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-_memory: dict[str, float] = {}
+# Without Redis: witness key -> {member: time witnessed}.
+_memory: dict[str, dict[str, float]] = {}
 
 
 def _redis() -> Any:
@@ -32,7 +33,14 @@ def _redis() -> Any:
 
 
 def _key() -> str:
-    return str(settings.RXPORTAL_AUDIT_WITNESS_KEY)
+    """Under the cache's prefix (RXPORTAL_CACHE_PREFIX): one Redis database may serve more
+    than one portal, and another portal's events have no row here (its sealer's, not ours)."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:audit:pending-witness"
+
+
+def _memory_set() -> dict[str, float]:
+    return _memory.setdefault(_key(), {})
 
 
 def _member(public_id: str, action: str) -> str:
@@ -45,7 +53,7 @@ def record(public_id: str, action: str) -> None:
     member = _member(public_id, action)
     client = _redis()
     if client is None:
-        _memory[member] = time.time()
+        _memory_set()[member] = time.time()
         return
     try:
         client.zadd(_key(), {member: time.time()})
@@ -60,8 +68,9 @@ def forget(events: list[tuple[str, str]]) -> None:
         return
     client = _redis()
     if client is None:
+        memory = _memory_set()
         for member in members:
-            _memory.pop(member, None)
+            memory.pop(member, None)
         return
     client.zrem(_key(), *members)
 
@@ -70,7 +79,8 @@ def outstanding() -> list[tuple[str, str]]:
     """Every witnessed (public id, action) not yet forgotten, oldest first."""
     client = _redis()
     if client is None:
-        members = sorted(_memory, key=_memory.__getitem__)
+        memory = _memory_set()
+        members = sorted(memory, key=memory.__getitem__)
     else:
         members = [m.decode() for m in client.zrange(_key(), 0, -1)]
     pairs = [member.split(" ", 1) for member in members]
@@ -81,6 +91,6 @@ def clear() -> None:
     """Tests only."""
     client = _redis()
     if client is None:
-        _memory.clear()
+        _memory.pop(_key(), None)
     else:
         client.delete(_key())

@@ -14,11 +14,13 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
 
 
 def app_name_key(name: str) -> str:
-    """What two app names must not share: Unicode NFKC, case-folded, whitespace collapsed, so
-    "My  App", "my app" and "ｍｙ app" (full-width) are one name to a member on the consent
-    screen."""
+    """What two app names must not share: Unicode NFKC, case-folded, invisible format
+    characters dropped (zero-width space and joiners, soft hyphen, direction marks: category
+    Cf), whitespace collapsed, so "My  App", "my app", "ｍｙ app" (full-width) and "My\u200b
+    App" are one name to a member on the consent screen."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
-    return " ".join(folded.split())
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return " ".join(visible.split())
 
 
 def is_acceptable_redirect_uri(uri: str) -> bool:

@@ -115,9 +115,8 @@ class ConsentView(AuthorizationView):
         prompts = domain.requested_prompts(self.request.GET.get("prompt", ""))
         if prompts & {domain.PROMPT_NONE, "create"}:
             return super().handle_no_permission()  # type: ignore[no-any-return]
-        query = urlencode(domain.without_sign_in_demands(_every_parameter(self.request)))
         return redirect_to_login(
-            f"{self.request.path}?{query}",
+            f"{self.request.path}?{_without_sign_in_demands(self.request)}",
             resolve_url(self.get_login_url()),
             self.get_redirect_field_name(),
         )
@@ -132,15 +131,11 @@ class ConsentView(AuthorizationView):
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)  # type: ignore[no-any-return]
         application = Application.objects.get(client_id=credentials["client_id"])
-        query = urlencode(
-            domain.without_sign_in_demands(
-                (name, str(value)) for name, values in request.GET.lists() for value in values
-            )
-        )
+        return_to = f"{request.path}?{_without_sign_in_demands(request)}"
         return render(
             request,
             "connected_apps/sign_in_again.html",
-            {"application": application, "return_to": f"{request.path}?{query}"},
+            {"application": application, "return_to": return_to},
         )
 
     def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:
@@ -242,6 +237,11 @@ def _every_parameter(request: HttpRequest) -> list[tuple[str, str]]:
     """The query string's parameters in order, repeated ones included (``QueryDict.items()``
     keeps only the last of each), so oauthlib still sees, and refuses, a repeated one."""
     return [(name, value) for name, values in request.GET.lists() for value in values]
+
+
+def _without_sign_in_demands(request: HttpRequest) -> str:
+    """The authorization request's query to come back to after a fresh sign-in."""
+    return urlencode(domain.without_sign_in_demands(_every_parameter(request)))
 
 
 @never_cache

@@ -249,8 +249,6 @@ RXPORTAL_AUDIT_APPEND = env_str(
 )
 if RXPORTAL_AUDIT_APPEND not in {"inline", "deferred"}:
     raise ValueError("RXPORTAL_AUDIT_APPEND must be 'inline' or 'deferred'")
-# The Redis sorted set that witnesses committed pending events (rxportal/audit/witness.py).
-RXPORTAL_AUDIT_WITNESS_KEY = "rxportal:audit:pending-witness"
 # Periodic jobs (celery beat). Each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     # Deferred audit events wait at most this long to be chained (a no-op when inline).

@@ -36,7 +36,6 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     import uuid
 
     CACHES["default"]["KEY_PREFIX"] = f"rxportal-test-{uuid.uuid4().hex[:8]}"
-    RXPORTAL_AUDIT_WITNESS_KEY = f"{CACHES['default']['KEY_PREFIX']}:audit:pending-witness"
 
 # Token ids repeat across tests (rolled-back rows) within one minute's window: the suite's API
 # calls must not add up to a 429. tests/api/test_rate_limits.py sets a small limit itself.

@@ -143,3 +143,28 @@ def test_a_rolled_back_event_leaves_no_witness_and_no_alert(
     assert witness.outstanding() == []
     seal_pending_events()
     assert not AuditEvent.objects.exists()
+
+
+def test_another_portal_sharing_the_redis_database_raises_no_alarm(
+    deferred: None, django_capture_on_commit_callbacks, settings
+) -> None:
+    """One Redis database may serve more than one portal (RXPORTAL_CACHE_PREFIX apart): an
+    event witnessed by the other portal has no row here, and is not this sealer's to report or
+    to forget."""
+    other_portal = {**settings.CACHES["default"], "KEY_PREFIX": "other-portal-sharing-redis"}
+    with override_settings(CACHES={"default": other_portal}):
+        witness.clear()
+        theirs = _record(django_capture_on_commit_callbacks)
+    PendingAuditEvent.objects.filter(public_id=theirs).delete()  # their row is in their database
+    ours = _record(django_capture_on_commit_callbacks)
+
+    try:
+        seal_pending_events()
+
+        assert not AuditEvent.objects.filter(action=MISSING).exists()
+        assert AuditEvent.objects.filter(public_id=ours).exists()
+        with override_settings(CACHES={"default": other_portal}):
+            assert [public_id for public_id, _action in witness.outstanding()] == [theirs]
+    finally:
+        with override_settings(CACHES={"default": other_portal}):
+            witness.clear()

@@ -31,6 +31,21 @@ def test_names_that_look_the_same_share_one_key(other: str) -> None:
     assert app_name_key(other) == app_name_key("My App")
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        "My\u200b App",  # zero-width space
+        "My App\u2060",  # word joiner
+        "\ufeffMy App",  # byte-order mark
+        "My\u00ad App",  # soft hyphen
+        "My\u200d App\u200e",  # zero-width joiner, left-to-right mark
+    ],
+)
+def test_invisible_format_characters_do_not_make_a_name_new(other: str) -> None:
+    """They render as nothing on the consent screen, so they cannot tell two apps apart."""
+    assert app_name_key(other) == app_name_key("My App")
+
+
 def test_different_names_keep_different_keys() -> None:
     assert app_name_key("My App") != app_name_key("My Apps")
     assert app_name_key("My App") != app_name_key("MyApp")

@@ -242,3 +242,25 @@ def test_a_repeated_parameter_survives_the_sign_in_for_oauthlib_to_refuse() -> N
 
     next_request = parse_qs(urlsplit(to_login["Location"]).query)["next"][0]
     assert parse_qs(urlsplit(next_request).query)["state"] == ["xyz-state", "2"]
+
+
+@pytest.mark.parametrize("extra", [{"max_age": "0"}, {"prompt": "login", "max_age": "0"}])
+def test_a_visitor_not_signed_in_signs_in_once_for_max_age(family: Family, extra: dict) -> None:
+    """The sign-in the visitor is sent to is the fresh one max_age asks for: coming back with
+    max_age still in the request would ask for another (max_age=0 always would)."""
+    app = make_public_app()
+    pkce = Pkce.new()
+    browser = Client()
+
+    to_sign_in = browser.get(_authorize(app, pkce, **extra))
+
+    assert urlsplit(to_sign_in["Location"]).path == reverse("account_login")
+    next_url = parse_qs(urlsplit(to_sign_in["Location"]).query)["next"][0]
+    back = parse_qs(urlsplit(next_url).query)
+    assert "max_age" not in back
+    assert "prompt" not in back
+    assert back["client_id"] == [app.client_id]
+    # Signed in (every stage) a moment before coming back: the consent screen, not another
+    # sign-in.
+    signed_in = _signed_in(family, signed_in_at=clock.now() - dt.timedelta(seconds=1))
+    assert _is_consent_screen(signed_in.get(next_url))
