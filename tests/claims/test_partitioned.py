@@ -34,6 +34,7 @@ from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.claims.selectors import ClaimScope, get_claim_history_page, get_claim_summary
 from rxportal.claims.tasks import ensure_claim_partitions as ensure_claim_partitions_task
 from rxportal.members.models import Member
+from tests.claims.conftest import kept_month_totals, recompute_month_totals
 from tests.conftest import Family
 from tests.factories import ClaimFactory, MemberFactory
 
@@ -291,13 +292,20 @@ def test_a_role_that_may_write_claims_needs_no_grant_on_the_key_table(
     claim = ClaimFactory(member=member, service_date=dt.date(this_year, 3, 1))
     with connection.cursor() as cursor:  # all of it rolled back with the test's transaction
         cursor.execute("CREATE ROLE rxportal_claims_writer_test")
-        cursor.execute("GRANT SELECT, INSERT ON claims_claim TO rxportal_claims_writer_test")
+        cursor.execute(
+            "GRANT SELECT, INSERT, UPDATE ON claims_claim TO rxportal_claims_writer_test"
+        )
         cursor.execute("GRANT USAGE ON SEQUENCE claims_claim_id_seq TO rxportal_claims_writer_test")
         cursor.execute("SET LOCAL ROLE rxportal_claims_writer_test")
     try:
+        # The key and the monthly-totals triggers write their tables as their owner.
         _copy_of(claim, claim_number="WRITER-1")
-        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
-            _rows("SELECT count(*) FROM claims_claim_key")
+        _rows(
+            "UPDATE claims_claim SET status = 'rejected' WHERE claim_number = 'WRITER-1' RETURNING id"
+        )
+        for table in ("claims_claim_key", "claims_claimmonthtotal"):
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                _rows(f"SELECT count(*) FROM {table}")  # noqa: S608 (a constant)
         with pytest.raises(IntegrityError, match="claim_number"), transaction.atomic():
             _copy_of(claim, claim_number="WRITER-1")
     finally:
@@ -305,6 +313,7 @@ def test_a_role_that_may_write_claims_needs_no_grant_on_the_key_table(
             cursor.execute("RESET ROLE")
 
     assert _value("SELECT count(*) FROM claims_claim_key WHERE claim_number = 'WRITER-1'") == 1
+    assert kept_month_totals() == recompute_month_totals()
 
 
 @on_postgresql
