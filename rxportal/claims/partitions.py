@@ -131,6 +131,10 @@ def _create_partition(cursor: CursorWrapper, year: int) -> int:
     """
     name = partition_name(year)
     start, end = year_bounds(year)
+    # Writers to DEFAULT wait until commit (readers do not): a claim updated there between the
+    # copy and the delete would otherwise be deleted in its updated form and copied in its old.
+    # Creating the partition locks DEFAULT against writers until commit anyway.
+    cursor.execute(f"LOCK TABLE {DEFAULT_PARTITION} IN EXCLUSIVE MODE")
     cursor.execute(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     # A constraint matching the bounds lets ATTACH skip scanning the new partition.
     # (DDL takes no bound parameters: the dates are written out, made from an int year.)

@@ -16,15 +16,17 @@ import importlib
 import io
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
@@ -429,6 +431,42 @@ def test_ensuring_partitions_makes_next_year_and_empties_default_once(member: Me
             _rows(f"DELETE FROM {table} WHERE id = %s RETURNING id", [pk])  # noqa: S608
     with pytest.raises(IntegrityError, match="claim_number"), transaction.atomic():
         ClaimFactory(member=member, claim_number=stray.claim_number)
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_updated_while_default_is_drained_keeps_its_update(member: Member) -> None:
+    """Another session updates a claim in DEFAULT and commits while the job moves it: the
+    claim that lands in its year's partition is the updated one, and the totals agree."""
+    stray = ClaimFactory(member=member, service_date=dt.date(2091, 8, 1), status=ClaimStatus.PAID)
+    other = psycopg.connect(
+        **{key: value for key, value in connection.get_connection_params().items()
+           if key != "cursor_factory"}
+    )  # fmt: skip
+    reports: list[partitions.PartitionReport] = []
+
+    def ensure() -> None:
+        try:
+            reports.append(partitions.ensure_claim_partitions(today=dt.date(2091, 1, 1),
+                                                              years_ahead=0))  # fmt: skip
+        finally:
+            connections.close_all()
+
+    try:
+        with other.transaction():
+            other.execute("UPDATE claims_claim SET status = 'rejected' WHERE id = %s", [stray.pk])
+            job = threading.Thread(target=ensure)
+            job.start()
+            job.join(timeout=1.5)  # the job reaches the row the update holds, and waits
+        job.join(timeout=30)
+        assert reports and reports[0].moved_rows == 1
+        assert _rows("SELECT status, tableoid::regclass::text FROM claims_claim WHERE id = %s",
+                     [stray.pk]) == [("rejected", "claims_claim_y2091")]  # fmt: skip
+        assert kept_month_totals() == recompute_month_totals()
+    finally:
+        other.close()
+        with connection.cursor() as cursor:  # a transactional test keeps what it made
+            cursor.execute("DROP TABLE IF EXISTS claims_claim_y2091")
 
 
 @on_postgresql
