@@ -31,7 +31,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from rxportal.claims import partitions
-from rxportal.claims.domain import ClaimQuery, compute_plan_year_period
+from rxportal.claims.domain import ClaimQuery, StatusFilter, compute_plan_year_period
 from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.claims.selectors import ClaimScope, get_claim_history_page, get_claim_summary
 from rxportal.claims.tasks import ensure_claim_partitions as ensure_claim_partitions_task
@@ -389,10 +389,12 @@ def test_the_claims_page_reads_only_this_plan_years_partition(
         for member in (family.subscriber, family.minor_child):
             ClaimFactory(member=member, service_date=dt.date(year, 2, 14))
     query = ClaimQuery(period=compute_plan_year_period(plan_year))
+    # A filtered summary reads the claims (the unfiltered one reads ClaimMonthTotal).
+    filtered = ClaimQuery(period=query.period, status=StatusFilter.PAID)
 
     with CaptureQueriesContext(connection) as queries:
         page = get_claim_history_page(scope=scope, query=query)
-        get_claim_summary(scope=scope, query=query, today=dt.date(plan_year, 12, 31))
+        get_claim_summary(scope=scope, query=filtered, today=dt.date(plan_year, 12, 31))
     claims_reads = [q["sql"] for q in queries if '"claims_claim"' in q["sql"]]
 
     assert len(page.claims) == 2
