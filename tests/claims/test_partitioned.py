@@ -335,6 +335,26 @@ def test_a_claim_cannot_move_to_another_plan_year(member: Member, this_year: int
 
 @on_postgresql
 @pytest.mark.django_db
+def test_writes_straight_into_a_partition_keep_the_month_totals(
+    member: Member, this_year: int
+) -> None:
+    claim = ClaimFactory(member=member, service_date=dt.date(this_year, 3, 1))
+    _copy_of(claim, table=f"claims_claim_y{this_year}", service_date=dt.date(this_year, 5, 2))
+    _copy_of(claim, table="claims_claim_default", service_date=dt.date(2095, 5, 2))
+    _rows(
+        f"UPDATE claims_claim_y{this_year} SET status = 'rejected'"  # noqa: S608 (an int)
+        " WHERE id = %s RETURNING id",
+        [claim.pk],
+    )
+    _check_deferred_constraints_now()
+    partitions.ensure_claim_partitions(today=dt.date(2095, 1, 1), years_ahead=0)
+    _copy_of(claim, table="claims_claim_y2095", service_date=dt.date(2095, 6, 3))
+
+    assert kept_month_totals() == recompute_month_totals()
+
+
+@on_postgresql
+@pytest.mark.django_db
 def test_bulk_create_returns_the_ids_of_claims_it_spread_over_partitions(
     member: Member, this_year: int
 ) -> None:
