@@ -17,6 +17,7 @@ import io
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -455,6 +456,19 @@ def test_ensuring_partitions_makes_next_year_and_empties_default_once(member: Me
         ClaimFactory(member=member, claim_number=stray.claim_number)
 
 
+def _wait_until_a_lock_is_awaited(session: psycopg.Connection[Any]) -> None:
+    for _ in range(200):
+        session.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+        waiting = session.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if waiting != (0,):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the job never waited for the other session's lock")
+
+
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_claim_updated_while_default_is_drained_keeps_its_update(member: Member) -> None:
@@ -479,7 +493,7 @@ def test_a_claim_updated_while_default_is_drained_keeps_its_update(member: Membe
             other.execute("UPDATE claims_claim SET status = 'rejected' WHERE id = %s", [stray.pk])
             job = threading.Thread(target=ensure)
             job.start()
-            job.join(timeout=1.5)  # the job reaches the row the update holds, and waits
+            _wait_until_a_lock_is_awaited(other)  # the job waits for what the update holds
         job.join(timeout=30)
         assert reports and reports[0].moved_rows == 1
         assert _rows("SELECT status, tableoid::regclass::text FROM claims_claim WHERE id = %s",
