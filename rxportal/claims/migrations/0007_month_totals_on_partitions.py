@@ -38,6 +38,8 @@ def add_to_partitions(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
         for table in _partitions(cursor):
             for name, event, function in TRIGGERS:
+                # The new code's daily job may have made a partition, with them, before this ran.
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
                 cursor.execute(
                     f"CREATE TRIGGER {name} {event.format(table=table)}"
                     f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
