@@ -131,6 +131,10 @@ def _create_partition(cursor: CursorWrapper, year: int) -> int:
     """
     name = partition_name(year)
     start, end = year_bounds(year)
+    # Writers to DEFAULT wait until commit (readers do not): a claim updated there between the
+    # copy and the delete would otherwise be deleted in its updated form and copied in its old.
+    # Creating the partition locks DEFAULT against writers until commit anyway.
+    cursor.execute(f"LOCK TABLE {DEFAULT_PARTITION} IN EXCLUSIVE MODE")
     cursor.execute(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
     # A constraint matching the bounds lets ATTACH skip scanning the new partition.
     # (DDL takes no bound parameters: the dates are written out, made from an int year.)
@@ -162,4 +166,30 @@ def _create_partition(cursor: CursorWrapper, year: int) -> int:
         f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM ({lower}) TO ({upper})"
     )
     cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
+    _add_month_totals_triggers(cursor, name)
     return moved
+
+
+# Migration 0005's monthly-totals statement triggers, which fire only for statements naming the
+# table they are on: every partition has them too (0007), so a write straight into a partition
+# is counted. Made after the drain, which moves rows already counted.
+MONTH_TOTALS_TRIGGERS = (
+    (
+        "claims_claim_month_totals_insert",
+        "AFTER INSERT ON {table} REFERENCING NEW TABLE AS inserted_claims",
+        "claims_claim_month_totals_add",
+    ),
+    (
+        "claims_claim_month_totals_update",
+        "AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims",
+        "claims_claim_month_totals_change",
+    ),
+)
+
+
+def _add_month_totals_triggers(cursor: CursorWrapper, table: str) -> None:
+    for name, event, function in MONTH_TOTALS_TRIGGERS:
+        cursor.execute(
+            f"CREATE TRIGGER {name} {event.format(table=table)}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+        )

@@ -16,24 +16,28 @@ import importlib
 import io
 import json
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from rxportal.claims import partitions
-from rxportal.claims.domain import ClaimQuery, compute_plan_year_period
+from rxportal.claims.domain import ClaimQuery, StatusFilter, compute_plan_year_period
 from rxportal.claims.models import Claim, ClaimStatus
 from rxportal.claims.selectors import ClaimScope, get_claim_history_page, get_claim_summary
 from rxportal.claims.tasks import ensure_claim_partitions as ensure_claim_partitions_task
 from rxportal.members.models import Member
+from tests.claims.conftest import kept_month_totals, recompute_month_totals
 from tests.conftest import Family
 from tests.factories import ClaimFactory, MemberFactory
 
@@ -291,13 +295,20 @@ def test_a_role_that_may_write_claims_needs_no_grant_on_the_key_table(
     claim = ClaimFactory(member=member, service_date=dt.date(this_year, 3, 1))
     with connection.cursor() as cursor:  # all of it rolled back with the test's transaction
         cursor.execute("CREATE ROLE rxportal_claims_writer_test")
-        cursor.execute("GRANT SELECT, INSERT ON claims_claim TO rxportal_claims_writer_test")
+        cursor.execute(
+            "GRANT SELECT, INSERT, UPDATE ON claims_claim TO rxportal_claims_writer_test"
+        )
         cursor.execute("GRANT USAGE ON SEQUENCE claims_claim_id_seq TO rxportal_claims_writer_test")
         cursor.execute("SET LOCAL ROLE rxportal_claims_writer_test")
     try:
+        # The key and the monthly-totals triggers write their tables as their owner.
         _copy_of(claim, claim_number="WRITER-1")
-        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
-            _rows("SELECT count(*) FROM claims_claim_key")
+        _rows(
+            "UPDATE claims_claim SET status = 'rejected' WHERE claim_number = 'WRITER-1' RETURNING id"
+        )
+        for table in ("claims_claim_key", "claims_claimmonthtotal"):
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                _rows(f"SELECT count(*) FROM {table}")  # noqa: S608 (a constant)
         with pytest.raises(IntegrityError, match="claim_number"), transaction.atomic():
             _copy_of(claim, claim_number="WRITER-1")
     finally:
@@ -305,6 +316,7 @@ def test_a_role_that_may_write_claims_needs_no_grant_on_the_key_table(
             cursor.execute("RESET ROLE")
 
     assert _value("SELECT count(*) FROM claims_claim_key WHERE claim_number = 'WRITER-1'") == 1
+    assert kept_month_totals() == recompute_month_totals()
 
 
 @on_postgresql
@@ -320,6 +332,26 @@ def test_a_claim_cannot_move_to_another_plan_year(member: Member, this_year: int
     assert _value(
         "SELECT service_date FROM claims_claim_key WHERE claim_id = %s", [claim.pk]
     ) == dt.date(this_year, 4, 1)
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_writes_straight_into_a_partition_keep_the_month_totals(
+    member: Member, this_year: int
+) -> None:
+    claim = ClaimFactory(member=member, service_date=dt.date(this_year, 3, 1))
+    _copy_of(claim, table=f"claims_claim_y{this_year}", service_date=dt.date(this_year, 5, 2))
+    _copy_of(claim, table="claims_claim_default", service_date=dt.date(2095, 5, 2))
+    _rows(
+        f"UPDATE claims_claim_y{this_year} SET status = 'rejected'"  # noqa: S608 (an int)
+        " WHERE id = %s RETURNING id",
+        [claim.pk],
+    )
+    _check_deferred_constraints_now()
+    partitions.ensure_claim_partitions(today=dt.date(2095, 1, 1), years_ahead=0)
+    _copy_of(claim, table="claims_claim_y2095", service_date=dt.date(2095, 6, 3))
+
+    assert kept_month_totals() == recompute_month_totals()
 
 
 @on_postgresql
@@ -378,10 +410,12 @@ def test_the_claims_page_reads_only_this_plan_years_partition(
         for member in (family.subscriber, family.minor_child):
             ClaimFactory(member=member, service_date=dt.date(year, 2, 14))
     query = ClaimQuery(period=compute_plan_year_period(plan_year))
+    # A filtered summary reads the claims (the unfiltered one reads ClaimMonthTotal).
+    filtered = ClaimQuery(period=query.period, status=StatusFilter.PAID)
 
     with CaptureQueriesContext(connection) as queries:
         page = get_claim_history_page(scope=scope, query=query)
-        get_claim_summary(scope=scope, query=query, today=dt.date(plan_year, 12, 31))
+        get_claim_summary(scope=scope, query=filtered, today=dt.date(plan_year, 12, 31))
     claims_reads = [q["sql"] for q in queries if '"claims_claim"' in q["sql"]]
 
     assert len(page.claims) == 2
@@ -420,6 +454,55 @@ def test_ensuring_partitions_makes_next_year_and_empties_default_once(member: Me
             _rows(f"DELETE FROM {table} WHERE id = %s RETURNING id", [pk])  # noqa: S608
     with pytest.raises(IntegrityError, match="claim_number"), transaction.atomic():
         ClaimFactory(member=member, claim_number=stray.claim_number)
+
+
+def _wait_until_a_lock_is_awaited(session: psycopg.Connection[Any]) -> None:
+    for _ in range(200):
+        session.execute("SELECT pg_stat_clear_snapshot()")  # else read once per transaction
+        waiting = session.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if waiting != (0,):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the job never waited for the other session's lock")
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_updated_while_default_is_drained_keeps_its_update(member: Member) -> None:
+    """Another session updates a claim in DEFAULT and commits while the job moves it: the
+    claim that lands in its year's partition is the updated one, and the totals agree."""
+    stray = ClaimFactory(member=member, service_date=dt.date(2091, 8, 1), status=ClaimStatus.PAID)
+    other = psycopg.connect(
+        **{key: value for key, value in connection.get_connection_params().items()
+           if key != "cursor_factory"}
+    )  # fmt: skip
+    reports: list[partitions.PartitionReport] = []
+
+    def ensure() -> None:
+        try:
+            reports.append(partitions.ensure_claim_partitions(today=dt.date(2091, 1, 1),
+                                                              years_ahead=0))  # fmt: skip
+        finally:
+            connections.close_all()
+
+    try:
+        with other.transaction():
+            other.execute("UPDATE claims_claim SET status = 'rejected' WHERE id = %s", [stray.pk])
+            job = threading.Thread(target=ensure)
+            job.start()
+            _wait_until_a_lock_is_awaited(other)  # the job waits for what the update holds
+        job.join(timeout=30)
+        assert reports and reports[0].moved_rows == 1
+        assert _rows("SELECT status, tableoid::regclass::text FROM claims_claim WHERE id = %s",
+                     [stray.pk]) == [("rejected", "claims_claim_y2091")]  # fmt: skip
+        assert kept_month_totals() == recompute_month_totals()
+    finally:
+        other.close()
+        with connection.cursor() as cursor:  # a transactional test keeps what it made
+            cursor.execute("DROP TABLE IF EXISTS claims_claim_y2091")
 
 
 @on_postgresql
