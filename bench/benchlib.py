@@ -236,7 +236,11 @@ def _tail(log_path: Path) -> str:
 
 
 def setup_django(database_url: str, *, redis_url: str = "") -> None:
-    """Development settings (DEBUG off) against this database, and Redis when given."""
+    """Development settings (DEBUG off) against this database, and Redis when given; both must
+    be on this machine (a benchmark never loads someone else's server)."""
+    require_loopback(database_url, schemes={"postgres", "postgresql"})
+    if redis_url:
+        require_loopback(redis_url, schemes={"redis"})
     sys.path.insert(0, str(BASE_DIR))
     for key in [k for k in os.environ if k.startswith(("DJANGO_", "RXPORTAL_", "REDIS_"))]:
         del os.environ[key]
