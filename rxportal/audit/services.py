@@ -145,6 +145,7 @@ def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
             if not pending:
                 break
             events: list[AuditEvent] = []
+            seal_keys = keys.pending_seal_verification_keys()
             for row in pending:
                 event = AuditEvent(
                     **{name: getattr(row, name) for name in PENDING_FIELDS},
@@ -152,7 +153,7 @@ def seal_pending_events(*, batch_size: int = SEAL_BATCH_SIZE) -> int:
                 )
                 events.append(event)
                 if not domain.is_pending_seal_valid(
-                    hashed_fields_of_pending(row), row.seal, keys.pending_seal_verification_keys()
+                    hashed_fields_of_pending(row), row.seal, seal_keys
                 ):
                     events.append(
                         _integrity_alert(domain.AUDIT_PENDING_TAMPERED, row.public_id, row.action)

@@ -14,6 +14,7 @@ enough for one process, and deferred append in production requires Redis anyway.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from typing import Any
@@ -29,7 +30,14 @@ _memory: dict[str, dict[str, float]] = {}
 
 def _redis() -> Any:
     url = getattr(settings, "REDIS_URL", "")
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1) if url else None
+    return _client_for(url) if url else None
+
+
+@functools.cache
+def _client_for(url: str) -> redis.Redis:
+    """One client (and connection pool) per process: ``record`` runs on every audited request,
+    which must not open a new connection each time. redis-py renews the pool after a fork."""
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
 
 def _key() -> str:
