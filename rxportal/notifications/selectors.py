@@ -81,15 +81,11 @@ def find_inbox_message(
     return list_inbox(viewer=viewer).filter(public_id=public_id).first()
 
 
-def _unread_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
-    # The public id, not the row id: a test database reuses row ids; no PHI in the key.
-    return f"notifications:unread:{getattr(viewer, 'public_id', viewer.pk)}"
-
-
 def unread_count_cache_key(viewer: AbstractBaseUser | AnonymousUser) -> str:
     """Where ``count_unread`` keeps the viewer's count: a page that reads other cache keys first
     (the member dashboard's version numbers) reads this one in the same round trip."""
-    return _unread_cache_key(viewer)
+    # The public id, not the row id: a test database reuses row ids; no PHI in the key.
+    return f"notifications:unread:{getattr(viewer, 'public_id', viewer.pk)}"
 
 
 def count_unread(
@@ -104,7 +100,7 @@ def count_unread(
     if is_patient_limited():
         # An app bound to one patient counts only hers: the cached count is the whole inbox.
         return _own_inbox(viewer).filter(read_at__isnull=True).count()
-    key = _unread_cache_key(viewer)
+    key = unread_count_cache_key(viewer)
     cached = prefetched.get(key) if prefetched is not None else cache.get(key)
     if isinstance(cached, int):
         return cached
@@ -114,12 +110,12 @@ def count_unread(
 
 
 def forget_unread_count(viewer: AbstractBaseUser | AnonymousUser) -> None:
-    cache.delete(_unread_cache_key(viewer))
+    cache.delete(unread_count_cache_key(viewer))
 
 
 def forget_unread_counts(viewers: Iterable[AbstractBaseUser]) -> None:
     """``forget_unread_count`` for the many people a job told at once (one cache call)."""
-    keys = {_unread_cache_key(viewer) for viewer in viewers}
+    keys = {unread_count_cache_key(viewer) for viewer in viewers}
     if keys:
         cache.delete_many(list(keys))
 

@@ -79,8 +79,7 @@ def get_dashboard_view(*, viewer: AbstractBaseUser, today: dt.date) -> Dashboard
     family-access numbers with whom the viewer may see and the unread count, then those
     members' numbers with the entry (which keeps the numbers it was built under: any other is a
     miss). No SQL on a hit."""
-    viewer_id = viewer.public_id.hex  # type: ignore[attr-defined]
-    visible_key = f"dashboard:visible:{viewer_id}"
+    visible_key = _visible_key(viewer)
     (everyone, access), found = read_record_versions(
         user_id=viewer.pk, member_ids=[], also=[visible_key, unread_count_cache_key(viewer)]
     )
@@ -98,6 +97,11 @@ def get_dashboard_view(*, viewer: AbstractBaseUser, today: dt.date) -> Dashboard
     )
 
 
+def _visible_key(viewer: AbstractBaseUser) -> str:
+    """Where whom the viewer may see is cached (ids only)."""
+    return f"dashboard:visible:{viewer.public_id.hex}"  # type: ignore[attr-defined]
+
+
 def _get_page(
     *, viewer: AbstractBaseUser, today: dt.date, stamp: tuple[int, int, str], visible: object
 ) -> DashboardPage | None:
@@ -112,7 +116,7 @@ def _get_page(
             return None
         member_ids = [member.pk for member in members]
         family_id = members[0].subscriber_id or members[0].pk
-        cache.set(f"dashboard:visible:{viewer_id}", (stamp, member_ids, family_id), timeout=seconds)
+        cache.set(_visible_key(viewer), (stamp, member_ids, family_id), timeout=seconds)
     shown = sorted({*member_ids, family_id})
     digest = hashlib.sha256(repr((viewer_id, stamp)).encode()).hexdigest()[:32]
     content_key = f"dashboard:content:{PAGE_FORMAT}:{viewer_id}:{get_language()}:{digest}"
