@@ -265,3 +265,21 @@ def test_a_member_lands_on_the_dashboard_after_the_second_factor(client: Client)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("web:dashboard")
+
+
+def test_the_first_page_after_sign_in_does_not_rewrite_the_session_row_just_written(
+    client: Client,
+) -> None:
+    """allauth writes the session list's row when the sign-in completes; the activity
+    middleware counts that as this session's last write, so the first page skips it."""
+    from allauth.usersessions.models import UserSession
+
+    _recognized_client(client)
+    _to_password_step(client)
+    client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
+    assert UserSession.objects.filter(session_key=session_key(client)).exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("clients:home")).status_code == 200
+
+    assert [q["sql"] for q in queries if "usersessions_usersession" in q["sql"]] == []
