@@ -283,3 +283,16 @@ def test_the_first_page_after_sign_in_does_not_rewrite_the_session_row_just_writ
         assert client.get(reverse("clients:home")).status_code == 200
 
     assert [q["sql"] for q in queries if "usersessions_usersession" in q["sql"]] == []
+
+
+def test_a_recognized_browser_skips_the_question_lookup_at_the_username_step(
+    client: Client,
+) -> None:
+    """No question is asked on a recognized browser, so its owner's questions are not read."""
+    _recognized_client(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.post(reverse("account_login"), {"username": "cora"})
+
+    assert "Morning tea by the lake" in page.content.decode()
+    assert [q["sql"] for q in queries if "accounts_challengeanswer" in q["sql"]] == []

@@ -104,7 +104,17 @@ def enter_username(
 
 
 def is_question_page(response) -> bool:
-    return f'action="{reverse("rx_login_question")}"' in html_of(response)
+    """The username POST answered with the question (the page itself, no redirect)."""
+    return response.status_code == 200 and (
+        f'action="{reverse("rx_login_question")}"' in html_of(response)
+    )
+
+
+def is_password_page(response) -> bool:
+    """The username POST answered with the SiteKey + password page itself."""
+    return response.status_code == 200 and (
+        f'action="{reverse("rx_login_password")}"' in html_of(response)
+    )
 
 
 def answer_question(client: Client, answer: str = ANSWER):

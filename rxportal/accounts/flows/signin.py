@@ -216,7 +216,9 @@ def identify(*, request: HttpRequest, username: str, now: dt.datetime) -> Identi
         typed=typed,
         normalized=normalized,
         step=step,
-        question=_question_for_user(user, normalized),
+        # A recognized browser is never asked (the step cannot go back to the question), so
+        # its owner's questions are not read; the page already differs from the question's.
+        question="" if step == Step.RECOGNIZED else _question_for_user(user, normalized),
         login=normalize_username(user.get_username()) if user is not None else "",
     )
     _save(request, identity, at=now.timestamp())

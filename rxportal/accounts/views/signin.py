@@ -144,7 +144,7 @@ class QuestionView(TemplateView):
         view.setup(request)
         view.identity = identity
         view.now = now
-        return view.render_to_response(view.get_context_data()).render()
+        return view.render_to_response(view.get_context_data())
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
@@ -242,7 +242,7 @@ class PasswordStepView(LoginView):
         its form unbound (the POST carried the username, not a password)."""
         view = cls(answers_username_post=True)
         view.setup(request)
-        return view.render_to_response(view.get_context_data()).render()
+        return view.render_to_response(view.get_context_data())
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()
