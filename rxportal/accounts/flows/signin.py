@@ -1,8 +1,8 @@
 """The sign-in journey up to the password: username, challenge question, SiteKey.
 
-1. **Username** (``identify``). Nothing is revealed: the answer is a redirect to the question,
-   or, when this browser holds a live device cookie for that very user (``RecognizedDevice``),
-   straight to the SiteKey and password.
+1. **Username** (``identify``). Nothing is revealed: the answer is the question page, or, when
+   this browser holds a live device cookie for that very user (``RecognizedDevice``), straight
+   the SiteKey and password page (the POST's own answer, no redirect).
 2. **Question** (``check_answer``), on a browser the portal does not recognize, for known and
    unknown names alike. A known user is asked one of their own questions, the same one on every
    attempt until they change their questions (keyed HMAC of the user's public id). Any other name
