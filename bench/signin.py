@@ -19,8 +19,8 @@ Redis (``INFO cpu``), against the CPU of bare Argon2id verifies measured in roun
 On a CPU-bound server throughput is cores ÷ CPU per request, so verify CPU ÷ sign-in CPU
 estimates the throughput ratio without needing a quiet machine.
 
-One sign-in is what a browser does: GET /accounts/login/, POST the username, GET the SiteKey +
-password page, POST the password (302 to the first page, or to the second factor, whose code is
+One sign-in is what a browser does: GET /accounts/login/, POST the username (answered with the
+SiteKey + password page itself; an older checkout's redirect is followed), POST the password (302 to the first page, or to the second factor, whose code is
 then posted: ``--totp`` gives the users an authenticator app), GET the first page (following
 /dashboard/'s redirect for a client). Every request goes to
 127.0.0.1 only. Rate limits are switched off for the server (``RXPORTAL_RATELIMITS_ENABLED=0``,
@@ -382,14 +382,17 @@ def sign_in(
         response, text = browser.request("GET", "/accounts/login/")
     _expect(response, 200)
     with step("POST username"):
-        response, _ = browser.request(
+        response, text = browser.request(
             "POST",
             "/accounts/login/",
             {"csrfmiddlewaretoken": _token(text), "username": user.username},
         )
-    _expect(response, 302, "/accounts/login/password/")
-    with step("GET SiteKey + password page"):
-        response, text = browser.request("GET", "/accounts/login/password/")
+    # The SiteKey + password page is the username POST's answer; a checkout from before issue
+    # 16's change (``--compare-with``) redirects to it instead, and that GET is measured apart.
+    if response.status == 302:
+        _expect(response, 302, "/accounts/login/password/")
+        with step("GET SiteKey + password page"):
+            response, text = browser.request("GET", "/accounts/login/password/")
     _expect(response, 200)
     if 'class="sitekey__phrase">Morning tea by the lake<' not in text:
         raise SignInError("the user's SiteKey is missing from the password page")
@@ -1258,7 +1261,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print(f"\n{len(errors)} failed sign-ins, first: {errors[0]}", file=sys.stderr)
         return 1
-    print(f"\ngoal ≥ 90% of the hash-bound rate: {'met' if ratio >= 0.9 else 'NOT met'}")
+    print(f"\ngoal ≥ 60% of the hash-bound rate (issue 16): {'met' if ratio >= 0.6 else 'NOT met'}")
     return 0
 
 

@@ -93,19 +93,22 @@ class ThrottledUserSessionsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if (
-            usersessions_settings.TRACK_ACTIVITY
-            and session is not None
-            and session.session_key
-            and request.user.is_authenticated
-        ):
+        if not usersessions_settings.TRACK_ACTIVITY or session is None:
+            return self.get_response(request)
+        signed_in_before = request.user.is_authenticated
+        if signed_in_before and session.session_key:
             now = clock.now().timestamp()
             seen_at = session.get(USERSESSION_SEEN_SESSION_KEY)
             due = not isinstance(seen_at, float) or not 0 <= now - seen_at < _touch_seconds()
             if due:
                 UserSession.objects.create_from_request(request)
                 session[USERSESSION_SEEN_SESSION_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if not signed_in_before and request.user.is_authenticated:
+            # This request signed in: allauth's ``user_logged_in`` receiver has just written the
+            # session's row, so the first page after sign-in need not write it again.
+            session[USERSESSION_SEEN_SESSION_KEY] = clock.now().timestamp()
+        return response
 
 
 def _touch_seconds() -> int:

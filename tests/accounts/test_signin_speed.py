@@ -47,9 +47,7 @@ def _recognized_client(client: Client, username: str = "cora") -> User:
 
 
 def _to_password_step(client: Client, username: str = "cora") -> None:
-    response = client.post(reverse("account_login"), {"username": username})
-    assert response["Location"] == reverse("rx_login_password")
-    page = client.get(reverse("rx_login_password"))
+    page = client.post(reverse("account_login"), {"username": username})
     assert "Morning tea by the lake" in page.content.decode()  # the SiteKey is shown
 
 
@@ -177,22 +175,50 @@ def test_the_stages_second_factor_facts_match_the_one_by_one_checks(
     assert facts.sms_step_needed == sms_factor.is_sms_step_needed(user)
 
 
-def test_the_username_step_keeps_its_redirect_so_a_reload_never_posts_again(
-    client: Client,
-) -> None:
-    """Decided in issue 16: answering the username POST with the next page would save one
-    request but leave that page on a POST (reload asks to resend, Back lands on an expired
-    form); the redirect gives each step its own URL."""
+def test_the_username_step_answers_with_the_password_page_itself(client: Client) -> None:
+    """Issue 16 reverses an earlier choice (POST, redirect, GET): the username POST answers with
+    the next step's page, one request less per sign-in. The page names its own URL for scripts
+    to put in the address bar, so reload and Back fetch it with a GET; without JavaScript a
+    reload re-posts the name and gets the same page."""
     _recognized_client(client)
 
     response = client.post(reverse("account_login"), {"username": "cora"})
-    first = client.get(response["Location"])
-    reloaded = client.get(response["Location"])
+    reposted = client.post(reverse("account_login"), {"username": "cora"})
+    by_get = client.get(reverse("rx_login_password"))
 
-    assert response.status_code == 302
-    assert response["Location"] == reverse("rx_login_password")
-    assert first.status_code == reloaded.status_code == 200
-    assert "Morning tea by the lake" in reloaded.content.decode()
+    assert response.status_code == reposted.status_code == by_get.status_code == 200
+    html = response.content.decode()
+    assert "Morning tea by the lake" in html
+    assert f'action="{reverse("rx_login_password")}"' in html
+    assert f'data-step-url="{reverse("rx_login_password")}"' in html
+    assert "no-store" in response["Cache-Control"]
+    assert "Morning tea by the lake" in reposted.content.decode()
+    assert "Morning tea by the lake" in by_get.content.decode()
+
+
+def test_the_question_page_is_the_username_steps_answer_for_known_and_unknown_names(
+    client: Client,
+) -> None:
+    make_user(username="dana")
+
+    known = client.post(reverse("account_login"), {"username": "dana"})
+    unknown = Client().post(reverse("account_login"), {"username": "nobody-here"})
+
+    assert known.status_code == unknown.status_code == 200
+    assert [t.name for t in known.templates][:1] == [t.name for t in unknown.templates][:1]
+    for page in (known, unknown):
+        html = page.content.decode()
+        assert f'action="{reverse("rx_login_question")}"' in html
+        assert f'data-step-url="{reverse("rx_login_question")}"' in html
+
+
+def test_the_step_url_keeps_the_next_page(client: Client) -> None:
+    _recognized_client(client)
+    wanted = reverse("clients:request_new")
+
+    response = client.post(f"{reverse('account_login')}?next={wanted}", {"username": "cora"})
+
+    assert f'data-step-url="{reverse("rx_login_password")}?next=' in response.content.decode()
 
 
 def test_a_client_lands_on_their_home_straight_from_the_password_step(client: Client) -> None:
@@ -239,3 +265,34 @@ def test_a_member_lands_on_the_dashboard_after_the_second_factor(client: Client)
 
     assert response.status_code == 302
     assert response["Location"] == reverse("web:dashboard")
+
+
+def test_the_first_page_after_sign_in_does_not_rewrite_the_session_row_just_written(
+    client: Client,
+) -> None:
+    """allauth writes the session list's row when the sign-in completes; the activity
+    middleware counts that as this session's last write, so the first page skips it."""
+    from allauth.usersessions.models import UserSession
+
+    _recognized_client(client)
+    _to_password_step(client)
+    client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
+    assert UserSession.objects.filter(session_key=session_key(client)).exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("clients:home")).status_code == 200
+
+    assert [q["sql"] for q in queries if "usersessions_usersession" in q["sql"]] == []
+
+
+def test_a_recognized_browser_skips_the_question_lookup_at_the_username_step(
+    client: Client,
+) -> None:
+    """No question is asked on a recognized browser, so its owner's questions are not read."""
+    _recognized_client(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.post(reverse("account_login"), {"username": "cora"})
+
+    assert "Morning tea by the lake" in page.content.decode()
+    assert [q["sql"] for q in queries if "accounts_challengeanswer" in q["sql"]] == []

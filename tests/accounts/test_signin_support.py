@@ -94,12 +94,27 @@ def enter_username(
     Returns the last response.
     """
     response = client.post(reverse("account_login"), {"username": username, **data})
-    assert response.status_code == 302, html_of(response)[:2000]
-    if question == "stop" or response["Location"].split("?")[0] != reverse("rx_login_question"):
+    # The answer is the next step's page itself (issue 16), the question or the password.
+    assert response.status_code == 200, html_of(response)[:2000]
+    if question == "stop" or not is_question_page(response):
         return response
     if question == "skip":
         return client.post(reverse("rx_login_question"), {"action": "skip"})
     return answer_question(client, answer)
+
+
+def is_question_page(response) -> bool:
+    """The username POST answered with the question (the page itself, no redirect)."""
+    return response.status_code == 200 and (
+        f'action="{reverse("rx_login_question")}"' in html_of(response)
+    )
+
+
+def is_password_page(response) -> bool:
+    """The username POST answered with the SiteKey + password page itself."""
+    return response.status_code == 200 and (
+        f'action="{reverse("rx_login_password")}"' in html_of(response)
+    )
 
 
 def answer_question(client: Client, answer: str = ANSWER):

@@ -1,8 +1,8 @@
 """The sign-in journey up to the password: username, challenge question, SiteKey.
 
-1. **Username** (``identify``). Nothing is revealed: the answer is a redirect to the question,
-   or, when this browser holds a live device cookie for that very user (``RecognizedDevice``),
-   straight to the SiteKey and password.
+1. **Username** (``identify``). Nothing is revealed: the answer is the question page, or, when
+   this browser holds a live device cookie for that very user (``RecognizedDevice``), straight
+   the SiteKey and password page (the POST's own answer, no redirect).
 2. **Question** (``check_answer``), on a browser the portal does not recognize, for known and
    unknown names alike. A known user is asked one of their own questions, the same one on every
    attempt until they change their questions (keyed HMAC of the user's public id). Any other name
@@ -216,7 +216,9 @@ def identify(*, request: HttpRequest, username: str, now: dt.datetime) -> Identi
         typed=typed,
         normalized=normalized,
         step=step,
-        question=_question_for_user(user, normalized),
+        # A recognized browser is never asked (the step cannot go back to the question), so
+        # its owner's questions are not read; the page already differs from the question's.
+        question="" if step == Step.RECOGNIZED else _question_for_user(user, normalized),
         login=normalize_username(user.get_username()) if user is not None else "",
     )
     _save(request, identity, at=now.timestamp())

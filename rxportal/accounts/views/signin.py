@@ -10,6 +10,7 @@ the request, call the flow or the services and render.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from allauth.account.mixins import NextRedirectMixin, RedirectAuthenticatedUserMixin
@@ -95,9 +96,15 @@ class IdentifyView(RedirectAuthenticatedUserMixin, NextRedirectMixin, FormView):
 
     def form_valid(self, form: IdentifyForm) -> HttpResponse:
         username = form.cleaned_data["username"]
-        identity = signin_flow.identify(request=self.request, username=username, now=clock.now())
-        next_step = "rx_login_password" if identity.may_enter_password else "rx_login_question"
-        response = HttpResponseRedirect(url_with_next(self.request, reverse(next_step)))
+        now = clock.now()
+        identity = signin_flow.identify(request=self.request, username=username, now=now)
+        # The next step's page is this POST's answer (issue 16: no redirect and second GET). It
+        # names its own URL (``step_url``) for the page's script to show; a reload without
+        # JavaScript posts the name again and gets the same page, as a second submission would.
+        if identity.may_enter_password:
+            response = PasswordStepView.render_after_username(self.request)
+        else:
+            response = QuestionView.render_after_username(self.request, identity=identity, now=now)
         name = settings.RXPORTAL_USERNAME_COOKIE_NAME
         if form.cleaned_data["remember"]:
             response.set_signed_cookie(
@@ -125,6 +132,19 @@ class QuestionView(TemplateView):
     """
 
     template_name = "accounts/signin_question.html"
+    identity: signin_flow.Identity
+    now: dt.datetime
+
+    @classmethod
+    def render_after_username(
+        cls, request: HttpRequest, *, identity: signin_flow.Identity, now: dt.datetime
+    ) -> HttpResponse:
+        """The question page as the username POST's answer (what a GET here would show)."""
+        view = cls()
+        view.setup(request)
+        view.identity = identity
+        view.now = now
+        return view.render_to_response(view.get_context_data())
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
@@ -203,6 +223,7 @@ class QuestionView(TemplateView):
             sign_in_errors_id=SIGN_IN_ERRORS_ID,
             identified_username=self.identity.typed,
             change_username_url=url_with_next(self.request, reverse("account_login")),
+            step_url=url_with_next(self.request, reverse("rx_login_question")),
             redirect_field_value=get_next_redirect_url(self.request, REDIRECT_FIELD_NAME) or "",
         )
         return context
@@ -213,6 +234,22 @@ class PasswordStepView(LoginView):
     skipped ("Can't answer?"), or at once on a recognized browser."""
 
     template_name = "account/login.html"
+    answers_username_post = False
+
+    @classmethod
+    def render_after_username(cls, request: HttpRequest) -> HttpResponse:
+        """The SiteKey + password page as the username POST's answer: what a GET here shows,
+        its form unbound (the POST carried the username, not a password)."""
+        view = cls(answers_username_post=True)
+        view.setup(request)
+        return view.render_to_response(view.get_context_data())
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if self.answers_username_post:
+            kwargs.pop("data", None)
+            kwargs.pop("files", None)
+        return kwargs
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -245,5 +282,6 @@ class PasswordStepView(LoginView):
             identified_username=identity.typed if identity else "",
             sign_in_step=identity.step if identity else "",
             change_username_url=url_with_next(self.request, reverse("account_login")),
+            step_url=url_with_next(self.request, reverse("rx_login_password")),
         )
         return context
