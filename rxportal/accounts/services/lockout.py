@@ -3,7 +3,8 @@
 How the sign-in form uses this (the edges are the lead's allauth work):
 
 1. ``sign_in_gate(username=, now=, ip=)`` (read only) to show a page: ask for the CAPTCHA
-   when ``decision.captcha_required``.
+   when ``decision.captcha_required``. A request that goes on to count an attempt reads the
+   address and global counters once (``read_breakers``) and passes them to both calls.
 2. Before checking an answer or a password: ``begin_sign_in_attempt`` decides and, unless it
    refuses (generic message, nothing checked), counts the attempt as a failure under the row's
    lock. Then ``fail_sign_in_attempt`` after a wrong one, ``cancel_sign_in_attempt`` after a
@@ -34,6 +35,7 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -197,7 +199,7 @@ def _insert_first_failure(digest: str, outcome: domain.FailureOutcome, now: dt.d
     state = outcome.state
     quote = connection.ops.quote_name
     adapt = connection.ops.adapt_datetimefield_value
-    columns = {
+    columns: dict[str, Any] = {
         "username_digest": digest,
         "consecutive_failures": state.consecutive_failures,
         "failures_since_success": state.failures_since_success,
