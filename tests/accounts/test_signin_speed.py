@@ -342,3 +342,19 @@ def test_the_second_factor_stages_read_the_accounts_factors_once(client: Client)
 
     reads = [q["sql"] for q in queries.captured_queries if "mfa_authenticator" in q["sql"]]
     assert len(reads) == 1, reads
+
+
+def test_where_a_client_lands_is_decided_without_loading_a_member_record(client: Client) -> None:
+    """The first page only needs to know whether a member record exists (it loaded the record
+    with its plan and client, three models' columns, to throw them away)."""
+    _recognized_client(client)
+    _to_password_step(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("rx_login_password"), {"password": DEFAULT_PASSWORD})
+
+    assert response["Location"] == reverse("clients:home")
+    reads = [q["sql"] for q in queries.captured_queries if '"members_member"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert '"plans_plan"' not in reads[0]
+    assert '"members_member"."public_id"' not in reads[0]
