@@ -235,9 +235,12 @@ def _tail(log_path: Path) -> str:
     return ""
 
 
-def setup_django(database_url: str, *, redis_url: str = "") -> None:
+def setup_django(
+    database_url: str, *, redis_url: str = "", extra_env: dict[str, str] | None = None
+) -> None:
     """Development settings (DEBUG off) against this database, and Redis when given; both must
-    be on this machine (a benchmark never loads someone else's server)."""
+    be on this machine (a benchmark never loads someone else's server). ``extra_env``: more
+    ``RXPORTAL_*`` settings, e.g. a cache prefix of the run's own."""
     require_loopback(database_url, schemes={"postgres", "postgresql"})
     if redis_url:
         require_loopback(redis_url, schemes={"redis"})
@@ -252,6 +255,7 @@ def setup_django(database_url: str, *, redis_url: str = "") -> None:
     )
     if redis_url:
         os.environ["REDIS_URL"] = redis_url
+    os.environ.update(extra_env or {})
     import django
 
     django.setup()

@@ -47,6 +47,7 @@ NEW_DEVICE_STAGE = "rxportal.accounts.stages.NewDeviceStage"
 SMS_SECOND_FACTOR_STAGE = "rxportal.accounts.stages.SmsSecondFactorStage"
 SECOND_FACTOR_POLICY_STAGE = "rxportal.accounts.stages.SecondFactorPolicyStage"
 MFA_AUTHENTICATE_STAGE = "allauth.mfa.stages.AuthenticateStage"
+AUTHENTICATOR_STAGE = "rxportal.accounts.stages.AuthenticatorStage"
 
 # allauth's mails that carry a code or a one-use link: the notifications app's short path, so
 # the secret is never stored in the outbox.
@@ -185,17 +186,19 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         )
 
     def get_login_stages(self) -> list[str]:
-        stages = super().get_login_stages()
+        # allauth's MFA stage, through ours (it reads the second factors once per request).
+        stages = [
+            AUTHENTICATOR_STAGE if path == MFA_AUTHENTICATE_STAGE else path
+            for path in super().get_login_stages()
+        ]
         position = (
-            stages.index(MFA_AUTHENTICATE_STAGE)
-            if MFA_AUTHENTICATE_STAGE in stages
-            else len(stages)
+            stages.index(AUTHENTICATOR_STAGE) if AUTHENTICATOR_STAGE in stages else len(stages)
         )
         stages[position:position] = [NEW_DEVICE_STAGE]
         # Text-message codes right after allauth's MFA stage (SMS-only accounts).
         position = stages.index(NEW_DEVICE_STAGE) + 1
-        if MFA_AUTHENTICATE_STAGE in stages:
-            position = stages.index(MFA_AUTHENTICATE_STAGE) + 1
+        if AUTHENTICATOR_STAGE in stages:
+            position = stages.index(AUTHENTICATOR_STAGE) + 1
         stages[position:position] = [SMS_SECOND_FACTOR_STAGE]
         stages.append(SECOND_FACTOR_POLICY_STAGE)
         return stages

@@ -115,6 +115,18 @@ def find_member_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Member | 
     return member
 
 
+def is_plan_member(*, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether a member record is linked to this account: one EXISTS, nothing loaded (where
+    sign-in sends a client or advisor; ``find_member_for_user`` when the record is needed)."""
+    if not user.is_authenticated:
+        return False
+    cache = _visibility_cache.get()
+    key = ("member", user.pk)
+    if cache is not None and key in cache:
+        return cache[key] is not None
+    return Member.objects.filter(user_id=user.pk).exists()
+
+
 def list_family_members_visible_to(
     *, viewer: AbstractBaseUser | AnonymousUser, today: dt.date | None = None
 ) -> list[Member]:

@@ -94,8 +94,9 @@ def test_login_stages_are_in_order() -> None:
     stages = get_account_adapter().get_login_stages()
 
     assert stages.index("rxportal.accounts.stages.NewDeviceStage") < stages.index(
-        "allauth.mfa.stages.AuthenticateStage"
+        "rxportal.accounts.stages.AuthenticatorStage"  # allauth's MFA stage, subclassed
     )
+    assert "allauth.mfa.stages.AuthenticateStage" not in stages
     assert stages[-1] == "rxportal.accounts.stages.SecondFactorPolicyStage"
     assert "allauth.mfa.stages.TrustStage" not in stages
 

@@ -152,7 +152,11 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
         password.widget.attrs.pop("placeholder", None)
 
         ip = client_ip(self.request) if self.request is not None else None
-        self.gate = lockout.sign_in_gate(username=normalized, now=now, ip=ip)
+        # Read once: the gate here and the attempt's count in clean() use the same estimates.
+        self.breakers = lockout.read_breakers(ip=ip, now=now)
+        self.gate = lockout.sign_in_gate(
+            username=normalized, now=now, ip=ip, breakers=self.breakers
+        )
         self.captcha: captcha.CaptchaChallenge | None = None
         if self.gate.captcha_required:
             self.captcha = _add_captcha_field(self, now=now)
@@ -181,7 +185,7 @@ class SiteKeyLoginForm(AccessibleErrorsMixin, LoginForm):
         # so parallel requests cannot all be tried (the adapter confirms it when it is wrong).
         ip = client_ip(self.request) if self.request is not None else None
         attempt = lockout.begin_sign_in_attempt(
-            username=self.identity.normalized, now=clock.now(), ip=ip
+            username=self.identity.normalized, now=clock.now(), ip=ip, breakers=self.breakers
         )
         if attempt.refused:
             # Paused (or this connection throttled): the password is not checked at all, after

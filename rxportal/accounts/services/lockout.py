@@ -3,7 +3,8 @@
 How the sign-in form uses this (the edges are the lead's allauth work):
 
 1. ``sign_in_gate(username=, now=, ip=)`` (read only) to show a page: ask for the CAPTCHA
-   when ``decision.captcha_required``.
+   when ``decision.captcha_required``. A request that goes on to count an attempt reads the
+   address and global counters once (``read_breakers``) and passes them to both calls.
 2. Before checking an answer or a password: ``begin_sign_in_attempt`` decides and, unless it
    refuses (generic message, nothing checked), counts the attempt as a failure under the row's
    lock. Then ``fail_sign_in_attempt`` after a wrong one, ``cancel_sign_in_attempt`` after a
@@ -32,8 +33,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -119,14 +121,50 @@ def _locked_row(digest: str) -> LoginThrottle:
         return LoginThrottle.objects.select_for_update().get(username_digest=digest)
 
 
-def sign_in_gate(*, username: str, now: dt.datetime, ip: str | None = None) -> GateDecision:
-    """Read-only: may this username (from this IP) try a password now, and with a CAPTCHA?"""
+@dataclass(frozen=True)
+class Breakers:
+    """The site-wide breaker and the client address's throttle, as one request read them."""
+
+    global_tripped: bool = False
+    ip_throttled: bool = False
+
+
+def read_breakers(*, ip: str | None, now: dt.datetime) -> Breakers:
+    """Both sliding-window estimates in one query (the same limits as ``global_breaker_tripped``
+    and ``ip_throttle_exceeded``). A sign-in request reads them once: for the page's gate and
+    again when it counts the attempt, microseconds apart, they are the same estimates (neither
+    is read under a lock; the username's row is what serializes parallel attempts)."""
+    global_window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
+    ip_window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
+    ip_key = _ip_key(ip) if ip is not None else None
+    windows = {GLOBAL_CACHE_KEY: global_window}
+    if ip_key is not None:
+        windows[ip_key] = ip_window
+    estimates = _window_estimates(windows, now=now)
+    return Breakers(
+        global_tripped=estimates[GLOBAL_CACHE_KEY] > settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT,
+        ip_throttled=ip_key is not None
+        and estimates[ip_key] >= settings.RXPORTAL_LOGIN_IP_FAILURE_LIMIT,
+    )
+
+
+def sign_in_gate(
+    *,
+    username: str,
+    now: dt.datetime,
+    ip: str | None = None,
+    breakers: Breakers | None = None,
+) -> GateDecision:
+    """Read-only: may this username (from this IP) try a password now, and with a CAPTCHA?
+    ``breakers``: already read in this request (``read_breakers``)."""
     row = LoginThrottle.objects.filter(username_digest=_row_digest(username)).first()
+    if breakers is None:
+        breakers = read_breakers(ip=ip, now=now)
     return domain.compute_gate_decision(
         _state(row),
         now,
-        global_breaker_tripped=global_breaker_tripped(now=now),
-        ip_throttled=ip is not None and ip_throttle_exceeded(ip=ip, now=now),
+        global_breaker_tripped=breakers.global_tripped,
+        ip_throttled=breakers.ip_throttled,
     )
 
 
@@ -150,6 +188,39 @@ class SignInAttempt:
         return self.outcome is None
 
 
+def _notified_now(outcome: domain.FailureOutcome) -> bool:
+    return outcome.state.owner_notified and outcome.notify_owner
+
+
+def _insert_first_failure(digest: str, outcome: domain.FailureOutcome, now: dt.datetime) -> bool:
+    """A name without a row: its row, holding this failure, in one statement (INSERT ... ON
+    CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite >= 3.35). False when a row exists
+    (made by a parallel attempt meanwhile): the caller then counts under the row's lock."""
+    state = outcome.state
+    quote = connection.ops.quote_name
+    adapt = connection.ops.adapt_datetimefield_value
+    columns: dict[str, Any] = {
+        "username_digest": digest,
+        "consecutive_failures": state.consecutive_failures,
+        "failures_since_success": state.failures_since_success,
+        "first_failure_at": adapt(state.first_failure_at),
+        "last_failure_at": adapt(now),
+        "locked_until": adapt(state.locked_until),
+        # As ``_write_failure`` leaves a new row: notified only when this failure notifies.
+        "owner_notified_at": adapt(now) if _notified_now(outcome) else None,
+    }
+    table = quote(LoginThrottle._meta.db_table)
+    names = ", ".join(quote(name) for name in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.execute(  # identifiers from the model; the values are parameters
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({quote('username_digest')}) DO NOTHING RETURNING {quote('id')}",
+            list(columns.values()),
+        )
+        return cursor.fetchone() is not None
+
+
 def _write_failure(row: LoginThrottle, outcome: domain.FailureOutcome, now: dt.datetime) -> None:
     state = outcome.state
     row.consecutive_failures = state.consecutive_failures
@@ -165,22 +236,49 @@ def _write_failure(row: LoginThrottle, outcome: domain.FailureOutcome, now: dt.d
 
 
 def begin_sign_in_attempt(
-    *, username: str, now: dt.datetime, ip: str | None = None
+    *,
+    username: str,
+    now: dt.datetime,
+    ip: str | None = None,
+    breakers: Breakers | None = None,
 ) -> SignInAttempt:
     """Before checking an answer or password: decide, and count the attempt as a failure.
 
     Both under the row's lock in one transaction (SELECT ... FOR UPDATE; SQLite's write lock
     serializes), so parallel attempts each see the ones before them: at most as many guesses
-    are checked as the lock-out allows, however many requests arrive at once.
+    are checked as the lock-out allows, however many requests arrive at once. A name without a
+    row (most sign-ins) gets it with this failure in one INSERT that a parallel attempt's
+    cannot also win: the loser counts under the lock. ``breakers``: already read in this
+    request (``read_breakers``).
     """
     normalized = normalize_username(username)
-    global_tripped = global_breaker_tripped(now=now)
-    ip_throttled = ip is not None and ip_throttle_exceeded(ip=ip, now=now)
+    if breakers is None:
+        breakers = read_breakers(ip=ip, now=now)
+    digest = keyed_digest(USERNAME_DIGEST_PURPOSE, normalized)
+    fresh = domain.compute_gate_decision(
+        ThrottleState(),
+        now,
+        global_breaker_tripped=breakers.global_tripped,
+        ip_throttled=breakers.ip_throttled,
+    )
+    if not fresh.blocked:
+        outcome = domain.compute_failure(ThrottleState(), now)
+        if _insert_first_failure(digest, outcome, now):
+            return SignInAttempt(
+                username=normalized,
+                decision=fresh,
+                before=ThrottleState(),
+                counted=replace(outcome.state, owner_notified=_notified_now(outcome)),
+                outcome=outcome,
+            )
     with transaction.atomic():
-        row = _locked_row(keyed_digest(USERNAME_DIGEST_PURPOSE, normalized))
+        row = _locked_row(digest)
         before = _state(row)
         decision = domain.compute_gate_decision(
-            before, now, global_breaker_tripped=global_tripped, ip_throttled=ip_throttled
+            before,
+            now,
+            global_breaker_tripped=breakers.global_tripped,
+            ip_throttled=breakers.ip_throttled,
         )
         if decision.blocked:
             if before == ThrottleState():  # only the IP throttle refused: keep no empty row
@@ -206,12 +304,23 @@ def cancel_sign_in_attempt(attempt: SignInAttempt) -> None:
     """
     if attempt.refused or attempt.before is None:
         return
-    with transaction.atomic():
-        row = (
-            LoginThrottle.objects.select_for_update()
-            .filter(username_digest=keyed_digest(USERNAME_DIGEST_PURPOSE, attempt.username))
-            .first()
+    digest = keyed_digest(USERNAME_DIGEST_PURPOSE, attempt.username)
+    if attempt.before == ThrottleState() and attempt.counted is not None:
+        # There was no row: delete it in one statement if nothing touched it since. Nothing
+        # cascades from a throttle row, so no transaction is needed around the DELETE.
+        counted = attempt.counted
+        unchanged = LoginThrottle.objects.filter(
+            username_digest=digest,
+            consecutive_failures=counted.consecutive_failures,
+            failures_since_success=counted.failures_since_success,
+            first_failure_at=counted.first_failure_at,
+            locked_until=counted.locked_until,
+            owner_notified_at__isnull=not counted.owner_notified,
         )
+        if unchanged._raw_delete(unchanged.db):
+            return
+    with transaction.atomic():
+        row = LoginThrottle.objects.select_for_update().filter(username_digest=digest).first()
         if row is None:  # a sign-in or reset cleared it meanwhile
             return
         if _state(row) == attempt.counted:
@@ -412,7 +521,8 @@ def record_sign_in_success(*, username: str, email: str = "") -> None:
     the username and of the account's email address, which works at the username step too with
     a throttle of its own. One DELETE for both."""
     digests = {_row_digest(name) for name in (username, email) if name}
-    LoginThrottle.objects.filter(username_digest__in=digests).delete()
+    rows = LoginThrottle.objects.filter(username_digest__in=digests)
+    rows._raw_delete(rows.db)  # one DELETE: nothing cascades, no transaction needed around it
 
 
 def clear_throttle_for(
@@ -508,6 +618,21 @@ def estimate_after_bump(base_key: str, *, window_seconds: int, now: dt.datetime)
     index, elapsed = domain.compute_window_index(now, window_seconds)
     _, previous = _window_counts(base_key, index)
     return domain.estimate_sliding_count(current, previous, elapsed)
+
+
+def _window_estimates(windows: dict[str, int], *, now: dt.datetime) -> dict[str, float]:
+    """``estimate_window_count`` of several counters (base key → window seconds), one query."""
+    indexes = {key: domain.compute_window_index(now, seconds) for key, seconds in windows.items()}
+    wanted = [f"{key}:{index - back}" for key, (index, _) in indexes.items() for back in (0, 1)]
+    counts = dict(RateCounter.objects.filter(key__in=wanted).values_list("key", "count"))
+    return {
+        key: domain.estimate_sliding_count(
+            int(counts.get(f"{key}:{index}", 0)),
+            int(counts.get(f"{key}:{index - 1}", 0)),
+            elapsed_fraction=elapsed,
+        )
+        for key, (index, elapsed) in indexes.items()
+    }
 
 
 def _window_counts(base_key: str, index: int) -> tuple[int, int]:

@@ -22,10 +22,11 @@ def ensure_role_group(*, user: AbstractBaseUser) -> None:
         return
     if user.__dict__.get(_JOINED_ATTRIBUTE) == spec[0]:
         return  # already checked on this object (the sign-in asks twice in one request)
-    group = Group.objects.filter(name=spec[0]).first()
-    if group is None:
-        return
-    if not user.groups.filter(pk=group.pk).exists():  # type: ignore[attr-defined]
+    # One query when already in it (every sign-in but the first): the group by its name.
+    if not user.groups.filter(name=spec[0]).exists():  # type: ignore[attr-defined]
+        group = Group.objects.filter(name=spec[0]).first()
+        if group is None:
+            return
         user.groups.add(group)  # type: ignore[attr-defined]
         # A check on this same object after joining must see the group's permissions.
         for cache in _PERMISSION_CACHES:

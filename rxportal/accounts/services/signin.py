@@ -34,7 +34,7 @@ from rxportal.accounts import permissions as perms
 from rxportal.accounts.gateways import is_sms_enabled
 from rxportal.accounts.models import SecurityProfile, User
 from rxportal.accounts.permissions import has_permission
-from rxportal.members.selectors import find_member_for_user
+from rxportal.members.selectors import is_plan_member
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Session keys (values are plain JSON).
@@ -191,8 +191,9 @@ def first_page_after_sign_in(user: AbstractBaseUser) -> str:
     """Where a sign-in without a ``next`` lands: the dashboard, except for a client or advisor
     who is not also a plan member, whom /dashboard/ would only send on to the client portal
     (the same rule as ``web.views.dashboard``; one request less for them). The permission is
-    already cached on the user by the second-factor rule; only they pay the member lookup."""
-    if has_permission(user, perms.USE_CLIENT_PORTAL) and find_member_for_user(user=user) is None:
+    already cached on the user by the second-factor rule; only they pay the member check (one
+    EXISTS: the record itself, with its plan and client, is not needed here)."""
+    if has_permission(user, perms.USE_CLIENT_PORTAL) and not is_plan_member(user=user):
         return reverse("clients:home")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
