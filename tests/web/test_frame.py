@@ -92,7 +92,7 @@ def test_the_cached_frame_is_the_one_rendered_afresh(client: Client, family: Fam
 
 def test_each_request_gets_its_own_csrf_token_and_return_path(client: Client) -> None:
     other = Client()
-    first = _get(client, reverse("formulary:search") + "?q=refill&x=\"b")
+    first = _get(client, reverse("formulary:search") + '?q=refill&x="b')
     second = _get(other, reverse("web:home"))
 
     first_token = client.cookies["csrftoken"].value
