@@ -9,7 +9,8 @@ Uses the first bench account ``member_pages.py`` linked (run that once first), s
 views the dashboard until its entry is warm, then records one more view of each page (or
 ``--repeat`` views of the dashboard, profiled together: steadier on a loaded machine). Prints
 every SQL statement (first 100 characters), every Redis command with its key count, and the
-top of the profile by cumulative time.
+top of the profile by cumulative time. ``--cpu N``: first this process's CPU time per view over
+N views of each (bare and hit alternated), which a loaded machine's waits do not blur.
 """
 
 from __future__ import annotations
@@ -65,6 +66,21 @@ def record(
     )
 
 
+def cpu_ms_per_view(client: Any, urls: list[str], *, repeat: int) -> dict[str, float]:
+    """This process's CPU time per view of each URL, views alternated (waits for PostgreSQL
+    and Redis left out: on a loaded machine they swamp the Python work a change removes)."""
+    import time
+
+    spent = dict.fromkeys(urls, 0.0)
+    for _ in range(repeat):
+        for url in urls:
+            start = time.process_time()
+            response = client.get(url)
+            spent[url] += time.process_time() - start
+            assert response.status_code == 200, response.status_code
+    return {url: 1000 * total / repeat for url, total in spent.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -72,6 +88,9 @@ def main() -> int:
     parser.add_argument("--profile-lines", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=1, help="views profiled together")
     parser.add_argument("--sort", default="cumulative", help="cumulative, tottime...")
+    parser.add_argument(
+        "--cpu", type=int, default=0, help="also this many views each: CPU ms per view"
+    )
     args = parser.parse_args()
     setup_django(args.database_url, redis_url=args.redis_url)
 
@@ -97,6 +116,11 @@ def main() -> int:
     for _ in range(3):  # the session's first writes, the entry, the unread count
         client.get("/bench/bare/")
         client.get(dashboard)
+    if args.cpu:
+        cpu = cpu_ms_per_view(client, ["/bench/bare/", dashboard], repeat=args.cpu)
+        bare, hit = cpu["/bench/bare/"], cpu[dashboard]
+        print(f"CPU per view over {args.cpu} each: bare {bare:.2f} ms, hit {hit:.2f} ms")
+        print(f"  hit / bare CPU: {hit / bare:.2f}; throughput if CPU-bound: {bare / hit:.2f}")
     print(record(client, "/bench/bare/", profile_lines=0))
     print(
         record(

@@ -11,9 +11,12 @@ nothing is bumped, so it fails if the entry forgets to be refreshed.
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,10 +25,19 @@ from django.urls import reverse
 from rxportal.clients.models import Client as Sponsor
 from rxportal.core.record_versions import bump_all_records
 from rxportal.members.models import Member
+from rxportal.members.services import revoke_family_access
 from rxportal.notifications import services as notifications
 from rxportal.notifications.models import Channel, Notification
+from rxportal.web import views
+from rxportal.web.dashboard_cache import get_dashboard_view
 from tests.conftest import Family
-from tests.factories import ClientFactory
+from tests.factories import (
+    ClaimFactory,
+    ClientFactory,
+    DrugFactory,
+    UserFactory,
+)
+from tests.members.factories import FamilyAccessGrantFactory
 
 pytestmark = pytest.mark.django_db
 URL = reverse("web:dashboard")
@@ -129,3 +141,66 @@ def test_the_cached_support_lines_follow_the_language(signed_in: Client) -> None
 
     assert OLD_LINE in english and OLD_LINE in spanish
     assert english != spanish  # the hours are said in each page's language
+
+
+# What the dashboard's cache reads send to the backend (the middleware's own, the bare view's
+# too, are not counted): a hit's reads are one get_many, and it writes nothing.
+CACHE_COMMANDS = ("get", "get_many", "set", "set_many", "add", "incr", "delete", "touch", "has_key")
+
+
+def _cache_commands(client: Client) -> list[str]:
+    backend = caches["default"]
+    calls: list[str] = []
+    counting = False
+    depth = 0  # the local-memory backend's get_many calls its own get: one command
+
+    def counted_view(**kwargs: Any) -> Any:
+        nonlocal counting
+        counting = True
+        try:
+            return get_dashboard_view(**kwargs)
+        finally:
+            counting = False
+
+    with ExitStack() as stack:
+        for name in CACHE_COMMANDS:
+            original = getattr(backend, name)
+
+            def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+                nonlocal depth
+                if counting and depth == 0:
+                    calls.append(_name)
+                depth += 1
+                try:
+                    return _original(*args, **kw)
+                finally:
+                    depth -= 1
+
+            stack.enter_context(mock.patch.object(backend, name, counted))
+        stack.enter_context(mock.patch.object(views, "get_dashboard_view", counted_view))
+        _view(client)
+    return calls
+
+
+def test_a_hit_is_one_cache_round_trip(signed_in: Client) -> None:
+    _view(signed_in)
+
+    assert _cache_commands(signed_in) == ["get_many"]
+
+
+def test_a_revoke_hides_the_member_though_the_worker_remembers_the_old_family(
+    signed_in: Client, family: Family
+) -> None:
+    # The worker remembers whom the viewer may see, to read their numbers in the one trip; a
+    # memory the cache disagrees with costs a second trip, never a stale page.
+    family.spouse.user = UserFactory(username="spouse")
+    family.spouse.save()
+    FamilyAccessGrantFactory(grantor=family.spouse)
+    ClaimFactory(member=family.spouse, drug=DrugFactory(name="Spouseclaimol"))
+    assert "Spouseclaimol" in _view(signed_in)
+    assert _cache_commands(signed_in) == ["get_many"]
+
+    revoke_family_access(grantor=family.spouse, grantee=family.subscriber, actor=family.spouse.user)
+
+    assert "Spouseclaimol" not in _view(signed_in)
+    assert _cache_commands(signed_in) == ["get_many"]
