@@ -22,7 +22,9 @@ PHONE = {"width": 360, "height": 740}
 
 # A refill due now on the demo member's dashboard for their minor child (the other browser tests
 # refill the member's own prescriptions; one is made due when the demo has none covered by mail),
-# and one of the member's orders on its way made late (expected two days ago).
+# and one of the member's orders on its way made late (expected two days ago). Saved through the
+# ORM, not with update(): the save signals bump the member's record versions, so a dashboard
+# cached before this set-up (the sign-in lands on it) is not served stale.
 _SETUP = """
 import datetime as dt, json
 from rxportal.core import clock
@@ -46,13 +48,14 @@ children = member.dependents.filter(relationship="child")
 for rx in Prescription.objects.filter(member__in=children, status="active", auto_refill=False):
     if rows:
         break
-    Prescription.objects.filter(pk=rx.pk).update(
-        expires_on=today + dt.timedelta(days=200), refills_authorized=5,
-        refills_remaining=3, last_filled_on=today - dt.timedelta(days=60))
+    rx.expires_on, rx.refills_authorized = today + dt.timedelta(days=200), 5
+    rx.refills_remaining, rx.last_filled_on = 3, today - dt.timedelta(days=60)
+    rx.save()  # a save, not update(): its signal tells the dashboard's cache
     rows = due_now()
 late = (MailOrder.objects.filter(member=member, status__in=["shipped", "processing"])
         .order_by("status", "-ordered_at").first())
-MailOrder.objects.filter(pk=late.pk).update(expected_delivery=today - dt.timedelta(days=2))
+late.expected_delivery = today - dt.timedelta(days=2)
+late.save()
 rx = rows[0].prescription
 print(json.dumps({"rx": str(rx.public_id), "drug": rx.drug.display_name, "order": late.order_number}))
 """
