@@ -619,3 +619,18 @@ def test_the_list_template_work_does_not_grow_with_its_rows(
     many = _template_work(client)
 
     assert many == few
+
+
+def test_the_list_reads_the_viewer_and_family_in_one_statement(
+    member_client: Client, world: ClaimsWorld
+) -> None:
+    """``member_page`` reads the viewer and the family they may see at once; the claims scope
+    then answers from that (before: the viewer, then the dependents, two round trips)."""
+    member_client.get(LIST_URL)  # the first request of a session records it
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(member_client.get(LIST_URL))
+
+    member_reads = [q for q in queries if q["sql"].startswith('SELECT "members_member"')]
+    assert len(member_reads) == 1
+    assert str(world.family.minor_child.public_id) in html  # the family is still offered
+    assert str(world.family.spouse.public_id) not in html  # and only whom the rule allows
