@@ -18,7 +18,7 @@ from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 
 from rxportal.accounts.models import Role, User
 from rxportal.core import clock
@@ -162,12 +162,14 @@ def _read_member_and_family(
     index look-up (user, subscriber), so the OR costs one round trip instead of two."""
     if not viewer.is_authenticated:
         return None, []
+    # A scalar subquery, not ``IN``: PostgreSQL then ORs two index scans (user, subscriber);
+    # with ``IN`` it scanned the whole members table (tests/members/test_family_visibility.py).
     own_subscriber_row = Member.objects.filter(user_id=viewer.pk, subscriber__isnull=True)
     rows = list(
         Member.objects.select_related("plan", "client").filter(
             Q(user_id=viewer.pk)
             | (
-                Q(subscriber_id__in=own_subscriber_row.values("pk"))
+                Q(subscriber_id=Subquery(own_subscriber_row.values("pk")[:1]))
                 & _visible_to_their_subscriber(today)
             )
         )
