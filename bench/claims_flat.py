@@ -20,7 +20,13 @@ whole middleware stack (``django.test.Client``, the subscriber signed in with ``
   today's selectors ("after") and once with the selectors of ``--before-ref`` ("before": that
   commit's ``rxportal/claims/selectors.py`` loaded as a module and swapped into the views for
   the request: measurement only);
-- per family, the selectors alone: the history page, the monthly totals, the recent claims.
+- per family, the selectors alone: the history page, the monthly totals, the recent claims
+  (alone, and as a member page asks for them: the family already read in the request, only
+  the selector's own time counted).
+
+``--keep`` leaves the database; ``--reuse`` measures such a database again without building it,
+so another checkout's code (``git archive`` of main, this script copied in) can be measured on
+the same rows, alternately with this one.
 
 Prints p50 / p95 / p99 / mean per row and each p95 against the bare view's p95.
 """
@@ -43,6 +49,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from benchlib import (
     BASE_DIR,
@@ -66,6 +73,10 @@ CLAIM_COLUMNS = (
     "quantity", "days_supply", "total_cost", "plan_paid", "member_paid", "deductible_applied",
     "oop_applied",
 )  # fmt: skip
+
+
+class OwnTime(float):
+    """What a step measured itself (ms), leaving out its set-up: used instead of its wall time."""
 
 
 def load_selectors_at(ref: str) -> ModuleType:
@@ -229,6 +240,13 @@ def build(args: argparse.Namespace, today: dt.date) -> dict[int, Any]:
     return users
 
 
+def reused_users(args: argparse.Namespace) -> dict[int, Any]:
+    """The subscribers' users of a database an earlier ``--keep`` run built with these sizes."""
+    from rxportal.accounts.models import User
+
+    return {size: User.objects.get(username=f"bench-flat-{size}") for size in args.sizes}
+
+
 def get_ok(client: Any, url: str) -> Any:
     response = client.get(url)
     if response.status_code != 200:
@@ -248,7 +266,7 @@ def measure(args: argparse.Namespace) -> int:
     from rxportal.core import clock
 
     today = clock.today()
-    users = build(args, today)
+    users = reused_users(args) if args.reuse else build(args, today)
     before = load_selectors_at(args.before_ref)
     install_bare_view()
     clients = {}
@@ -293,6 +311,7 @@ def measure(args: argparse.Namespace) -> int:
         steps[f"recent claims {size}"] = lambda u=user: selectors.list_recent_claims(
             viewer=u, limit=5, today=today
         )
+        steps[f"recent claims, family read {size}"] = lambda u=user: _recent_in_page(u, today)
     rng = random.Random(args.seed)
     names = list(steps)
     for _ in range(args.warmup):
@@ -311,7 +330,8 @@ def measure(args: argparse.Namespace) -> int:
     for _ in range(args.samples):
         rng.shuffle(names)
         for name in names:
-            times[name].append(timed(steps[name])[1])
+            result, elapsed = timed(steps[name])
+            times[name].append(result if isinstance(result, OwnTime) else elapsed)
     elapsed = time.monotonic() - started
     load_after = os.getloadavg()
     with connection.cursor() as cursor:
@@ -327,6 +347,7 @@ def measure(args: argparse.Namespace) -> int:
             "claims before", "claims after", "dashboard before", "dashboard after",
             "page selector before", "page selector", "page selector one query",
             "monthly totals before", "monthly totals", "recent claims",
+            "recent claims, family read",
         )
     ]  # fmt: skip
     claims_after = [stats[f"claims after {size}"]["p95"] for size in args.sizes]
@@ -386,6 +407,19 @@ def profile_page(client: Any, url: str, *, label: str, rounds: int) -> None:
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(25)
 
 
+def _recent_in_page(user: Any, today: dt.date) -> object:
+    """The recent claims as a member page asks for them: the viewer's family already read in
+    this request (``member_page`` reads it once, before the view)."""
+    from rxportal.claims import selectors
+    from rxportal.members.selectors import family_visibility_cache, list_family_members_visible_to
+
+    with family_visibility_cache():
+        list_family_members_visible_to(viewer=user, today=today)
+        started = time.perf_counter_ns()
+        selectors.list_recent_claims(viewer=user, limit=5, today=today)
+        return OwnTime((time.perf_counter_ns() - started) / 1e6)
+
+
 def _with(module: ModuleType | None, client: Any, url: str) -> object:
     with selectors_of(module):
         return get_ok(client, url)
@@ -404,6 +438,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database a --keep run built (same --sizes), e.g. from another checkout",
+    )
     parser.add_argument("--max-load", type=float, default=0, help="wait for a quieter machine")
     parser.add_argument("--profile", type=int, default=0, help="cProfile this many page views")
     parser.add_argument("--markdown", action="store_true", help="also print a docs/ block")
@@ -411,6 +450,15 @@ def main() -> int:
     require_loopback(args.server_url, schemes={"postgres", "postgresql"})
     if args.redis_url:
         require_loopback(args.redis_url, schemes={"redis"})
+    if args.reuse:  # no fresh database: measure the one a --keep run left (never dropped here)
+        parts = urlsplit(args.server_url)
+        setup_django(
+            urlunsplit(parts._replace(path=f"/{args.database_name}")), redis_url=args.redis_url
+        )
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+        return measure(args)
     with fresh_database(args.server_url, args.database_name, keep=args.keep) as database_url:
         setup_django(database_url, redis_url=args.redis_url)
         from django.core.management import call_command

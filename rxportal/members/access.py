@@ -33,7 +33,8 @@ View = Callable[..., HttpResponseBase]
 
 def member_page(view: View) -> View:
     """Reads (GET, HEAD) run inside ``family_visibility_cache``: the viewer's member record and
-    visible family are read once per request however many selectors ask. Writes (POST) are
+    visible family are read once per request (one query, before the view) however many
+    selectors ask. Writes (POST) are
     not wrapped, so a grant or revoke is never hidden from the read that follows it."""
 
     @functools.wraps(view)
@@ -41,6 +42,9 @@ def member_page(view: View) -> View:
         if request.method not in ("GET", "HEAD"):
             return _serve(view, request, *args, **kwargs)
         with family_visibility_cache():
+            # The viewer's record and visible family in one query (most member pages show
+            # both); ``_serve``'s look-up of the record then answers from the cache.
+            list_family_members_visible_to(viewer=request.user, today=clock.today())
             return _serve(view, request, *args, **kwargs)
 
     return never_cache(login_required(wrapped))

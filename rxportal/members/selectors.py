@@ -18,7 +18,7 @@ from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 
 from rxportal.accounts.models import Role, User
 from rxportal.core import clock
@@ -143,20 +143,56 @@ def list_family_members_visible_to(
     * inside an API request whose token is bound to one patient (``limit_to_patient``), only
       that patient, when the rules above let the viewer see them (else nobody).
 
-    Two queries: the viewer's member record, then the visible dependents.
+    One query: the viewer's member record and the visible dependents together.
     """
     today = today or clock.today()
     cache = _visibility_cache.get()
     key = ("family", viewer.pk, today)
     if cache is not None and key in cache:
         return _within_patient_limit(cast(list[Member], cache[key]))
-    member = find_member_for_user(user=viewer)
-    visible = (
-        [] if member is None else list_family_members_visible_to_member(member=member, today=today)
-    )
+    member_key = ("member", viewer.pk)
+    if cache is not None and member_key in cache:  # the viewer's record is read already
+        member = cast(Member | None, cache[member_key])
+        visible = (
+            []
+            if member is None
+            else list_family_members_visible_to_member(member=member, today=today)
+        )
+    else:
+        member, visible = _read_member_and_family(viewer, today)
     if cache is not None:
+        cache[member_key] = member
         cache[key] = visible
     return _within_patient_limit(visible)
+
+
+def _read_member_and_family(
+    viewer: AbstractBaseUser | AnonymousUser, today: dt.date
+) -> tuple[Member | None, list[Member]]:
+    """The viewer's member record and the family they may see, in one query: their own row
+    (``user_id``) or, for a subscriber, a dependent the rule lets them see. Each side is an
+    index look-up (user, subscriber), so the OR costs one round trip instead of two."""
+    if not viewer.is_authenticated:
+        return None, []
+    # A scalar subquery, not ``IN``: PostgreSQL then ORs two index scans (user, subscriber);
+    # with ``IN`` it scanned the whole members table (tests/members/test_family_visibility.py).
+    own_subscriber_row = Member.objects.filter(user_id=viewer.pk, subscriber__isnull=True)
+    rows = list(
+        Member.objects.select_related("plan", "client").filter(
+            Q(user_id=viewer.pk)
+            | (
+                Q(subscriber_id=Subquery(own_subscriber_row.values("pk")[:1]))
+                & _visible_to_their_subscriber(today)
+            )
+        )
+    )
+    member = next((row for row in rows if row.user_id == viewer.pk), None)
+    if member is None:
+        return None, []
+    dependents = sorted(
+        (row for row in rows if row is not member), key=lambda row: (row.person_code, row.pk)
+    )
+    return member, [member, *dependents]
 
 
 def _within_patient_limit(visible: list[Member]) -> list[Member]:

@@ -570,3 +570,67 @@ def test_an_unknown_reject_code_shows_the_adjudicators_words_and_the_code(
     page = _html(member_client.get(_detail_url(claim)))
 
     assert "Something the processor said (code ZZ)" in page
+
+
+# --- Rendering cost ---------------------------------------------------------------------------
+
+
+def _template_work(client: Client) -> int:
+    """Template variables and tags the list page renders: the engine's cost grows with them."""
+    from django.template.base import Node
+
+    calls = 0
+    original = Node.render_annotated
+
+    def counting(node: Node, context: object) -> object:
+        nonlocal calls
+        calls += 1
+        return original(node, context)
+
+    Node.render_annotated = counting  # type: ignore[method-assign]
+    try:
+        assert client.get(LIST_URL).status_code == 200
+    finally:
+        Node.render_annotated = original  # type: ignore[method-assign]
+    return calls
+
+
+def test_the_list_template_work_does_not_grow_with_its_rows(
+    client: Client, family: Family, plan_year: int
+) -> None:
+    """A page of 20 claims costs the template engine what a page of 2 does: the rows (and the
+    monthly table) are written in Python, where 25 rows of 7 cells cost a fraction."""
+    client.force_login(family.subscriber.user)
+
+    def add_claims(count: int) -> None:
+        for index in range(count):
+            ClaimFactory(
+                member=family.minor_child if index % 2 else family.subscriber,
+                drug=DrugFactory(),
+                pharmacy=PharmacyFactory() if index % 3 else None,
+                service_date=dt.date(plan_year, 1, 1 + index),
+                member_paid=D("10.00"),
+            )
+
+    add_claims(2)
+    _template_work(client)  # the first request of a session records it
+    few = _template_work(client)
+    add_claims(18)
+    many = _template_work(client)
+
+    assert many == few
+
+
+def test_the_list_reads_the_viewer_and_family_in_one_statement(
+    member_client: Client, world: ClaimsWorld
+) -> None:
+    """``member_page`` reads the viewer and the family they may see at once; the claims scope
+    then answers from that (before: the viewer, then the dependents, two round trips)."""
+    member_client.get(LIST_URL)  # the first request of a session records it
+    with CaptureQueriesContext(connection) as queries:
+        html = _html(member_client.get(LIST_URL))
+
+    member_reads = [q for q in queries if q["sql"].startswith('SELECT "members_member"')]
+    assert len(member_reads) == 1
+    assert str(world.family.minor_child.public_id) in html  # the family is still offered
+    assert str(world.family.spouse.public_id) not in html  # and only whom the rule allows

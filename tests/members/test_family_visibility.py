@@ -7,8 +7,10 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import Http404
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from rxportal.core import clock
 from rxportal.members.access import get_visible_member_or_404
@@ -196,15 +198,34 @@ def test_nobody_is_visible_to_anonymous_or_non_members(viewer: object) -> None:
     assert list_family_members_visible_to(viewer=user) == []  # type: ignore[arg-type]
 
 
-def test_the_visible_family_reads_in_two_queries(family: Family, django_assert_num_queries) -> None:
+def test_the_visible_family_reads_in_one_query(family: Family, django_assert_num_queries) -> None:
+    """The viewer's own record and the dependents they may see come back together."""
     FamilyAccessGrantFactory(grantor=family.spouse)
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         visible = list_family_members_visible_to(viewer=family.subscriber.user)
         for member in visible:
             _ = member.plan.name, member.client.name  # fetched with the members
 
     assert len(visible) == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plans")
+def test_on_postgresql_the_family_query_looks_up_both_sides_on_their_indexes(
+    family: Family,
+) -> None:
+    """One query for the viewer and the dependents, but never a scan of every member: the
+    dependents are found on the subscriber index, the viewer on the user index."""
+    with CaptureQueriesContext(connection) as queries:
+        list_family_members_visible_to(viewer=family.subscriber.user)
+    [query] = queries
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny test table: judge the shape
+        cursor.execute(f"EXPLAIN {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Cond: (subscriber_id = " in plan
+    assert "Index Cond: (user_id = " in plan
 
 
 def test_the_member_variant_agrees_and_saves_a_query(
