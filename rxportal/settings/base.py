@@ -202,7 +202,8 @@ CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, keeping one client per pool (instrumented_caches).
+            "BACKEND": "rxportal.operations.instrumented_caches.PooledRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("RXPORTAL_CACHE_PREFIX", "rxportal"),
         }

@@ -15,6 +15,9 @@ _INSTRUMENTED_CACHE_BACKENDS = {
     "django.core.cache.backends.redis.RedisCache": (
         "rxportal.operations.instrumented_caches.InstrumentedRedisCache"
     ),
+    "rxportal.operations.instrumented_caches.PooledRedisCache": (
+        "rxportal.operations.instrumented_caches.InstrumentedRedisCache"
+    ),
     "django.core.cache.backends.db.DatabaseCache": (
         "rxportal.operations.instrumented_caches.InstrumentedDatabaseCache"
     ),
