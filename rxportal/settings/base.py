@@ -250,6 +250,10 @@ RXPORTAL_AUDIT_APPEND = env_str(
 )
 if RXPORTAL_AUDIT_APPEND not in {"inline", "deferred"}:
     raise ValueError("RXPORTAL_AUDIT_APPEND must be 'inline' or 'deferred'")
+# A deferred event that is its transaction's only write (a PHI read) commits without waiting
+# for PostgreSQL's WAL flush (audit/services.py says what that risks: a database-server crash in
+# the last ~0.6 s; never a web process's death). Set 0 to wait for the disk on every event.
+RXPORTAL_AUDIT_ASYNC_COMMIT = env_bool("RXPORTAL_AUDIT_ASYNC_COMMIT", True)
 # Periodic jobs (celery beat). Each task is safe to run twice.
 CELERY_BEAT_SCHEDULE = {
     # Deferred audit events wait at most this long to be chained (a no-op when inline).

@@ -281,3 +281,83 @@ def test_beat_drops_a_stale_seal_job_instead_of_queueing_it() -> None:
     from django.conf import settings
 
     assert settings.CELERY_BEAT_SCHEDULE["audit.seal_pending_events"]["options"]["expires"] <= 30
+
+
+# --- A read's event commits without waiting for the disk (PostgreSQL) ------------------------
+
+
+def _audit_statements(queries: list[dict[str, str]]) -> list[str]:
+    return [
+        q["sql"].split()[0] + (" synchronous_commit" if "synchronous_commit" in q["sql"] else "")
+        for q in queries
+        if "synchronous_commit" in q["sql"] or "audit_pendingauditevent" in q["sql"]
+    ]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_event_alone_in_its_transaction_commits_without_waiting_for_the_disk(
+    deferred: None,
+) -> None:
+    """A page view's PHI read is the request's only write: it commits asynchronously, and is
+    committed (another connection sees it) before record_event returns."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        event = record_event(action="staff.test.done", outcome=Outcome.SUCCESS)
+
+    assert _audit_statements(queries.captured_queries) == ["SET synchronous_commit", "INSERT"]
+    assert not connection.in_atomic_block
+    assert PendingAuditEvent.objects.filter(public_id=event.public_id).exists()
+    with connection.cursor() as cursor:  # SET LOCAL ended with its transaction
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_killed_right_after_its_read_event_loses_nothing() -> None:
+    """The asynchronous commit is still a commit in PostgreSQL's memory: the process that wrote
+    it may die at once (SIGKILL, no clean-up) and the row is there to be sealed."""
+    _run_django(
+        """
+        from django.db import connection
+        from django.test import override_settings
+        with override_settings(RXPORTAL_AUDIT_APPEND="deferred"):
+            assert not connection.in_atomic_block
+            record_event(action="member.claims.viewed", outcome=Outcome.SUCCESS)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        expect_killed=True,
+    )
+
+    assert PendingAuditEvent.objects.filter(action="member.claims.viewed").count() == 1
+    assert seal_pending_events() == 1
+    assert verify_chain().ok
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_event_written_with_a_change_keeps_the_synchronous_commit(deferred: None) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        record_event(action="staff.test.done", outcome=Outcome.SUCCESS)
+
+    assert _audit_statements(queries.captured_queries) == ["INSERT"]
+    assert PendingAuditEvent.objects.count() == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_setting_turns_the_asynchronous_commit_off(deferred: None) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with (
+        override_settings(RXPORTAL_AUDIT_ASYNC_COMMIT=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        record_event(action="staff.test.done", outcome=Outcome.SUCCESS)
+
+    assert _audit_statements(queries.captured_queries) == ["INSERT"]
+    assert PendingAuditEvent.objects.count() == 1
