@@ -169,7 +169,8 @@ def older_page_url(html: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    setup_django(args.database_url, redis_url=args.redis_url)
+    settings_given = dict(pair.split("=", 1) for pair in args.setting)
+    setup_django(args.database_url, redis_url=args.redis_url, extra_env=settings_given)
 
     import django
     import psycopg
@@ -413,6 +414,13 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="also print a docs/ block")
     parser.add_argument(
         "--dashboard-only", action="store_true", help="time the bare view and the dashboard only"
+    )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="RXPORTAL_NAME=VALUE",
+        help="a portal setting for this run (repeatable), e.g. RXPORTAL_AUDIT_ASYNC_COMMIT=0",
     )
     return run(parser.parse_args())
 
