@@ -19,6 +19,8 @@ from typing import Any
 from allauth.usersessions import app_settings as usersessions_settings
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -104,11 +106,21 @@ class ThrottledUserSessionsMiddleware:
                 UserSession.objects.create_from_request(request)
                 session[USERSESSION_SEEN_SESSION_KEY] = now
         response = self.get_response(request)
-        if not signed_in_before and request.user.is_authenticated:
+        if not signed_in_before and _session_signed_in(request, session):
             # This request signed in: allauth's ``user_logged_in`` receiver has just written the
             # session's row, so the first page after sign-in need not write it again.
             session[USERSESSION_SEEN_SESSION_KEY] = clock.now().timestamp()
         return response
+
+
+def _session_signed_in(request: HttpRequest, session: SessionBase) -> bool:
+    """The session now holds the request's user (Django's ``login()`` ran). A bearer token
+    sets ``request.user`` for one API call only: marking that session would save a new one,
+    row and cookie, on every call."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return session.get(SESSION_KEY) == user._meta.pk.value_to_string(user)
 
 
 def _touch_seconds() -> int:

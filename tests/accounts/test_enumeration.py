@@ -28,6 +28,7 @@ from rxportal.accounts.challenge_questions import CHALLENGE_QUESTIONS
 from rxportal.accounts.models import LoginThrottle, Role, User
 from rxportal.accounts.services import lockout
 from rxportal.core import clock
+from rxportal.web import frame
 from tests.accounts.test_signin_support import (
     GENERIC_ERROR,
     SITEKEY_PHRASE,
@@ -40,7 +41,20 @@ from tests.accounts.test_signin_support import (
 )
 from tests.factories import DEFAULT_PASSWORD
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fresh_cache", "frame_drawn_each_time"),
+]
+
+
+@pytest.fixture
+def frame_drawn_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page draws its header and footer (``web.frame`` keeps none): which templates a
+    page renders is compared below, and the frame's per-process cache would otherwise make the
+    first of two answers render them and the second not, whatever the account."""
+    monkeypatch.setattr(frame, "MAX_ENTRIES", 0)
+    frame.clear()
+
 
 PORTAL_HASHER = "rxportal.accounts.hashers.PortalArgon2PasswordHasher"
 WRONG_PASSWORD = "Not-The-Right-Passphrase-2026"

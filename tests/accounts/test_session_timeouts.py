@@ -27,6 +27,7 @@ from tests.accounts.test_signin_support import (
     make_user,
     session_key,
 )
+from tests.conftest import Family
 from tests.core.test_settings import GOOD_FIELD_KEY, GOOD_OIDC_KEY, GOOD_SECRET
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
@@ -327,3 +328,21 @@ def test_session_activity_is_written_at_most_once_a_minute(
     row.refresh_from_db()
     assert row.last_seen_at > first_seen
     assert row.ip == "203.0.113.7"
+
+
+def test_a_bearer_token_call_leaves_no_session_behind(client: Client, family: Family) -> None:
+    """The JSON API signs its caller in by token for one request (``request.user``), not the
+    session: the first-page skip must not take that for a sign-in and save a session, with its
+    cookie and row, on every API call."""
+    from django.contrib.sessions.models import Session
+
+    from tests.oauth_tokens import bearer, issue_access_token
+
+    assert family.subscriber.user is not None
+    token = issue_access_token(family.subscriber.user)
+
+    response = client.get("/api/v1/profile", **bearer(token))
+
+    assert response.status_code == 200
+    assert django_settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not Session.objects.exists()

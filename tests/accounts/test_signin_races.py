@@ -250,3 +250,72 @@ def test_parallel_wrong_answers_get_one_guess_at_the_ceiling(settings) -> None:
 
     assert errors == []
     assert _failures() == (4, 151)
+
+
+def test_a_row_made_and_given_back_by_a_parallel_attempt_is_looked_for_again(
+    monkeypatch,
+) -> None:
+    """A parallel attempt inserts the name's row first (this one's create fails), then its
+    right answer deletes it, unchanged, before this one reads it: this attempt must still be
+    counted, not end in a server error."""
+    from django.db import IntegrityError
+
+    from rxportal.accounts.services import lockout
+
+    manager = LoginThrottle.objects
+    real_create = manager.create
+    calls: list[str] = []
+
+    def create_lost_to_a_parallel_insert(**kwargs):
+        calls.append(kwargs["username_digest"])
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key: the parallel attempt's row (deleted since)")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(lockout, "_insert_first_failure", lambda *args: False)
+    monkeypatch.setattr(manager, "create", create_lost_to_a_parallel_insert)
+
+    attempt = lockout.begin_sign_in_attempt(username="dana", now=timezone.now())
+
+    assert not attempt.refused
+    assert _failures() == (1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's in-memory test database is one writer"
+)
+def test_right_and_wrong_passwords_in_parallel_each_count_or_give_back() -> None:
+    """Fresh names, two right and two wrong attempts at once, many rounds: the right ones'
+    give-backs (a DELETE of the unchanged row, outside any lock) never lose a wrong one's count
+    nor make a parallel attempt fail."""
+    from rxportal.accounts.services import lockout
+    from rxportal.core import clock
+
+    rounds, errors = 20, []
+    for round_ in range(rounds):
+        name = f"racer-{round_}"
+        plan = [True, False, True, False]
+        barrier = threading.Barrier(len(plan))
+
+        def attempt(right: bool, name: str = name, barrier=barrier) -> None:
+            try:
+                barrier.wait()
+                begun = lockout.begin_sign_in_attempt(username=name, now=clock.now())
+                if right:
+                    lockout.cancel_sign_in_attempt(begun)
+                else:
+                    lockout.fail_sign_in_attempt(begun, now=clock.now())
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=attempt, args=(right,)) for right in plan]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert _failures(name) == (2, 2), round_
+
+    assert errors == []

@@ -109,16 +109,25 @@ def _state(row: LoginThrottle | None) -> ThrottleState:
     )
 
 
+# A row that a parallel attempt inserts and gives back (deletes) while we look is looked for
+# again; each retry needs another attempt's insert and delete in between, so a few suffice.
+_LOCKED_ROW_TRIES = 5
+
+
 def _locked_row(digest: str) -> LoginThrottle:
     """The row for ``digest`` under SELECT ... FOR UPDATE, created if missing."""
-    row = LoginThrottle.objects.select_for_update().filter(username_digest=digest).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():  # savepoint: a concurrent insert of the same name may win
-            return LoginThrottle.objects.create(username_digest=digest)
-    except IntegrityError:
-        return LoginThrottle.objects.select_for_update().get(username_digest=digest)
+    for _ in range(_LOCKED_ROW_TRIES):
+        row = LoginThrottle.objects.select_for_update().filter(username_digest=digest).first()
+        if row is not None:
+            return row
+        try:
+            with transaction.atomic():  # savepoint: a concurrent insert of the same name may win
+                return LoginThrottle.objects.create(username_digest=digest)
+        except IntegrityError:
+            # The winner's row may be gone again by the time we read it (a right answer's
+            # give-back deletes an unchanged row outside any lock): read, or create, again.
+            continue
+    return LoginThrottle.objects.select_for_update().get(username_digest=digest)
 
 
 @dataclass(frozen=True)
