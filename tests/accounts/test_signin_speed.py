@@ -298,6 +298,8 @@ def test_a_recognized_browser_skips_the_question_lookup_at_the_username_step(
 
     assert "Morning tea by the lake" in page.content.decode()
     assert [q["sql"] for q in queries if "accounts_challengeanswer" in q["sql"]] == []
+
+
 def _lockout_statements(queries: CaptureQueriesContext) -> list[str]:
     return [
         query["sql"]
