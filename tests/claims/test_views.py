@@ -12,15 +12,19 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from rxportal.audit.models import AuditEvent
-from rxportal.claims.models import Claim
-from tests.claims.conftest import ClaimsWorld
+from rxportal.claims.models import Claim, ClaimStatus
+from rxportal.members.models import Member
+from tests.claims.conftest import ClaimsWorld, make_reversed_pair
 from tests.conftest import Family
 from tests.factories import ClaimFactory, DrugFactory, PharmacyFactory, UserFactory
+from tests.members.factories import FamilyAccessGrantFactory
 from tests.pricing.factories import PriceQuoteFactory
 
 D = Decimal
@@ -634,3 +638,80 @@ def test_the_list_reads_the_viewer_and_family_in_one_statement(
     assert len(member_reads) == 1
     assert str(world.family.minor_child.public_id) in html  # the family is still offered
     assert str(world.family.spouse.public_id) not in html  # and only whom the rule allows
+
+
+# The rows as the template wrote them before ``claim_rows`` and ``spending_month_rows``: the
+# tags must write the same cells, escaped the same way, in either language.
+_TEMPLATE_ROWS = Template(
+    """{% load i18n money claims %}{% for claim in page.claims %}
+<tr class="claim-row claim-row--{{ claim.status }}{% if claim.reverses_id %} claim-row--reversal{% endif %}">
+<td class="date">{{ claim.service_date|date:"DATE_FORMAT" }}</td>
+{% if scope.shows_family %}<td>{{ claim.member.first_name }}</td>{% endif %}
+<td><a href="{{ claim_url_prefix }}{{ claim.public_id }}/">{{ claim.drug.display_name }}</a></td>
+<td>{% if claim.pharmacy %}{{ claim.pharmacy.name }}{% else %}{% translate "Not recorded" %}{% endif %}</td>
+<td>{% claim_status claim %}</td>
+<td class="num">{{ claim.member_paid|money }}</td>
+<td class="num">{{ claim.plan_paid|money }}</td>
+</tr>{% endfor %}
+{% for month in summary.months %}<tr>
+<th scope="row">{{ month.month|date:"F Y" }}</th>
+<td class="num">{{ month.you_paid|money }}</td>
+<td class="num">{{ month.plan_paid|money }}</td>
+<td class="num">{{ month.paid_claims }}</td>
+</tr>{% endfor %}"""
+)
+
+
+def _rows(html: str) -> tuple[str, str]:
+    """The claims table's body rows, then the monthly table's, whitespace between tags dropped."""
+    rows = [
+        re.sub(r">\s+<", "><", row)
+        for row in re.findall(
+            r'<tr(?: class="claim-row[^"]*")?>(?:(?!<tr).)*?<td class="num">.*?</tr>', html, re.S
+        )
+    ]
+    claims = [row for row in rows if row.startswith('<tr class="claim-row')]
+    months = [row for row in rows if not row.startswith('<tr class="claim-row')]
+    return "".join(claims), "".join(months)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_rows_are_the_cells_the_template_wrote_escaped_alike(
+    client: Client, family: Family, plan_year: int, language: str
+) -> None:
+    hostile = '<script>alert("x")</script> & Co\'s'
+    FamilyAccessGrantFactory(grantor=family.spouse)
+    Member.objects.filter(pk=family.spouse.pk).update(first_name=f"<b>{hostile}</b>")
+    drug = DrugFactory(name=f"{hostile} 10 MG Oral Tablet")
+    pharmacy = PharmacyFactory(name=f'<img src=x onerror="{hostile}">')
+    for index in range(12):
+        ClaimFactory(
+            member=family.spouse if index % 2 else family.subscriber,
+            drug=drug,
+            pharmacy=pharmacy if index % 3 else None,
+            service_date=dt.date(plan_year, 1 + index, 1 + index),
+            member_paid=D("1234.50") * index,
+            plan_paid=D("12000.00"),
+            status=ClaimStatus.REJECTED if index % 4 == 1 else ClaimStatus.PAID,
+            reject_code="75" if index % 4 == 1 else "",
+        )
+    make_reversed_pair(member=family.subscriber, drug=drug, service_date=dt.date(plan_year, 3, 3))
+    client.force_login(family.subscriber.user)
+
+    response = client.get(LIST_URL, headers={"Accept-Language": language})
+
+    html = _html(response)
+    assert "<script>" not in html and "<img src=x" not in html and "<b>" not in html
+    with translation.override(language):
+        before = _TEMPLATE_ROWS.render(
+            Context(
+                {
+                    key: response.context[key]
+                    for key in ("page", "scope", "claim_url_prefix", "summary")
+                }
+            )
+        )
+    claim_rows, month_rows = _rows(html)
+    assert claim_rows.count('<tr class="claim-row ') == 14
+    assert month_rows.count('<th scope="row">') == 12
+    assert (claim_rows, month_rows) == _rows(before)

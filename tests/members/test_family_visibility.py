@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from rxportal.core import clock
 from rxportal.members.access import get_visible_member_or_404
 from rxportal.members.domain import compute_latest_adult_birth_date, is_adult
-from rxportal.members.models import Member
+from rxportal.members.models import FamilyAccessGrant, Member
 from rxportal.members.selectors import (
     AccessReason,
     get_family_access_overview,
@@ -335,3 +335,93 @@ def test_get_visible_member_404s_for_non_members() -> None:
 
     with pytest.raises(Http404):
         get_visible_member_or_404(request=request, public_id=None)  # type: ignore[arg-type]
+
+
+# --- The one-query read agrees with the two reads it replaced ---------------------------------
+
+# Two families with every relationship, age and consent case, accounts on every kind of member:
+# each viewer, on each day, sees what the rule (in Python below) and the former two reads
+# (their record, then the dependents) say, and nobody of the other family.
+COMPARED_DAYS = [
+    dt.date(2026, 5, 9),  # the day before Ines turns 18
+    dt.date(2026, 5, 10),  # her 18th birthday
+    dt.date(2026, 2, 28),  # Leo, born on 29 February, is still 17
+    dt.date(2026, 3, 1),  # and 18 from 1 March
+    dt.date(2028, 2, 29),  # a leap day
+]
+
+
+def _two_families() -> dict[str, Member]:
+    def account(name: str) -> object:
+        return UserFactory(username=name)
+
+    people: dict[str, Member] = {}
+    for family in ("a", "b"):
+        head = MemberFactory(user=account(f"{family}-subscriber"))
+        people[f"{family}-subscriber"] = head
+        people[f"{family}-spouse-consenting"] = DependentFactory(
+            subscriber=head, spouse=True, user=account(f"{family}-spouse-consenting")
+        )
+        people[f"{family}-adult-revoked"] = DependentFactory(
+            subscriber=head, date_of_birth=dt.date(1995, 4, 4)
+        )
+        people[f"{family}-adult-silent"] = DependentFactory(
+            subscriber=head, date_of_birth=dt.date(2000, 1, 1), user=account(f"{family}-adult")
+        )
+        people[f"{family}-turning-18"] = DependentFactory(
+            subscriber=head, date_of_birth=dt.date(2008, 5, 10)
+        )
+        people[f"{family}-leapling"] = DependentFactory(
+            subscriber=head, date_of_birth=dt.date(2008, 2, 29)
+        )
+        people[f"{family}-minor"] = DependentFactory(
+            subscriber=head, date_of_birth=dt.date(2020, 7, 7), user=account(f"{family}-minor")
+        )
+        FamilyAccessGrantFactory(grantor=people[f"{family}-spouse-consenting"])
+        FamilyAccessGrantFactory(grantor=people[f"{family}-adult-revoked"], revoked_at=clock.now())
+    # A grant written around the service, to the other family's subscriber: shows nothing.
+    FamilyAccessGrantFactory(grantor=people["b-adult-silent"], grantee=people["a-subscriber"])
+    # A subscriber without an account, whose adult dependent has one and consents.
+    lone = MemberFactory()
+    people["c-adult-consenting"] = DependentFactory(
+        subscriber=lone, date_of_birth=dt.date(1999, 9, 9), user=account("c-adult")
+    )
+    FamilyAccessGrantFactory(grantor=people["c-adult-consenting"])
+    return people
+
+
+def _by_the_rule(member: Member, today: dt.date) -> list[Member]:
+    if member.subscriber_id is not None:
+        return [member]
+    consenting = set(
+        FamilyAccessGrant.objects.filter(grantee=member, revoked_at__isnull=True).values_list(
+            "grantor_id", flat=True
+        )
+    )
+    dependents = [
+        dependent
+        for dependent in Member.objects.filter(subscriber=member)
+        if not is_adult(date_of_birth=dependent.date_of_birth, today=today)
+        or dependent.pk in consenting
+    ]
+    return [member, *sorted(dependents, key=lambda row: (row.person_code, row.pk))]
+
+
+@pytest.mark.parametrize("today", COMPARED_DAYS, ids=str)
+def test_the_one_query_read_agrees_with_the_rule_and_the_two_reads(today: dt.date) -> None:
+    people = _two_families()
+    viewers = [member.user for member in people.values() if member.user is not None]
+    viewers.append(UserFactory(role="client"))
+
+    for viewer in viewers:
+        own = Member.objects.filter(user=viewer).first()
+        one_query = list_family_members_visible_to(viewer=viewer, today=today)
+        two_reads = (
+            [] if own is None else list_family_members_visible_to_member(member=own, today=today)
+        )
+        expected = [] if own is None else _by_the_rule(own, today)
+        assert one_query == two_reads == expected, viewer.username
+        if own is not None:
+            assert {member.subscriber_id or member.pk for member in one_query} == {
+                own.subscriber_id or own.pk
+            }

@@ -164,3 +164,32 @@ def test_the_lru_keeps_at_most_its_bound(client: Client, monkeypatch: pytest.Mon
     _get(client, reverse("web:home"))
 
     assert len(frame._fragments) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/drugs/?q=" + frame._CSRF_FIELD_PLACEHOLDER + "&n=" + frame._NEXT_ATTRS_PLACEHOLDER,
+        "/no-such-page/" + frame.CSRF_PLACEHOLDER + "/" + frame.NEXT_PLACEHOLDER + "/",
+    ],
+    ids=["search", "not-found"],
+)
+def test_text_spelling_a_placeholder_never_gets_the_token_nor_breaks_out(
+    client: Client, url: str
+) -> None:
+    """The placeholders are swapped in the cached header only, as whole attributes, the token
+    before the return path: a query or a path that spells them stays escaped text."""
+    plain = client.get(reverse("formulary:search"))
+    response = client.get(url)
+
+    html = response.content.decode()
+    token_fields = re.findall(
+        r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', html
+    )
+    assert len(token_fields) == plain.content.decode().count('name="csrfmiddlewaretoken"')
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', token_fields[0])
+    assert token is not None
+    assert html.count(token.group(1)) == 1  # in the language form's field, nowhere else
+    [next_value] = re.findall(r'name="next" value="([^"]*)"', _header(html))
+    assert '"' not in next_value and "<" not in next_value
+    assert frame.CSRF_PLACEHOLDER in next_value  # the return path kept as it was sent
