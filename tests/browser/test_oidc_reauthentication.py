@@ -240,10 +240,12 @@ def _answer_the_app_with_no_content(page: Page) -> list[str]:
     return seen
 
 
-def _wait_for(seen: list[str], count: int) -> None:
+def _wait_for(page: Page, seen: list[str], count: int) -> None:
+    # page.wait_for_timeout, not time.sleep: Playwright's sync API runs route handlers only
+    # while one of its calls waits, so a sleep never lets a late navigation be seen.
     deadline = time.monotonic() + ACTION_TIMEOUT_MS / 1000
     while len(seen) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
+        page.wait_for_timeout(100)
     assert len(seen) >= count, seen
 
 
@@ -285,13 +287,13 @@ def test_an_ipv6_loopback_app_gets_its_answer_through_a_link_page(
         link = page.get_by_role("link", name="Volver a la aplicación")
         href = link.get_attribute("href") or ""
         code = _assert_goes_to_the_app_with(href, state)
-        _wait_for(seen, 1)  # the meta refresh, at once
+        _wait_for(page, seen, 1)  # the meta refresh, at once
         assert seen[0] == href
         _assert_no_english(page, "Returning to the app", "on its way", "Return to the app")
         assert_page_basics(page)
         _assert_fits_a_phone(page)
         link.click()
-        _wait_for(seen, 2)
+        _wait_for(page, seen, 2)
         assert seen[1] == href
 
         # The code is a real one: the app exchanges it.
@@ -324,10 +326,10 @@ def test_an_ipv6_loopback_app_gets_its_answer_through_a_link_page(
         link = page.get_by_role("link", name="Return to the app")
         href = link.get_attribute("href") or ""
         _assert_goes_to_the_app_with(href, state)
-        _wait_for(seen, 1)
+        _wait_for(page, seen, 1)
         assert seen[0] == href
         link.click()
-        _wait_for(seen, 2)
+        _wait_for(page, seen, 2)
         assert seen[1] == href
         without_js.close()
     finally:

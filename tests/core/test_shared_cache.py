@@ -49,8 +49,10 @@ def _embedded_env(database: Path) -> dict[str, str]:
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:
+    # A whole `migrate` of a new SQLite file: 86 s alone on a loaded 2-core machine, over 120 s
+    # beside another suite; the limit only stops a hung child.
     result = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.strip()
