@@ -178,21 +178,21 @@ def _read_member_and_family(
     # with ``IN`` it scanned the whole members table (tests/members/test_family_visibility.py).
     own_subscriber_row = Member.objects.filter(user_id=viewer.pk, subscriber__isnull=True)
     rows = list(
-        Member.objects.select_related("plan", "client").filter(
+        Member.objects.select_related("plan", "client")
+        .filter(
             Q(user_id=viewer.pk)
             | (
                 Q(subscriber_id=Subquery(own_subscriber_row.values("pk")[:1]))
                 & _visible_to_their_subscriber(today)
             )
         )
+        # The database's order, as list_family_members_visible_to_member reads dependents.
+        .order_by("person_code", "pk")
     )
     member = next((row for row in rows if row.user_id == viewer.pk), None)
     if member is None:
         return None, []
-    dependents = sorted(
-        (row for row in rows if row is not member), key=lambda row: (row.person_code, row.pk)
-    )
-    return member, [member, *dependents]
+    return member, [member, *(row for row in rows if row is not member)]
 
 
 def _within_patient_limit(visible: list[Member]) -> list[Member]:

@@ -139,8 +139,8 @@ class Breakers:
 
 
 def read_breakers(*, ip: str | None, now: dt.datetime) -> Breakers:
-    """Both sliding-window estimates in one query (the same limits as ``global_breaker_tripped``
-    and ``ip_throttle_exceeded``). A sign-in request reads them once: for the page's gate and
+    """Both sliding-window estimates in one query, and the one place their limits are applied
+    (``global_breaker_tripped`` and ``ip_throttle_exceeded`` ask it). A sign-in request reads them once: for the page's gate and
     again when it counts the attempt, microseconds apart, they are the same estimates (neither
     is read under a lock; the username's row is what serializes parallel attempts)."""
     global_window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
@@ -457,11 +457,12 @@ def _after_failure(
     if ip is not None:
         note_ip_failure(ip=ip, now=now)
     note_global_failure(now=now)
+    breakers = read_breakers(ip=ip, now=now)
     return domain.compute_gate_decision(
         state,
         now,
-        global_breaker_tripped=global_breaker_tripped(now=now),
-        ip_throttled=ip is not None and ip_throttle_exceeded(ip=ip, now=now),
+        global_breaker_tripped=breakers.global_tripped,
+        ip_throttled=breakers.ip_throttled,
     )
 
 
@@ -616,8 +617,7 @@ def purge_expired_counters(*, now: dt.datetime) -> int:
 
 def estimate_window_count(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
     """Sliding-window estimate of the events counted under ``base_key`` in the last window."""
-    index, elapsed = domain.compute_window_index(now, window_seconds)
-    return domain.estimate_sliding_count(*_window_counts(base_key, index), elapsed_fraction=elapsed)
+    return _window_estimates({base_key: window_seconds}, now=now)[base_key]
 
 
 def estimate_after_bump(base_key: str, *, window_seconds: int, now: dt.datetime) -> float:
@@ -669,12 +669,7 @@ def note_ip_failure(*, ip: str, now: dt.datetime | None = None) -> None:
 
 def ip_throttle_exceeded(*, ip: str, now: dt.datetime) -> bool:
     """True once ``RXPORTAL_LOGIN_IP_FAILURE_LIMIT`` failures fall within the sliding window."""
-    key = _ip_key(ip)
-    if key is None:
-        return False
-    window = settings.RXPORTAL_LOGIN_IP_FAILURE_WINDOW_SECONDS
-    estimate = estimate_window_count(key, window_seconds=window, now=now)
-    return estimate >= settings.RXPORTAL_LOGIN_IP_FAILURE_LIMIT
+    return read_breakers(ip=ip, now=now).ip_throttled
 
 
 def note_global_failure(*, now: dt.datetime | None = None) -> None:
@@ -685,6 +680,4 @@ def note_global_failure(*, now: dt.datetime | None = None) -> None:
 def global_breaker_tripped(*, now: dt.datetime) -> bool:
     """True while failures site-wide exceed ``RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT`` per window:
     the CAPTCHA is then required of everyone (never a block)."""
-    window = settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_WINDOW_SECONDS
-    estimate = estimate_window_count(GLOBAL_CACHE_KEY, window_seconds=window, now=now)
-    return estimate > settings.RXPORTAL_LOGIN_GLOBAL_FAILURE_LIMIT
+    return read_breakers(ip=None, now=now).global_tripped
